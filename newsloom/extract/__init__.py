@@ -1,0 +1,58 @@
+"""Extract stage: entities, places, time expressions, quotes and quantities.
+
+One spaCy pass per article feeds every extractor; each extractor is a pure function
+in its own module (`entities`, `places`, `dates`, `quotes`, `quantities`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from newsloom.extract import dates, entities, places, quantities, quotes
+from newsloom.models import Article
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+    from newsloom.extract.places import Gazetteer
+
+
+def extract_article(article: Article, doc: Doc, gazetteer: Gazetteer) -> Article:
+    """Fill the article's mentions, places, times, quotes and quantities from its parse."""
+    article.mentions = entities.find_mentions(article, doc)
+    article.places = places.resolve_places(article, article.mentions, gazetteer)
+    article.times = dates.times_for(article)
+    article.quotes = quotes.find_quotes(article, doc, article.mentions)
+    article.quantities = quantities.find_quantities(article)
+    return article
+
+
+def extract_batch(
+    articles: list[Article], nlp: Language, gazetteer: Gazetteer, n_process: int = 1
+) -> list[Article]:
+    """Run extraction over a batch, parsing with `nlp.pipe` for speed."""
+    docs = nlp.pipe((a.text for a in articles), batch_size=16, n_process=n_process)
+    return [extract_article(a, doc, gazetteer) for a, doc in zip(articles, docs, strict=True)]
+
+
+def refine_story(articles: list[Article], gazetteer: Gazetteer) -> list[Article]:
+    """Story-level second pass: what one article alone cannot know.
+
+    - Places are re-resolved with the countries that the story's other articles
+      mention, so an ambiguous name goes to the story's region.
+    - An undated article borrows the story's earliest publication date as the anchor
+      for relative dates ("on Thursday"), marked `meta["date_anchor"] = "story"`.
+    """
+    context: Counter[str] = Counter(p.country for a in articles for p in a.places if p.country)
+    dated = sorted(a.day for a in articles if a.day)
+    for art in articles:
+        if context:
+            art.places = places.resolve_places(art, art.mentions, gazetteer, context)
+        if not art.published and dated:
+            anchored = Article.from_dict(art.to_dict())
+            anchored.published = dated[0]
+            art.times = dates.times_for(anchored)
+            art.meta["date_anchor"] = "story"
+    return articles

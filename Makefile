@@ -1,0 +1,45 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both install into .venv/ first
+# (pinned in requirements.lock) and reuse it on later runs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint eval bench clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	@mkdir -p out
+	$(BIN)/newsloom brief examples/kandahar.jsonl --db out/demo.db --html out/kandahar.html
+	@echo "HTML report: out/kandahar.html"
+
+lint: install
+	$(BIN)/ruff check newsloom tests bench scripts
+	$(BIN)/ruff format --check newsloom tests bench scripts
+	$(BIN)/mypy
+
+test: install lint
+	$(BIN)/pytest -q
+
+eval: install
+	$(BIN)/newsloom eval text --data ../shared/eval/aeb
+	$(BIN)/newsloom eval places --data ../shared/eval/geowebnews/GWN.xml
+	$(BIN)/newsloom eval dates --data ../shared/eval/timebank
+	$(BIN)/newsloom eval quotes --data ../shared/eval/polnear/dev
+	$(BIN)/newsloom eval cluster --data ../shared/eval/ecbplus/ecbplus.jsonl --split test
+	$(BIN)/newsloom eval paraphrase --data ../shared/eval/mrpc/msr_paraphrase_train.txt
+
+bench: install
+	$(BIN)/python bench/bench_pipeline.py --n 1000
+	$(BIN)/python bench/bench_cluster.py --n 10000
+
+clean:
+	rm -rf out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""python -m newsloom"""
+
+from newsloom.cli import main
+
+main()

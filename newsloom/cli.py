@@ -1,0 +1,206 @@
+"""Command line: thin wrappers that parse options, call the API and print.
+
+Exit codes: 0 all inputs read; 1 some inputs could not be read (the rest were
+processed and reported); 2 bad usage or an unusable database/evaluation data.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from newsloom import __version__
+from newsloom.brief import build_briefing
+from newsloom.errors import NewsloomError
+from newsloom.pipeline import Resources, run
+from newsloom.render import to_html, to_json, to_markdown
+from newsloom.store import Store
+
+EVAL_STAGES = ("text", "places", "dates", "quotes", "cluster", "paraphrase")
+
+db_option = click.option(
+    "--db",
+    default="newsloom.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="SQLite database file.",
+)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="newsloom")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """newsloom: from a pile of news reports to verified, cited story briefings."""
+    # Models load lazily on first use; a caller (e.g. the tests) may pass loaded ones as `obj`.
+    if not isinstance(ctx.obj, Resources):
+        ctx.obj = Resources()
+
+
+def _open(db: str) -> Store:
+    try:
+        return Store(db)
+    except NewsloomError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _briefings(store: Store, story_ids: list[str]) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    for sid in story_ids:
+        story = store.get_story(sid)
+        out.append(
+            build_briefing(story, store.get_articles(story.article_ids), store.get_facts(sid))
+        )
+    return out
+
+
+def _emit(
+    briefings: list[dict[str, object]], fmt: str, html: str | None, errors: list[str]
+) -> None:
+    text = to_json(briefings, errors) if fmt == "json" else to_markdown(briefings, errors)  # type: ignore[arg-type]
+    click.echo(text, nl=False)
+    if html:
+        Path(html).write_text(to_html(briefings, errors), encoding="utf-8")  # type: ignore[arg-type]
+        click.echo(f"newsloom: HTML report written to {html}", err=True)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@db_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+)
+@click.option(
+    "--html", type=click.Path(dir_okay=False), help="Also write a self-contained HTML report."
+)
+@click.pass_obj
+def brief(
+    resources: Resources, paths: tuple[str, ...], db: str, fmt: str, html: str | None
+) -> None:
+    """Read articles (files, folders, globs, or - for stdin) and brief their stories.
+
+    Output covers every story that contains at least one of the input articles.
+    """
+    store = _open(db)
+    stdin = sys.stdin.buffer if "-" in paths else None
+    report = run(list(paths), store, resources, stdin=stdin)
+    errors = [str(e) for e in report.errors]
+    _emit(_briefings(store, report.story_ids), fmt, html, errors)
+    if report.errors:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@db_option
+@click.pass_obj
+def ingest(resources: Resources, paths: tuple[str, ...], db: str) -> None:
+    """Read articles into the database and update their stories, without printing a briefing."""
+    store = _open(db)
+    stdin = sys.stdin.buffer if "-" in paths else None
+    report = run(list(paths), store, resources, stdin=stdin)
+    click.echo(
+        f"read {report.read} articles: {report.new} new, {report.already_stored} already stored,"
+        f" {len(report.story_ids)} stories touched, {len(report.errors)} inputs failed",
+        err=True,
+    )
+    if report.errors:
+        sys.exit(1)
+
+
+@cli.command()
+@db_option
+@click.option("--limit", default=20, show_default=True)
+@click.option("--order", type=click.Choice(["recent", "size"]), default="recent", show_default=True)
+def stories(db: str, limit: int, order: str) -> None:
+    """List the stories in the database."""
+    store = _open(db)
+    for row in store.story_rows(limit=limit, order=order):
+        dates = row["last_published"] or "undated"
+        click.echo(f"{row['id']}  {row['n_articles']:>3} articles  {dates:<10}  {row['title']}")
+
+
+@cli.command()
+@click.argument("story_ids", nargs=-1, required=True)
+@db_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+)
+@click.option(
+    "--html", type=click.Path(dir_okay=False), help="Also write a self-contained HTML report."
+)
+def show(story_ids: tuple[str, ...], db: str, fmt: str, html: str | None) -> None:
+    """Brief stories already in the database, by id."""
+    store = _open(db)
+    try:
+        briefings = _briefings(store, list(story_ids))
+    except NewsloomError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _emit(briefings, fmt, html, [])
+
+
+@cli.command(name="eval")
+@click.argument("stage", type=click.Choice(EVAL_STAGES))
+@click.option("--data", required=True, type=click.Path(), help="Path of the gold data.")
+@click.option("--limit", type=int, default=None, help="Only the first N items (a quick slice).")
+@click.option("--split", default="all", show_default=True, help="Which part to report on.")
+@click.option("--json", "as_json", is_flag=True, help="End with one JSON object of the metrics.")
+def evaluate(stage: str, data: str, limit: int | None, split: str, as_json: bool) -> None:
+    """Measure one stage against public gold data (precision/recall/F1 beside references)."""
+    module = importlib.import_module(f"newsloom.evaluate.{stage}")
+    try:
+        result = module.evaluate(Path(data), limit=limit, split=split)
+    except NewsloomError as exc:
+        click.echo(f"newsloom: {exc}", err=True)
+        sys.exit(2)
+    click.echo(result.table())
+    if as_json:
+        click.echo(json.dumps({"stage": stage, "split": split, **result.metrics}))
+
+
+@cli.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option(
+    "--allow-dir",
+    multiple=True,
+    type=click.Path(file_okay=False, exists=True),
+    help="A server folder that the admin ingest form may read (repeatable).",
+)
+def serve(db: str, host: str, port: int, allow_dir: tuple[str, ...]) -> None:
+    """Serve the web app and HTTP API on the database."""
+    from newsloom.web.app import serve as serve_app
+
+    serve_app(db=db, host=host, port=port, allow_dirs=list(allow_dir))
+
+
+@cli.command()
+@click.argument("targets", nargs=-1, required=True)
+@db_option
+@click.option("--interval", default=60.0, show_default=True, help="Seconds between polls.")
+@click.option("--once", is_flag=True, help="Poll once and exit (for cron and tests).")
+@click.pass_obj
+def watch(
+    resources: Resources, targets: tuple[str, ...], db: str, interval: float, once: bool
+) -> None:
+    """Ingest new files in folders, or new items of RSS/Atom feed URLs, as they appear."""
+    from newsloom.watch import watch as watch_targets
+
+    watch_targets(list(targets), _open(db), resources, interval=interval, once=once)
+
+
+def main() -> None:
+    cli()

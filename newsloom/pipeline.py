@@ -1,0 +1,182 @@
+"""Run the stages in order over batches of articles, writing each batch atomically.
+
+ingest -> clean -> (skip stored) -> extract -> cluster -> store, one transaction per
+batch; then, per story touched: trace copies -> story-level refinement -> fuse.
+Per-article stages are pure functions over a batch; the only state is the story
+index (persisted in the store after each batch), so an interrupted run resumes
+where it stopped and a re-run of the same input changes nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
+
+from tqdm import tqdm
+
+from newsloom import clean, cluster, dedupe, fuse, ingest
+from newsloom.errors import InputError
+from newsloom.extract import extract_batch, refine_story
+from newsloom.models import Article
+from newsloom.store import Store
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+    from newsloom.extract.places import Gazetteer
+    from newsloom.nlp import Embedder
+    from newsloom.paraphrase import ParaphraseMatcher
+
+T = TypeVar("T")
+
+CLUSTER_STATE = "story_index"
+
+
+class Resources:
+    """Models and lookup tables, loaded once on first use and shared by the stages."""
+
+    @functools.cached_property
+    def nlp(self) -> Language:
+        from newsloom.nlp import load_spacy
+
+        return load_spacy()
+
+    @functools.cached_property
+    def gazetteer(self) -> Gazetteer:
+        from newsloom.extract.places import load_gazetteer
+
+        return load_gazetteer()
+
+    @functools.cached_property
+    def embedder(self) -> Embedder:
+        from newsloom.nlp import load_embedder
+
+        return load_embedder()
+
+    @functools.cached_property
+    def matcher(self) -> ParaphraseMatcher:
+        from newsloom.paraphrase import ParaphraseMatcher
+
+        return ParaphraseMatcher(self.embedder)
+
+
+@dataclass(slots=True)
+class RunReport:
+    """What a run did: counts, the ids of the input's articles and stories, errors."""
+
+    read: int = 0
+    new: int = 0
+    already_stored: int = 0
+    article_ids: list[str] = field(default_factory=list)
+    story_ids: list[str] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+
+
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def show_progress() -> bool:
+    """A progress bar on a terminal; quiet in pipes and CI."""
+    return sys.stderr.isatty()
+
+
+def run(
+    paths: Sequence[str],
+    store: Store,
+    resources: Resources | None = None,
+    *,
+    stdin: BinaryIO | None = None,
+    batch_size: int = 32,
+    on_error: bool = True,
+) -> RunReport:
+    """Ingest `paths` into `store` and bring every touched story up to date."""
+    res = resources or Resources()
+    report = RunReport()
+    index = load_index(store)
+    bar = tqdm(desc="articles", unit="art", disable=not show_progress(), leave=False)
+    for batch in batched(ingest.read_inputs(paths, stdin=stdin), batch_size):
+        articles: list[Article] = []
+        for item in batch:
+            if isinstance(item, InputError):
+                report.errors.append(item)
+                if on_error:
+                    print(f"newsloom: error: {item}", file=sys.stderr)
+            else:
+                articles.append(item)
+        report.read += len(articles)
+        process_batch(clean.clean_batch(articles), store, index, res, report)
+        bar.update(len(articles))
+    bar.close()
+    for err in report.errors:
+        store.record_error(err.where, err.problem)
+    update_stories(store, store.dirty_story_ids(), res)
+    report.story_ids = sorted(
+        {sid for aid in report.article_ids if (sid := store.story_of(aid)) is not None}
+    )
+    return report
+
+
+def load_index(store: Store) -> cluster.StoryIndex:
+    state = store.load_state(CLUSTER_STATE)
+    return cluster.StoryIndex() if state is None else cluster.StoryIndex.from_state(state)
+
+
+def process_batch(
+    articles: list[Article],
+    store: Store,
+    index: cluster.StoryIndex,
+    res: Resources,
+    report: RunReport,
+) -> None:
+    """Extract, cluster and store one batch of cleaned articles, atomically."""
+    fresh: list[Article] = []
+    seen: set[str] = set()
+    for art in articles:
+        report.article_ids.append(art.id)
+        if art.id in seen or store.has_article(art.id):
+            report.already_stored += 1
+            continue
+        seen.add(art.id)
+        fresh.append(art)
+    if not fresh:
+        return
+    extracted = extract_batch(fresh, res.nlp, res.gazetteer)
+    features = cluster.article_features(extracted, res.embedder)
+    # The index is changed in memory first; if the transaction fails, the run
+    # stops and the next run reloads the last committed state.
+    touched: set[str] = set()
+    for art, feats in zip(extracted, features, strict=True):
+        touched.add(index.add(art, feats).story_id)
+    with store.transaction():
+        store.add_articles(extracted)
+        stories = [s for s in index.stories() if s.id in touched or s.merged_from]
+        store.save_stories(stories)
+        store.save_state(CLUSTER_STATE, index.to_state())
+    report.new += len(extracted)
+
+
+def update_stories(store: Store, story_ids: Iterable[str], res: Resources) -> None:
+    """Recompute copy tracing and facts for stories whose articles changed."""
+    for story_id in story_ids:
+        story = store.get_story(story_id)
+        articles = store.get_articles(story.article_ids)
+        articles = refine_story(articles, res.gazetteer)
+        story.derivations = dedupe.trace_copies(articles, res.embedder)
+        facts = fuse.fuse_story(articles, story.derivations, res.matcher)
+        roots = dedupe.independent_roots(articles, story.derivations)
+        with store.transaction():
+            store.save_stories([story])
+            for art in articles:
+                store.update_article(art)
+            store.save_facts(story_id, facts, n_independent=len(set(roots.values())))

@@ -1,0 +1,328 @@
+"""Render briefings as Markdown, JSON or a self-contained HTML report.
+
+All three read the same briefing dicts built by `newsloom.brief`. Article text is
+untrusted: the HTML report escapes everything (Jinja2 autoescape), loads nothing
+from the network and carries a Content-Security-Policy that forbids scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any
+
+import jinja2
+
+from newsloom import __version__
+
+JSON_SCHEMA_VERSION = "1.0"
+
+
+class Citations:
+    """Numbers source sentences [1], [2], ... in order of first use within a story."""
+
+    def __init__(self, story: dict[str, Any]) -> None:
+        self.numbers: dict[tuple[str, int], int] = {}
+        self.entries: list[dict[str, Any]] = []
+        self.articles = {a["id"]: a for a in story["articles"]}
+
+    def numbers_of(self, citations: list[dict[str, Any]]) -> list[int]:
+        return sorted({self.number(c) for c in citations})
+
+    def mark(self, citations: list[dict[str, Any]]) -> str:
+        return "".join(f"[{n}]" for n in self.numbers_of(citations))
+
+    def number(self, c: dict[str, Any]) -> int:
+        key = (c["article_id"], c["sentence"])
+        if key not in self.numbers:
+            self.numbers[key] = len(self.entries) + 1
+            art = self.articles.get(c["article_id"], {})
+            self.entries.append(
+                {
+                    "n": self.numbers[key],
+                    "source": c["source"],
+                    "text": c["text"],
+                    "title": art.get("title", ""),
+                    "url": art.get("url", ""),
+                    "article_id": c["article_id"],
+                    "sentence": c["sentence"],
+                }
+            )
+        return self.numbers[key]
+
+
+def to_json(briefings: list[dict[str, Any]], errors: list[str] | None = None) -> str:
+    """The documented JSON document (docs/json-schema.md)."""
+    doc = {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "generator": f"newsloom {__version__}",
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "stories": briefings,
+        "errors": errors or [],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+def _md(text: str) -> str:
+    """Keep untrusted text from being read as Markdown/HTML markup."""
+    return (
+        text.replace("\\", "\\\\")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("|", "\\|")
+        .replace("*", "\\*")
+        .replace("_", "\\_")
+        .replace("[", "\\[")
+        .replace("]", "\\]")
+        .replace("\n", " ")
+    )
+
+
+def _status(fact: dict[str, Any]) -> str:
+    if fact["status"] == "corroborated":
+        return f"confirmed by {fact['independent_sources']} independent sources"
+    if fact["status"] == "conflict":
+        return "disputed"
+    return "single source"
+
+
+def to_markdown(briefings: list[dict[str, Any]], errors: list[str] | None = None) -> str:
+    """A readable briefing for the terminal or a Markdown viewer."""
+    out: list[str] = []
+    for story in briefings:
+        cite = Citations(story)
+        for section in (
+            _md_header,
+            _md_summary,
+            _md_corroborated,
+            _md_disputed,
+            _md_adds,
+            _md_timeline,
+            _md_places,
+            _md_quotes,
+            _md_sources,
+            _md_grouping,
+        ):
+            lines = section(story, cite)
+            if lines:
+                out += [*lines, ""]
+        out += [*_md_references(cite), "---", ""]
+    if errors:
+        out += ["## Inputs that could not be read", ""] + [f"- {_md(e)}" for e in errors]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _md_header(story: dict[str, Any], cite: Citations) -> list[str]:
+    days = dict.fromkeys(filter(None, [story["first_published"], story["last_published"]]))
+    span = f", {' to '.join(days)}" if days else ""
+    return [
+        f"# {_md(story['title'])}",
+        "",
+        f"_{story['n_articles']} articles from {story['n_sources']} outlets"
+        f" ({story['n_independent']} independent reports){span} · story `{story['id']}`_",
+    ]
+
+
+def _md_summary(story: dict[str, Any], cite: Citations) -> list[str]:
+    return ["## Summary", ""] + [
+        f"- {_md(s['text'])} {cite.mark(s['citations'])}" for s in story["summary"]
+    ]
+
+
+def _md_corroborated(story: dict[str, Any], cite: Citations) -> list[str]:
+    facts = [f for f in story["facts"] if f["status"] == "corroborated"]
+    lines = []
+    for f in facts:
+        origin = f" (origin: {_md(f['origin'])})" if f["origin"] else ""
+        sources = ", ".join(map(_md, f["sources"]))
+        lines.append(
+            f"- {_md(f['text'])} {cite.mark(f['citations'])} — {_status(f)}: {sources}{origin}"
+        )
+    return ["## Confirmed by several sources", "", *lines] if lines else []
+
+
+def _md_disputed(story: dict[str, Any], cite: Citations) -> list[str]:
+    lines = []
+    for f in (f for f in story["facts"] if f["status"] == "conflict"):
+        lines.append(f"- **{_md(f['conflict'].get('kind', 'conflict'))}**: {_md(f['text'])}")
+        for side in f["conflict"].get("values", []):
+            value, source = _md(str(side.get("value", ""))), _md(side.get("source", ""))
+            lines.append(f"  - {value} — {source}: “{_md(side.get('text', ''))}”")
+    return ["## Disputed", "", *lines] if lines else []
+
+
+def _md_adds(story: dict[str, Any], cite: Citations, most: int = 8) -> list[str]:
+    lines = []
+    for s in (s for s in story["sources"] if s["adds"]):
+        lines.append(f"**{_md(s['source'])}** (only this outlet reports):")
+        lines += [f"- {_md(a['text'])} {cite.mark(a['citations'])}" for a in s["adds"][:most]]
+        if len(s["adds"]) > most:
+            lines.append(f"- … and {len(s['adds']) - most} more")
+        lines.append("")
+    return ["## What each source adds", "", *lines[:-1]] if lines else []
+
+
+def _md_timeline(story: dict[str, Any], cite: Citations) -> list[str]:
+    lines = [
+        f"- **{e['date']}** — {_md(e['text'])} {cite.mark(e['citations'])}"
+        for e in story["timeline"]
+    ]
+    return ["## Timeline", "", *lines] if lines else []
+
+
+def _md_places(story: dict[str, Any], cite: Citations) -> list[str]:
+    rows = [
+        f"| {_md(p['name'])} | {p['lat']:.3f} | {p['lon']:.3f} | {p['country']} | {p['mentions']} |"
+        for p in story["places"]
+    ]
+    head = ["## Places", "", "| place | lat | lon | country | mentions |", "|---|---|---|---|---|"]
+    return head + rows if rows else []
+
+
+def _md_quotes(story: dict[str, Any], cite: Citations) -> list[str]:
+    lines = []
+    for q in story["quotes"]:
+        text = f"“{_md(q['text'])}”" if q["direct"] else _md(q["text"])
+        lines.append(f"- **{_md(q['speaker'] or 'unknown')}**: {text} ({_md(q['source'])})")
+    return ["## Quotes", "", *lines] if lines else []
+
+
+def _md_sources(story: dict[str, Any], cite: Citations) -> list[str]:
+    lines = [
+        "## Sources",
+        "",
+        "| outlet | articles | independent | facts | only here |",
+        "|---|---|---|---|---|",
+    ]
+    for s in story["sources"]:
+        independent = "yes" if s["independent"] else "no"
+        lines.append(
+            f"| {_md(s['source'])} | {len(s['articles'])} | {independent} | {s['facts']}"
+            f" | {len(s['adds'])} |"
+        )
+    names = {a["id"]: a["source"] for a in story["articles"]}
+    for a in (a for a in story["articles"] if a["derived_from"]):
+        kind, original = a["derivation"]["kind"], names.get(a["derived_from"], a["derived_from"])
+        lines.append(f"- {_md(a['source'])} is a {kind} of {_md(original)}")
+    return lines
+
+
+def _md_grouping(story: dict[str, Any], cite: Citations) -> list[str]:
+    lines = ["## Why these articles are grouped", ""]
+    for a in story["articles"]:
+        link = a["link"] or {}
+        shared = "; ".join(
+            f"{key}: {', '.join(map(str, value[:6]))}"
+            for key, value in link.get("evidence", {}).items()
+            if isinstance(value, list) and value
+        )
+        detail = f"; {_md(shared)}" if shared else ""
+        lines.append(
+            f"- {_md(a['source'])} — {_md(a['title'])} (score {link.get('score', 0):.2f}{detail})"
+        )
+    return lines
+
+
+def _md_references(cite: Citations) -> list[str]:
+    if not cite.entries:
+        return []
+    lines = ["## References", ""]
+    for e in cite.entries:
+        where = f" <{e['url']}>" if safe_url(e["url"]) else ""
+        lines.append(f"{e['n']}. {_md(e['source'])}: “{_md(e['text'])}”{where}")
+    return [*lines, ""]
+
+
+def _map_points(
+    places: list[dict[str, Any]], width: int = 640, height: int = 360
+) -> dict[str, Any]:
+    """Project places into an SVG box (equirectangular, fitted to the points with margin)."""
+    if not places:
+        return {"points": [], "width": width, "height": height, "outlines": []}
+    lats = [p["lat"] for p in places]
+    lons = [p["lon"] for p in places]
+    pad = 2.0
+    lat0, lat1 = min(lats) - pad, max(lats) + pad
+    lon0, lon1 = min(lons) - pad, max(lons) + pad
+    # Keep the aspect ratio of the drawing box.
+    span_lon, span_lat = lon1 - lon0, lat1 - lat0
+    if span_lon / width > span_lat / height:
+        extra = span_lon * height / width - span_lat
+        lat0, lat1 = lat0 - extra / 2, lat1 + extra / 2
+    else:
+        extra = span_lat * width / height - span_lon
+        lon0, lon1 = lon0 - extra / 2, lon1 + extra / 2
+
+    def xy(lat: float, lon: float) -> tuple[float, float]:
+        return (
+            round((lon - lon0) / (lon1 - lon0) * width, 1),
+            round((lat1 - lat) / (lat1 - lat0) * height, 1),
+        )
+
+    top = max(p["mentions"] for p in places)
+    points = []
+    for p in places:
+        x, y = xy(p["lat"], p["lon"])
+        points.append({**p, "x": x, "y": y, "r": round(4 + 6 * math.sqrt(p["mentions"] / top), 1)})
+    outlines = []
+    for ring in _country_rings():
+        if any(
+            lon0 <= lo <= lon1 and lat0 <= la <= lat1 for lo, la in ring[:: max(1, len(ring) // 20)]
+        ):
+            outlines.append(" ".join("{},{}".format(*xy(la, lo)) for lo, la in ring))
+    return {"points": points, "width": width, "height": height, "outlines": outlines}
+
+
+def _country_rings() -> list[list[tuple[float, float]]]:
+    """Country outlines (lon, lat rings) if the Natural Earth file ships with the package."""
+    path = resources.files("newsloom") / "data" / "countries.geojson"
+    if not path.is_file():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    rings: list[list[tuple[float, float]]] = []
+    for feature in data.get("features", []):
+        geom = feature.get("geometry") or {}
+        polys = geom.get("coordinates", [])
+        if geom.get("type") == "Polygon":
+            polys = [polys]
+        for poly in polys:
+            if poly:
+                rings.append([(float(c[0]), float(c[1])) for c in poly[0]])
+    return rings
+
+
+def safe_url(url: str) -> str:
+    """Only http(s) links survive; `javascript:` and other schemes are dropped."""
+    return url if url.lower().startswith(("http://", "https://")) else ""
+
+
+def to_html(briefings: list[dict[str, Any]], errors: list[str] | None = None) -> str:
+    """A self-contained HTML report (inline CSS and SVG, no scripts, no network)."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("newsloom", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["safe_url"] = safe_url
+    stories = []
+    for story in briefings:
+        cite = Citations(story)
+        stories.append(
+            {
+                "s": story,
+                "marks": cite.numbers_of,
+                "cite": cite,
+                "map": _map_points(story["places"]),
+            }
+        )
+    # References are numbered while the template renders, so the template reads
+    # cite.entries only after the body that uses them.
+    return env.get_template("report.html").render(
+        stories=stories,
+        errors=errors or [],
+        version=__version__,
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    )

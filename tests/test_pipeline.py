@@ -1,0 +1,201 @@
+"""End to end: the seeds and other real-looking articles through every stage, via the CLI."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from newsloom.cli import cli
+from newsloom.pipeline import Resources, run
+from newsloom.store import Store
+
+
+def brief_json(
+    resources: Resources, paths: list[str], db: Path, *extra: str
+) -> tuple[int, dict[str, Any], str]:
+    args = ["brief", *paths, "--db", str(db), "--format", "json", *extra]
+    result = CliRunner().invoke(cli, args, obj=resources)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, json.loads(result.stdout), result.stderr
+
+
+@pytest.fixture(scope="module")
+def seed_run(tmp_path_factory: pytest.TempPathFactory, resources: Resources) -> dict[str, Any]:
+    tmp = tmp_path_factory.mktemp("seeds")
+    html = tmp / "report.html"
+    runner = CliRunner()
+    seeds = str(Path(__file__).resolve().parent.parent / "examples" / "seeds")
+    db = str(tmp / "n.db")
+    args = ["brief", seeds, "--db", db, "--format", "json", "--html", str(html)]
+    res = runner.invoke(cli, args, obj=resources)
+    md = runner.invoke(cli, ["brief", seeds, "--db", db], obj=resources)
+    assert res.exit_code == 0, res.output
+    return {
+        "json": json.loads(res.stdout),
+        "raw": res.stdout,
+        "md": md.stdout,
+        "html": html.read_text(),
+    }
+
+
+def test_pipeline_seeds_form_one_story(seed_run: dict[str, Any]) -> None:
+    stories = seed_run["json"]["stories"]
+    assert len(stories) == 1
+    assert len(stories[0]["articles"]) == 2
+    assert {a["id"] for a in stories[0]["articles"]} and all(
+        set(a) >= {"id", "url", "source"} for a in stories[0]["articles"]
+    )
+
+
+def test_pipeline_seed_places_geocoded(seed_run: dict[str, Any]) -> None:
+    places = {p["name"]: p for p in seed_run["json"]["stories"][0]["places"]}
+    kandahar = places["Kandahar"]
+    assert abs(kandahar["lat"] - 31.6) < 0.5 and abs(kandahar["lon"] - 65.7) < 0.5
+    for name in ("Kabul", "Lashkar Gah", "Ghazni", "Herat"):
+        assert name in places, sorted(places)
+
+
+def _fact_with(story: dict[str, Any], *words: str) -> dict[str, Any]:
+    for fact in story["facts"]:
+        if all(w.lower() in fact["text"].lower() for w in words):
+            return fact
+    raise AssertionError(f"no fact with {words}: {[f['text'] for f in story['facts']]}")
+
+
+def test_pipeline_troop_facts_corroborated_by_both(seed_run: dict[str, Any]) -> None:
+    story = seed_run["json"]["stories"][0]
+    for words in (("3,000", "Kabul"), ("600", "troops")):
+        fact = _fact_with(story, *words)
+        assert fact["status"] == "corroborated"
+        assert len(fact["sources"]) == 2
+        assert fact["independent_sources"] == 2
+
+
+def test_pipeline_thursday_announcement_dated(seed_run: dict[str, Any]) -> None:
+    timeline = seed_run["json"]["stories"][0]["timeline"]
+    assert any(e["date"] == "2021-08-12" and "Thursday" in e["text"] for e in timeline), timeline
+
+
+def test_pipeline_quote_attributed_to_ned_price(seed_run: dict[str, Any]) -> None:
+    quotes = seed_run["json"]["stories"][0]["quotes"]
+    assert any("civilian footprint" in q["text"] and q["speaker"] == "Ned Price" for q in quotes)
+
+
+@pytest.mark.parametrize("fmt", ["raw", "md", "html"])
+def test_pipeline_output_is_clean(seed_run: dict[str, Any], fmt: str) -> None:
+    text = seed_run[fmt]
+    assert "£360m" in text
+    assert "ยฃ" not in text
+    assert "presentational grey line" not in text
+
+
+def test_pipeline_rerun_is_idempotent(
+    tmp_path: Path, resources: Resources, seeds_dir: Path
+) -> None:
+    store = Store(tmp_path / "n.db")
+    first = run([str(seeds_dir)], store, resources)
+    counts = {
+        t: store.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in ("articles", "sentences", "stories", "facts")
+    }
+    second = run([str(seeds_dir)], store, resources)
+    assert first.new == 2 and second.new == 0 and second.already_stored == 2
+    assert second.story_ids == first.story_ids
+    for table, n in counts.items():
+        assert store.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == n
+
+
+def test_pipeline_unrelated_event_is_its_own_story(
+    tmp_path: Path, resources: Resources, seeds_dir: Path, data_dir: Path
+) -> None:
+    store = Store(tmp_path / "n.db")
+    report = run([str(seeds_dir), str(data_dir / "articles")], store, resources)
+    stories = {s.id: s for s in (store.get_story(i) for i in report.story_ids)}
+    by_article = {}
+    for story in stories.values():
+        for aid in story.article_ids:
+            by_article[store.get_article(aid).origin.rsplit("/", 1)[-1]] = story.id
+    assert by_article["000_35127a3aa99a108c.txt"] == by_article["001_da1e128feba3e378.txt"]
+    assert by_article["evia-wire.txt"] == by_article["evia-local.txt"]
+    assert by_article["evia-wire.txt"] != by_article["000_35127a3aa99a108c.txt"]
+    assert by_article["quake-haiti.txt"] not in {
+        by_article["evia-wire.txt"],
+        by_article["000_35127a3aa99a108c.txt"],
+    }
+
+
+def test_pipeline_bad_inputs_reported_rest_processed(
+    tmp_path: Path, data_dir: Path, seeds_dir: Path, resources: Resources
+) -> None:
+    bad = data_dir / "bad"
+    paths = [
+        str(bad / "empty.txt"),
+        str(bad / "binary.txt"),
+        str(tmp_path / "missing.txt"),
+        str(bad / "malformed.html"),
+        str(bad / "mixed.jsonl"),
+        str(seeds_dir),
+    ]
+    code, doc, stderr = brief_json(resources, paths, tmp_path / "n.db")
+    assert code == 1
+    lines = [line for line in stderr.splitlines() if line.startswith("newsloom: error:")]
+    for name in ("empty.txt", "binary.txt", "missing.txt", "malformed.html", "mixed.jsonl:2"):
+        assert any(name in line for line in lines), (name, lines)
+    ids = {a["source"] for s in doc["stories"] for a in s["articles"]}
+    assert "Test Wire" in ids  # the good JSONL line was still processed
+    assert len(doc["errors"]) == 5
+
+
+def test_pipeline_jsonl_keeps_given_id_and_url(tmp_path: Path, resources: Resources) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        json.dumps(
+            {
+                "id": "my-id-1",
+                "url": "https://example.org/news/1",
+                "source": "Example Times",
+                "date": "2021-08-13",
+                "title": "Storm closes schools",
+                "text": "Schools across the county were closed on Friday as a storm brought"
+                " heavy rain and winds.",
+            }
+        )
+        + "\n"
+    )
+    code, doc, _ = brief_json(resources, [str(src)], tmp_path / "n.db")
+    assert code == 0
+    art = doc["stories"][0]["articles"][0]
+    assert (art["id"], art["url"], art["source"]) == (
+        "my-id-1",
+        "https://example.org/news/1",
+        "Example Times",
+    )
+
+
+def test_pipeline_failed_batch_leaves_database_unchanged(
+    tmp_path: Path, resources: Resources, seeds_dir: Path, data_dir: Path
+) -> None:
+    db = tmp_path / "n.db"
+    run([str(seeds_dir)], Store(db), resources)
+    before = sqlite3.connect(db).execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    class Broken(Resources):
+        @property
+        def embedder(self) -> Any:  # type: ignore[override]
+            raise RuntimeError("embedder crashed mid-batch")
+
+    broken = Broken()
+    broken.__dict__["nlp"] = resources.nlp
+    broken.__dict__["gazetteer"] = resources.gazetteer
+    with pytest.raises(RuntimeError):
+        run([str(data_dir / "articles")], Store(db), broken)
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM articles").fetchone()[0] == before
+    # The interrupted run resumes: running again stores the rest.
+    report = run([str(data_dir / "articles")], Store(db), resources)
+    assert report.new == 3

@@ -1,0 +1,156 @@
+"""Renderers: untrusted text stays inert; citations are numbered; JSON follows the schema."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from newsloom.render import to_html, to_json, to_markdown
+
+EVIL = "<script>alert(1)</script> [x](javascript:alert(2)) <img src=x onerror=alert(3)>"
+
+
+def briefing(text: str = "Ferries evacuated 349 people from Limni.") -> dict[str, Any]:
+    cite = {"article_id": "a1", "sentence": 0, "source": "Wire", "text": text}
+    return {
+        "id": "s1",
+        "title": "Evia fires " + text,
+        "first_published": "2021-08-08",
+        "last_published": "2021-08-09",
+        "n_articles": 2,
+        "n_sources": 2,
+        "n_independent": 2,
+        "merged_from": [],
+        "articles": [
+            {
+                "id": "a1",
+                "url": "javascript:alert(4)",
+                "source": "Wire",
+                "title": text,
+                "published": "2021-08-08",
+                "origin": "x",
+                "independent": True,
+                "derived_from": None,
+                "derivation": None,
+                "link": {"score": 1.0, "evidence": {"places": ["Evia"]}},
+            },
+        ],
+        "summary": [{"text": text, "citations": [cite]}],
+        "facts": [
+            {
+                "id": "f1",
+                "text": text,
+                "status": "corroborated",
+                "sources": ["Local", "Wire"],
+                "independent_sources": 2,
+                "origin": "",
+                "date": "2021-08-08",
+                "citations": [cite],
+                "conflict": {},
+            },
+            {
+                "id": "f2",
+                "text": "Fire toll",
+                "status": "conflict",
+                "sources": ["Local", "Wire"],
+                "independent_sources": 2,
+                "origin": "",
+                "date": "",
+                "citations": [cite],
+                "conflict": {
+                    "kind": "number",
+                    "values": [
+                        {"value": 2, "source": "Wire", "text": "2 died"},
+                        {"value": 3, "source": "Local", "text": "3 died"},
+                    ],
+                },
+            },
+        ],
+        "timeline": [
+            {
+                "date": "2021-08-08",
+                "text": text,
+                "sources": ["Wire"],
+                "status": "single",
+                "citations": [cite],
+            }
+        ],
+        "places": [
+            {
+                "name": "Limni",
+                "lat": 38.77,
+                "lon": 23.32,
+                "country": "GR",
+                "feature": "city",
+                "geonameid": 1,
+                "mentions": 2,
+                "sources": ["Wire"],
+                "as_written": ["Limni"],
+            }
+        ],
+        "quotes": [
+            {
+                "speaker": "Kyriakos Mitsotakis",
+                "text": text,
+                "direct": True,
+                "cue": "said",
+                "source": "Wire",
+                "article_id": "a1",
+                "sentence": 0,
+            }
+        ],
+        "entities": [],
+        "sources": [
+            {
+                "source": "Wire",
+                "articles": ["a1"],
+                "independent": True,
+                "facts": 2,
+                "adds": [{"text": text, "citations": [cite]}],
+            }
+        ],
+        "derivations": [],
+    }
+
+
+def test_render_markdown_sections_and_citations() -> None:
+    md = to_markdown([briefing()])
+    for heading in (
+        "## Summary",
+        "## Confirmed by several sources",
+        "## Disputed",
+        "## Timeline",
+        "## Places",
+        "## Quotes",
+        "## Sources",
+        "## References",
+    ):
+        assert heading in md
+    assert "[1]" in md and "1. Wire: “Ferries evacuated 349 people from Limni.”" in md
+    assert "**2021-08-08**" in md
+
+
+def test_render_markdown_escapes_markup() -> None:
+    md = to_markdown([briefing(EVIL)])
+    assert "<script>" not in md
+    assert not re.search(r"(?<!\\)\]\(javascript:", md)  # brackets are escaped: no link
+
+
+def test_render_html_is_inert_and_self_contained() -> None:
+    page = to_html([briefing(EVIL)])
+    assert "<script>" not in page
+    assert "&lt;script&gt;" in page
+    assert 'href="javascript:' not in page
+    assert "Content-Security-Policy" in page
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert page.count("<circle") == 1 and "Limni" in page
+
+
+def test_render_json_document() -> None:
+    doc = json.loads(to_json([briefing()], ["x.txt: empty file"]))
+    assert doc["schema_version"] == "1.0"
+    assert doc["errors"] == ["x.txt: empty file"]
+    story = doc["stories"][0]
+    assert story["facts"][0]["independent_sources"] == 2
+    assert {"name", "lat", "lon"} <= set(story["places"][0])

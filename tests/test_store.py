@@ -1,0 +1,113 @@
+"""The SQLite store: round trips, idempotence, transactions, search."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsloom.errors import NotFound
+from newsloom.models import Article, Citation, Fact, Link, Mention, Place, Sentence, Story
+from newsloom.store import Store
+
+
+def make_article(
+    aid: str = "a1", text: str = "Floods hit Valencia. Rescue teams arrived."
+) -> Article:
+    first = text.split(". ")[0] + "."
+    return Article(
+        id=aid,
+        text=text,
+        source="Example Times",
+        url="https://example.org/a",
+        title="Floods hit Valencia",
+        published="2024-10-30",
+        sentences=[Sentence(0, first, 0, len(first))],
+        mentions=[Mention("Valencia", "GPE", 11, 19, 0, "Valencia")],
+        places=[
+            Place("Valencia", "Valencia", 39.47, -0.38, "ES", "city", 2509954, 800000, 0, 11, 19)
+        ],
+    )
+
+
+def test_store_article_round_trip(tmp_path: Path) -> None:
+    store = Store(tmp_path / "n.db")
+    art = make_article()
+    assert store.add_articles([art]) == ["a1"]
+    assert store.get_article("a1") == art
+    assert store.conn.execute("SELECT count(*) FROM sentences").fetchone()[0] == 1
+    assert tuple(store.conn.execute("SELECT name, lat FROM places").fetchone()) == (
+        "Valencia",
+        39.47,
+    )
+
+
+def test_store_readding_is_a_no_op(tmp_path: Path) -> None:
+    store = Store(tmp_path / "n.db")
+    store.add_articles([make_article()])
+    assert store.add_articles([make_article()]) == []
+    assert store.count_articles() == 1
+
+
+def test_store_transaction_rolls_back_on_error(tmp_path: Path) -> None:
+    store = Store(tmp_path / "n.db")
+    with pytest.raises(RuntimeError), store.transaction():
+        store.add_articles([make_article("a1")])
+        raise RuntimeError("crash in the middle of a batch")
+    assert store.count_articles() == 0
+    assert Store(tmp_path / "n.db").count_articles() == 0
+
+
+def test_store_story_and_facts(tmp_path: Path) -> None:
+    store = Store(tmp_path / "n.db")
+    store.add_articles([make_article("a1"), make_article("a2", "Floods hit Valencia. Many died.")])
+    story = Story(
+        "s1",
+        "Floods hit Valencia",
+        ["a1", "a2"],
+        links=[Link("a1", "s1", 1.0), Link("a2", "s1", 0.8, {"places": ["Valencia"]})],
+    )
+    store.save_stories([story])
+    assert store.dirty_story_ids() == ["s1"]
+    fact = Fact(
+        "f1",
+        "Floods hit Valencia.",
+        "corroborated",
+        ["Example Times"],
+        1,
+        [Citation("a1", 0, "Example Times", "Floods hit Valencia.")],
+    )
+    store.save_facts("s1", [fact], n_independent=2)
+    assert store.dirty_story_ids() == []
+    assert store.get_story("s1") == story
+    assert store.get_facts("s1") == [fact]
+    assert store.story_of("a2") == "s1"
+    row = store.story_rows()[0]
+    assert (row["n_articles"], row["n_independent"], row["last_published"]) == (2, 2, "2024-10-30")
+
+
+def test_store_unknown_ids_raise_not_found(tmp_path: Path) -> None:
+    store = Store(tmp_path / "n.db")
+    with pytest.raises(NotFound):
+        store.get_article("nope")
+    with pytest.raises(NotFound):
+        store.get_story("nope")
+
+
+def test_store_search_is_safe_against_fts_syntax(tmp_path: Path) -> None:
+    store = Store(tmp_path / "n.db")
+    store.add_articles([make_article()])
+    assert [h["id"] for h in store.search("valencia")] == ["a1"]
+    assert store.search('"NEAR( OR * -') == []  # user input is never FTS syntax
+    assert store.search("   ") == []
+
+
+@settings(max_examples=25, deadline=None)
+@given(text=st.text(min_size=1, max_size=300), title=st.text(max_size=50))
+def test_store_round_trips_any_text(text: str, title: str) -> None:
+    store = Store(":memory:")
+    art = Article(id="x", text=text, title=title, meta={"k": [1, "two"]})
+    store.add_articles([art])
+    assert store.get_article("x") == art
