@@ -16,6 +16,7 @@ from newsloom.models import Article, Citation, Fact, Story
 
 SUMMARY_SENTENCES = 5
 FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+CALENDAR_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")  # a day or a month: what a timeline shows
 
 
 def build_briefing(story: Story, articles: list[Article], facts: list[Fact]) -> dict[str, Any]:
@@ -27,7 +28,7 @@ def build_briefing(story: Story, articles: list[Article], facts: list[Fact]) -> 
     fact_dicts = [_fact(f, by_id) for f in facts]
     return {
         "id": story.id,
-        "title": story.title or (articles[0].title if articles else ""),
+        "title": _title(story, articles),
         "first_published": dates[0] if dates else "",
         "last_published": dates[-1] if dates else "",
         "n_articles": len(articles),
@@ -62,6 +63,15 @@ def build_briefing(story: Story, articles: list[Article], facts: list[Fact]) -> 
         "sources": _sources(articles, facts, derived),
         "derivations": [d.to_dict() for d in story.derivations],
     }
+
+
+def _title(story: Story, articles: list[Article]) -> str:
+    """The story's title, unless it was derived from body text and a real headline exists."""
+    headlines = [a.title for a in articles if a.title and not a.meta.get("title_derived")]
+    derived = any(a.title == story.title and a.meta.get("title_derived") for a in articles)
+    if headlines and (derived or not story.title):
+        return headlines[0]
+    return story.title or (articles[0].title if articles else "")
 
 
 def _cite(c: Citation) -> dict[str, Any]:
@@ -128,7 +138,7 @@ def _timeline(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "citations": f["citations"],
         }
         for f in facts
-        if f["date"]
+        if CALENDAR_DATE.match(f["date"])
     ]
     return sorted(entries, key=lambda e: e["date"])
 

@@ -241,8 +241,11 @@ def _map_points(
     """Project places into an SVG box (equirectangular, fitted to the points with margin)."""
     if not places:
         return {"points": [], "width": width, "height": height, "outlines": []}
-    lats = [p["lat"] for p in places]
-    lons = [p["lon"] for p in places]
+    # Fit the map to the local places; whole countries far away would zoom it out to the world.
+    local = [p for p in places if p.get("feature") not in {"country", "continent", "region"}]
+    frame = local or places
+    lats = [p["lat"] for p in frame]
+    lons = [p["lon"] for p in frame]
     pad = 2.0
     lat0, lat1 = min(lats) - pad, max(lats) + pad
     lon0, lon1 = min(lons) - pad, max(lons) + pad
@@ -264,6 +267,8 @@ def _map_points(
     top = max(p["mentions"] for p in places)
     points = []
     for p in places:
+        if not (lat0 <= p["lat"] <= lat1 and lon0 <= p["lon"] <= lon1):
+            continue
         x, y = xy(p["lat"], p["lon"])
         points.append({**p, "x": x, "y": y, "r": round(4 + 6 * math.sqrt(p["mentions"] / top), 1)})
     outlines = []

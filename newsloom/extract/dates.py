@@ -1,0 +1,666 @@
+"""Time expressions: find them with a small grammar and resolve them to TimeML values.
+
+Values follow TimeML/TIMEX3 so the TimeBank evaluation compares directly: YYYY-MM-DD,
+YYYY-MM, YYYY, YYYY-Www, YYYY-Qn, decades (199), PRESENT_REF/PAST_REF/FUTURE_REF, times
+(YYYY-MM-DDTHH:MM, YYYY-MM-DDTNI) and durations (P3D, PT48H). Relative expressions resolve
+against the publication date (the anchor); "the day before", "a year earlier" and
+"three weeks later" resolve against the last date the text mentioned. News weekdays point
+to the past week unless the sentence is in the future tense or says "next".
+Month names must be capitalised, and "May"/"March" alone need a preposition before them,
+so "troops may leave" and "they march" are not dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from newsloom.models import Article, TimeRef
+
+MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
+    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+    "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11,
+    "nov": 11, "december": 12, "dec": 12,
+}  # fmt: skip
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+NUMBERS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "half": 0.5,
+}  # fmt: skip
+VAGUE = {"several", "a few", "few", "many", "some", "recent", "the past few", "the last few"}
+UNITS = {
+    "second": "S", "minute": "M", "hour": "H", "day": "D", "week": "W", "month": "M",
+    "year": "Y", "decade": "DE", "century": "CE", "quarter": "Q",
+}  # fmt: skip
+PARTS = {"morning": "TMO", "afternoon": "TAF", "evening": "TEV", "night": "TNI"}
+SEASONS = {"spring": "SP", "summer": "SU", "autumn": "FA", "fall": "FA", "winter": "WI"}
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+
+_MONTH_NAMES = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?)"
+)
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+_YEAR = r"(?:1[6-9]\d\d|20\d\d)"
+_NUMWORD = (
+    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|"
+    r"four|five|six|seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|an?)"
+)
+_NUM = rf"(?:\d{{1,3}}(?:\.\d+)?|{_NUMWORD})"
+_QUANT = rf"(?:{_NUM}|several|a few|few|many|some)"
+_UNIT = r"(?:second|minute|hour|day|week|month|quarter|year|decade|centur(?:y|ie))"
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_PART = r"(?:morning|afternoon|evening|night)"
+_MOD = r"(?:(?:early|late|mid|the (?:beginning|start|end|middle) of)[- ]?)"
+_FUTURE = re.compile(
+    r"\b(?:will|won't|'ll|shall|(?:is|are|was|were) (?:due|set|scheduled|expected|going) to|"
+    r"(?:plans?|planned|intends?) to)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(slots=True)
+class _Ctx:
+    """What a resolver needs: the anchor date, the last day and quarter the text named,
+    the text and the match's span."""
+
+    anchor: dt.date | None
+    ref: dt.date | None
+    quarter: str
+    text: str
+    start: int
+    end: int
+
+
+Resolver = Callable[[re.Match[str], _Ctx], tuple[str, str] | None]
+_RULES: list[tuple[re.Pattern[str], Resolver]] = []
+
+
+def _rule(pattern: str, flags: int = 0) -> Callable[[Resolver], Resolver]:
+    """Register a pattern with the function that resolves its matches."""
+
+    def wrap(fn: Resolver) -> Resolver:
+        _RULES.append((re.compile(pattern, flags), fn))
+        return fn
+
+    return wrap
+
+
+def _num(word: str) -> float | None:
+    """'24' -> 24, 'twenty-four' -> 24, 'a' -> 1; None for vague quantities."""
+    w = word.lower().strip()
+    if w in VAGUE:
+        return None
+    try:
+        return float(w)
+    except ValueError:
+        pass
+    total = 0.0
+    for part in re.split(r"[- ]", w):
+        if part not in NUMBERS:
+            return None
+        total += NUMBERS[part]
+    return total
+
+
+def _mkey(word: str) -> str:
+    w = word.lower().rstrip(".")
+    return w if w in MONTHS else w[:3]
+
+
+def _iso(d: dt.date) -> str:
+    return d.isoformat()
+
+
+def _week(d: dt.date) -> str:
+    y, w, _ = d.isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+def _add_months(d: dt.date, n: int) -> dt.date:
+    m = d.month - 1 + n
+    return dt.date(d.year + m // 12, m % 12 + 1, 1)
+
+
+def _quarter(d: dt.date) -> str:
+    return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
+
+
+def _future(ctx: _Ctx) -> bool:
+    """Whether the sentence around a match speaks of the future."""
+    left = re.split(r"[.!?;]\s", ctx.text[max(0, ctx.start - 50) : ctx.start])[-1]
+    right = re.split(r"[.!?;]\s", ctx.text[ctx.start : ctx.end + 30])[0]
+    return bool(_FUTURE.search(left + " " + right))
+
+
+def _guess_year(month: int, day: int, anchor: dt.date | None) -> int | None:
+    """A year-less date is the nearest one to the anchor (news rarely looks > 6 months ahead)."""
+    if anchor is None:
+        return None
+    best = None
+    for year in (anchor.year - 1, anchor.year, anchor.year + 1):
+        try:
+            cand = dt.date(year, month, day)
+        except ValueError:
+            continue
+        gap = abs((cand - anchor).days) * (2 if cand > anchor else 1)  # news looks back
+        if best is None or gap < best[0]:
+            best = (gap, year)
+    return best[1] if best else None
+
+
+def _date(year: int | None, month: int, day: int) -> str | None:
+    try:
+        return _iso(dt.date(year, month, day)) if year else f"XXXX-{month:02d}-{day:02d}"
+    except ValueError:
+        return None
+
+
+@_rule(r"\b(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?\b")
+def _iso_date(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    value = _date(int(m[1]), int(m[2]), int(m[3]))
+    if value and m[4]:
+        return f"{value}T{m[4]}:{m[5]}", "time"
+    return (value, "date") if value else None
+
+
+@_rule(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?![\d/])")
+def _slash_date(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    """12/08/2021: day-first unless impossible; if both readings work, the one nearer
+    the anchor wins (so US-dated copy is read the US way when it fits the news)."""
+    a, b, y = int(m[1]), int(m[2]), int(m[3])
+    year = y if y > 99 else (2000 + y if y < 50 else 1900 + y)
+    readings = [_date(year, b, a), _date(year, a, b)]
+    valid = [r for r in readings if r]
+    if not valid:
+        return None
+    if len(valid) == 2 and ctx.anchor:
+        valid.sort(key=lambda v: abs((dt.date.fromisoformat(v) - ctx.anchor).days))  # type: ignore[operator]
+    return valid[0], "date"
+
+
+@_rule(rf"\b(?:{_WEEKDAY},?\s+)?({_DAY})\s+(?:of\s+)?({_MONTH_NAMES})(?:,?\s+({_YEAR}))?\b")
+def _day_month(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    day = int(re.sub(r"\D", "", m[1]))
+    month = MONTHS[_mkey(m[2])]
+    year = int(m[3]) if m[3] else _guess_year(month, day, ctx.anchor)
+    value = _date(year, month, day)
+    return (value, "date") if value else None
+
+
+@_rule(rf"\b(?:{_WEEKDAY},?\s+)?({_MONTH_NAMES})\s+({_DAY})(?:,?\s+({_YEAR}))?(?![\d,.]\d)")
+def _month_day(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    day = int(re.sub(r"\D", "", m[2]))
+    month = MONTHS[_mkey(m[1])]
+    year = int(m[3]) if m[3] else _guess_year(month, day, ctx.anchor)
+    value = _date(year, month, day)
+    return (value, "date") if value else None
+
+
+@_rule(rf"\b{_MOD}?({_MONTH_NAMES}),?\s+(?:of\s+)?({_YEAR})\b")
+def _month_year(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    return f"{m[2]}-{MONTHS[_mkey(m[1])]:02d}", "date"
+
+
+_MONTH_CUES = {
+    "in", "of", "by", "since", "until", "from", "to", "through", "during", "before", "after",
+    "for", "last", "next", "this", "early", "late", "mid", "end", "and",
+}  # fmt: skip
+
+
+@_rule(rf"\b(?:(?:last|next|this|Last|Next|This)\s+)?{_MOD}?({_MONTH_NAMES})(?!\w)(?!\s+\d)")
+def _bare_month(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    """A month without day; "May"/"March" need a cue word before them (they are verbs too)."""
+    if len(m[1]) <= 4 and not m[1].endswith(".") and m[1] not in ("May", "June", "July"):
+        return None  # "Jan", "Dec" alone are names more often than months ("Jan Egeland")
+    if m[1] in ("May", "March"):
+        words = re.findall(r"[A-Za-z]+", ctx.text[max(0, ctx.start - 12) : ctx.start])
+        if m[0] == m[1] and (not words or words[-1].lower() not in _MONTH_CUES):
+            return None
+    month = MONTHS[_mkey(m[1])]
+    if ctx.anchor is None:
+        return f"XXXX-{month:02d}", "date"
+    first = m[0].split()[0].lower()
+    year = ctx.anchor.year
+    if first not in ("last", "next", "this"):
+        # the coming occurrence if at most 3 months ahead (8 in future tense), else the past one
+        ahead = (month - ctx.anchor.month) % 12
+        if ahead and (ahead <= 3 or (ahead <= 8 and _future(ctx))):
+            year += 1 if month < ctx.anchor.month else 0
+        else:
+            year -= 1 if month > ctx.anchor.month else 0
+    if first == "next":
+        year += 1 if month <= ctx.anchor.month else 0
+    elif first == "last":
+        year -= 1 if month >= ctx.anchor.month else 0
+    return f"{year}-{month:02d}", "date"
+
+
+@_rule(rf"\b(?:(last|next|this|coming|past|Last|Next|This)\s+)?({_WEEKDAY})\b")
+def _weekday(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    if ctx.anchor is None:
+        return None
+    target = WEEKDAYS.index(m[2].lower())
+    shift = (ctx.anchor.weekday() - target) % 7
+    mod = (m[1] or "").lower()
+    if mod in ("next", "coming") or (mod != "last" and _future(ctx)):
+        shift = -((target - ctx.anchor.weekday()) % 7 or (7 if mod == "next" else 0))
+    elif mod == "last" and shift == 0:
+        shift = 7
+    return _iso(ctx.anchor - dt.timedelta(days=shift)), "date"
+
+
+@_rule(
+    r"\b(?:(late|early)\s+)?(today|tonight|tomorrow|yesterday|overnight|"
+    r"(?:this|last|tomorrow|yesterday) (?:morning|afternoon|evening|night))\b",
+    re.IGNORECASE,
+)
+def _deictic(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    if ctx.anchor is None:
+        return None
+    words = m[2].lower().split()
+    shift = {"tomorrow": 1, "yesterday": -1, "last": -1, "overnight": -1}.get(words[0], 0)
+    part = PARTS.get(words[-1], "TNI" if words[0] in ("tonight", "overnight") else "")
+    if words[0] == "last" and words[-1] != "night":
+        shift = 0 if words[-1] != "evening" else -1
+    day = _iso(ctx.anchor + dt.timedelta(days=shift))
+    return (f"{day}{part}", "time") if part else (day, "date")
+
+
+@_rule(r"\b(now|right now|currently|at present|at the moment)\b", re.IGNORECASE)
+def _present(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    return "PRESENT_REF", "date"
+
+
+@_rule(
+    r"\b(recently|formerly|the past|in the future|the (?:near |distant )?future|"
+    r"the (?:near|short) term|(?:the )?coming (?:days|weeks|months|quarters|years)|"
+    r"future quarters|these days|nowadays)\b"
+    r"(?!\s+(?:few\s+)?(?:\w+\s+)?(?:days?|weeks?|months?|quarters?|years?|decades?|hours?|"
+    r"summers?|winters?)\b)",
+    re.IGNORECASE,
+)
+def _vague_ref(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    word = m[1].lower()
+    if any(w in word for w in ("future", "term", "coming")):
+        return "FUTURE_REF", "date"
+    if word in ("these days", "nowadays"):
+        return "PRESENT_REF", "date"
+    return "PAST_REF", "date"
+
+
+@_rule(
+    r"\b(?:(earlier|later|early|late)\s+)?(this|last|next|the past|the coming|the previous|"
+    r"the following|past|coming|previous)\s+(week|weekend|month|year|quarter|decade|"
+    r"spring|summer|autumn|fall|winter|century)\b",
+    re.IGNORECASE,
+)
+def _relative_period(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    which, unit = m[2].lower(), m[3].lower()
+    shift = {"this": 0, "last": -1, "next": 1, "past": -1, "previous": -1}.get(which.split()[-1], 1)
+    if which.startswith("the ") and which.split()[-1] in ("past", "coming"):
+        return f"P1{UNITS.get(unit, 'Y')}", "duration"  # "the past year" = the last 12 months
+    if ctx.anchor is None:
+        return None
+    return _shift(ctx.anchor, shift, unit), "date"
+
+
+def _shift(base: dt.date, n: int, unit: str) -> str:
+    """Value of the `unit` that lies `n` units away from `base`, at that unit's grain."""
+    if unit == "day":
+        return _iso(base + dt.timedelta(days=n))
+    if unit in ("week", "weekend"):
+        return _week(base + dt.timedelta(weeks=n)) + ("-WE" if unit == "weekend" else "")
+    if unit == "month":
+        return _add_months(base, n).strftime("%Y-%m")
+    if unit == "quarter":
+        return _quarter(_add_months(base, 3 * n))
+    if unit in SEASONS:
+        return f"{base.year + n}-{SEASONS[unit]}"
+    if unit == "decade":
+        return str(base.year // 10 + n)
+    if unit == "century":
+        return str(base.year // 100 + n)
+    return str(base.year + n)
+
+
+@_rule(
+    rf"\b(?:(?:about|almost|nearly|some|more than|over|just|only)\s+)?({_QUANT})[- ]({_UNIT})s?"
+    r"\s+(ago|earlier|later|from now|hence|previously)\b",
+    re.IGNORECASE,
+)
+def _offset(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    n = _num(m[1])
+    unit = m[2].lower().replace("centurie", "century")
+    direction = -1 if m[3].lower() in ("ago", "earlier", "before", "previously") else 1
+    from_anchor = m[3].lower() in ("ago", "from now", "hence")
+    base = ctx.anchor if from_anchor else (ctx.ref or ctx.anchor)
+    if base is None:
+        return None
+    if n is None or n != int(n):
+        return ("PAST_REF" if direction < 0 else "FUTURE_REF"), "date"
+    if unit in ("hour", "minute", "second"):
+        return _iso(base), "date"
+    if unit == "year" and ctx.quarter:  # "a year ago" in earnings copy: that quarter
+        return f"{int(ctx.quarter[:4]) + direction * int(n)}{ctx.quarter[4:]}", "date"
+    return _shift(base, direction * int(n), unit), "date"
+
+
+@_rule(
+    r"\b(the )?(day|night|week|month|year) (before|after|earlier|later)\b|"
+    r"\b(the )?(next|following|previous|same|preceding) (day|morning|evening|night|week|"
+    r"month|year)\b",
+    re.IGNORECASE,
+)
+def _anaphoric(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    base = ctx.ref or ctx.anchor
+    if base is None:
+        return None
+    if m[2]:
+        unit, word = m[2].lower(), m[3].lower()
+        n = -1 if word in ("before", "earlier") else 1
+    else:
+        word, unit = m[5].lower(), m[6].lower()
+        n = {"next": 1, "following": 1, "previous": -1, "preceding": -1, "same": 0}[word]
+    if unit in PARTS:
+        return f"{_iso(base + dt.timedelta(days=n))}{PARTS[unit]}", "time"
+    if unit == "night":
+        return f"{_iso(base + dt.timedelta(days=n))}TNI", "time"
+    return _shift(base, n, unit), "date"
+
+
+@_rule(
+    rf"\b(?:(?:about|almost|nearly|some|more than|less than|over|under|up to|at least|"
+    rf"another|the (?:past|last|next|first|final|previous|coming|following))\s+)?"
+    rf"(?:the\s+)?({_QUANT})(?:\s+(?:to|or|and)\s+({_NUM})|[-\u2013]({_NUM}))?[- ]"
+    rf"(?:(?:and a half|\d/\d)\s+)?({_UNIT})s?\b(?!-old|[- ]old)"
+    r"(?!\s+(?:ago|earlier|later|from now|hence|previously))",
+    re.IGNORECASE,
+)
+def _duration(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    """'24 to 48 hours' -> PT48H (the upper bound: TimeML has no ranges); 'several years' -> PXY."""
+    unit = m[4].lower().replace("centurie", "century")
+    n = _num(m[2] or m[3] or m[1])
+    if unit == "quarter" and (m[1].lower() == "a" or re.match(r"\s+of\b", ctx.text[ctx.end :])):
+        return None  # "a quarter" is mostly a fraction ("a quarter-point cut")
+    code = UNITS[unit]
+    prefix = "PT" if unit in ("hour", "minute", "second") else "P"
+    if n is None:
+        return f"{prefix}X{code}", "duration"
+    if n != int(n):
+        return _fraction_duration(n, unit), "duration"
+    scale = {"decade": (10, "Y"), "century": (100, "Y"), "quarter": (3, "M")}  # as TimeML writes
+    factor, code = scale.get(unit, (1, code))
+    return f"{prefix}{int(n) * factor}{code}", "duration"
+
+
+def _fraction_duration(n: float, unit: str) -> str:
+    """2.5 days -> P60H-like values are rare in news; express them one unit finer."""
+    finer = {"year": (12, "P", "M"), "month": (30, "P", "D"), "week": (7, "P", "D"),
+             "day": (24, "PT", "H"), "hour": (60, "PT", "M")}  # fmt: skip
+    factor, prefix, code = finer.get(unit, (1, "P", UNITS[unit]))
+    return f"{prefix}{round(n * factor)}{code}"
+
+
+@_rule(
+    r"\b(?:the\s+)?(?:(\d{4})\s+|(?:(last|this|next) year's\s+))?(?:fiscal\s+)?"
+    r"(?:(first|second|third|fourth)[- ]quarter|"
+    r"(first|second)[- ]half)(?:\s+of\s+(?:fiscal\s+)?(\d{4}))?\b",
+    re.IGNORECASE,
+)
+def _named_quarter(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    given = m[1] or m[5]
+    if m[2] and ctx.anchor:
+        given = str(ctx.anchor.year + {"last": -1, "this": 0, "next": 1}[m[2].lower()])
+    year = given or (str(ctx.anchor.year) if ctx.anchor else "XXXX")
+    if m[3]:
+        quarter = ORDINALS[m[3].lower()]
+        if not given and ctx.anchor and 3 * quarter - 2 > ctx.anchor.month:
+            year = str(ctx.anchor.year - 1)  # a quarter not yet begun is last year's
+        return f"{year}-Q{quarter}", "date"
+    return f"{year}-H{ORDINALS[m[4].lower()]}", "date"
+
+
+@_rule(
+    r"\bthe\s+(?:(?:latest|current|most recent)\s+(?:quarter|period)|quarter)\b|"
+    r"\b(?:the\s+)?(?:year-ago|year-earlier|year earlier)(?:\s+(quarter|period))?\b",
+    re.IGNORECASE,
+)
+def _context_quarter(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    """Earnings-report quarters: "the quarter" is the one last named (else the last one
+    completed); "the year-ago quarter" is that quarter a year before."""
+    latest = re.search(r"latest|most recent|current", m[0], re.IGNORECASE)
+    quarter = "" if latest else ctx.quarter
+    if not quarter and ctx.anchor:
+        current = "current" in m[0].lower()
+        quarter = _quarter(_add_months(ctx.anchor, 0 if current else -3))
+    if not quarter:
+        return None
+    if "year" in m[0].lower():
+        return f"{int(quarter[:4]) - 1}{quarter[4:]}", "date"
+    return quarter, "date"
+
+
+_SPOKEN_DECADE = r"(?:ten|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+_SPOKEN_UNIT = r"(?:one|two|three|four|five|six|seven|eight|nine)"
+
+
+@_rule(
+    rf"\b(?:nineteen\s+({_SPOKEN_DECADE})(?:[- ]({_SPOKEN_UNIT}))?|"
+    rf"(?:the\s+year\s+)?two\s+thousand(?:\s+(?:and\s+)?({_SPOKEN_UNIT}|ten))?)\b",
+    re.IGNORECASE,
+)
+def _spoken_year(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    """Broadcast transcripts spell years out: "nineteen ninety-six" -> 1996."""
+    if m[1]:
+        return str(1900 + NUMBERS[m[1].lower()] + (NUMBERS[m[2].lower()] if m[2] else 0)), "date"
+    if not m[0].lower().startswith("the") and not m[3]:
+        return None  # "two thousand" alone is usually a count
+    return str(2000 + (NUMBERS[m[3].lower()] if m[3] else 0)), "date"
+
+
+@_rule(r"\brecent\s+(years|months|weeks|days)\b", re.IGNORECASE)
+def _recent(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    return f"PX{UNITS[m[1].lower()[:-1]]}", "duration"
+
+
+_YEAR_CUES = _MONTH_CUES | {"the", "between", "at", "around", "year", "fiscal", "calendar"}
+
+
+@_rule(rf"(?<![$£€\d.,])\b(?:{_MOD}|(?:fiscal|calendar|FY)\s*)?({_YEAR})\b(?!%|[.,]?\d)")
+def _year(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    """A four-digit year; before a plural noun ("2000 troops") only after a cue word."""
+    if re.match(r"\s*(?:[a-z]+s|per|people|children|men|women)\b", ctx.text[ctx.end :]):
+        words = re.findall(r"[A-Za-z]+", ctx.text[max(0, ctx.start - 12) : ctx.start])
+        if m[0] == m[1] and (not words or words[-1].lower() not in _YEAR_CUES):
+            return None
+    return m[1], "date"
+
+
+@_rule(
+    r"\b(?:the\s+)?(?:(?:around|at|by)\s+)?(?:year[- ]end|year's end|end of the year|"
+    r"(?:current|full|current fiscal|calendar)\s+year)\b",
+    re.IGNORECASE,
+)
+def _this_year(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    return (str(ctx.anchor.year), "date") if ctx.anchor else None
+
+
+@_rule(r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)[- ]century\b", re.IGNORECASE)
+def _century(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    return f"{int(m[1]) - 1:02d}", "date"
+
+
+@_rule(
+    r"\b(?:the|nineteen)[\s-]+(twenties|thirties|forties|fifties|sixties|seventies|eighties|"
+    r"nineties)\b",
+    re.IGNORECASE,
+)
+def _spoken_decade(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    return f"19{NUMBERS[m[1].lower()[:-3] + 'y'] // 10}", "date"
+
+
+@_rule(rf"\b({_MONTH_NAMES})\s+(last|this|next)\s+year\b")
+def _month_rel_year(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    if ctx.anchor is None:
+        return None
+    year = ctx.anchor.year + {"last": -1, "this": 0, "next": 1}[m[2]]
+    return f"{year}-{MONTHS[_mkey(m[1])]:02d}", "date"
+
+
+@_rule(r"\b(?:the\s+)?(?:(early|late|mid)[- ])?(1[6-9]\d0|20[0-9]0)'?s\b|\bthe\s+'(\d0)s\b")
+def _decade(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    if m[2]:
+        return m[2][:3], "date"
+    return f"19{m[3][0]}", "date"
+
+
+@_rule(
+    r"\b(\d{1,2})(?::(\d{2}))?\s*(a\.m\.|p\.m\.|am\b|pm\b)|\b(\d{1,2}):(\d{2})\b(?!:)"
+    r"|\b(noon|midday|midnight)\b",
+    re.IGNORECASE,
+)
+def _clock(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    base = ctx.ref or ctx.anchor
+    day = _iso(base) if base else "XXXX-XX-XX"
+    if m[6]:
+        return f"{day}T{'24:00' if m[6].lower() == 'midnight' else '12:00'}", "time"
+    hour = int(m[1] or m[4])
+    minute = int(m[2] or m[5] or 0)
+    if m[3] and m[3].lower().startswith("p") and hour < 12:
+        hour += 12
+    if m[3] and m[3].lower().startswith("a") and hour == 12:
+        hour = 0
+    if hour > 24 or minute > 59:
+        return None
+    return f"{day}T{hour:02d}:{minute:02d}", "time"
+
+
+@_rule(
+    r"\b(?:every|each|per|a)\s+(day|week|month|year|quarter|morning|night|evening)\b|"
+    r"\b(weekly|monthly|yearly|nightly|hourly)\b",
+    re.IGNORECASE,
+)
+def _set(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    if m[1]:
+        word = m[1].lower()
+        if ctx.text[ctx.start :].lower().startswith(("a year", "a day", "a week", "a month")):
+            return None  # "a year" is a duration; left to that rule
+        return (f"XXXX-XX-XX{PARTS[word]}" if word in PARTS else f"P1{UNITS[word]}"), "set"
+    word = m[2].lower()
+    code = {"weekly": "P1W", "monthly": "P1M", "yearly": "P1Y",
+            "nightly": "XXXX-XX-XXTNI", "hourly": "PT1H"}[word]  # fmt: skip
+    return code, "set"
+
+
+@_rule(
+    rf"\b(?:every|each)\s+(?:({_WEEKDAY})|({_MONTH_NAMES}))\b|\b({_WEEKDAY})s\b(?:\s+({_PART})s)?"
+)
+def _recurring(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    """ "each Thursday", "Tuesday nights", "every July": sets."""
+    if m[2]:
+        return f"XXXX-{MONTHS[_mkey(m[2])]:02d}", "set"
+    day = WEEKDAYS.index((m[1] or m[3]).lower()) + 1
+    return f"XXXX-WXX-{day}{PARTS[m[4]] if m[4] else ''}", "set"
+
+
+@_rule(r"\b(?:the\s+)?(?:(?:past|last|next|coming)\s+)?weekend\b", re.IGNORECASE)
+def _weekend(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    if ctx.anchor is None:
+        return None
+    last = "next" not in m[0].lower() and "coming" not in m[0].lower() and not _future(ctx)
+    base = ctx.anchor - dt.timedelta(days=7 if last and ctx.anchor.weekday() < 5 else 0)
+    if not last:
+        base = ctx.anchor + dt.timedelta(days=0 if ctx.anchor.weekday() < 5 else 7)
+    return _week(base) + "-WE", "date"
+
+
+def _parse_anchor(anchor: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(anchor[:10]) if anchor else None
+    except ValueError:
+        return None
+
+
+def _candidates(text: str) -> list[tuple[int, int, int, re.Match[str]]]:
+    """All rule matches, longest first at each start; (start, end, rule index, match)."""
+    found = []
+    for i, (pattern, _) in enumerate(_RULES):
+        for m in pattern.finditer(text):
+            if m.end() > m.start():
+                found.append((m.start(), m.end(), i, m))
+    found.sort(key=lambda c: (c[0], -(c[1] - c[0]), c[2]))
+    return found
+
+
+def _to_day(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value[:10]) if re.match(r"\d{4}-\d\d-\d\d", value) else None
+    except ValueError:
+        return None
+
+
+_ANAPHORIC = (_offset, _anaphoric, _clock, _context_quarter)
+
+
+def find_times(text: str, anchor: str) -> list[TimeRef]:
+    """Time expressions in `text` resolved against `anchor` (YYYY-MM-DD or "").
+    `sentence` is left at -1 (see `times_for`)."""
+    base = _parse_anchor(anchor)
+    out: list[TimeRef] = []
+    taken_until = -1
+    ref: dt.date | None = None
+    quarter = ""  # the last quarter named: earnings copy keeps referring to it
+    for start, end, i, m in _candidates(text):
+        if start < taken_until:
+            continue
+        ctx = _Ctx(base, ref, quarter, text, start, end)
+        result = _RULES[i][1](m, ctx)
+        if result is None:
+            continue
+        value, kind = result
+        taken_until = end
+        out.append(TimeRef(text=text[start:end], value=value, start=start, end=end,
+                           sentence=-1, kind=kind))  # fmt: skip
+        if kind in ("date", "time") and value[:1].isdigit() and _RULES[i][1] not in _ANAPHORIC:
+            ref = _to_day(value) or ref
+            quarter = value if re.fullmatch(r"\d{4}-Q\d", value) else quarter
+    return _merge_clock_dates(text, out)
+
+
+_CLOCK_GAP = re.compile(r"\s*(?:[A-Z]{2,4}T\s*|local time\s*)?(?:on\s+)?,?\s*")
+
+
+def _merge_clock_dates(text: str, refs: list[TimeRef]) -> list[TimeRef]:
+    """ "10 p.m. Wednesday", "5 p.m. EST Nov. 9": one time expression on that day."""
+    out: list[TimeRef] = []
+    for ref in refs:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.kind == "time"
+            and re.fullmatch(r".{10}T\d\d(?::\d\d)?", prev.value)
+            and ref.kind == "date"
+            and re.fullmatch(r"\d{4}-\d\d-\d\d", ref.value)
+            and _CLOCK_GAP.fullmatch(text[prev.end : ref.start])
+        ):
+            prev.value = ref.value + prev.value[10:]
+            prev.end, prev.text = ref.end, text[prev.start : ref.end]
+            continue
+        out.append(ref)
+    return out
+
+
+def times_for(article: Article) -> list[TimeRef]:
+    """The article's time expressions, anchored on its publication day."""
+    refs = find_times(article.text, article.day)
+    for ref in refs:
+        ref.sentence = article.sentence_at(ref.start)
+    return refs

@@ -1,0 +1,203 @@
+"""Quantities: a number, what it counts, and how sure the writer is of it.
+
+"nearly 3,000 US troops" -> value 3000, counts "troops", qualifier "nearly". Numbers that
+are part of a date or time ("12 August", "in 2019") belong to `dates` and are skipped, as
+are ordinals ("second largest"). `agree` compares two quantities of the same thing so the
+fuse stage can call a conflict ("13 killed" vs "12 killed") or a match ("nearly 3,000"
+vs "3,000").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from newsloom.extract.dates import find_times
+from newsloom.models import Article, Quantity
+
+WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90, "a dozen": 12, "dozen": 12, "a hundred": 100,
+    "hundred": 100, "a thousand": 1000,
+}  # fmt: skip
+FRACTIONS = {"half": 0.5, "a third": 1 / 3, "one third": 1 / 3, "two thirds": 2 / 3,
+             "two-thirds": 2 / 3, "a quarter": 0.25, "one quarter": 0.25,
+             "three quarters": 0.75, "a fifth": 0.2, "a tenth": 0.1}  # fmt: skip
+SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "bn": 1e9,
+         "b": 1e9, "billion": 1e9, "tn": 1e12, "trillion": 1e12}  # fmt: skip
+CURRENCY = {"$": "USD", "us$": "USD", "£": "GBP", "€": "EUR", "¥": "JPY", "rs": "INR"}
+QUALIFIERS = {
+    "nearly": "nearly", "almost": "almost", "about": "about", "around": "about",
+    "approximately": "about", "roughly": "about", "an estimated": "about", "some": "some",
+    "more than": "more than", "over": "over", "upwards of": "more than",
+    "less than": "less than", "fewer than": "less than", "under": "less than",
+    "at least": "at least", "up to": "up to", "as many as": "up to", "at most": "up to",
+}  # fmt: skip
+PLURALS = {"people", "children", "men", "women", "police", "staff", "personnel", "cattle",
+           "killed", "dead", "injured", "wounded", "missing"}  # fmt: skip
+STOP = {
+    "of", "to", "in", "on", "at", "for", "from", "by", "with", "and", "or", "but", "as",
+    "the", "a", "an", "were", "was", "are", "is", "have", "has", "had", "be", "been", "who",
+    "which", "that", "this", "it", "they", "their", "its", "than", "into", "after", "before",
+    "since", "during", "while", "will", "would", "could", "should", "can", "may", "said",
+    # irregular verbs that follow a subject number ("three met", "two fled"): not counted nouns
+    "met", "told", "went", "came", "took", "fled", "died", "left", "won", "lost", "made", "saw",
+    "got", "ran", "fell", "gave", "held", "spoke", "began", "became", "say", "says", "do", "did",
+}  # fmt: skip
+
+_WORDNUM = (
+    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|four|"
+    r"five|six|seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+    r"twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|a dozen|dozen|"
+    r"a hundred|a thousand)"
+)
+_FRACTION = r"(?:half|a third|one third|two[- ]thirds|a quarter|one quarter|three quarters|" \
+    r"a fifth|a tenth)"  # fmt: skip
+_QUAL = "|".join(sorted((re.escape(q) for q in QUALIFIERS), key=len, reverse=True))
+_PATTERN = re.compile(
+    rf"(?:\b(?P<qual>{_QUAL})\s+)?"
+    rf"(?:(?P<frac>\b{_FRACTION})\s+of\s+(?:the\s+)?|"
+    rf"(?P<cur>US\$|\$|£|€|¥|\bRs\.?\s?)?(?P<num>(?<![\w.,-])\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?"
+    rf"|(?<![\w.,-])\d+(?:\.\d+)?|\b{_WORDNUM}\b)"
+    rf"(?:\s?(?P<scale>k|m|mn|bn|b|tn|million|billion|thousand|trillion)\b)?(?![A-Za-z])"
+    rf"(?P<pct>\s?%|\s(?:per\s?cent|percent)\b)?"
+    rf"(?:(?P<age>-year-old|-month-old)|-(?P<compound>[a-z]+)\b)?)",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[ \t]*([A-Za-z][A-Za-z'-]*)")  # same line only
+
+
+def _value(m: re.Match[str]) -> float:
+    """The number's value, scaled ("500m" -> 5e8) and with word numbers read."""
+    raw = m["num"].lower()
+    if raw in WORDS:
+        value = float(WORDS[raw])
+    elif "-" in raw:
+        tens, unit = raw.split("-")
+        value = float(WORDS[tens] + WORDS[unit])
+    else:
+        value = float(raw.replace(",", ""))
+    if m["scale"]:
+        value *= SCALE[m["scale"].lower()]
+    return value
+
+
+def _counted(text: str, pos: int) -> tuple[str, int]:
+    """(head, end) of the noun phrase after a number: "US troops to" -> ("troops", end of
+    "troops"). Stops at function words and punctuation; up to 3 words."""
+    words: list[tuple[str, int]] = []
+    while len(words) < 3:
+        w = _WORD.match(text, pos)
+        if not w or w[1].lower() in STOP or w[1].lower().endswith("ly"):
+            break
+        words.append((w[1], w.end()))
+        pos = w.end()
+        low = w[1].lower()
+        if low in PLURALS or (w[1] != w[1].upper() and low.endswith(("s", "ed"))):
+            break  # plural noun or participle: the head ("troops", "killed")
+    if not words:
+        return "", pos
+    return words[-1][0].lower(), words[-1][1]
+
+
+def _skip(text: str, m: re.Match[str]) -> bool:
+    """Ordinals ("2nd"), ranks ("No. 2"), parts of codes or scores, and bare "one" used
+    as a pronoun."""
+    after = text[m.end() : m.end() + 3]
+    if re.match(r"(?:st|nd|rd|th)\b", after, re.IGNORECASE) or re.match(r"[/:]\d", after):
+        return True
+    if re.search(r"(?:\bNo\.|#|\bnumber)\s*$", text[max(0, m.start() - 8) : m.start()], re.I):
+        return True
+    return bool(m["num"] and m["num"].lower() == "one" and not m["qual"])
+
+
+def find_quantities(article: Article) -> list[Quantity]:
+    """Every counted number in the article (dates and times excluded)."""
+    text = article.text
+    dated = [(t.start, t.end) for t in find_times(text, article.day) if t.kind != "duration"]
+    out: list[Quantity] = []
+    for m in _PATTERN.finditer(text):
+        if not (m["num"] or m["frac"]) or _skip(text, m):
+            continue
+        core = m.start("frac") if m["frac"] else m.start("cur") if m["cur"] else m.start("num")
+        if any(s <= core < e for s, e in dated):
+            continue
+        quantity = _quantity(article, m)
+        if quantity.counts or quantity.unit:  # a bare number says nothing checkable
+            out.append(quantity)
+    return out
+
+
+def _quantity(article: Article, m: re.Match[str]) -> Quantity:
+    text = article.text
+    qualifier = QUALIFIERS.get((m["qual"] or "").lower(), "")
+    head, end = _counted(text, m.end())
+    unit = ""
+    if m["frac"]:
+        value = FRACTIONS[m["frac"].lower().replace("-", " ")]
+        unit = "fraction"
+    else:
+        value = _value(m)
+        if m["cur"]:
+            unit = CURRENCY.get(m["cur"].lower().rstrip(". "), m["cur"])
+            head = head or "money"
+        elif m["pct"]:
+            unit, head, end = "%", "percent", m.end()
+        elif m["age"]:
+            unit, head, end = "years" if "year" in m["age"] else "months", "age", m.end()
+        elif m["compound"]:  # "eight-day blitz", "10-point plan": the number measures that
+            head, end = m["compound"].lower(), m.end()
+    if not head:
+        end = m.end()
+    return Quantity(
+        text=text[m.start() : end],
+        value=value,
+        counts=head,
+        start=m.start(),
+        end=end,
+        sentence=article.sentence_at(m.start()),
+        qualifier=qualifier,
+        unit=unit,
+    )
+
+
+def _bounds(q: Quantity) -> tuple[float, float]:
+    """The interval a reported figure allows.
+
+    Tolerance rule: an exact figure allows nothing (13 and 12 conflict) unless it looks
+    rounded (>= 100 with at most two significant digits: "3,000"), which allows +-5%.
+    nearly/almost: [90%, 100%]; about/some: +-10%; more than/over: (v, inf);
+    at least: [v, inf); less than/up to: [0, v]."""
+    v = q.value
+    rounded = v >= 100 and float(f"{v:.2g}") == v
+    slack = 0.05 * v if rounded else 0.0
+    return {
+        "nearly": (0.9 * v, v),
+        "almost": (0.9 * v, v),
+        "about": (0.9 * v, 1.1 * v),
+        "some": (0.9 * v, 1.1 * v),
+        "more than": (v, math.inf),
+        "over": (v, math.inf),
+        "at least": (v, math.inf),
+        "less than": (0.0, v),
+        "up to": (0.0, v),
+    }.get(q.qualifier, (v - slack, v + slack))
+
+
+def _noun_key(word: str) -> str:
+    w = word.lower()
+    return w[:-1] if w.endswith("s") and not w.endswith("ss") else w
+
+
+def agree(a: Quantity, b: Quantity) -> bool | None:
+    """None if `a` and `b` count different things; else whether their intervals (see
+    `_bounds`) overlap: "nearly 3,000" agrees with 3,000, "more than 1,000" with 1,200,
+    13 killed conflicts with 12 killed."""
+    if _noun_key(a.counts) != _noun_key(b.counts) or a.unit != b.unit or not a.counts:
+        return None
+    lo_a, hi_a = _bounds(a)
+    lo_b, hi_b = _bounds(b)
+    return lo_a <= hi_b and lo_b <= hi_a

@@ -1,0 +1,513 @@
+"""Read news reports from files, folders, globs and stdin into `Article`s.
+
+Formats are detected by extension and by sniffing the content: plain text (optionally
+with a ` date YYYY-MM-DD <headline>` first line), HTML pages, JSONL, RSS/Atom feeds and
+WARC archives; any of them may be gzipped. Bad input never stops a batch: it becomes
+one `InputError` naming the file (and line) and the problem, yielded in place of the
+article. Text is left uncleaned here (that is `newsloom.clean`'s job), except that the
+main text of HTML is extracted. Nothing found inside an article is ever fetched.
+"""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import html as htmllib
+import io
+import json
+import os
+import re
+import sys
+import zlib
+from collections.abc import Iterator, Sequence
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+from urllib.parse import urlparse
+
+from newsloom.errors import InputError
+from newsloom.models import Article
+
+Item = Article | InputError
+
+_DATE_LINE = re.compile(r"\A\ufeff? ?date (\d{4}-\d{2}(?:-\d{2})?)(?:[ \t]+([^\n]*))?\n?")
+_GLOB_CHARS = re.compile(r"[*?\[]")
+_HTML_SNIFF = re.compile(r"<!doctype html|<html[\s>]|<head[\s>]|<body[\s>]", re.IGNORECASE)
+_FEED_SNIFF = re.compile(r"\A(?:\s|<\?xml[^>]*\?>|<!--.*?-->)*<(rss|feed|rdf:RDF)[\s>]", re.DOTALL)
+_BLOCK_TAG = re.compile(
+    r"<\s*/?\s*(?:p|div|br|li|ul|ol|h[1-6]|blockquote|section|article|tr|table|figure)\b[^>]*>",
+    re.IGNORECASE,
+)
+_DROP_ELEMENT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_ANY_TAG = re.compile(r"<[^>]+>")
+_HTML_EXT = {".html", ".htm", ".xhtml", ".shtml"}
+_JSONL_EXT = {".jsonl", ".ndjson"}
+_FEED_EXT = {".rss", ".atom", ".xml"}
+_FIGCAPTION = re.compile(r"<figcaption\b[^>]*>(.*?)</figcaption\s*>", re.IGNORECASE | re.DOTALL)
+_WORD = re.compile(r"\w+")
+_MIN_WORDS = 12  # less than this is a menu or an error page, not an article
+_FALLBACK_RATIO = 0.3  # chosen on AEB: below it, precision mode lost the article
+_KNOWN_JSONL = {"id", "text", "html", "url", "title", "date", "published", "source", "author"}
+
+
+def read_inputs(
+    paths: Sequence[str], stdin: BinaryIO | None = None, max_bytes: int = 50_000_000
+) -> Iterator[Item]:
+    """Yield one Article (or InputError) per report found in `paths`, in a stable order."""
+    for spec in map(str, paths):
+        if spec == "-":
+            stream = stdin if stdin is not None else sys.stdin.buffer
+            data = stream.read(max_bytes + 1)
+            if len(data) > max_bytes:
+                yield InputError("-", f"input larger than {max_bytes} bytes")
+                continue
+            yield from _read_bytes(data, "-", "stdin", max_bytes)
+            continue
+        for path in _expand(spec):
+            if isinstance(path, InputError):
+                yield path
+            else:
+                yield from _read_path(path, max_bytes)
+
+
+def _expand(spec: str) -> Iterator[Path | InputError]:
+    """Files named by one argument: a file, a folder (recursive, sorted) or a glob."""
+    path = Path(spec)
+    if path.is_dir():
+        found = sorted(
+            p for p in path.rglob("*") if p.is_file() and not _hidden(p.relative_to(path))
+        )
+        yield from found
+        return
+    if path.is_file():
+        yield path
+        return
+    if _GLOB_CHARS.search(spec):
+        matches = sorted(glob.glob(spec, recursive=True))
+        files = [Path(m) for m in matches if Path(m).is_file()]
+        if not files:
+            yield InputError(spec, "no files match this pattern")
+        yield from files
+        return
+    yield InputError(spec, "no such file or directory")
+
+
+def _hidden(rel: Path) -> bool:
+    return any(part.startswith(".") for part in rel.parts)
+
+
+def _read_path(path: Path, max_bytes: int) -> Iterator[Item]:
+    where = str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            yield InputError(where, f"file too large ({size} bytes, limit {max_bytes})")
+            return
+        data = path.read_bytes()
+    except OSError as exc:
+        yield InputError(where, f"cannot read file ({exc.strerror or exc})")
+        return
+    yield from _read_bytes(data, where, _stem(path), max_bytes)
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    for ext in (".gz", ".warc", ".jsonl", ".html", ".htm", ".txt", ".xml"):
+        name = name.removesuffix(ext)
+    return name.split(".")[0] or path.name
+
+
+def _read_bytes(data: bytes, where: str, stem: str, max_bytes: int) -> Iterator[Item]:
+    """Detect the format of one input and parse it."""
+    lower = where.lower()
+    if _is_warc(data, lower):
+        yield from _read_warc(data, where)
+        return
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = _gunzip(data, max_bytes)
+        except (OSError, EOFError, zlib.error) as exc:
+            yield InputError(where, f"corrupt gzip data ({exc})")
+            return
+        lower = lower.removesuffix(".gz")
+        if _is_warc(data, lower):
+            yield from _read_warc(data, where)
+            return
+    if not data.strip():
+        yield InputError(where, "empty file")
+        return
+    text = decode_bytes(data)
+    if text is None:
+        binary = _looks_binary(data)
+        yield InputError(where, "binary file (not text)" if binary else "undecodable bytes")
+        return
+    yield from _read_text(text, where, stem, os.path.splitext(lower)[1])
+
+
+def _is_warc(data: bytes, lower: str) -> bool:
+    if lower.endswith((".warc", ".warc.gz")):
+        return True
+    if data[:5] == b"WARC/":
+        return True
+    if data[:2] == b"\x1f\x8b":
+        try:
+            head = zlib.decompressobj(wbits=31).decompress(data[:4096], 16)
+        except zlib.error:
+            return False
+        return head.startswith(b"WARC/")
+    return False
+
+
+def _gunzip(data: bytes, max_bytes: int) -> bytes:
+    with gzip.GzipFile(fileobj=io.BytesIO(data)) as fh:
+        out = fh.read(max_bytes + 1)
+    if len(out) > max_bytes:
+        raise OSError(f"decompressed data larger than {max_bytes} bytes")
+    return out
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:8192]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return b"\x00" in head or controls > len(head) * 0.05
+
+
+def decode_bytes(data: bytes, declared: str = "") -> str | None:
+    """Bytes to text: BOM/UTF-8 first, then a declared charset, then detection, else None."""
+    if _looks_binary(data):
+        return None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    for charset in (declared, _meta_charset(data)):
+        if charset:
+            try:
+                return data.decode(charset)
+            except (LookupError, UnicodeDecodeError):
+                pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:200_000]).best()
+    if best is not None:
+        try:
+            return data.decode(best.encoding)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+
+
+def _meta_charset(data: bytes) -> str:
+    match = re.search(rb"""<meta[^>]+charset=["']?([\w-]+)""", data[:4096], re.IGNORECASE)
+    if not match:
+        match = re.search(rb"""<\?xml[^>]+encoding=["']([\w-]+)""", data[:200])
+    return match.group(1).decode("ascii") if match else ""
+
+
+def _read_text(text: str, where: str, stem: str, ext: str) -> Iterator[Item]:
+    head = text.lstrip()[:2048]
+    if ext == ".json" or (ext not in _JSONL_EXT and head.startswith("[")):
+        yield from _read_json(text, where)
+    elif ext in _JSONL_EXT or (ext == "" and head.startswith("{")):
+        yield from _read_jsonl(text, where)
+    elif _FEED_SNIFF.match(head) or (ext in _FEED_EXT and head.startswith("<")):
+        yield from _read_feed(text, where)
+    elif ext in _HTML_EXT or _HTML_SNIFF.search(head):
+        yield _html_item(text, where, "", stem)
+    else:
+        yield _plain_item(text, where, stem)
+
+
+def _plain_item(text: str, where: str, stem: str) -> Item:
+    """Plain text with an optional ` date YYYY-MM-DD <headline>` first line."""
+    title = published = ""
+    match = _DATE_LINE.match(text)
+    if match:
+        published, title = match.group(1), (match.group(2) or "").strip()
+        text = text[match.end() :]
+    if not text.strip():
+        return InputError(where, "empty file" if not title else "no article text after headline")
+    return Article(id="", text=text, title=title, published=published, origin=where, source=stem)
+
+
+def extract_html(html: str, url: str = "") -> Article:
+    """Main text and metadata of one HTML page; raises InputError when it has no article text.
+
+    Paragraphs of the main text are separated by blank lines. The page is given as a
+    string so neither trafilatura nor htmldate ever download anything.
+    """
+    import trafilatura
+
+    try:
+        doc = trafilatura.bare_extraction(
+            html, url=url or None, with_metadata=True, include_comments=False, favor_precision=True
+        )
+        # precision mode sometimes drops most of the article: fall back to the balanced mode
+        balanced = trafilatura.bare_extraction(html, url=url or None, include_comments=False)
+    except Exception as exc:  # a third-party parser on untrusted input: report, never crash
+        raise InputError(url or "<html>", f"cannot parse HTML ({type(exc).__name__})") from exc
+    text = _paragraphs(getattr(doc, "text", None))
+    fallback = _paragraphs(getattr(balanced, "text", None))
+    if len(text) < _FALLBACK_RATIO * len(fallback):
+        text = fallback
+    if len(_WORD.findall(text)) < _MIN_WORDS:
+        raise InputError(url or "<html>", "no article text found in HTML")
+    if doc is None:  # the text came from the fall-back: read the metadata on its own
+        doc = trafilatura.extract_metadata(html, default_url=url or None)
+    page_url = url or _field(doc, "url")
+    title = _field(doc, "title")
+    art = Article(
+        id="",
+        text=_drop_heading(text, title),
+        url=page_url,
+        title=title,
+        published=_field(doc, "date"),
+        author=_field(doc, "author"),
+        source=_field(doc, "sitename") or domain(page_url),
+    )
+    art.language = _field(doc, "language") or art.language
+    art.captions = [c for c in map(html_to_text, _FIGCAPTION.findall(html)) if c]
+    if _field(doc, "description"):
+        art.meta["description"] = _field(doc, "description")
+    return art
+
+
+def _field(doc: Any, name: str) -> str:
+    """A metadata field of a trafilatura Document (which may be None) as a clean string."""
+    value = getattr(doc, name, None) if doc is not None else None
+    return " ".join(str(value).split()) if value else ""
+
+
+def _drop_heading(text: str, title: str) -> str:
+    """The body without a first paragraph that only repeats the title."""
+    first, _, rest = text.partition("\n\n")
+    if title and rest and first.strip().lower() == title.lower():
+        return rest
+    return text
+
+
+def _paragraphs(text: str | None) -> str:
+    """trafilatura's one-line-per-block text as blank-line-separated paragraphs."""
+    if not text:
+        return ""
+    lines = (line.strip() for line in text.splitlines())
+    return "\n\n".join(line for line in lines if line)
+
+
+def domain(url: str) -> str:
+    """Outlet name from a URL: its host without `www.` ("" if none)."""
+    if not url:
+        return ""
+    host = urlparse(url if "//" in url else f"//{url}").hostname or ""
+    return host.removeprefix("www.")
+
+
+def _html_item(html: str, where: str, url: str, stem: str) -> Item:
+    try:
+        art = extract_html(html, url)
+    except InputError as exc:
+        return InputError(where, exc.problem)
+    art.origin = where
+    art.source = art.source or stem
+    return art
+
+
+def _read_jsonl(text: str, where: str) -> Iterator[Item]:
+    seen = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        seen = True
+        yield _jsonl_item(line, f"{where}:{number}")
+    if not seen:
+        yield InputError(where, "empty file")
+
+
+def _read_json(text: str, where: str) -> Iterator[Item]:
+    """A .json file: one object, an array of objects, or (if neither parses) JSON lines."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        yield from _read_jsonl(text, where)
+        return
+    if isinstance(data, list):
+        for number, record in enumerate(data, start=1):
+            yield _record_item(record, f"{where}#{number}")
+        if not data:
+            yield InputError(where, "empty JSON array")
+    else:
+        yield _record_item(data, where)
+
+
+def _jsonl_item(line: str, where: str) -> Item:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return InputError(where, f"invalid JSON ({exc.msg})")
+    return _record_item(record, where)
+
+
+def _record_item(record: Any, where: str) -> Item:
+    """One JSON object (fields as in JSONL input) as an Article."""
+    if not isinstance(record, dict):
+        return InputError(where, "expected a JSON object")
+    text, html = record.get("text"), record.get("html")
+    url = str(record.get("url") or "")
+    if isinstance(text, str) and text.strip():
+        art = Article(id="", text=text, url=url, origin=where)
+    elif isinstance(html, str) and html.strip():
+        try:
+            art = extract_html(html, url)
+        except InputError as exc:
+            return InputError(where, exc.problem)
+        art.origin = where
+    elif "text" in record or "html" in record:
+        return InputError(where, 'empty "text"/"html" field')
+    else:
+        return InputError(where, 'no "text" or "html" field')
+    art.id = str(record.get("id") or "")
+    art.title = str(record.get("title") or art.title)
+    art.published = str(record.get("date") or record.get("published") or art.published)
+    art.author = str(record.get("author") or art.author)
+    art.source = str(record.get("source") or art.source or domain(url) or _where_stem(where))
+    art.meta.update({k: v for k, v in record.items() if k not in _KNOWN_JSONL})
+    return art
+
+
+def _where_stem(where: str) -> str:
+    return _stem(Path(re.sub(r"(?::\d+|#\d+)$", "", where)))
+
+
+# --- RSS / Atom -------------------------------------------------------------------------
+
+
+def _read_feed(text: str, where: str) -> Iterator[Item]:
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    try:
+        root = ElementTree.fromstring(text.encode("utf-8"))
+    except (ElementTree.ParseError, DefusedXmlException, ValueError) as exc:
+        yield InputError(where, f"malformed XML ({exc})")
+        return
+    _strip_namespaces(root)
+    channel = root.find("channel")
+    feed_title = _child_text(channel if channel is not None else root, "title")
+    items = root.iter("item") if root.tag in ("rss", "RDF") else root.iter("entry")
+    count = 0
+    for index, node in enumerate(items, start=1):
+        count += 1
+        yield _feed_item(node, f"{where}#{index}", feed_title)
+    if not count:
+        yield InputError(where, "feed has no items")
+
+
+def _strip_namespaces(root: Any) -> None:
+    """Name elements by local name; `content:encoded` keeps a distinct name."""
+    for el in root.iter():
+        if isinstance(el.tag, str) and "}" in el.tag:
+            ns, local = el.tag[1:].split("}", 1)
+            el.tag = "content_encoded" if ns.endswith("/content/") else local
+
+
+def _child_text(node: Any, *names: str) -> str:
+    for name in names:
+        child = node.find(name)
+        if child is not None and (child.text or "").strip():
+            return str(child.text).strip()
+    return ""
+
+
+def _feed_item(node: Any, where: str, feed_title: str) -> Item:
+    body = _child_text(node, "content_encoded", "content", "description", "summary")
+    text = html_to_text(body)
+    if not text:
+        return InputError(where, "feed item has no text")
+    link = _child_text(node, "link")
+    if not link:
+        for el in node.findall("link"):
+            if el.get("rel", "alternate") == "alternate" and el.get("href"):
+                link = el.get("href")
+                break
+    author_el = node.find("author")
+    author = _child_text(node, "creator")
+    if not author and author_el is not None:
+        author = _child_text(author_el, "name") or (author_el.text or "").strip()
+    art = Article(
+        id="",
+        text=text,
+        url=link,
+        title=html_to_text(_child_text(node, "title")),
+        published=_feed_date(_child_text(node, "pubDate", "published", "updated", "date")),
+        author=author,
+        origin=where,
+        source=feed_title or domain(link) or _stem(Path(where.split("#")[0])),
+    )
+    guid = _child_text(node, "guid", "id")
+    if guid:
+        art.meta["guid"] = guid
+    return art
+
+
+def _feed_date(value: str) -> str:
+    """RFC 822 dates (RSS) to ISO; ISO dates (Atom) kept."""
+    if not value or value[:4].isdigit():
+        return value
+    try:
+        return parsedate_to_datetime(value).isoformat()
+    except (TypeError, ValueError):
+        return value
+
+
+def html_to_text(fragment: str) -> str:
+    """An HTML fragment (feed content) as plain text with blank-line-separated paragraphs."""
+    if "<" not in fragment and "&" not in fragment:
+        return fragment.strip()
+    text = _DROP_ELEMENT.sub(" ", fragment)
+    text = _BLOCK_TAG.sub("\n\n", text)
+    text = htmllib.unescape(_ANY_TAG.sub("", text))
+    paras = (" ".join(p.split()) for p in re.split(r"\n\s*\n", text))
+    return "\n\n".join(p for p in paras if p)
+
+
+# --- WARC -------------------------------------------------------------------------------
+
+
+def _read_warc(data: bytes, where: str) -> Iterator[Item]:
+    from warcio.archiveiterator import ArchiveIterator
+
+    count = 0
+    try:
+        for record in ArchiveIterator(io.BytesIO(data)):
+            if record.rec_type != "response" or record.http_headers is None:
+                continue
+            ctype = record.http_headers.get_header("Content-Type") or ""
+            if "html" not in ctype.lower():
+                continue
+            url = record.rec_headers.get_header("WARC-Target-URI") or ""
+            count += 1
+            payload = record.content_stream().read()
+            yield _warc_item(payload, ctype, url, f"{where}#{url or count}")
+    except Exception as exc:  # warcio raises many kinds on damaged archives
+        yield InputError(where, f"malformed WARC ({exc})")
+        return
+    if not count:
+        yield InputError(where, "no HTML response records in WARC")
+
+
+def _warc_item(payload: bytes, ctype: str, url: str, where: str) -> Item:
+    charset = re.search(r"charset=([\w-]+)", ctype)
+    html = decode_bytes(payload, charset.group(1) if charset else "")
+    if html is None:
+        return InputError(where, "undecodable HTML payload")
+    return _html_item(html, where, url, domain(url))

@@ -1,0 +1,662 @@
+"""The web app and HTTP API: browse stories, read briefings and articles, search, ingest.
+
+Pages are rendered on the server with Jinja2 (autoescape on) and carry no scripts;
+a strict Content-Security-Policy forbids them anyway, because article text is
+untrusted. The JSON API under /api/ returns the same briefing structure as
+`newsloom brief --format json`. The server reads server-side folders only inside
+the `--allow-dir` folders it was started with, and binds to localhost by default.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import re
+import tempfile
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import jinja2
+from fastapi import FastAPI, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field, ValidationError, model_validator
+from starlette.concurrency import run_in_threadpool
+
+from newsloom import __version__
+from newsloom.brief import build_briefing
+from newsloom.errors import NewsloomError, NotFound
+from newsloom.models import Article
+from newsloom.render import Citations, _country_rings, safe_url
+from newsloom.store import Store
+
+if TYPE_CHECKING:
+    from newsloom.pipeline import Resources, RunReport
+
+MAX_UPLOAD_BYTES = 20_000_000
+MAX_API_ARTICLES = 1000
+PAGE_SIZE = 30
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+HERE = Path(__file__).resolve().parent
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_DAY = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+class IngestArticle(BaseModel):
+    """One article posted to the API: `text` or `html` is required."""
+
+    text: str | None = None
+    html: str | None = None
+    url: str = ""
+    title: str = ""
+    date: str = ""
+    source: str = ""
+    id: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> IngestArticle:
+        if not (self.text and self.text.strip()) and not (self.html and self.html.strip()):
+            raise ValueError('each article needs a non-empty "text" or "html"')
+        if self.url and not safe_url(self.url):
+            raise ValueError('"url" must be an http(s) URL')
+        return self
+
+
+class IngestRequest(BaseModel):
+    articles: list[IngestArticle] = Field(min_length=1, max_length=MAX_API_ARTICLES)
+
+
+class App:
+    """State shared by the routes: the store, the models and locks. Reads share one
+    SQLite connection (serialised); ingest runs one at a time on their own connection,
+    so pages stay readable while a batch is processed (WAL mode)."""
+
+    def __init__(self, db: str, allow_dirs: list[str], resources: Resources | None) -> None:
+        self.path = db
+        self.store = Store(db)
+        self.allow_dirs = [Path(d).resolve() for d in allow_dirs]
+        self._resources = resources
+        self.lock = threading.RLock()
+        self.run_lock = threading.Lock()
+
+    @property
+    def resources(self) -> Resources:
+        if self._resources is None:
+            from newsloom.pipeline import Resources
+
+            self._resources = Resources()
+        return self._resources
+
+    @contextmanager
+    def db(self) -> Iterator[Store]:
+        with self.lock:
+            yield self.store
+
+    def run(self, paths: list[str]) -> RunReport:
+        from newsloom import pipeline  # imported late: pages work without the models
+
+        with self.run_lock:
+            store = Store(self.path)
+            try:
+                return pipeline.run(paths, store, self.resources, on_error=False)
+            finally:
+                store.close()
+
+
+# -- queries ---------------------------------------------------------------
+
+
+def story_list(
+    store: Store,
+    *,
+    limit: int,
+    offset: int,
+    order: str = "recent",
+    date_from: str = "",
+    date_to: str = "",
+    place: str = "",
+    source: str = "",
+    entity: str = "",
+) -> tuple[list[dict[str, Any]], int]:
+    """Story summaries matching the filters, and how many match in all."""
+    where, args = ["1"], []
+    in_story = "SELECT 1 FROM story_articles sa {join} WHERE sa.story_id = s.id AND {cond}"
+    if date_from:
+        where.append("substr(s.last_published, 1, 10) >= ?")
+        args.append(date_from)
+    if date_to:
+        where.append("substr(s.first_published, 1, 10) <= ?")
+        args.append(date_to)
+    if place:
+        join = "JOIN places p ON p.article_id = sa.article_id"
+        where.append(
+            "EXISTS (" + in_story.format(join=join, cond="p.name = ? COLLATE NOCASE") + ")"
+        )
+        args.append(place)
+    if source:
+        join = "JOIN articles a ON a.id = sa.article_id"
+        where.append(
+            "EXISTS (" + in_story.format(join=join, cond="a.source = ? COLLATE NOCASE") + ")"
+        )
+        args.append(source)
+    if entity:
+        join = "JOIN mentions m ON m.article_id = sa.article_id"
+        cond = "(m.norm = ? COLLATE NOCASE OR m.text = ? COLLATE NOCASE)"
+        where.append("EXISTS (" + in_story.format(join=join, cond=cond) + ")")
+        args += [entity, entity]
+    order_by = {
+        "recent": "s.last_published DESC, s.n_articles DESC",
+        "size": "s.n_articles DESC, s.last_published DESC",
+    }[order]
+    cond = " AND ".join(where)
+    total = store.conn.execute(f"SELECT count(*) FROM stories s WHERE {cond}", args).fetchone()[0]
+    rows = store.conn.execute(
+        "SELECT s.id, s.title, s.first_published, s.last_published, s.n_articles,"
+        f" s.n_independent FROM stories s WHERE {cond} ORDER BY {order_by}, s.id LIMIT ? OFFSET ?",
+        [*args, limit, offset],
+    ).fetchall()
+    return [_story_extras(store, dict(r)) for r in rows], int(total)
+
+
+def _story_extras(store: Store, row: dict[str, Any]) -> dict[str, Any]:
+    """Add the outlets and the most mentioned places to a listing row."""
+    sources = store.conn.execute(
+        "SELECT DISTINCT a.source FROM story_articles sa JOIN articles a ON a.id = sa.article_id"
+        " WHERE sa.story_id = ? ORDER BY a.source",
+        (row["id"],),
+    ).fetchall()
+    places = store.conn.execute(
+        "SELECT p.name, count(*) AS n FROM story_articles sa JOIN places p"
+        " ON p.article_id = sa.article_id WHERE sa.story_id = ? GROUP BY p.name"
+        " ORDER BY n DESC, p.name LIMIT 5",
+        (row["id"],),
+    ).fetchall()
+    row["sources"] = [r[0] for r in sources]
+    row["n_sources"] = len(sources)
+    row["places"] = [r[0] for r in places]
+    return row
+
+
+def briefing(store: Store, story_id: str) -> dict[str, Any]:
+    story = store.get_story(story_id)
+    articles = store.get_articles(story.article_ids)
+    return build_briefing(story, articles, store.get_facts(story_id))
+
+
+def search(store: Store, query: str, limit: int = 50) -> dict[str, Any]:
+    """Search hits grouped by story (hits outside any story come last)."""
+    hits = store.search(query, limit=limit)
+    groups: dict[str, dict[str, Any]] = {}
+    for hit in hits:
+        sid = hit.get("story_id") or ""
+        if sid not in groups:
+            title = ""
+            if sid:
+                row = store.conn.execute(
+                    "SELECT title FROM stories WHERE id = ?", (sid,)
+                ).fetchone()
+                title = row[0] if row else ""
+            groups[sid] = {"story_id": sid or None, "title": title, "hits": []}
+        groups[sid]["hits"].append(hit)
+    ordered = sorted(groups.values(), key=lambda g: g["story_id"] is None)
+    return {"query": query, "count": len(hits), "stories": ordered}
+
+
+def article_json(store: Store, article_id: str) -> dict[str, Any]:
+    art = store.get_article(article_id)
+    return {**art.to_dict(), "story_id": store.story_of(article_id)}
+
+
+def story_map(places: list[dict[str, Any]], width: int = 640, height: int = 400) -> dict[str, Any]:
+    """Places projected into an SVG box (equirectangular) with the country outlines
+    around them; the box spans at least ~30 degrees so one city still shows its region."""
+    if not places:
+        return {"points": [], "width": width, "height": height, "outlines": []}
+    lats, lons = [p["lat"] for p in places], [p["lon"] for p in places]
+    span = max(max(lons) - min(lons) + 8, (max(lats) - min(lats) + 8) * width / height, 30.0)
+    span = min(span, 360.0)
+    lon0 = (min(lons) + max(lons)) / 2 - span / 2
+    lat_span = span * height / width
+    lat1 = (min(lats) + max(lats)) / 2 + lat_span / 2
+    scale = width / span
+
+    def xy(lat: float, lon: float) -> tuple[float, float]:
+        return round((lon - lon0) * scale, 1), round((lat1 - lat) * scale, 1)
+
+    top = max(p["mentions"] for p in places)
+    points = []
+    for p in places:
+        x, y = xy(p["lat"], p["lon"])
+        points.append({**p, "x": x, "y": y, "r": round(4 + 6 * math.sqrt(p["mentions"] / top), 1)})
+    outlines = []
+    for ring in _country_rings():
+        ring_lons, ring_lats = [c[0] for c in ring], [c[1] for c in ring]
+        if (
+            max(ring_lons) >= lon0
+            and min(ring_lons) <= lon0 + span
+            and max(ring_lats) >= lat1 - lat_span
+            and min(ring_lats) <= lat1
+        ):
+            outlines.append(" ".join("{},{}".format(*xy(la, lo)) for lo, la in ring))
+    return {"points": points, "width": width, "height": height, "outlines": outlines}
+
+
+# -- article text with anchors and highlights --------------------------------
+
+
+def article_paragraphs(art: Article) -> list[list[dict[str, Any]]]:
+    """Paragraphs of sentence blocks of segments, each segment with the highlight
+    classes covering it, so the template can escape every piece of text."""
+    spans: list[tuple[int, int, str, str]] = []
+    spans += [(m.start, m.end, "ent ent-" + m.label.lower(), m.label) for m in art.mentions]
+    spans += [(p.start, p.end, "place", f"{p.name} ({p.country})") for p in art.places]
+    spans += [(t.start, t.end, "time", t.value) for t in art.times]
+    spans += [(q.start, q.end, "quote", f"quote: {q.speaker}") for q in art.quotes]
+    spans = [s for s in spans if 0 <= s[0] < s[1] <= len(art.text)]
+    if not art.sentences:  # not extracted: plain paragraphs, no anchors
+        return [
+            [{"index": None, "segments": _segments(art.text, m.start(), m.end(), spans)}]
+            for m in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*", art.text)
+            if m.group().strip()
+        ]
+    paragraphs: dict[int, list[dict[str, Any]]] = {}
+    for sent in art.sentences:
+        block = {"index": sent.index, "segments": _segments(art.text, sent.start, sent.end, spans)}
+        paragraphs.setdefault(sent.paragraph, []).append(block)
+    return [paragraphs[k] for k in sorted(paragraphs)]
+
+
+def _segments(
+    text: str, lo: int, hi: int, spans: list[tuple[int, int, str, str]]
+) -> list[dict[str, str]]:
+    """Cut text[lo:hi] at every span boundary; label each piece with its covering spans."""
+    inside = [s for s in spans if s[0] < hi and s[1] > lo]
+    cuts = sorted({lo, hi} | {c for s in inside for c in s[:2] if lo < c < hi})
+    out = []
+    for a, b in itertools.pairwise(cuts):
+        cover = [s for s in inside if s[0] <= a and b <= s[1]]
+        out.append(
+            {
+                "text": text[a:b],
+                "cls": " ".join(sorted({c for s in cover for c in s[2].split()})),
+                "title": "; ".join(dict.fromkeys(s[3] for s in cover if s[3])),
+            }
+        )
+    return out
+
+
+# -- the app ------------------------------------------------------------------
+
+
+def create_app(
+    db: str, allow_dirs: list[str] | None = None, resources: Resources | None = None
+) -> FastAPI:
+    """Build the app over the store at `db`; `allow_dirs` are the server folders the
+    ingest form may read."""
+    state = App(db, list(allow_dirs or []), resources)
+    app = FastAPI(
+        title="newsloom",
+        version=__version__,
+        description="Story briefings built from many news reports, with citations.",
+        docs_url=None,  # the interactive docs load scripts from a CDN
+        redoc_url=None,
+    )
+    app.state.newsloom = state
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["safe_url"] = safe_url
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        html = env.get_template(name).render(version=__version__, **context)
+        return HTMLResponse(html, status_code=status)
+
+    _install_middleware(app)
+    _install_errors(app, page)
+    _install_pages(app, state, page)
+    _install_api(app, state)
+    return app
+
+
+def _install_middleware(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def guard(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_UPLOAD_BYTES:
+            response: Response = JSONResponse(
+                {"detail": f"request larger than {MAX_UPLOAD_BYTES} bytes"}, status_code=413
+            )
+        elif request.method == "POST" and not _same_origin(request):
+            response = JSONResponse({"detail": "cross-origin request refused"}, status_code=403)
+        else:
+            response = await call_next(request)
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        return response
+
+
+def _same_origin(request: Request) -> bool:
+    """Browsers send Origin on cross-site form posts: refuse those (CSRF)."""
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return origin is None
+    return urlsplit(origin).netloc == request.headers.get("host", "")
+
+
+def _install_errors(app: FastAPI, page: Callable[..., HTMLResponse]) -> None:
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": str(exc)}, status_code=404)
+        return page("error.html", status=404, title="Not found", message=str(exc))
+
+    @app.exception_handler(NewsloomError)
+    async def failed(request: Request, exc: NewsloomError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": str(exc)}, status_code=400)
+        return page("error.html", status=400, title="Error", message=str(exc))
+
+
+def _filters(date_from: str, date_to: str, place: str, source: str, entity: str) -> dict[str, str]:
+    for name, value in (("from", date_from), ("to", date_to)):
+        if value and not _DAY.match(value):
+            raise NewsloomError(f"{name}: expected a date YYYY-MM-DD, got {value!r}")
+    return {
+        "date_from": date_from,
+        "date_to": date_to,
+        "place": place.strip(),
+        "source": source.strip(),
+        "entity": entity.strip(),
+    }
+
+
+def _install_pages(app: FastAPI, state: App, page: Callable[..., HTMLResponse]) -> None:
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def stories_page(
+        order: str = Query("recent", pattern="^(recent|size)$"),
+        offset: int = Query(0, ge=0),
+        date_from: str = Query("", alias="from", max_length=10),
+        date_to: str = Query("", alias="to", max_length=10),
+        place: str = Query("", max_length=200),
+        source: str = Query("", max_length=200),
+        entity: str = Query("", max_length=200),
+    ) -> HTMLResponse:
+        filters = _filters(date_from, date_to, place, source, entity)
+        with state.db() as store:
+            rows, total = story_list(store, limit=PAGE_SIZE, offset=offset, order=order, **filters)
+            n_articles = store.count_articles()
+        return page(
+            "stories.html",
+            rows=rows,
+            total=total,
+            n_articles=n_articles,
+            order=order,
+            offset=offset,
+            page_size=PAGE_SIZE,
+            f=filters,
+        )
+
+    @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
+    def search_page(q: str = Query("", max_length=500)) -> HTMLResponse:
+        with state.db() as store:
+            result = search(store, q) if q.strip() else None
+        return page("search.html", q=q, result=result)
+
+    @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
+    def story_page(story_id: str) -> HTMLResponse:
+        with state.db() as store:
+            s = briefing(store, story_id)
+        return page("story.html", s=s, cite=Citations(s), map=story_map(s["places"]), tree=_tree(s))
+
+    @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
+    def article_page(article_id: str) -> HTMLResponse:
+        with state.db() as store:
+            art = store.get_article(article_id)
+            story_id = store.story_of(article_id)
+            story_title = store.get_story(story_id).title if story_id else ""
+        return page(
+            "article.html",
+            a=art,
+            paragraphs=article_paragraphs(art),
+            story_id=story_id,
+            story_title=story_title,
+        )
+
+    @app.get("/ingest", response_class=HTMLResponse, include_in_schema=False)
+    def ingest_form() -> HTMLResponse:
+        return page("ingest.html", allow_dirs=state.allow_dirs, report=None)
+
+    @app.post("/ingest", response_class=HTMLResponse, include_in_schema=False)
+    async def ingest_post(
+        files: list[UploadFile] = File(default=[]),
+        folder: str = Form(""),
+    ) -> HTMLResponse:
+        with tempfile.TemporaryDirectory(prefix="newsloom-upload-") as tmp:
+            try:
+                paths = await _save_uploads(files, Path(tmp))
+                if folder.strip():
+                    paths += allowed_files(folder.strip(), state.allow_dirs)
+            except NewsloomError as exc:
+                return page(
+                    "ingest.html",
+                    status=400,
+                    allow_dirs=state.allow_dirs,
+                    report=None,
+                    error=str(exc),
+                )
+            if not paths:
+                return page(
+                    "ingest.html",
+                    status=400,
+                    allow_dirs=state.allow_dirs,
+                    report=None,
+                    error="choose at least one file (or a folder)",
+                )
+            report = await run_in_threadpool(state.run, paths)
+            result = _report_json(report, tmp)
+        with state.db() as store:
+            touched = [
+                {"id": sid, "title": store.get_story(sid).title} for sid in result["story_ids"]
+            ]
+        return page("ingest.html", allow_dirs=state.allow_dirs, report=result, touched=touched)
+
+
+async def _save_uploads(files: list[UploadFile], folder: Path) -> list[str]:
+    """Write uploads under safe names inside `folder`, enforcing the total size limit."""
+    total, paths = 0, []
+    for n, upload in enumerate(files):
+        if not upload.filename:
+            continue
+        name = _SAFE_NAME.sub("_", Path(upload.filename).name).lstrip(".") or "upload.txt"
+        path = folder / f"{n:03d}_{name}"
+        with path.open("wb") as out:
+            while chunk := await upload.read(1 << 20):
+                total += len(chunk)
+                if total > MAX_UPLOAD_BYTES:
+                    raise NewsloomError(f"uploads larger than {MAX_UPLOAD_BYTES} bytes in all")
+                out.write(chunk)
+        paths.append(str(path))
+    return paths
+
+
+def allowed_files(folder: str, allow_dirs: list[Path]) -> list[str]:
+    """The regular files under `folder`, if it lies inside an allowed folder.
+
+    Paths are resolved (following symlinks) before the containment check, and every
+    file found is checked again, so a symlink cannot lead outside."""
+    if not allow_dirs:
+        raise NewsloomError("this server reads no server folders (start it with --allow-dir)")
+    try:
+        root = Path(folder).resolve(strict=True)
+    except OSError as exc:
+        raise NewsloomError(f"{folder}: no such file or folder") from exc
+    if not any(root.is_relative_to(d) for d in allow_dirs):
+        raise NewsloomError(f"{folder}: outside the allowed folders")
+    candidates = [root] if root.is_file() else sorted(root.rglob("*"))
+    out = []
+    for path in candidates:
+        real = path.resolve()
+        hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
+        if real.is_file() and not hidden and any(real.is_relative_to(d) for d in allow_dirs):
+            out.append(str(real))
+    return out
+
+
+def _report_json(report: RunReport, tmp: str) -> dict[str, Any]:
+    """A run report for people and clients, with temp paths replaced by upload names."""
+
+    def where(text: str) -> str:
+        return re.sub(re.escape(tmp) + r"/\d{3}_", "", text)
+
+    return {
+        "read": report.read,
+        "new": report.new,
+        "already_stored": report.already_stored,
+        "article_ids": report.article_ids,
+        "story_ids": report.story_ids,
+        "errors": [{"where": where(e.where), "problem": e.problem} for e in report.errors],
+    }
+
+
+def _tree(s: dict[str, Any]) -> list[dict[str, Any]]:
+    """Copies and rewrites as a forest: each original with the articles derived from it."""
+    by_id = {a["id"]: a for a in s["articles"]}
+    children: dict[str, list[str]] = {}
+    for a in s["articles"]:
+        parent = a.get("derived_from")
+        if parent and parent in by_id:
+            children.setdefault(parent, []).append(a["id"])
+
+    def node(aid: str, depth: int) -> dict[str, Any]:
+        kids = children.get(aid, []) if depth < 8 else []
+        return {"a": by_id[aid], "children": [node(k, depth + 1) for k in kids]}
+
+    roots = [
+        a["id"]
+        for a in s["articles"]
+        if not a.get("derived_from") or a["derived_from"] not in by_id
+    ]
+    return [node(r, 0) for r in roots]
+
+
+def _install_api(app: FastAPI, state: App) -> None:
+    @app.get("/api/stories", tags=["stories"])
+    def api_stories(
+        limit: int = Query(20, ge=1, le=200),
+        offset: int = Query(0, ge=0),
+        order: str = Query("recent", pattern="^(recent|size)$"),
+        date_from: str = Query("", alias="from", max_length=10, description="YYYY-MM-DD"),
+        date_to: str = Query("", alias="to", max_length=10, description="YYYY-MM-DD"),
+        place: str = Query("", max_length=200),
+        source: str = Query("", max_length=200),
+        entity: str = Query("", max_length=200),
+    ) -> dict[str, Any]:
+        """Stories, newest (or biggest) first, with optional filters."""
+        filters = _filters(date_from, date_to, place, source, entity)
+        with state.db() as store:
+            rows, total = story_list(store, limit=limit, offset=offset, order=order, **filters)
+        return {"total": total, "limit": limit, "offset": offset, "stories": rows}
+
+    @app.get("/api/stories/{story_id}", tags=["stories"])
+    def api_story(story_id: str) -> dict[str, Any]:
+        """The briefing of one story (as in `newsloom brief --format json`)."""
+        with state.db() as store:
+            return briefing(store, story_id)
+
+    @app.get("/api/articles/{article_id}", tags=["articles"])
+    def api_article(article_id: str) -> dict[str, Any]:
+        """One article with everything extracted from it, and its story id."""
+        with state.db() as store:
+            return article_json(store, article_id)
+
+    @app.get("/api/search", tags=["search"])
+    def api_search(
+        q: str = Query(..., min_length=1, max_length=500), limit: int = Query(50, ge=1, le=200)
+    ) -> dict[str, Any]:
+        """Full-text search over articles and facts, grouped by story."""
+        if not q.strip():
+            raise NewsloomError("q: empty query")
+        with state.db() as store:
+            return search(store, q, limit=limit)
+
+    @app.post(
+        "/api/ingest",
+        tags=["ingest"],
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": IngestRequest.model_json_schema()},
+                    "text/plain": {"schema": {"type": "string"}},
+                    "text/html": {"schema": {"type": "string"}},
+                },
+            }
+        },
+    )
+    async def api_ingest(request: Request) -> Response:
+        """Ingest articles (JSON list, or one raw text/HTML report) and update stories."""
+        body = await _read_body(request)
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        with tempfile.TemporaryDirectory(prefix="newsloom-api-") as tmp:
+            if kind == "application/json":
+                try:
+                    req = IngestRequest.model_validate_json(body)
+                except ValidationError as exc:
+                    return JSONResponse({"detail": _messages(exc)}, status_code=422)
+                path = Path(tmp) / "000_articles.jsonl"
+                path.write_text(
+                    "".join(
+                        json.dumps(a.model_dump(exclude_none=True)) + "\n" for a in req.articles
+                    ),
+                    encoding="utf-8",
+                )
+            elif kind in ("text/plain", "text/html"):
+                if not body.strip():
+                    return JSONResponse({"detail": "empty body"}, status_code=422)
+                path = Path(tmp) / ("000_body.txt" if kind == "text/plain" else "000_body.html")
+                path.write_bytes(body)
+            else:
+                return JSONResponse(
+                    {"detail": "send application/json, text/plain or text/html"}, status_code=415
+                )
+            report = await run_in_threadpool(state.run, [str(path)])
+            return JSONResponse(_report_json(report, tmp))
+
+
+async def _read_body(request: Request) -> bytes:
+    chunks, total = [], 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > MAX_UPLOAD_BYTES:
+            raise NewsloomError(f"request larger than {MAX_UPLOAD_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _messages(exc: ValidationError) -> list[dict[str, Any]]:
+    return [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+
+
+def serve(
+    db: str, host: str = "127.0.0.1", port: int = 8000, allow_dirs: list[str] | None = None
+) -> None:
+    """Run the app with uvicorn (localhost unless told otherwise)."""
+    import uvicorn
+
+    uvicorn.run(create_app(db, allow_dirs or []), host=host, port=port, log_level="info")

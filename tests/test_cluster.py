@@ -1,0 +1,233 @@
+"""Story clustering on small hand-written reports of three events plus the two seeds."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from newsloom.cluster import (
+    Features,
+    StoryIndex,
+    article_features,
+    cluster_articles,
+)
+from newsloom.models import Article, Sentence, content_id
+from newsloom.nlp import Embedder, load_embedder
+
+EVENTS: dict[str, list[tuple[str, str, str]]] = {
+    "peru": [
+        (
+            "2024-03-04",
+            "Strong earthquake shakes southern Peru",
+            "A magnitude 6.9 earthquake struck near the city of Arequipa in southern Peru on "
+            "Monday, damaging churches and cutting power to thousands of homes. Peru's civil "
+            "defence institute said at least four people were killed and 60 injured in the "
+            "Arequipa region. The quake was centred 40 kilometres north of Arequipa at a depth "
+            "of 35 kilometres, the US Geological Survey said. Landslides blocked the highway "
+            "between Arequipa and the Colca Canyon, stranding tourist buses.",
+        ),
+        (
+            "2024-03-05",
+            "Arequipa counts damage after deadly quake",
+            "Rescue teams in Arequipa searched collapsed adobe houses on Tuesday after a "
+            "magnitude 6.9 earthquake killed five people in southern Peru. The tremor on Monday "
+            "cracked the walls of the colonial cathedral and brought down part of a market roof. "
+            "President of Peru's civil defence said 300 homes were uninhabitable in Arequipa. "
+            "Engineers were clearing landslides on the road to the Colca Canyon.",
+        ),
+        (
+            "2024-03-04",
+            "Peru earthquake: several dead in Arequipa",
+            "Several people died when a strong earthquake hit the Arequipa region of Peru. The "
+            "magnitude 6.9 quake damaged the cathedral of Arequipa and triggered landslides "
+            "near the Colca Canyon. Power was cut across much of the city, officials said.",
+        ),
+    ],
+    "sulawesi": [
+        (
+            "2024-03-12",
+            "Earthquake hits Indonesia's Sulawesi island",
+            "A magnitude 6.2 earthquake struck the Indonesian island of Sulawesi on Tuesday, "
+            "toppling houses in the town of Mamuju and killing at least seven people. The "
+            "Indonesian disaster agency BNPB said hundreds of residents fled to higher ground "
+            "fearing a tsunami. The quake hit at a depth of 10 kilometres near Majene, the "
+            "meteorology agency BMKG said, and no tsunami warning was issued.",
+        ),
+        (
+            "2024-03-13",
+            "Death toll rises in Sulawesi quake",
+            "The death toll from Tuesday's earthquake on Sulawesi rose to twelve, Indonesia's "
+            "disaster agency BNPB said on Wednesday. Soldiers helped dig through the rubble of a "
+            "hospital in Mamuju, the capital of West Sulawesi province. Thousands of people "
+            "spent the night in tents in Majene after the magnitude 6.2 tremor.",
+        ),
+    ],
+    "crash": [
+        (
+            "2024-03-20",
+            "Cargo plane crashes on approach to Nairobi",
+            "A cargo plane crashed on approach to Jomo Kenyatta International Airport in "
+            "Nairobi on Wednesday, killing its three crew members, Kenya's civil aviation "
+            "authority said. The Boeing 737 freighter came down in a field near the airport "
+            "perimeter shortly before dawn. Investigators recovered the flight data recorder "
+            "and the cause of the crash is not yet known.",
+        ),
+        (
+            "2024-03-21",
+            "Kenya investigates fatal freighter crash",
+            "Kenyan investigators on Thursday began examining the wreckage of a Boeing 737 "
+            "freighter that crashed near Jomo Kenyatta International Airport, killing all three "
+            "crew. The aircraft had been flying from Addis Ababa and was cleared to land in "
+            "Nairobi when contact was lost. The Kenya Civil Aviation Authority said the flight "
+            "recorders were sent abroad for analysis.",
+        ),
+    ],
+}
+
+
+def make_article(text: str, title: str = "", published: str = "", source: str = "") -> Article:
+    """An article with sentences split on sentence-final punctuation."""
+    sentences = [
+        Sentence(i, m.group(0), m.start(), m.end())
+        for i, m in enumerate(re.finditer(r"\S.*?[.!?][”\"]?(?=\s+[A-Z“\"]|\s*$)", text, re.S))
+    ]
+    return Article(
+        id=content_id(text, title),
+        text=text,
+        title=title,
+        published=published,
+        source=source,
+        sentences=sentences,
+    )
+
+
+def event_articles() -> tuple[list[Article], dict[str, str]]:
+    arts, gold = [], {}
+    for event, items in EVENTS.items():
+        for day, title, text in items:
+            art = make_article(text, title, day)
+            arts.append(art)
+            gold[art.id] = event
+    return arts, gold
+
+
+def seed_articles(seeds_dir: Path) -> list[Article]:
+    from newsloom.clean import clean_article
+
+    out = []
+    for path in sorted(seeds_dir.glob("*.txt")):
+        raw = path.read_text(encoding="utf-8", errors="replace")
+        out.append(clean_article(Article(id=content_id(raw), text=raw, origin=str(path))))
+    return out
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    return load_embedder()
+
+
+@pytest.fixture(scope="module")
+def corpus(embedder: Embedder, seeds_dir: Path) -> tuple[list[Article], list[Features], dict]:
+    arts, gold = event_articles()
+    seeds = seed_articles(seeds_dir)
+    for s in seeds:
+        gold[s.id] = "seeds"
+    arts += seeds
+    return arts, article_features(arts, embedder), gold
+
+
+def grouping(stories: list, gold: dict[str, str]) -> dict[str, set[str]]:
+    """Gold event -> set of story ids its articles went to."""
+    out: dict[str, set[str]] = {}
+    for story in stories:
+        for aid in story.article_ids:
+            out.setdefault(gold[aid], set()).add(story.id)
+    return out
+
+
+def test_features_are_batched_and_complete(corpus: tuple) -> None:
+    arts, feats, _ = corpus
+    assert [f.article_id for f in feats] == [a.id for a in arts]
+    assert all(abs(float(np.linalg.norm(f.embedding)) - 1) < 1e-3 for f in feats)
+    assert all(len(f.lex_idx) == len(f.lex_tf) > 5 for f in feats)
+    assert "arequipa" in feats[0].entities
+
+
+def test_events_and_seeds_form_their_own_stories(corpus: tuple) -> None:
+    arts, feats, gold = corpus
+    stories = cluster_articles(arts, None, features=feats)
+    groups = grouping(stories, gold)
+    assert all(len(ids) == 1 for ids in groups.values()), groups
+    assert len({next(iter(ids)) for ids in groups.values()}) == len(groups)  # events apart
+    seed_story = next(s for s in stories if gold[s.article_ids[0]] == "seeds")
+    link = seed_story.links[1]
+    assert link.score >= 0.35 and "cosine" in link.evidence
+    assert {"kandahar", "kabul"} & set(link.evidence["shared_entities"])
+
+
+def test_seed_story_keeps_one_id_whatever_the_order(corpus: tuple) -> None:
+    arts, feats, gold = corpus
+    ids = set()
+    for order in (arts, arts[::-1], arts[3:] + arts[:3]):
+        stories = cluster_articles(order, None, features=feats)
+        (seed_ids,) = [s.id for s in stories if any(gold[a] == "seeds" for a in s.article_ids)]
+        ids.add(seed_ids)
+        index = StoryIndex()
+        by_id = {f.article_id: f for f in feats}
+        links = {a.id: index.add(a, by_id[a.id]).story_id for a in order}
+        seeds = [a.id for a in arts if gold[a.id] == "seeds"]
+        assert len({index.story_of(links[a]) for a in seeds}) == 1
+    assert len(ids) == 1
+
+
+def test_state_round_trip_continues_incrementally(corpus: tuple) -> None:
+    arts, feats, _ = corpus
+    by_id = {f.article_id: f for f in feats}
+    whole = StoryIndex()
+    for a in arts:
+        whole.add(a, by_id[a.id])
+    first = StoryIndex()
+    for a in arts[:4]:
+        first.add(a, by_id[a.id])
+    resumed = StoryIndex.from_state(json.loads(json.dumps(first.to_state())))
+    for a in arts[4:]:
+        resumed.add(a, by_id[a.id])
+    assert [(s.id, s.article_ids) for s in resumed.stories()] == [
+        (s.id, s.article_ids) for s in whole.stories()
+    ]
+
+
+def test_late_merge_keeps_older_id() -> None:
+    rng = np.random.default_rng(0)
+    base, side = rng.normal(size=(2, 384)).astype(np.float32)
+
+    def feat(aid: str, vec: np.ndarray, terms: list[int]) -> Features:
+        vec = vec / np.linalg.norm(vec)
+        return Features(aid, aid, vec, np.array(terms), np.ones(len(terms), dtype=np.float32))
+
+    index = StoryIndex()
+    index.add(Article(id="a", text="a"), feat("a", base + side, [1, 2, 3]))
+    index.add(Article(id="b", text="b"), feat("b", base - side, [4, 5, 6]))
+    assert [s.id for s in index.stories()] == ["sa", "sb"]
+    bridge = index.add(Article(id="c", text="c"), feat("c", base, [1, 2, 3, 4, 5, 6]))
+    (story,) = index.stories()
+    assert bridge.story_id == story.id == "sa"
+    assert story.merged_from == ["sb"] and sorted(story.article_ids) == ["a", "b", "c"]
+    assert index.story_of("sb") == "sa"
+
+
+def test_undated_articles_and_window() -> None:
+    rng = np.random.default_rng(1)
+    vec = rng.normal(size=384).astype(np.float32)
+    vec /= np.linalg.norm(vec)
+    f = Features("x", "x", vec, np.array([5, 9]), np.ones(2, dtype=np.float32))
+    index = StoryIndex()
+    index.add(Article(id="old", text="t", published="2020-01-01"), f)
+    later = index.add(Article(id="new", text="t", published="2020-06-01"), f)
+    undated = index.add(Article(id="nodate", text="t"), f)
+    assert later.story_id != "sold"  # aged out of the active window
+    assert undated.story_id == later.story_id  # no date counts as "now"

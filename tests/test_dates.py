@@ -1,0 +1,175 @@
+"""Time expressions in realistic news sentences, resolved against the publication date."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsloom.extract.dates import find_times, times_for
+from newsloom.models import Article, Sentence
+
+FRIDAY = "2021-08-13"  # a Friday
+
+
+def values(text: str, anchor: str = FRIDAY) -> dict[str, str]:
+    return {t.text: t.value for t in find_times(text, anchor)}
+
+
+def test_thursday_night_in_a_friday_article_is_the_day_before() -> None:
+    text = "On Thursday night, Washington and London declared they would send troops to Kabul."
+    refs = find_times(text, FRIDAY)
+    assert [r.value for r in refs] == ["2021-08-12"]
+    assert refs[0].text == "Thursday"
+    assert text[refs[0].start : refs[0].end] == "Thursday"
+
+
+def test_weekdays_point_back_unless_future_or_next() -> None:
+    assert values("The Taliban entered Herat on Tuesday.") == {"Tuesday": "2021-08-10"}
+    assert values("The envoy will arrive in Doha on Monday.") == {"Monday": "2021-08-16"}
+    assert values("Talks resume next Wednesday.") == {"next Wednesday": "2021-08-18"}
+    assert values("The offensive began last Friday.") == {"last Friday": "2021-08-06"}
+
+
+def test_explicit_dates_in_common_formats() -> None:
+    got = values(
+        "The deadline was 31 August 2021, moved from Aug. 12, 2021, and from 2021-08-20; "
+        "a memo dated 25/08/2021 said so."
+    )
+    assert got == {
+        "31 August 2021": "2021-08-31",
+        "Aug. 12, 2021": "2021-08-12",
+        "2021-08-20": "2021-08-20",
+        "25/08/2021": "2021-08-25",
+    }
+
+
+def test_year_less_dates_take_the_articles_year() -> None:
+    assert values("Kabul airport reopened on 12 August.") == {"12 August": "2021-08-12"}
+    assert values("The attacks of September 11 changed everything.") == {
+        "September 11": "2021-09-11"
+    }
+    # a date far ahead of a January article is last year's
+    assert values("Fighting began on December 28.", "2022-01-03") == {"December 28": "2021-12-28"}
+
+
+def test_deictic_words() -> None:
+    got = {t.text: (t.value, t.kind) for t in find_times(
+        "Officials said yesterday that the embassy will close tonight; today the airport "
+        "is open, as it was last week and last month.", FRIDAY)}  # fmt: skip
+    assert got == {
+        "yesterday": ("2021-08-12", "date"),
+        "tonight": ("2021-08-13TNI", "time"),
+        "today": ("2021-08-13", "date"),
+        "last week": ("2021-W31", "date"),
+        "last month": ("2021-07", "date"),
+    }
+
+
+def test_years_months_decades_and_relative_years() -> None:
+    got = values(
+        "Troops arrived in 2001, surged in May, left in the 1990s plan's wake; "
+        "elections are due next year and this year's budget is short."
+    )
+    assert got["2001"] == "2001"
+    assert got["May"] == "2021-05"
+    assert got["the 1990s"] == "199"
+    assert got["next year"] == "2022"
+    assert got["this year"] == "2021"
+
+
+def test_relative_offsets_and_anaphora() -> None:
+    got = values(
+        "Two days ago the governor fled. On 2 August the city fell; the day before, "
+        "the army withdrew, and three weeks later the capital was surrounded."
+    )
+    assert got["Two days ago"] == "2021-08-11"
+    assert got["the day before"] == "2021-08-01"
+    assert got["three weeks later"] == "2021-W34"
+
+
+def test_durations_are_timeml_periods() -> None:
+    refs = find_times("Evacuation will take 24 to 48 hours, after 20 years of war.", FRIDAY)
+    got = {r.text: (r.value, r.kind) for r in refs}
+    assert got == {"24 to 48 hours": ("PT48H", "duration"), "20 years": ("P20Y", "duration")}
+
+
+def test_no_false_hits_on_common_words() -> None:
+    text = (
+        "Troops may leave soon, and protesters march through the city under the sun. "
+        "A 35-year-old man said 3,000 soldiers may march on the capital."
+    )
+    assert find_times(text, FRIDAY) == []
+
+
+def test_may_and_march_as_months_with_a_cue() -> None:
+    assert values("The deal was signed in May and ratified in March 2020.") == {
+        "May": "2021-05",
+        "March 2020": "2020-03",
+    }
+
+
+def test_without_anchor_explicit_dates_still_resolve() -> None:
+    assert values("It happened on 12 August 2021, not on Thursday.", "") == {
+        "12 August 2021": "2021-08-12"
+    }
+
+
+def test_times_for_fills_sentences() -> None:
+    text = "The city fell on Friday. Two days later, the airport closed."
+    art = Article(
+        id="a",
+        text=text,
+        published="2021-08-16T09:00:00Z",
+        sentences=[Sentence(0, text[:24], 0, 24), Sentence(1, text[25:], 25, len(text))],
+    )
+    refs = times_for(art)
+    assert [(r.value, r.sentence) for r in refs] == [("2021-08-13", 0), ("2021-08-15", 1)]
+
+
+TIMEBANK = Path(__file__).resolve().parents[2] / "shared" / "eval" / "timebank"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not TIMEBANK.exists(), reason="TimeBank evaluation data not present")
+def test_timebank_value_f1_floor() -> None:
+    from newsloom.evaluate.dates import evaluate
+
+    result = evaluate(TIMEBANK, limit=40, split="timebank")
+    assert float(result.metrics["value_f1"]) > 0.65
+
+
+def test_month_abbreviations_need_a_period_or_a_number() -> None:
+    got = values("Jan Egeland said aid stopped in Dec. and resumed on Jan. 4.", "2022-01-20")
+    assert got == {"Dec.": "2021-12", "Jan. 4": "2022-01-04"}
+
+
+def test_clock_time_joins_the_day_it_names() -> None:
+    text = "The curfew starts at 10 p.m. Wednesday and the vote closed at 5:30 pm."
+    got = {t.text: (t.value, t.kind) for t in find_times(text, FRIDAY)}
+    assert got["10 p.m. Wednesday"] == ("2021-08-11T22:00", "time")
+    assert got["5:30 pm"] == ("2021-08-11T17:30", "time")
+
+
+def test_evaluate_scores_a_small_timeml_corpus(tmp_path: Path) -> None:
+    from newsloom.evaluate.dates import evaluate, read_timeml
+
+    doc = (
+        '<?xml version="1.0" ?>\n<TimeML>\n<DCT><TIMEX3 tid="t0" type="DATE" value="2021-08-13" '
+        'functionInDocument="CREATION_TIME">20210813</TIMEX3></DCT>\n<TEXT>\nThe Taliban took '
+        'Herat on <TIMEX3 tid="t1" type="DATE" value="2021-08-12">Thursday</TIMEX3> after '
+        '<TIMEX3 tid="t2" type="DURATION" value="P2W">two weeks</TIMEX3> of fighting &amp; '
+        'talks, <TIMEX3 tid="t3" type="DATE" value="PAST_REF">recently</TIMEX3> stalled.\n'
+        "</TEXT>\n</TimeML>\n"
+    )
+    (tmp_path / "TimeBank").mkdir()
+    (tmp_path / "TimeBank" / "a.tml").write_text(doc, encoding="utf-8")
+    text, dct, gold = read_timeml(tmp_path / "TimeBank" / "a.tml")
+    assert dct == "2021-08-13"
+    assert [text[g.start : g.end] for g in gold] == ["Thursday", "two weeks", "recently"]
+    assert "fighting & talks" in text
+    result = evaluate(tmp_path, split="timebank")
+    assert result.metrics["value_f1"] == 1.0
+    assert result.metrics["strict_f1"] == 1.0
+    with pytest.raises(ValueError):
+        evaluate(tmp_path, split="nope")

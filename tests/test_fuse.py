@@ -1,0 +1,190 @@
+"""fuse_story on hand-built articles: sentences, quantities and times filled in directly."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newsloom.fuse import fuse_story, quantities_agree, split_statements
+from newsloom.models import (
+    Article,
+    Derivation,
+    Fact,
+    Quantity,
+    Quote,
+    Sentence,
+    TimeRef,
+    content_id,
+)
+from newsloom.paraphrase import ParaphraseMatcher
+
+DATA = Path(__file__).parent / "data" / "fuse"
+
+
+def sentences(text: str) -> list[Sentence]:
+    """Split after ., ! or ? followed by a space: enough for hand-written test text."""
+    out: list[Sentence] = []
+    start = 0
+    for m in re.finditer(r"(?<=[.!?])\s+|$", text):
+        if m.start() > start:
+            out.append(Sentence(len(out), text[start : m.start()], start, m.start()))
+        start = m.end()
+    return out
+
+
+def build(spec: dict[str, Any]) -> Article:
+    text = spec["text"]
+    art = Article(
+        id=content_id(text), text=text, source=spec["source"], published=spec["published"]
+    )
+    art.sentences = sentences(text)
+    for q in spec.get("quantities", []):
+        start = text.index(q["text"])
+        art.quantities.append(
+            Quantity(
+                q["text"],
+                q["value"],
+                q["counts"],
+                start,
+                start + len(q["text"]),
+                art.sentence_at(start),
+                q.get("qualifier", ""),
+                q.get("unit", ""),
+            )
+        )
+    for t in spec.get("times", []):
+        start = text.index(t["text"])
+        art.times.append(
+            TimeRef(t["text"], t["value"], start, start + len(t["text"]), art.sentence_at(start))
+        )
+    return art
+
+
+def load(name: str) -> tuple[dict[str, Article], list[Derivation], list[dict[str, Any]]]:
+    spec = json.loads((DATA / name).read_text(encoding="utf-8"))
+    arts = {a["key"]: build(a) for a in spec["articles"]}
+    derivs = [
+        Derivation(arts[a["key"]].id, arts[a["derived_from"]].id, "rewrite", 0.9)
+        for a in spec["articles"]
+        if "derived_from" in a
+    ]
+    return arts, derivs, spec["expect"]
+
+
+@pytest.fixture(scope="module")
+def matcher() -> ParaphraseMatcher:
+    return ParaphraseMatcher()
+
+
+def find_fact(facts: list[Fact], arts: dict[str, Article], cited: dict[str, str]) -> Fact:
+    """The fact citing, for every key, a sentence of that article containing the snippet."""
+    for fact in facts:
+        if all(
+            any(c.article_id == arts[k].id and snip in c.text for c in fact.citations)
+            for k, snip in cited.items()
+        ):
+            return fact
+    shown = "\n".join(f"{f.status}: {[c.text for c in f.citations]}" for f in facts)
+    raise AssertionError(f"no fact cites {cited}; facts:\n{shown}")
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in DATA.glob("*.json")))
+def test_expected_verdicts(name: str, matcher: ParaphraseMatcher) -> None:
+    arts, derivs, expect = load(name)
+    facts = fuse_story(list(arts.values()), derivs, matcher)
+    for exp in expect:
+        fact = find_fact(facts, arts, exp["cited"])
+        if "status" in exp:
+            assert fact.status == exp["status"], (exp, fact)
+        if "not_status" in exp:
+            assert fact.status != exp["not_status"], (exp, fact)
+        if "independent_sources" in exp:
+            assert fact.independent_sources == exp["independent_sources"], (exp, fact)
+        if "origin" in exp:
+            assert fact.origin == exp["origin"], (exp, fact)
+        if "conflict" in exp:
+            assert fact.conflict["kind"] == exp["conflict"], (exp, fact)
+            assert len({v["source"] for v in fact.conflict["values"]}) == 2
+        if "date" in exp:
+            assert fact.date == exp["date"], (exp, fact)
+        if exp.get("alone"):
+            assert len(fact.citations) == 1, (exp, fact)
+
+
+def test_facts_are_ordered_and_cite_one_sentence_per_article(matcher: ParaphraseMatcher) -> None:
+    arts, derivs, _ = load("evacuation.json")
+    facts = fuse_story(list(arts.values()), derivs, matcher)
+    rank = {"corroborated": 0, "conflict": 1, "single": 2}
+    assert [rank[f.status] for f in facts] == sorted(rank[f.status] for f in facts)
+    for fact in facts:
+        ids = [c.article_id for c in fact.citations]
+        assert len(ids) == len(set(ids))
+        assert fact.sources == sorted(set(fact.sources))
+    troops = find_fact(facts, arts, {"herald": "3,000", "times": "3,000", "copy": "3,000"})
+    assert troops.sources == ["Coastal Times", "Northern Herald", "Valley Post"]
+    assert troops.text.startswith("Washington") or "Pentagon" in troops.text
+
+
+def test_fact_ids_are_stable(matcher: ParaphraseMatcher) -> None:
+    arts, derivs, _ = load("casualties.json")
+    first = [f.id for f in fuse_story(list(arts.values()), derivs, matcher)]
+    again = [f.id for f in fuse_story(list(arts.values()), derivs, matcher)]
+    assert first == again
+    assert len(set(first)) == len(first)
+
+
+def test_without_derivation_a_copy_counts_as_a_source(matcher: ParaphraseMatcher) -> None:
+    arts, _, _ = load("evacuation.json")
+    facts = fuse_story(list(arts.values()), [], matcher)
+    fact = find_fact(facts, arts, {"herald": "Pentagon", "copy": "Pentagon"})
+    assert fact.independent_sources == 3
+
+
+def test_origin_from_quote_and_patterns() -> None:
+    text = (
+        "Fighting is spreading to the north, according to the UN. "
+        '"We will not leave," the mayor told reporters on Friday. '
+        "A Taliban spokesman tweeted that the fighters had reached the main square."
+    )
+    art = Article(id="a1", text=text, source="S", sentences=sentences(text))
+    start = text.index("We will")
+    art.quotes = [Quote("We will not leave,", "Mayor Hamid Noori", start, start + 18, 1)]
+    origins = [st.origin for st in split_statements(art, 0)]
+    assert origins == ["UN", "Mayor Hamid Noori", "Taliban spokesman"]
+
+
+def test_long_sentences_split_into_clauses() -> None:
+    text = (
+        "The army said it had retaken the district and cleared the main road to the border "
+        "crossing overnight, while local officials reported that heavy fighting continued in "
+        "three villages to the south of the town."
+    )
+    art = Article(id="a2", text=text, source="S", sentences=sentences(text))
+    parts = split_statements(art, 0)
+    assert len(parts) == 2
+    assert parts[1].text.startswith("while local officials")
+    assert all(p.sentence == 0 for p in parts)
+    assert text[parts[1].start : parts[1].end] == parts[1].text
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ((3000, "troops", ""), (3000, "troops", "nearly"), True),
+        ((13, "people", ""), (12, "people", ""), False),
+        ((100, "people", "more than"), (140, "people", ""), True),
+        ((100, "people", "more than"), (80, "people", ""), False),
+        ((12, "capitals", ""), (33.3, "capitals", "about"), None),  # unit differs below
+        ((5, "people", ""), (5, "vehicles", ""), None),
+    ],
+)
+def test_quantities_agree(
+    a: tuple[float, str, str], b: tuple[float, str, str], expected: bool | None
+) -> None:
+    qa = Quantity("", a[0], a[1], 0, 1, 0, a[2])
+    qb = Quantity("", b[0], b[1], 0, 1, 0, b[2], "%" if b[0] == 33.3 else "")
+    assert quantities_agree(qa, qb) is expected

@@ -1,0 +1,253 @@
+"""Ingest: every supported format from real files, and one InputError per bad input."""
+
+from __future__ import annotations
+
+import gzip
+import io
+from pathlib import Path
+
+import pytest
+
+from newsloom.errors import InputError
+from newsloom.ingest import domain, extract_html, html_to_text, read_inputs
+from newsloom.models import Article
+
+DATA = Path(__file__).parent / "data" / "ingest"
+SEEDS = Path(__file__).parent.parent / "examples" / "seeds"
+
+
+def read(*paths: str | Path, **kwargs: object) -> list[Article | InputError]:
+    return list(read_inputs([str(p) for p in paths], **kwargs))  # type: ignore[arg-type]
+
+
+def articles(items: list[Article | InputError]) -> list[Article]:
+    return [a for a in items if isinstance(a, Article)]
+
+
+def errors(items: list[Article | InputError]) -> list[str]:
+    return [str(e) for e in items if isinstance(e, InputError)]
+
+
+def test_html_page_main_text_and_metadata() -> None:
+    (art,) = read(DATA / "harbour.html")
+    assert isinstance(art, Article)
+    assert art.title == "Storm floods harbour town as river bursts banks"
+    assert art.published.startswith("2024-03-14")
+    assert art.source == "The Coastal Courier"
+    assert art.author == "Maria Lindqvist"
+    assert art.url == "https://www.coastalcourier.example/news/2024/03/14/storm-floods-harbour"
+    assert art.origin == str(DATA / "harbour.html")
+    assert art.id == ""
+    assert "River Alder burst its banks" in art.text
+    assert "£25m" in art.text
+    # navigation, comments, share widgets and the footer are not article text
+    for junk in ("Most read", "Share on Facebook", "Terrible news", "cookies", "Sport"):
+        assert junk not in art.text
+    paragraphs = art.text.split("\n\n")
+    assert len(paragraphs) >= 5
+    assert paragraphs[0].startswith("Hundreds of homes")
+    assert "waist-deep water" in " ".join(art.captions)
+
+
+def test_gzipped_html_reads_like_the_plain_page() -> None:
+    (plain,) = read(DATA / "harbour.html")
+    (zipped,) = read(DATA / "harbour_copy.html.gz")
+    assert isinstance(plain, Article) and isinstance(zipped, Article)
+    assert zipped.text == plain.text
+
+
+def test_html_without_article_text_is_an_error() -> None:
+    assert errors(read(DATA / "nav_only.html")) == [
+        f"{DATA / 'nav_only.html'}: no article text found in HTML"
+    ]
+    with pytest.raises(InputError):
+        extract_html("<html><body><p>Hi</p></body></html>")
+
+
+def test_rss_items_become_articles() -> None:
+    items = articles(read(DATA / "wires.rss"))
+    assert [a.title for a in items] == [
+        "Bridge closed after crack found in support pillar",
+        "Library reopens after two-year refit",
+    ]
+    bridge, library = items
+    assert bridge.source == "Northern Daily Wire"
+    assert bridge.url == "https://northerndaily.example/news/bridge-closed"
+    assert bridge.published == "2024-11-05T14:20:00+00:00"
+    assert bridge.author == "Tom Hale"
+    # content:encoded wins over the short description, and its HTML becomes paragraphs
+    assert bridge.text.split("\n\n")[1].startswith("About 20,000 vehicles")
+    assert "<p>" not in library.text and "£4m" in library.text
+
+
+def test_atom_entry() -> None:
+    (entry,) = articles(read(DATA / "science.atom"))
+    assert entry.title == "Telescope spots water vapour on distant planet"
+    assert entry.url == "https://sciencedesk.example/2024/06/water-vapour"
+    assert entry.published == "2024-06-01T10:15:00Z"
+    assert entry.author == "Priya Raman"
+    assert entry.source == "Science Desk"
+    assert entry.text.count("\n\n") == 1
+
+
+def test_malformed_xml_feed(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.rss"
+    bad.write_text('<?xml version="1.0"?><rss><channel><item><title>x</item></rss>')
+    (problem,) = errors(read(bad))
+    assert problem.startswith(f"{bad}: malformed XML")
+
+
+def test_feed_entity_expansion_is_refused(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.xml"
+    bomb.write_text(
+        '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;">]><rss><channel><item><description>&b;</description>'
+        "</item></channel></rss>"
+    )
+    assert errors(read(bomb))
+
+
+def test_jsonl_good_and_bad_lines() -> None:
+    items = read(DATA / "mixed.jsonl")
+    where = DATA / "mixed.jsonl"
+    assert errors(items) == [
+        f"{where}:2: invalid JSON (Expecting value)",
+        f'{where}:3: no "text" or "html" field',
+    ]
+    first, festival = articles(items)
+    assert first.id == "wire-001"
+    assert first.origin == f"{where}:1"
+    assert first.published == "2024-02-02"
+    assert first.source == "example-news.co.uk"  # no source field: the URL's domain
+    assert first.meta == {"desk": "regional"}
+    assert festival.source == "Festival Times"
+    assert festival.text.startswith("The festival drew a record crowd")
+
+
+def test_warc_response_records(tmp_path: Path) -> None:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    page = (DATA / "harbour.html").read_bytes()
+    path = tmp_path / "crawl.warc.gz"
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for uri, ctype, body in (
+            ("https://www.harbournews.example/flood", "text/html; charset=utf-8", page),
+            ("https://www.harbournews.example/logo.png", "image/png", b"\x89PNG...."),
+        ):
+            headers = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.1")
+            record = writer.create_warc_record(
+                uri, "response", payload=io.BytesIO(body), http_headers=headers
+            )
+            writer.write_record(record)
+    (art,) = read(path)
+    assert isinstance(art, Article)
+    assert art.url == "https://www.harbournews.example/flood"
+    assert "River Alder" in art.text
+    assert art.origin.startswith(str(path))
+
+
+def test_plain_text_with_date_line() -> None:
+    (art,) = read(DATA / "cp874_mojibake.txt")
+    assert isinstance(art, Article)
+    assert art.title == "Council approves housing budget"
+    assert art.published == "2023-05-02"
+    assert art.source == "cp874_mojibake"
+    assert art.text.startswith("The council approved")
+
+
+def test_month_only_date_line(tmp_path: Path) -> None:
+    path = tmp_path / "monthly.txt"
+    path.write_text(" date 2022-07 Heatwave breaks records\nTemperatures passed 40C in London.\n")
+    (art,) = read(path)
+    assert isinstance(art, Article)
+    assert (art.published, art.title) == ("2022-07", "Heatwave breaks records")
+
+
+def test_bad_inputs_each_give_one_error(tmp_path: Path) -> None:
+    big = tmp_path / "big.txt"
+    big.write_text("word " * 100)
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("Le café a fermé ses portes à Paris lundi soir.".encode("cp1252"))
+    items = read(
+        DATA / "empty.txt", DATA / "random.bin", tmp_path / "nope", str(tmp_path / "*.none")
+    )
+    assert errors(items) == [
+        f"{DATA / 'empty.txt'}: empty file",
+        f"{DATA / 'random.bin'}: binary file (not text)",
+        f"{tmp_path / 'nope'}: no such file or directory",
+        f"{tmp_path / '*.none'}: no files match this pattern",
+    ]
+    (too_big,) = errors(read(big, max_bytes=100))
+    assert too_big.startswith(f"{big}: file too large")
+    (decoded,) = articles(read(latin))
+    assert "café" in decoded.text
+
+
+def test_folder_is_recursive_and_sorted_and_glob(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "two.txt").write_text("Second report about the storm damage.")
+    (tmp_path / "a.txt").write_text("First report about the storm damage.")
+    (tmp_path / ".hidden.txt").write_text("Not an article.")
+    origins = [a.origin for a in articles(read(tmp_path))]
+    assert origins == [str(tmp_path / "a.txt"), str(tmp_path / "b" / "two.txt")]
+    assert [a.origin for a in articles(read(str(tmp_path / "**" / "*.txt")))] == [
+        str(tmp_path / "a.txt"),
+        str(tmp_path / "b" / "two.txt"),
+    ]
+
+
+def test_stdin_is_sniffed() -> None:
+    raw = gzip.compress(b'{"text": "A ferry ran aground off the coast on Sunday."}\n')
+    (art,) = read("-", stdin=io.BytesIO(raw))
+    assert isinstance(art, Article)
+    assert art.origin == "-:1"
+    assert art.text.startswith("A ferry")
+
+
+def test_seeds_read_with_their_date_line() -> None:
+    items = read(SEEDS)
+    assert not errors(items)
+    dated = [a for a in articles(items) if a.published]
+    assert dated and dated[0].published == "2021-08-13"
+    assert dated[0].title.startswith("As the Taliban advance across Afghanistan")
+    assert not dated[0].text.lstrip().startswith("date")
+
+
+def test_html_fragment_and_domain_helpers() -> None:
+    assert html_to_text("<p>One &amp; two</p><script>x()</script><p>Three</p>") == (
+        "One & two\n\nThree"
+    )
+    assert domain("https://www.bbc.co.uk/news/world") == "bbc.co.uk"
+    assert domain("") == ""
+
+
+def test_json_array_and_single_object(tmp_path: Path) -> None:
+    array = tmp_path / "batch.json"
+    array.write_text(
+        '[{"text": "Rail strike called off after late-night talks.", "source": "Rail Weekly"},'
+        ' {"title": "missing body"}]'
+    )
+    single = tmp_path / "one.json"
+    single.write_text('{\n  "text": "The airport reopened at noon.",\n  "id": "a-1"\n}\n')
+    items = read(array, single)
+    assert errors(items) == [f'{array}#2: no "text" or "html" field']
+    strike, airport = articles(items)
+    assert (strike.source, strike.origin) == ("Rail Weekly", f"{array}#1")
+    assert (airport.id, airport.source) == ("a-1", "one")
+
+
+AEB = Path(__file__).resolve().parents[2] / "shared" / "eval" / "aeb"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not AEB.exists(), reason="AEB evaluation data not available")
+def test_eval_text_on_a_few_pages() -> None:
+    from newsloom.evaluate.text import evaluate, page_counts
+
+    assert page_counts("the cat sat on the mat", "the cat sat on the mat") == (1.0, 0.0, 0.0)
+    result = evaluate(AEB, limit=8)
+    assert result.metrics["pages"] == 8
+    assert result.headline == "f1" and 0.8 < float(result.metrics["f1"]) <= 1.0
+    assert "trafilatura_default_f1" in result.metrics

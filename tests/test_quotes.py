@@ -1,0 +1,172 @@
+"""Quote extraction and attribution on small realistic news paragraphs and the seeds."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from newsloom.extract.quotes import find_quotes
+from newsloom.models import Article, Mention, Quote, Sentence
+from newsloom.nlp import load_spacy
+
+SEEDS = Path(__file__).resolve().parent.parent / "examples" / "seeds"
+POLNEAR = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "polnear" / "dev"
+
+
+def quotes_of(text: str) -> tuple[Article, list[Quote]]:
+    """Parse `text`, build sentences and NER mentions (norm = text) and extract quotes."""
+    doc = load_spacy()(text)
+    sentences = [
+        Sentence(i, s.text, s.start_char, s.end_char, text.count("\n\n", 0, s.start_char))
+        for i, s in enumerate(doc.sents)
+    ]
+    article = Article(id="t", text=text, sentences=sentences)
+    mentions = [
+        Mention(
+            e.text, e.label_, e.start_char, e.end_char, article.sentence_at(e.start_char), e.text
+        )
+        for e in doc.ents
+    ]
+    return article, find_quotes(article, doc, mentions)
+
+
+def quote_with(quotes: list[Quote], words: str) -> Quote:
+    hits = [q for q in quotes if words in q.text]
+    assert hits, f"no quote containing {words!r} in {[q.text for q in quotes]}"
+    return hits[0]
+
+
+def test_press_conference_quote_title_and_surname() -> None:
+    text = (
+        "Spain's Interior Minister Maria Lopez spoke after the attack in Barcelona.\n\n"
+        "“We will not be intimidated by those who want to divide us,” Interior Minister "
+        "Maria Lopez told reporters in Madrid on Tuesday.\n\n"
+        "Lopez added that security at train stations would be stepped up immediately."
+    )
+    article, quotes = quotes_of(text)
+    direct = quote_with(quotes, "We will not be intimidated")
+    assert direct.direct and direct.speaker == "Maria Lopez" and direct.cue == "told"
+    assert text[direct.speaker_start : direct.speaker_end] == "Interior Minister Maria Lopez"
+    assert not direct.text.startswith("“")
+    assert direct.sentence == article.sentence_at(direct.start) >= 0
+    indirect = quote_with(quotes, "security at train stations")
+    assert not indirect.direct and indirect.speaker == "Maria Lopez" and indirect.cue == "added"
+    assert text[indirect.speaker_start : indirect.speaker_end] == "Lopez"
+
+
+def test_tweet_with_colon_and_straight_quotes() -> None:
+    text = (
+        'Senator John Hale tweeted on Friday night: "This bill is a disgrace to every '
+        'working family in this country."'
+    )
+    _, quotes = quotes_of(text)
+    q = quote_with(quotes, "This bill is a disgrace")
+    assert q.speaker == "John Hale" and q.cue == "tweeted" and q.direct
+
+
+def test_according_to_an_organisation() -> None:
+    text = (
+        "More than 20,000 people have fled the fighting in the north of the country since "
+        "Sunday, according to the United Nations refugee agency."
+    )
+    _, quotes = quotes_of(text)
+    q = quote_with(quotes, "20,000 people have fled")
+    assert not q.direct and q.cue == "according to"
+    assert "United Nations" in q.speaker
+    assert "according" not in q.text
+
+
+def test_pronoun_speaker_resolves_to_last_person() -> None:
+    text = (
+        "Mayor Anna Berg toured the flooded district on Wednesday morning.\n\n"
+        "“The damage is far worse than anything we expected,” she said."
+    )
+    _, quotes = quotes_of(text)
+    q = quote_with(quotes, "The damage is far worse")
+    assert q.speaker == "Anna Berg"
+    assert text[q.speaker_start : q.speaker_end] == "she"
+
+
+def test_multi_paragraph_quote_takes_speaker_from_next_paragraph() -> None:
+    text = (
+        "Hundreds of families gathered outside the town hall on Monday.\n\n"
+        "“We have been waiting here since six in the morning. Nobody tells us anything.\n\n"
+        "“The children are hungry and the water is still rising,” said Fatima Ali, a "
+        "mother of three.\n\n"
+        "“Nobody has come to help us.”"
+    )
+    _, quotes = quotes_of(text)
+    first = quote_with(quotes, "waiting here since six")
+    second = quote_with(quotes, "children are hungry")
+    third = quote_with(quotes, "Nobody has come")
+    assert second.speaker == "Fatima Ali" and second.speaker_start >= 0
+    assert first.speaker == "Fatima Ali" and first.speaker_start == -1
+    assert third.speaker == "Fatima Ali" and third.speaker_start == -1
+    assert "\n" not in first.text
+
+
+def test_split_quote_parts_share_the_speaker() -> None:
+    text = (
+        "“The economy is recovering faster than forecast,” Finance Minister Peter Okafor "
+        "said, “but we must remain careful with public spending.”"
+    )
+    _, quotes = quotes_of(text)
+    a = quote_with(quotes, "economy is recovering")
+    b = quote_with(quotes, "remain careful")
+    assert a.speaker == b.speaker == "Peter Okafor"
+    assert a.start < b.start
+
+
+def test_description_speaker_kept_as_written() -> None:
+    text = (
+        "“We lost everything in one night, the house, the animals, the harvest,” a farmer "
+        "from the village of Dera told AFP by telephone."
+    )
+    _, quotes = quotes_of(text)
+    q = quote_with(quotes, "We lost everything")
+    assert q.speaker.startswith("a farmer from the village")
+
+
+def test_indirect_speech_with_that_clause() -> None:
+    text = (
+        "Police said that three suspects had been arrested near the border overnight. "
+        "The interior ministry warned residents to stay indoors."
+    )
+    _, quotes = quotes_of(text)
+    q = quote_with(quotes, "three suspects had been arrested")
+    assert not q.direct and q.speaker == "Police" and q.cue == "said"
+    assert q.text.startswith("that three suspects")
+
+
+def test_scare_quotes_are_not_quotes() -> None:
+    text = "The government called the protest a “provocation” and closed the square."
+    _, quotes = quotes_of(text)
+    assert not [q for q in quotes if q.direct]
+
+
+def test_seed_kabul_quotes_go_to_ned_price() -> None:
+    text = next(SEEDS.glob("000_*.txt")).read_text(encoding="utf-8")
+    _, quotes = quotes_of(text)
+    footprint = quote_with(quotes, "civilian footprint")
+    assert footprint.speaker == "Ned Price" and footprint.direct
+    abandonment = quote_with(quotes, "This isn’t a case of abandonment")
+    assert abandonment.speaker == "Ned Price"
+
+
+def test_seed_street_vendor_description() -> None:
+    text = next(SEEDS.glob("001_*.txt")).read_text(encoding="utf-8")
+    _, quotes = quotes_of(text)
+    q = quote_with(quotes, "We have no money to buy bread")
+    assert q.speaker.startswith("a 35-year-old street vendor")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not POLNEAR.exists() or os.environ.get("CI") == "1", reason="no PolNeAR")
+def test_polnear_smoke() -> None:
+    from newsloom.evaluate.quotes import evaluate
+
+    result = evaluate(POLNEAR, limit=3)
+    assert result.metrics["articles"] == 3
+    assert float(result.metrics["source_exact_p"]) > 0.5

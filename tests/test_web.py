@@ -1,0 +1,154 @@
+"""Web pages over a hand-built store: content, links, escaping, headers, path checks."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from newsloom.errors import NewsloomError
+from newsloom.web.app import allowed_files, create_app
+
+sys.path.insert(0, str(Path(__file__).parent))
+import webdata
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[TestClient, dict[str, str]]:
+    db = tmp_path_factory.mktemp("web") / "web.db"
+    ids = webdata.fill(db)
+    return TestClient(create_app(str(db))), ids
+
+
+def test_stories_page_lists_stories_with_counts_and_places(site: tuple) -> None:
+    client, _ = site
+    r = client.get("/")
+    assert r.status_code == 200
+    assert "Floods in Porto Alegre" in r.text
+    assert 'href="/stories/st-flood"' in r.text
+    assert "2024-05-06" in r.text and "2024-05-07" in r.text
+    assert re.search(r"<b>2</b> articles", r.text)
+    assert "Porto Alegre</a>" in r.text  # place chip
+
+
+@pytest.mark.parametrize(
+    ("query", "shown", "hidden"),
+    [
+        ("place=Lyon", "Lyon protest", "Floods in Porto Alegre"),
+        ("source=wire+daily", "Floods in Porto Alegre", "Lyon protest"),
+        ("entity=Maria+Souza", "Floods in Porto Alegre", "Lyon protest"),
+        ("from=2024-05-01", "Floods in Porto Alegre", "Lyon protest"),
+        ("to=2024-04-30", "Lyon protest", "Floods in Porto Alegre"),
+    ],
+)
+def test_story_filters(site: tuple, query: str, shown: str, hidden: str) -> None:
+    client, _ = site
+    html = client.get(f"/?{query}").text
+    assert shown in html
+    assert hidden not in html
+
+
+def test_bad_date_filter_is_a_400_page(site: tuple) -> None:
+    client, _ = site
+    r = client.get("/?from=yesterday")
+    assert r.status_code == 400
+    assert "expected a date" in r.text
+
+
+def test_story_page_has_facts_map_quotes_sources_and_citation_links(site: tuple) -> None:
+    client, ids = site
+    html = client.get("/stories/st-flood").text
+    assert "Confirmed by several sources" in html
+    assert "Reported by one source" in html
+    assert "Disputed" in html and "about 10,000" in html
+    assert f'href="/articles/{ids["a"]}#s0"' in html
+    assert f'href="/articles/{ids["b"]}#s0"' in html
+    assert '<svg class="map"' in html and "<circle" in html
+    assert html.count("<polygon") > 3  # Brazil and its neighbours from countries.geojson
+    assert "We lost everything in one night" in html
+    assert "rewrite copy" in html  # derivation tree
+    assert "Sources compared" in html
+
+
+def test_article_page_anchors_and_highlights(site: tuple) -> None:
+    client, ids = site
+    html = client.get(f"/articles/{ids['a']}").text
+    for n in range(3):
+        assert f'id="s{n}"' in html
+    assert 'class="ent ent-gpe place"' in html
+    assert '<span class="time" title="2024-05-06">Monday</span>' in html
+    assert 'class="quote"' in html
+    assert 'href="https://folha.example/floods"' in html
+    assert 'href="/stories/st-flood"' in html
+
+
+def test_hostile_article_is_escaped_and_links_dropped(site: tuple) -> None:
+    client, ids = site
+    for url in (f"/articles/{ids['evil']}", "/stories/st-lyon", "/", "/search?q=Lyon"):
+        html = client.get(url).text
+        assert "<script>" not in html, url
+        assert "<img src=x" not in html, url
+        assert 'href="javascript:' not in html, url
+        assert "<b>Times</b>" not in html, url
+    html = client.get(f"/articles/{ids['b']}").text
+    assert 'href="javascript:' not in html
+
+
+def test_security_headers_on_pages_and_api(site: tuple) -> None:
+    client, ids = site
+    for url in ("/", f"/articles/{ids['a']}", "/api/stories", "/nowhere", "/static/style.css"):
+        r = client.get(url)
+        csp = r.headers["content-security-policy"]
+        assert "default-src 'none'" in csp and "script-src" not in csp
+        assert "frame-ancestors 'none'" in csp
+        assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_search_groups_hits_by_story(site: tuple) -> None:
+    client, _ = site
+    html = client.get("/search?q=Porto+Alegre").text
+    assert 'href="/stories/st-flood"' in html
+    assert "<mark>" in html
+    assert "Nothing found" in client.get("/search?q=zzzqqq").text
+    assert client.get('/search?q="unbalanced AND (').status_code == 200  # no FTS syntax errors
+
+
+def test_unknown_ids_are_404_pages(site: tuple) -> None:
+    client, _ = site
+    assert client.get("/stories/nope").status_code == 404
+    r = client.get("/articles/nope")
+    assert r.status_code == 404 and "no article" in r.text
+
+
+def test_ingest_form_and_refusals(site: tuple) -> None:
+    client, _ = site
+    assert 'enctype="multipart/form-data"' in client.get("/ingest").text
+    assert "folder on the server" not in client.get("/ingest").text
+    r = client.post("/ingest", data={"folder": "/etc"})
+    assert r.status_code == 400 and "--allow-dir" in r.text
+    r = client.post("/ingest", files={"files": ("a.txt", b"x")}, headers={"Origin": "http://evil"})
+    assert r.status_code == 403
+    big = {"content-length": str(30_000_000)}
+    assert client.post("/ingest", content=b"", headers=big).status_code == 413
+
+
+def test_allowed_files_checks_containment_and_symlinks(tmp_path: Path) -> None:
+    allowed = tmp_path / "allowed"
+    (allowed / "sub").mkdir(parents=True)
+    (allowed / "sub" / "a.txt").write_text("report")
+    (allowed / ".hidden.txt").write_text("no")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("secret")
+    (allowed / "link.txt").symlink_to(secret)
+    (allowed / "escape").symlink_to(tmp_path)
+    roots = [allowed.resolve()]
+    files = allowed_files(str(allowed), roots)
+    assert files == [str((allowed / "sub" / "a.txt").resolve())]
+    for bad in (str(tmp_path), str(allowed / "escape"), str(allowed / ".." / "secret.txt"), "/"):
+        with pytest.raises(NewsloomError, match="outside"):
+            allowed_files(bad, roots)
+    with pytest.raises(NewsloomError, match="no such"):
+        allowed_files(str(allowed / "missing"), roots)
