@@ -28,7 +28,7 @@ def build_briefing(story: Story, articles: list[Article], facts: list[Fact]) -> 
     fact_dicts = [_fact(f, by_id) for f in facts]
     return {
         "id": story.id,
-        "title": _title(story, articles),
+        "title": story_title(story, articles),
         "first_published": dates[0] if dates else "",
         "last_published": dates[-1] if dates else "",
         "n_articles": len(articles),
@@ -65,7 +65,7 @@ def build_briefing(story: Story, articles: list[Article], facts: list[Fact]) -> 
     }
 
 
-def _title(story: Story, articles: list[Article]) -> str:
+def story_title(story: Story, articles: list[Article]) -> str:
     """The story's title, unless it was derived from body text and a real headline exists."""
     headlines = [a.title for a in articles if a.title and not a.meta.get("title_derived")]
     derived = any(a.title == story.title and a.meta.get("title_derived") for a in articles)

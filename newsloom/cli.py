@@ -10,6 +10,7 @@ import importlib
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -48,8 +49,8 @@ def _open(db: str) -> Store:
         raise click.ClickException(str(exc)) from exc
 
 
-def _briefings(store: Store, story_ids: list[str]) -> list[dict[str, object]]:
-    out: list[dict[str, object]] = []
+def _briefings(store: Store, story_ids: list[str]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     for sid in story_ids:
         story = store.get_story(sid)
         out.append(
@@ -58,13 +59,11 @@ def _briefings(store: Store, story_ids: list[str]) -> list[dict[str, object]]:
     return out
 
 
-def _emit(
-    briefings: list[dict[str, object]], fmt: str, html: str | None, errors: list[str]
-) -> None:
-    text = to_json(briefings, errors) if fmt == "json" else to_markdown(briefings, errors)  # type: ignore[arg-type]
+def _emit(briefings: list[dict[str, Any]], fmt: str, html: str | None, errors: list[str]) -> None:
+    text = to_json(briefings, errors) if fmt == "json" else to_markdown(briefings, errors)
     click.echo(text, nl=False)
     if html:
-        Path(html).write_text(to_html(briefings, errors), encoding="utf-8")  # type: ignore[arg-type]
+        Path(html).write_text(to_html(briefings, errors), encoding="utf-8")
         click.echo(f"newsloom: HTML report written to {html}", err=True)
 
 
@@ -199,7 +198,10 @@ def watch(
     """Ingest new files in folders, or new items of RSS/Atom feed URLs, as they appear."""
     from newsloom.watch import watch as watch_targets
 
-    watch_targets(list(targets), _open(db), resources, interval=interval, once=once)
+    try:
+        watch_targets(list(targets), _open(db), resources, interval=interval, once=once)
+    except NewsloomError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def main() -> None:

@@ -226,7 +226,7 @@ class Settings:
     w_date: float = 0.2
     window_days: int = 7
     candidates: int = 8
-    max_terms: int = 400
+    max_terms: int = 2000
 
 
 def _overlap(items: frozenset[str], counts: Counter[str]) -> tuple[float, list[str]]:

@@ -5,9 +5,12 @@ merger that give different prices look alike to MiniLM). So the matcher adds che
 surface evidence that news paraphrases keep: shared words and word stems, the same
 numbers (and none that conflict), the same names, similar length and word order. (The
 element-wise product and difference of the embeddings were tried and overfit MRPC: 10-fold
-F1 0.80 against 0.84 without them.) A logistic regression over these, trained
-on the MRPC train part by `scripts/train_paraphrase.py`, gives the probability. Its
-weights are plain JSON (`data/paraphrase-model.json`), so run time needs numpy only.
+F1 0.80 against 0.84 without them; so were degree-2 feature products, +0.002, not worth it.)
+A logistic regression over these, trained on the MRPC train part by
+`scripts/train_paraphrase.py`, gives the probability; its threshold maximises F1. Weights are
+plain JSON (`data/paraphrase-model.json`), so run time needs numpy and rapidfuzz, not sklearn.
+`newsloom eval paraphrase`: 10-fold F1 0.840 (accuracy 0.767) against 0.825 for MiniLM cosine
+at its best cut and 0.806 for always answering yes.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, BinaryIO, TypeVar
 from tqdm import tqdm
 
 from newsloom import clean, cluster, dedupe, fuse, ingest
+from newsloom.brief import story_title
 from newsloom.errors import InputError
 from newsloom.extract import extract_batch, refine_story
 from newsloom.models import Article
@@ -172,6 +173,7 @@ def update_stories(store: Store, story_ids: Iterable[str], res: Resources) -> No
         story = store.get_story(story_id)
         articles = store.get_articles(story.article_ids)
         articles = refine_story(articles, res.gazetteer)
+        story.title = story_title(story, articles)
         story.derivations = dedupe.trace_copies(articles, res.embedder)
         facts = fuse.fuse_story(articles, story.derivations, res.matcher)
         roots = dedupe.independent_roots(articles, story.derivations)

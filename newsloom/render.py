@@ -153,13 +153,11 @@ def _md_disputed(story: dict[str, Any], cite: Citations) -> list[str]:
     return ["## Disputed", "", *lines] if lines else []
 
 
-def _md_adds(story: dict[str, Any], cite: Citations, most: int = 8) -> list[str]:
+def _md_adds(story: dict[str, Any], cite: Citations) -> list[str]:
     lines = []
     for s in (s for s in story["sources"] if s["adds"]):
         lines.append(f"**{_md(s['source'])}** (only this outlet reports):")
-        lines += [f"- {_md(a['text'])} {cite.mark(a['citations'])}" for a in s["adds"][:most]]
-        if len(s["adds"]) > most:
-            lines.append(f"- … and {len(s['adds']) - most} more")
+        lines += [f"- {_md(a['text'])} {cite.mark(a['citations'])}" for a in s["adds"]]
         lines.append("")
     return ["## What each source adds", "", *lines[:-1]] if lines else []
 
@@ -272,7 +270,7 @@ def _map_points(
         x, y = xy(p["lat"], p["lon"])
         points.append({**p, "x": x, "y": y, "r": round(4 + 6 * math.sqrt(p["mentions"] / top), 1)})
     outlines = []
-    for ring in _country_rings():
+    for ring in country_rings():
         if any(
             lon0 <= lo <= lon1 and lat0 <= la <= lat1 for lo, la in ring[:: max(1, len(ring) // 20)]
         ):
@@ -280,7 +278,7 @@ def _map_points(
     return {"points": points, "width": width, "height": height, "outlines": outlines}
 
 
-def _country_rings() -> list[list[tuple[float, float]]]:
+def country_rings() -> list[list[tuple[float, float]]]:
     """Country outlines (lon, lat rings) if the Natural Earth file ships with the package."""
     path = resources.files("newsloom") / "data" / "countries.geojson"
     if not path.is_file():

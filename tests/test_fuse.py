@@ -188,3 +188,23 @@ def test_quantities_agree(
     qa = Quantity("", a[0], a[1], 0, 1, 0, a[2])
     qb = Quantity("", b[0], b[1], 0, 1, 0, b[2], "%" if b[0] == 33.3 else "")
     assert quantities_agree(qa, qb) is expected
+
+
+def test_derivations_fold_transitively(matcher: ParaphraseMatcher) -> None:
+    arts, derivs, _ = load("evacuation.json")
+    spec = {
+        "source": "Hill Gazette",
+        "published": "2021-08-15",
+        "text": "The Pentagon said that 3,000 American troops would be flown to Kabul within "
+        "two days to evacuate embassy staff.",
+    }
+    third = build(spec)
+    chain = [*derivs, Derivation(third.id, arts["copy"].id, "rewrite", 0.9)]
+    group = [arts["herald"], arts["copy"], third]
+    fact = find_fact(
+        fuse_story(group, chain, matcher),
+        {"h": group[0], "g": third},
+        {"h": "Pentagon", "g": "Pentagon"},
+    )
+    assert len(fact.citations) == 3
+    assert fact.independent_sources == 1 and fact.status == "single"

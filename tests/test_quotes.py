@@ -140,6 +140,28 @@ def test_indirect_speech_with_that_clause() -> None:
     assert q.text.startswith("that three suspects")
 
 
+def test_trailing_participle_takes_the_main_subject() -> None:
+    text = (
+        "The Red Cross said its convoy had been stopped at a checkpoint near the city, "
+        "saying the delay was “unacceptable and dangerous for the wounded”."
+    )
+    _, quotes = quotes_of(text)
+    q = quote_with(quotes, "the delay was")
+    assert q.speaker_start >= 0 and "Red Cross" in q.speaker and q.cue == "saying"
+    assert q.text.endswith("wounded”")
+
+
+def test_relative_pronoun_speaker_names_its_antecedent() -> None:
+    text = (
+        "The bill was drafted by Senator Ruth Adams, who said that it would cut energy "
+        "bills for two million households."
+    )
+    _, quotes = quotes_of(text)
+    q = quote_with(quotes, "cut energy bills")
+    assert text[q.speaker_start : q.speaker_end] == "who"
+    assert q.speaker == "Ruth Adams"
+
+
 def test_scare_quotes_are_not_quotes() -> None:
     text = "The government called the protest a “provocation” and closed the square."
     _, quotes = quotes_of(text)

@@ -152,3 +152,40 @@ def test_allowed_files_checks_containment_and_symlinks(tmp_path: Path) -> None:
             allowed_files(bad, roots)
     with pytest.raises(NewsloomError, match="no such"):
         allowed_files(str(allowed / "missing"), roots)
+
+
+@pytest.mark.slow
+def test_upload_form_reports_per_file_errors_and_stories(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    pytest.importorskip(
+        "newsloom.pipeline", reason="pipeline modules not all in yet", exc_type=ImportError
+    )
+    client = TestClient(
+        create_app(str(tmp_path / "u.db"), resources=request.getfixturevalue("resources"))
+    )
+    good = (
+        " date 2024-02-02 Storm cuts power in Halifax\n\nA winter storm cut power to 80,000 "
+        "homes in Halifax on Friday, Nova Scotia Power said. Crews expected to restore most "
+        "customers by Sunday.\n"
+    )
+    r = client.post(
+        "/ingest",
+        files=[
+            ("files", ("halifax storm.txt", good.encode(), "text/plain")),
+            ("files", ("empty.txt", b"", "text/plain")),
+            (
+                "files",
+                ("photo.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(200), "image/jpeg"),
+            ),
+        ],
+    )
+    assert r.status_code == 200
+    html = r.text
+    assert "<b>1</b> new" in html
+    assert "<code>empty.txt</code>" in html and "<code>photo.jpg</code>" in html
+    assert "newsloom-upload-" not in html  # no server temp paths leak
+    story = re.search(r'href="/stories/([^"]+)">Storm cuts power in Halifax', html)
+    assert story is not None
+    article = client.get(f"/api/stories/{story.group(1)}").json()["articles"][0]
+    assert article["source"] == "halifax_storm"

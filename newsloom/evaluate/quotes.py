@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from newsloom.errors import ConfigError
 from newsloom.evaluate import EvalResult, prf, require
 from newsloom.models import Article, Mention, Quote, Sentence, content_id
 
@@ -40,9 +41,11 @@ def evaluate(data: Path, *, limit: int | None = None, split: str = "all") -> Eva
     from newsloom.extract.quotes import find_quotes
     from newsloom.nlp import load_spacy
 
+    if split not in {"first", "second", "all"}:
+        raise ConfigError(f"split must be first, second or all (PolNeAR dev halves), not {split!r}")
     texts = sorted(require(data / "text").glob("*.txt"))
     half = len(texts) // 2
-    texts = {"first": texts[:half], "second": texts[half:]}.get(split, texts)
+    texts = {"first": texts[:half], "second": texts[half:], "all": texts}[split]
     if limit is not None:
         texts = texts[:limit]
     nlp = load_spacy()

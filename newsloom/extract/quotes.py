@@ -89,6 +89,7 @@ _OBJECT_DEPS = {
 _OPEN, _CLOSE = "“", "”"
 _PERSON_PRONOUNS = {"he", "she", "him", "her"}
 _THING_PRONOUNS = {"it"}
+_RELATIVE = {"who", "which", "that"}
 _SUBJ = {"nsubj", "nsubjpass"}
 _EDGE_PUNCT = " \t\n,;:—–-"
 _DASH_SPEAKER = re.compile(r"[^\S\n]*([―—–]|--)[^\S\n]*([A-Z][^\n]{1,60}?)(?:[^\S\n]|\.)*(?=\n|$)")
@@ -163,7 +164,7 @@ def find_quotes(article: Article, doc: Doc, mentions: list[Mention]) -> list[Quo
             continue
         if any(_overlaps(cue.content, r) or r[0] <= cue.token.idx < r[1] for r in direct_ranges):
             continue
-        quotes.append(_quote_from_cue(cue, doc, False, cue.content))
+        quotes.append(_quote_from_cue(cue, doc, False, _before_inner_cue(cue, cues, text)))
     quotes += _according_to(doc, [(q.start, q.end) for q in quotes])
     quotes.sort(key=lambda q: q.start)
     _resolve(quotes, doc, mentions, spans)
@@ -172,6 +173,17 @@ def find_quotes(article: Article, doc: Doc, mentions: list[Mention]) -> list[Quo
             q.speaker = inherited[id(q)].speaker
         q.sentence = article.sentence_at(q.start)
     return quotes
+
+
+def _before_inner_cue(cue: _Cue, cues: list[_Cue], text: str) -> tuple[int, int]:
+    """ "X said A, saying B": A and B are two reports by X, so A stops before "saying"."""
+    start, end = cue.content
+    for other in cues:
+        if other.speaker == cue.speaker and start < other.token.idx < end and other is not cue:
+            end = min(end, other.token.left_edge.idx)
+    while end > start and text[end - 1] in _EDGE_PUNCT:
+        end -= 1
+    return start, end
 
 
 # --- quotation marks -------------------------------------------------------------------
@@ -318,7 +330,12 @@ def _trim(doc: Doc, left: int, right: int, cue: Token | None) -> tuple[int, int]
         right -= 1
     if right - left < 1:
         return None
-    return doc[left].idx, doc[right].idx + len(doc[right])
+    start, end = doc[left].idx, doc[right].idx + len(doc[right])
+    if doc.text[end : end + 1] == _CLOSE and doc.text.count(_OPEN, start, end) > doc.text.count(
+        _CLOSE, start, end
+    ):
+        end += 1  # keep the closing mark of a quoted phrase the parser hung elsewhere
+    return start, end
 
 
 def _np_span(tok: Token, cue: Token | None = None) -> tuple[int, int]:
@@ -619,6 +636,12 @@ def _name_for(q: Quote, doc: Doc, mentions: list[Mention], persons: list[Mention
     if low in _THING_PRONOUNS:
         orgs = [m for m in mentions if m.label == "ORG" and m.end <= q.speaker_start]
         return (orgs[-1].norm or orgs[-1].text) if orgs else written
+    if low in _RELATIVE:
+        antecedent = _antecedent(doc, q.speaker_start)
+        if antecedent is None:
+            return written
+        q = dataclasses.replace(q, speaker_start=antecedent[0], speaker_end=antecedent[1])
+        written = doc.text[antecedent[0] : antecedent[1]]
     core = _core(doc, q.speaker_start, q.speaker_end)
     inner = [m for m in mentions if core[0] <= m.start and m.end <= core[1]]
     people = [m for m in inner if m.label == "PERSON"]
@@ -629,6 +652,15 @@ def _name_for(q: Quote, doc: Doc, mentions: list[Mention], persons: list[Mention
         return _full_name(tail, persons)  # a surname the NER missed: "Price added"
     named = [m for m in inner if m.label in {"ORG", "NORP", "GPE"} and m.end == core[1]]
     return (named[-1].norm or named[-1].text) if named else written
+
+
+def _antecedent(doc: Doc, offset: int) -> tuple[int, int] | None:
+    """The noun phrase a relative pronoun ("…, who said") stands for, up to its head."""
+    tok = _token_at(doc, offset)
+    if tok.head.dep_ != "relcl":
+        return None
+    noun = tok.head.head
+    return noun.left_edge.idx, noun.idx + len(noun)
 
 
 def _core(doc: Doc, start: int, end: int) -> tuple[int, int]:

@@ -32,7 +32,7 @@ from newsloom import __version__
 from newsloom.brief import build_briefing
 from newsloom.errors import NewsloomError, NotFound
 from newsloom.models import Article
-from newsloom.render import Citations, _country_rings, safe_url
+from newsloom.render import Citations, country_rings, safe_url
 from newsloom.store import Store
 
 if TYPE_CHECKING:
@@ -221,7 +221,12 @@ def story_map(places: list[dict[str, Any]], width: int = 640, height: int = 400)
     if not places:
         return {"points": [], "width": width, "height": height, "outlines": []}
     lats, lons = [p["lat"] for p in places], [p["lon"] for p in places]
-    span = max(max(lons) - min(lons) + 8, (max(lats) - min(lats) + 8) * width / height, 30.0)
+    margin = 1.2  # room around the points for their labels
+    span = max(
+        (max(lons) - min(lons)) * margin + 8,
+        ((max(lats) - min(lats)) * margin + 8) * width / height,
+        30.0,
+    )
     span = min(span, 360.0)
     lon0 = (min(lons) + max(lons)) / 2 - span / 2
     lat_span = span * height / width
@@ -232,12 +237,25 @@ def story_map(places: list[dict[str, Any]], width: int = 640, height: int = 400)
         return round((lon - lon0) * scale, 1), round((lat1 - lat) * scale, 1)
 
     top = max(p["mentions"] for p in places)
-    points = []
-    for p in places:
+    points: list[dict[str, Any]] = []
+    boxes: list[tuple[float, ...]] = []  # label extents placed so far: labels never overlap
+    for rank, p in enumerate(places):  # places come most mentioned first
         x, y = xy(p["lat"], p["lon"])
-        points.append({**p, "x": x, "y": y, "r": round(4 + 6 * math.sqrt(p["mentions"] / top), 1)})
+        r = round(4 + 6 * math.sqrt(p["mentions"] / top), 1)
+        right = x > width * 0.7  # label on the left near the right edge
+        label_x = round(x - r - 3 if right else x + r + 3, 1)
+        anchor = "end" if right else "start"
+        width_px = 6.5 * len(p["name"])
+        x0 = label_x - width_px if right else label_x
+        box = (x0, y - 8, x0 + width_px, y + 6)
+        label = rank < 8 and not any(_overlap(box, b) for b in boxes)
+        if label:
+            boxes.append(box)
+        points.append(
+            {**p, "x": x, "y": y, "r": r, "label_x": label_x, "anchor": anchor, "label": label}
+        )
     outlines = []
-    for ring in _country_rings():
+    for ring in country_rings():
         ring_lons, ring_lats = [c[0] for c in ring], [c[1] for c in ring]
         if (
             max(ring_lons) >= lon0
@@ -247,6 +265,10 @@ def story_map(places: list[dict[str, Any]], width: int = 640, height: int = 400)
         ):
             outlines.append(" ".join("{},{}".format(*xy(la, lo)) for lo, la in ring))
     return {"points": points, "width": width, "height": height, "outlines": outlines}
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 # -- article text with anchors and highlights --------------------------------
@@ -484,7 +506,10 @@ async def _save_uploads(files: list[UploadFile], folder: Path) -> list[str]:
         if not upload.filename:
             continue
         name = _SAFE_NAME.sub("_", Path(upload.filename).name).lstrip(".") or "upload.txt"
-        path = folder / f"{n:03d}_{name}"
+        # One folder per upload: names may repeat, and the file stem stays the
+        # fallback source name that ingest uses.
+        (folder / f"{n:03d}").mkdir()
+        path = folder / f"{n:03d}" / name
         with path.open("wb") as out:
             while chunk := await upload.read(1 << 20):
                 total += len(chunk)
@@ -522,7 +547,7 @@ def _report_json(report: RunReport, tmp: str) -> dict[str, Any]:
     """A run report for people and clients, with temp paths replaced by upload names."""
 
     def where(text: str) -> str:
-        return re.sub(re.escape(tmp) + r"/\d{3}_", "", text)
+        return re.sub(re.escape(tmp) + r"/(\d{3}/)?", "", text)
 
     return {
         "read": report.read,
@@ -619,7 +644,7 @@ def _install_api(app: FastAPI, state: App) -> None:
                     req = IngestRequest.model_validate_json(body)
                 except ValidationError as exc:
                     return JSONResponse({"detail": _messages(exc)}, status_code=422)
-                path = Path(tmp) / "000_articles.jsonl"
+                path = Path(tmp) / "api.jsonl"
                 path.write_text(
                     "".join(
                         json.dumps(a.model_dump(exclude_none=True)) + "\n" for a in req.articles
@@ -629,7 +654,7 @@ def _install_api(app: FastAPI, state: App) -> None:
             elif kind in ("text/plain", "text/html"):
                 if not body.strip():
                     return JSONResponse({"detail": "empty body"}, status_code=422)
-                path = Path(tmp) / ("000_body.txt" if kind == "text/plain" else "000_body.html")
+                path = Path(tmp) / ("api.txt" if kind == "text/plain" else "api.html")
                 path.write_bytes(body)
             else:
                 return JSONResponse(
