@@ -233,49 +233,81 @@ def _md_references(cite: Citations) -> list[str]:
     return [*lines, ""]
 
 
-def _map_points(
-    places: list[dict[str, Any]], width: int = 640, height: int = 360
-) -> dict[str, Any]:
-    """Project places into an SVG box (equirectangular, fitted to the points with margin)."""
+def focus_places(places: list[dict[str, Any]], reach: float = 12.0) -> list[dict[str, Any]]:
+    """The places a story map should frame: those near the story's main country.
+
+    Whole countries and places a world away (Washington, in a story about Kabul) would
+    zoom the map out to the globe; they stay in the place table but not in the frame.
+    """
+    local = [p for p in places if p.get("feature") not in {"country", "continent", "region"}]
+    pool = local or places
+    weight: dict[str, int] = {}
+    for p in pool:
+        weight[p.get("country", "")] = weight.get(p.get("country", ""), 0) + p["mentions"]
+    main = max(weight, key=lambda c: weight[c])
+    core = [p for p in pool if p.get("country", "") == main]
+    lat = sorted(p["lat"] for p in core)[len(core) // 2]
+    lon = sorted(p["lon"] for p in core)[len(core) // 2]
+    return [p for p in pool if abs(p["lat"] - lat) <= reach and abs(p["lon"] - lon) <= reach * 1.5]
+
+
+def story_map(places: list[dict[str, Any]], width: int = 640, height: int = 400) -> dict[str, Any]:
+    """Places projected into an SVG box (equirectangular) with the country outlines
+    around them; the box frames the story's region (`focus_places`) and spans at least
+    ~30 degrees so one city still shows its region. Places outside the box are left out."""
     if not places:
         return {"points": [], "width": width, "height": height, "outlines": []}
-    # Fit the map to the local places; whole countries far away would zoom it out to the world.
-    local = [p for p in places if p.get("feature") not in {"country", "continent", "region"}]
-    frame = local or places
-    lats = [p["lat"] for p in frame]
-    lons = [p["lon"] for p in frame]
-    pad = 2.0
-    lat0, lat1 = min(lats) - pad, max(lats) + pad
-    lon0, lon1 = min(lons) - pad, max(lons) + pad
-    # Keep the aspect ratio of the drawing box.
-    span_lon, span_lat = lon1 - lon0, lat1 - lat0
-    if span_lon / width > span_lat / height:
-        extra = span_lon * height / width - span_lat
-        lat0, lat1 = lat0 - extra / 2, lat1 + extra / 2
-    else:
-        extra = span_lat * width / height - span_lon
-        lon0, lon1 = lon0 - extra / 2, lon1 + extra / 2
+    frame = focus_places(places)
+    lats, lons = [p["lat"] for p in frame], [p["lon"] for p in frame]
+    margin = 1.2  # room around the points for their labels
+    span = max(
+        (max(lons) - min(lons)) * margin + 8,
+        ((max(lats) - min(lats)) * margin + 8) * width / height,
+        30.0,
+    )
+    span = min(span, 360.0)
+    lon0 = (min(lons) + max(lons)) / 2 - span / 2
+    lat_span = span * height / width
+    lat1 = (min(lats) + max(lats)) / 2 + lat_span / 2
+    scale = width / span
 
     def xy(lat: float, lon: float) -> tuple[float, float]:
-        return (
-            round((lon - lon0) / (lon1 - lon0) * width, 1),
-            round((lat1 - lat) / (lat1 - lat0) * height, 1),
-        )
+        return round((lon - lon0) * scale, 1), round((lat1 - lat) * scale, 1)
 
     top = max(p["mentions"] for p in places)
-    points = []
-    for p in places:
-        if not (lat0 <= p["lat"] <= lat1 and lon0 <= p["lon"] <= lon1):
-            continue
+    points: list[dict[str, Any]] = []
+    boxes: list[tuple[float, ...]] = []  # label extents placed so far: labels never overlap
+    inside = [p for p in places if 0 <= xy(p["lat"], p["lon"])[0] <= width]
+    for rank, p in enumerate(p for p in inside if 0 <= xy(p["lat"], p["lon"])[1] <= height):
         x, y = xy(p["lat"], p["lon"])
-        points.append({**p, "x": x, "y": y, "r": round(4 + 6 * math.sqrt(p["mentions"] / top), 1)})
+        r = round(4 + 6 * math.sqrt(p["mentions"] / top), 1)
+        right = x > width * 0.7  # label on the left near the right edge
+        label_x = round(x - r - 3 if right else x + r + 3, 1)
+        anchor = "end" if right else "start"
+        width_px = 6.5 * len(p["name"])
+        x0 = label_x - width_px if right else label_x
+        box = (x0, y - 8, x0 + width_px, y + 6)
+        label = rank < 8 and not any(_overlap(box, b) for b in boxes)
+        if label:
+            boxes.append(box)
+        points.append(
+            {**p, "x": x, "y": y, "r": r, "label_x": label_x, "anchor": anchor, "label": label}
+        )
     outlines = []
     for ring in country_rings():
-        if any(
-            lon0 <= lo <= lon1 and lat0 <= la <= lat1 for lo, la in ring[:: max(1, len(ring) // 20)]
+        ring_lons, ring_lats = [c[0] for c in ring], [c[1] for c in ring]
+        if (
+            max(ring_lons) >= lon0
+            and min(ring_lons) <= lon0 + span
+            and max(ring_lats) >= lat1 - lat_span
+            and min(ring_lats) <= lat1
         ):
             outlines.append(" ".join("{},{}".format(*xy(la, lo)) for lo, la in ring))
     return {"points": points, "width": width, "height": height, "outlines": outlines}
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def country_rings() -> list[list[tuple[float, float]]]:
@@ -318,7 +350,7 @@ def to_html(briefings: list[dict[str, Any]], errors: list[str] | None = None) ->
                 "s": story,
                 "marks": cite.numbers_of,
                 "cite": cite,
-                "map": _map_points(story["places"]),
+                "map": story_map(story["places"]),
             }
         )
     # References are numbered while the template renders, so the template reads

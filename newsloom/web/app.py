@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 import re
 import tempfile
 import threading
@@ -32,7 +31,7 @@ from newsloom import __version__
 from newsloom.brief import build_briefing
 from newsloom.errors import NewsloomError, NotFound
 from newsloom.models import Article
-from newsloom.render import Citations, country_rings, safe_url
+from newsloom.render import Citations, safe_url, story_map
 from newsloom.store import Store
 
 if TYPE_CHECKING:
@@ -213,62 +212,6 @@ def search(store: Store, query: str, limit: int = 50) -> dict[str, Any]:
 def article_json(store: Store, article_id: str) -> dict[str, Any]:
     art = store.get_article(article_id)
     return {**art.to_dict(), "story_id": store.story_of(article_id)}
-
-
-def story_map(places: list[dict[str, Any]], width: int = 640, height: int = 400) -> dict[str, Any]:
-    """Places projected into an SVG box (equirectangular) with the country outlines
-    around them; the box spans at least ~30 degrees so one city still shows its region."""
-    if not places:
-        return {"points": [], "width": width, "height": height, "outlines": []}
-    lats, lons = [p["lat"] for p in places], [p["lon"] for p in places]
-    margin = 1.2  # room around the points for their labels
-    span = max(
-        (max(lons) - min(lons)) * margin + 8,
-        ((max(lats) - min(lats)) * margin + 8) * width / height,
-        30.0,
-    )
-    span = min(span, 360.0)
-    lon0 = (min(lons) + max(lons)) / 2 - span / 2
-    lat_span = span * height / width
-    lat1 = (min(lats) + max(lats)) / 2 + lat_span / 2
-    scale = width / span
-
-    def xy(lat: float, lon: float) -> tuple[float, float]:
-        return round((lon - lon0) * scale, 1), round((lat1 - lat) * scale, 1)
-
-    top = max(p["mentions"] for p in places)
-    points: list[dict[str, Any]] = []
-    boxes: list[tuple[float, ...]] = []  # label extents placed so far: labels never overlap
-    for rank, p in enumerate(places):  # places come most mentioned first
-        x, y = xy(p["lat"], p["lon"])
-        r = round(4 + 6 * math.sqrt(p["mentions"] / top), 1)
-        right = x > width * 0.7  # label on the left near the right edge
-        label_x = round(x - r - 3 if right else x + r + 3, 1)
-        anchor = "end" if right else "start"
-        width_px = 6.5 * len(p["name"])
-        x0 = label_x - width_px if right else label_x
-        box = (x0, y - 8, x0 + width_px, y + 6)
-        label = rank < 8 and not any(_overlap(box, b) for b in boxes)
-        if label:
-            boxes.append(box)
-        points.append(
-            {**p, "x": x, "y": y, "r": r, "label_x": label_x, "anchor": anchor, "label": label}
-        )
-    outlines = []
-    for ring in country_rings():
-        ring_lons, ring_lats = [c[0] for c in ring], [c[1] for c in ring]
-        if (
-            max(ring_lons) >= lon0
-            and min(ring_lons) <= lon0 + span
-            and max(ring_lats) >= lat1 - lat_span
-            and min(ring_lats) <= lat1
-        ):
-            outlines.append(" ".join("{},{}".format(*xy(la, lo)) for lo, la in ring))
-    return {"points": points, "width": width, "height": height, "outlines": outlines}
-
-
-def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 # -- article text with anchors and highlights --------------------------------
