@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,22 @@ db_option = click.option(
     type=click.Path(dir_okay=False),
     help="SQLite database file.",
 )
+
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+    help="Briefing format on stdout.",
+)
+html_option = click.option(
+    "--html", type=click.Path(dir_okay=False), help="Also write a self-contained HTML report."
+)
+
+
+def output_options(command: Callable[..., None]) -> Callable[..., None]:
+    return format_option(html_option(command))
 
 
 @click.group()
@@ -70,16 +87,7 @@ def _emit(briefings: list[dict[str, Any]], fmt: str, html: str | None, errors: l
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @db_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["markdown", "json"]),
-    default="markdown",
-    show_default=True,
-)
-@click.option(
-    "--html", type=click.Path(dir_okay=False), help="Also write a self-contained HTML report."
-)
+@output_options
 @click.pass_obj
 def brief(
     resources: Resources, paths: tuple[str, ...], db: str, fmt: str, html: str | None
@@ -130,16 +138,7 @@ def stories(db: str, limit: int, order: str) -> None:
 @cli.command()
 @click.argument("story_ids", nargs=-1, required=True)
 @db_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["markdown", "json"]),
-    default="markdown",
-    show_default=True,
-)
-@click.option(
-    "--html", type=click.Path(dir_okay=False), help="Also write a self-contained HTML report."
-)
+@output_options
 def show(story_ids: tuple[str, ...], db: str, fmt: str, html: str | None) -> None:
     """Brief stories already in the database, by id."""
     store = _open(db)

@@ -6,6 +6,7 @@ in its own module (`entities`, `places`, `dates`, `quotes`, `quantities`).
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -19,13 +20,28 @@ if TYPE_CHECKING:
     from newsloom.extract.places import Gazetteer
 
 
+log = logging.getLogger(__name__)
+
+
 def extract_article(article: Article, doc: Doc, gazetteer: Gazetteer) -> Article:
-    """Fill the article's mentions, places, times, quotes and quantities from its parse."""
-    article.mentions = entities.find_mentions(article, doc)
-    article.places = places.resolve_places(article, article.mentions, gazetteer)
-    article.times = dates.times_for(article)
-    article.quotes = quotes.find_quotes(article, doc, article.mentions)
-    article.quantities = quantities.find_quantities(article)
+    """Fill the article's mentions, places, times, quotes and quantities from its parse.
+
+    An extractor that fails on one article (a bug met on unusual text) must not lose the
+    batch: its field stays empty, the failure is logged and noted in `meta["extract_errors"]`.
+    """
+    steps = (
+        ("mentions", lambda: entities.find_mentions(article, doc)),
+        ("places", lambda: places.resolve_places(article, article.mentions, gazetteer)),
+        ("times", lambda: dates.times_for(article)),
+        ("quotes", lambda: quotes.find_quotes(article, doc, article.mentions)),
+        ("quantities", lambda: quantities.find_quantities(article)),
+    )
+    for field, step in steps:
+        try:
+            setattr(article, field, step())
+        except Exception as exc:  # isolate one article's failure, keep the batch
+            log.warning("%s: %s extraction failed: %r", article.origin or article.id, field, exc)
+            article.meta.setdefault("extract_errors", []).append(f"{field}: {exc!r}")
     return article
 
 

@@ -647,7 +647,8 @@ def _name_for(q: Quote, doc: Doc, mentions: list[Mention], persons: list[Mention
     people = [m for m in inner if m.label == "PERSON"]
     if people:
         return _full_name(people[-1].norm or people[-1].text, persons)
-    tail = doc.text[core[0] : core[1]].split()[-1]
+    words = doc.text[core[0] : core[1]].split()
+    tail = words[-1] if words else ""
     if tail[:1].isupper() and _full_name(tail, persons) != tail:
         return _full_name(tail, persons)  # a surname the NER missed: "Price added"
     named = [m for m in inner if m.label in {"ORG", "NORP", "GPE"} and m.end == core[1]]
