@@ -40,6 +40,7 @@ eval: install
 bench: install
 	$(BIN)/python bench/bench_pipeline.py --n 1000
 	$(BIN)/python bench/bench_cluster.py --n 10000
+	$(BIN)/python bench/bench_cluster_ecb.py
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache

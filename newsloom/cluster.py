@@ -32,6 +32,7 @@ LEX_BUCKETS = 1 << 20
 LEAD_SENTENCES = 3
 NAME_TF = 2
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
+_YEAR = re.compile(r"(?<![\w.,])(?:19[5-9]\d|20[0-4]\d)(?![\w,]|\.\d)")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)")
 _STOP_WORDS = """a about above after again against all also am an and any are as at be because been
     before being below between both but by can could did do does doing down during each
@@ -59,6 +60,7 @@ class Features:
     places: frozenset[str] = frozenset()
     dates: frozenset[str] = frozenset()
     published: str = ""
+    year: str = ""  # the year the text mentions most (two events of one kind differ here)
 
 
 def _lead(article: Article) -> str:
@@ -74,11 +76,19 @@ def _term_id(term: str) -> int:
     return zlib.crc32(term.encode("utf-8")) % LEX_BUCKETS
 
 
+def main_year(text: str) -> str:
+    """The year mentioned most often in the text ("" if none): dates in the text often
+    tell apart two events of one kind (two fires at one chain, two title fights)."""
+    years = Counter(_YEAR.findall(text))
+    return years.most_common(1)[0][0] if years else ""
+
+
 def lexical_signature(
     text: str, names: frozenset[str] = frozenset()
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Hashed content-word and number counts (1 + log tf), plus one term per entity
-    name (names tell two events of one kind apart); IDF is applied by the index."""
+    """Hashed content-word counts (1 + log tf), plus one term per entity name (names
+    tell two events of one kind apart); IDF is applied by the index. Numbers were
+    tried as terms too and did not help on ECB+ dev."""
     counts = Counter(
         w for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in _STOP
     )
@@ -117,7 +127,8 @@ def article_features(articles: list[Article], embedder: Embedder) -> list[Featur
     out = []
     for art, vec in zip(articles, vecs, strict=True):
         names = _names(art)
-        idx, tf = lexical_signature(f"{art.title}\n{art.text}", names)
+        text = f"{art.title}\n{art.text}"
+        idx, tf = lexical_signature(text, names)
         out.append(
             Features(
                 article_id=art.id,
@@ -129,6 +140,7 @@ def article_features(articles: list[Article], embedder: Embedder) -> list[Featur
                 places=frozenset(p.name.lower() for p in art.places if p.name),
                 dates=frozenset(t.value[:10] for t in art.times if len(t.value) >= 10),
                 published=art.published[:10],
+                year=main_year(text),
             )
         )
     return out
@@ -155,6 +167,7 @@ class _Story:
     entities: Counter[str] = field(default_factory=Counter)
     places: Counter[str] = field(default_factory=Counter)
     dates: Counter[str] = field(default_factory=Counter)
+    years: Counter[str] = field(default_factory=Counter)
     days: set[int] = field(default_factory=set)
     links: list[Link] = field(default_factory=list)
     merged_from: list[str] = field(default_factory=list)
@@ -186,6 +199,7 @@ class _Story:
             "entities": dict(self.entities),
             "places": dict(self.places),
             "dates": dict(self.dates),
+            "years": dict(self.years),
             "days": sorted(self.days),
             "links": [lk.to_dict() for lk in self.links],
             "merged_from": self.merged_from,
@@ -206,6 +220,7 @@ class _Story:
             entities=Counter(d["entities"]),
             places=Counter(d["places"]),
             dates=Counter(d["dates"]),
+            years=Counter(d.get("years", {})),
             days=set(d["days"]),
             links=[Link.from_dict(x) for x in d["links"]],
             merged_from=list(d["merged_from"]),
@@ -224,6 +239,7 @@ class Settings:
     w_lex: float = 0.7
     w_names: float = 0.0  # entity overlap did not help on ECB+ dev; names enter `lex` instead
     w_date: float = 0.2
+    w_year: float = 0.05  # added when the article's main year agrees, taken when it differs
     window_days: int = 7
     candidates: int = 8
     max_terms: int = 2000
@@ -262,6 +278,7 @@ class StoryIndex:
         self._rows = np.zeros((64, 384), dtype=np.float32)  # active centroids
         self._row_slot: list[int] = []
         self._slot_row: dict[int, int] = {}
+        self._by_day: dict[int, set[int]] = {}  # publication day -> stories with articles that day
 
     # -- scoring -------------------------------------------------------------------------
 
@@ -280,13 +297,30 @@ class StoryIndex:
         return float(a[0][hit] @ b[pos[hit]]) / (a[1] * norm_b) if norm_b else 0.0
 
     def _candidates(self, f: Features) -> list[int]:
-        n = len(self._row_slot)
-        if not n:
-            return []
-        sims = self._rows[:n] @ f.embedding
-        k = min(self.settings.candidates, n)
-        top = np.argpartition(-sims, k - 1)[:k]
-        return [self._row_slot[int(i)] for i in top]
+        """The stories whose centroids are nearest the article's embedding among those
+        active around its date: the active matrix, or for an article older than the
+        window (a late or back-filled report) the stories of the days around it."""
+        day, window = _day(f.published), self.settings.window_days
+        if day is not None and self._now is not None and day < self._now - window:
+            slots = sorted(
+                {
+                    slot
+                    for d in range(day - window, day + window + 1)
+                    for slot in self._by_day.get(d, ())
+                    if self._stories[slot].alive
+                }
+            )
+            if not slots:
+                return []
+            rows = np.stack([self._stories[x].vec_sum for x in slots])
+            rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-9)
+        else:
+            slots, rows = self._row_slot, self._rows[: len(self._row_slot)]
+            if not slots:
+                return []
+        sims = rows @ f.embedding
+        k = min(self.settings.candidates, len(slots))
+        return [slots[int(i)] for i in np.argpartition(-sims, k - 1)[:k]]
 
     def _score(
         self, f: Features, a: tuple[np.ndarray, float], s: _Story
@@ -304,7 +338,10 @@ class StoryIndex:
         if day is not None and s.days:
             gap = min(abs(day - d) for d in s.days)
             num, den = num + st.w_date * math.exp(-gap / 3.0), den + st.w_date
-        return num / den, cos, lex
+        score = num / den
+        if st.w_year and f.year and s.years:
+            score += st.w_year if f.year == s.years.most_common(1)[0][0] else -st.w_year
+        return score, cos, lex
 
     def _evidence(
         self, f: Features, s: _Story, score: tuple[float, float, float]
@@ -375,9 +412,12 @@ class StoryIndex:
         s.entities.update(f.entities)
         s.places.update(f.places)
         s.dates.update(f.dates)
+        if f.year:
+            s.years[f.year] += 1
         day = _day(f.published)
         if day is not None:
             s.days.add(day)
+            self._by_day.setdefault(day, set()).add(slot)
         seen = day if day is not None else self._now
         if seen is not None:
             s.last = max(s.last, seen)
@@ -394,7 +434,10 @@ class StoryIndex:
         k.entities.update(d.entities)
         k.places.update(d.places)
         k.dates.update(d.dates)
+        k.years.update(d.years)
         k.days |= d.days
+        for day in d.days:
+            self._by_day[day].add(keep)
         k.last = max(k.last, d.last)
         k.links += [Link(lk.article_id, k.id, lk.score, lk.evidence) for lk in d.links]
         k.merged_from += [d.id, *d.merged_from]
@@ -481,6 +524,9 @@ class StoryIndex:
                 index._by_id[alias] = slot
         for sid in state["active"]:
             index._set_row(index._by_id[sid])
+        for slot, s in enumerate(index._stories):
+            for day in s.days:
+                index._by_day.setdefault(day, set()).add(slot)
         return index
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -224,10 +225,34 @@ def test_undated_articles_and_window() -> None:
     rng = np.random.default_rng(1)
     vec = rng.normal(size=384).astype(np.float32)
     vec /= np.linalg.norm(vec)
-    f = Features("x", "x", vec, np.array([5, 9]), np.ones(2, dtype=np.float32))
+
+    def features(aid: str) -> Features:
+        return Features(aid, aid, vec, np.array([5, 9]), np.ones(2, dtype=np.float32))
+
     index = StoryIndex()
-    index.add(Article(id="old", text="t", published="2020-01-01"), f)
-    later = index.add(Article(id="new", text="t", published="2020-06-01"), f)
-    undated = index.add(Article(id="nodate", text="t"), f)
-    assert later.story_id != "sold"  # aged out of the active window
-    assert undated.story_id == later.story_id  # no date counts as "now"
+
+    def add(aid: str, published: str = "") -> str:
+        f = dataclasses.replace(features(aid), published=published)
+        return index.add(Article(id=aid, text="t", published=published), f).story_id
+
+    assert add("old", "2020-01-01") == "sold"
+    assert add("new", "2020-06-01") == "snew"  # "old" aged out of the active window
+    assert add("nodate") == "snew"  # no date counts as "now"
+    assert add("late", "2020-01-03") == "sold"  # an old report finds the story of its days
+
+
+def test_backfilled_report_joins_its_story_after_newer_news(
+    corpus: tuple, embedder: Embedder
+) -> None:
+    """A report of an old event, ingested after later unrelated news moved the window on,
+    joins the old event's story instead of starting a new one."""
+    arts, feats, gold = corpus
+    by_id = {f.article_id: f for f in feats}
+    seeds = [dataclasses.replace(a, published="2021-08-13") for a in arts if gold[a.id] == "seeds"]
+    seed_feats = article_features(seeds, embedder)
+    index = StoryIndex()
+    first = index.add(seeds[0], seed_feats[0])
+    for a in arts:
+        if gold[a.id] != "seeds":  # March 2024
+            index.add(a, by_id[a.id])
+    assert index.add(seeds[1], seed_feats[1]).story_id == first.story_id
