@@ -145,6 +145,7 @@ def test_render_html_is_inert_and_self_contained() -> None:
     assert "Content-Security-Policy" in page
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert page.count("<circle") == 1 and "Limni" in page
+    assert "svg.map polygon {" in page and "<link" not in page  # shared CSS inlined
 
 
 def test_render_json_document() -> None:

@@ -51,6 +51,16 @@ def test_story_filters(site: tuple, query: str, shown: str, hidden: str) -> None
     assert hidden not in html
 
 
+def test_stylesheets_share_the_report_components(site: tuple) -> None:
+    client, _ = site
+    html = client.get("/").text
+    for href in ("/briefing.css", "/static/style.css"):
+        assert f'href="{href}"' in html
+        r = client.get(href)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/css")
+    assert "svg.map polygon" in client.get("/briefing.css").text  # the same rules as the report
+
+
 def test_bad_date_filter_is_a_400_page(site: tuple) -> None:
     client, _ = site
     r = client.get("/?from=yesterday")

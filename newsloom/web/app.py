@@ -282,6 +282,13 @@ def create_app(
         lstrip_blocks=True,
     )
     env.filters["safe_url"] = safe_url
+    briefing_css = (HERE.parent / "templates" / "briefing.css").read_text(encoding="utf-8")
+
+    @app.get("/briefing.css", include_in_schema=False)
+    def shared_css() -> Response:
+        """The briefing components the HTML report inlines, shared rather than copied."""
+        return Response(briefing_css, media_type="text/css")
+
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
