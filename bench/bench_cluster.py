@@ -120,6 +120,12 @@ def run(n: int, budget_s: float) -> dict[str, float] | None:
         last_rate = len(chunk) / took
         gold += [g for _, _, g in chunk]
         done += len(chunk)
+        if done % 100_000 == 0:  # the growth curve, on stderr
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(
+                f"  {done:>9,} articles: last 10k {last_rate:,.0f}/s, peak RSS {rss:,.0f} MB",
+                file=sys.stderr,
+            )
         if spent > budget_s and done < n:
             return None
     pred = [index.story_of(s) for s in pred]

@@ -43,6 +43,7 @@ def build_briefing(story: Story, articles: list[Article], facts: list[Fact]) -> 
                 "title": a.title,
                 "published": a.published,
                 "origin": a.origin,
+                "language": a.language,
                 "independent": a.id not in derived,
                 "derived_from": derived[a.id].original_id if a.id in derived else None,
                 "derivation": derived[a.id].to_dict() if a.id in derived else None,

@@ -181,6 +181,37 @@ _STARTERS = {
     "at", "this", "that", "these", "those", "there", "his", "her", "its", "their", "our",
     "some", "many", "officials", "meanwhile", "however", "after", "before", "when", "if",
 }  # fmt: skip
+_EN_WORDS_TEXT = """the of and to in is that for on with as was by at from he it said are be has
+    have his her they this were an not but which will been their who had its"""
+# Function words of the Latin-script languages met in web news (pt, es, it, fr, de, id).
+_OTHER_WORDS_TEXT = """de la que el los las en un una es del se por con para y o em um uma
+    do da dos das não é com os di il che per non sono della le des les et est du dans une pas
+    pour sur qui au der die das und ist nicht mit von den zu ein eine sich auf yang dan ini itu
+    dengan untuk tidak dari dalam akan ke ada"""
+_EN_WORDS = frozenset(_EN_WORDS_TEXT.split())
+_OTHER_WORDS = frozenset(_OTHER_WORDS_TEXT.split())
+
+
+def looks_english(text: str) -> bool:
+    """Whether the text reads as English, by the share of common function words.
+
+    The extractors are English models; on other languages they invent people and places
+    (Indonesian "bukan" geocoded as a town). On the 181 AEB pages English text has 17-37%
+    English function words, other languages under 10% and more foreign than English ones,
+    or mostly non-Latin words; lists of scores or ingredients have neither and stay English.
+    """
+    sample = text[:4000].lower()
+    letters = [c for c in sample if c.isalpha()]
+    if len(letters) >= 100 and sum(c > "\u024f" for c in letters) > 0.3 * len(letters):
+        return False  # mostly beyond the Latin script (Cyrillic, CJK, Arabic...)
+    words = re.findall(r"\w+", sample)
+    if len(words) < 30:
+        return True  # too little to judge
+    english = sum(w in _EN_WORDS for w in words) / len(words)
+    other = sum(w in _OTHER_WORDS for w in words) / len(words)
+    return not (english < 0.1 and other > english)
+
+
 _PARA_BREAK = re.compile(r"\n[ \t]*\n")
 _CANDIDATE = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)")
 _WORD_BEFORE = re.compile(r"(\S+)$")
@@ -288,8 +319,12 @@ def clean_article(article: Article) -> Article:
         title = derive_title(text)
         meta["title_derived"] = True
     sentences = _sentences(text)
+    language = article.language
+    if language == "en" and not looks_english(text):
+        language = "und"  # BCP 47 "undetermined": not English, which is what matters here
     return dataclasses.replace(
         article,
+        language=language,
         id=article.id or content_id(text, title, article.url),
         text=text,
         title=title,

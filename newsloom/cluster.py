@@ -32,6 +32,7 @@ LEX_BUCKETS = 1 << 20
 LEAD_SENTENCES = 3
 NAME_TF = 2
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YEAR = re.compile(r"(?<![\w.,])(?:19[5-9]\d|20[0-4]\d)(?![\w,]|\.\d)")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)")
 _STOP_WORDS = """a about above after again against all also am an and any are as at be because been
@@ -138,7 +139,7 @@ def article_features(articles: list[Article], embedder: Embedder) -> list[Featur
                 lex_tf=tf,
                 entities=names,
                 places=frozenset(p.name.lower() for p in art.places if p.name),
-                dates=frozenset(t.value[:10] for t in art.times if len(t.value) >= 10),
+                dates=frozenset(t.value[:10] for t in art.times if _ISO_DAY.match(t.value)),
                 published=art.published[:10],
                 year=main_year(text),
             )

@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsloom.clean import clean_article, clean_batch, fix_mojibake, split_sentences
+from newsloom.clean import (
+    clean_article,
+    clean_batch,
+    fix_mojibake,
+    looks_english,
+    split_sentences,
+)
 from newsloom.ingest import read_inputs
 from newsloom.models import Article, content_id
 
@@ -237,3 +243,23 @@ def test_cleaning_twice_changes_nothing() -> None:
             art.id,
         )
         assert again.sentences == art.sentences
+
+
+@pytest.mark.parametrize(
+    ("text", "english"),
+    [
+        ("The government said on Monday that it would send more troops to the region. " * 4, True),
+        ("O governo disse na segunda-feira que vai enviar mais tropas para a região. " * 4, False),
+        (
+            "Die Regierung sagte am Montag, dass sie mehr Truppen in die Region schicken wird. "
+            * 4,
+            False,
+        ),
+        ("Правительство заявило в понедельник, что направит в регион больше войск. " * 4, False),
+        ("政府は月曜日、地域にさらに部隊を派遣すると発表した。 " * 12, False),
+        ("Viera 35, Rockledge 14; Melbourne 21, Palm Bay 7; Cocoa 28, Titusville 10. " * 4, True),
+        ("Brief note in another tongue: o governo disse.", True),  # too short to judge
+    ],
+)
+def test_looks_english(text: str, english: bool) -> None:
+    assert looks_english(text) is english

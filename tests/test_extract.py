@@ -42,3 +42,24 @@ def test_extract_failure_of_one_extractor_keeps_the_rest(
     assert art.quotes and art.times and art.quantities
     assert art.meta["extract_errors"][0].startswith("places:")
     assert "places extraction failed" in caplog.text
+
+
+INDONESIAN = (
+    "Banjir besar melanda Jakarta pada hari Minggu dan ribuan warga terpaksa mengungsi ke "
+    "tempat yang lebih aman. Menurut badan penanggulangan bencana, air mulai naik sejak "
+    "malam hari dan belum surut sampai pagi. Bukan hanya rumah yang rusak, tetapi juga "
+    "jalan dan jembatan di beberapa wilayah. Pemerintah akan mengirim bantuan untuk warga "
+    "yang terdampak dan meminta mereka untuk tetap waspada."
+)
+
+
+def test_articles_in_other_languages_skip_the_english_extractors(
+    resources: Resources,
+) -> None:
+    foreign = clean_article(Article(id="", text=INDONESIAN, published="2024-01-07"))
+    assert foreign.language == "und"
+    (art,) = extract_batch([foreign], resources.nlp, resources.gazetteer)
+    assert not art.mentions and not art.places and not art.quotes
+    assert "English" in art.meta["extract_skipped"]
+    (english,) = extract_batch([article()], resources.nlp, resources.gazetteer)
+    assert english.language == "en" and english.places

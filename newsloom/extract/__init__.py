@@ -28,7 +28,12 @@ def extract_article(article: Article, doc: Doc, gazetteer: Gazetteer) -> Article
 
     An extractor that fails on one article (a bug met on unusual text) must not lose the
     batch: its field stays empty, the failure is logged and noted in `meta["extract_errors"]`.
+    The extractors are English-only: an article in another language keeps them empty and
+    says so in `meta["extract_skipped"]` rather than carrying invented names and places.
     """
+    if not article.language.lower().startswith("en"):
+        article.meta["extract_skipped"] = f"language {article.language!r}: extractors are English"
+        return article
     steps = (
         ("mentions", lambda: entities.find_mentions(article, doc)),
         ("places", lambda: places.resolve_places(article, article.mentions, gazetteer)),
