@@ -198,7 +198,7 @@ def looks_english(text: str) -> bool:
     The extractors are English models; on other languages they invent people and places
     (Indonesian "bukan" geocoded as a town). On the 181 AEB pages English text has 17-37%
     English function words, other languages under 10% and more foreign than English ones,
-    or mostly non-Latin words; lists of scores or ingredients have neither and stay English.
+    or mostly non-Latin letters; lists of scores or ingredients have neither and stay English.
     """
     sample = text[:4000].lower()
     letters = [c for c in sample if c.isalpha()]
