@@ -229,9 +229,32 @@ def _sources(
                 "articles": ids,
                 "independent": any(i not in derived for i in ids),
                 "facts": sum(1 for f in facts if source in f.sources),
-                "adds": [
-                    {"text": f.text, "citations": [_cite(c) for c in f.citations]} for f in only
-                ],
+                "adds": _whole_sentences(only, {a.id: a for a in articles}),
             }
         )
+    return out
+
+
+def _whole_sentences(facts: list[Fact], by_id: dict[str, Article]) -> list[dict[str, Any]]:
+    """Single-source facts for a reader: clauses cut from one sentence are shown as that
+    sentence once, and so is a clause that cannot stand alone ("but the Taliban's...")."""
+    out: list[dict[str, Any]] = []
+    last: tuple[str, int] | None = None
+    for f in facts:
+        text, key = f.text, None
+        cite = f.citations[0] if len(f.citations) == 1 else None
+        if (
+            cite
+            and cite.article_id in by_id
+            and 0 <= cite.sentence < len(by_id[cite.article_id].sentences)
+        ):
+            key = (cite.article_id, cite.sentence)
+            whole = by_id[cite.article_id].sentences[cite.sentence].text
+            if key == last:
+                out[-1]["text"] = whole
+                continue
+            if text[:1].islower():
+                text = whole
+        out.append({"text": text, "citations": [_cite(c) for c in f.citations]})
+        last = key
     return out

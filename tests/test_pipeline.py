@@ -87,6 +87,13 @@ def test_pipeline_quote_attributed_to_ned_price(seed_run: dict[str, Any]) -> Non
     assert any("civilian footprint" in q["text"] and q["speaker"] == "Ned Price" for q in quotes)
 
 
+def test_pipeline_source_additions_are_whole_sentences(seed_run: dict[str, Any]) -> None:
+    """Clauses cut from one sentence are shown to the reader as that sentence."""
+    adds = [a["text"] for s in seed_run["json"]["stories"][0]["sources"] for a in s["adds"]]
+    assert adds and not [t for t in adds if t.startswith(("but ", "while ", "whereas "))]
+    assert any(t.startswith("Biden has claimed") and "but the Taliban" in t for t in adds)
+
+
 @pytest.mark.parametrize("fmt", ["raw", "md", "html"])
 def test_pipeline_output_is_clean(seed_run: dict[str, Any], fmt: str) -> None:
     text = seed_run[fmt]
