@@ -25,7 +25,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one matvec per article: th
 
 import numpy as np
 
-from newsloom.cluster import LEX_BUCKETS, Features, StoryIndex
+from newsloom.cluster import LEX_BUCKETS, Features, StoryIndex, hashed_counts
 from newsloom.models import Article
 
 DIM = 384
@@ -83,13 +83,20 @@ class Stream:
         tf = (1.0 + rng.random(len(idx))).astype(np.float32)
         published = str(np.datetime64("0001-01-01") + np.timedelta64(day - 1, "D"))
         aid = f"a{i}"
+        kept = [n for n in names if rng.random() < 0.7]
+        name_idx, name_tf = hashed_counts(Counter("w:" + n for n in kept))
+        num_idx, num_tf = hashed_counts(Counter(f"#{x}" for x in rng.integers(0, 500, size=4)))
         feats = Features(
             article_id=aid,
             title=f"event {eid}",
             embedding=vec,
             lex_idx=idx,
             lex_tf=tf,
-            entities=frozenset(n for n in names if rng.random() < 0.7),
+            name_idx=name_idx,
+            name_tf=name_tf,
+            num_idx=num_idx,
+            num_tf=num_tf,
+            entities=frozenset(kept),
             published=published,
         )
         return Article(id=aid, text="", published=published), feats, eid
@@ -115,6 +122,7 @@ def run(n: int, budget_s: float) -> dict[str, float] | None:
         start = time.perf_counter()
         for art, feats, _ in chunk:
             pred.append(index.add(art, feats).story_id)
+        index.pop_changed()  # what a store would save for this chunk
         took = time.perf_counter() - start
         spent += took
         last_rate = len(chunk) / took

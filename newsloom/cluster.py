@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 LEX_BUCKETS = 1 << 20
 LEAD_SENTENCES = 3
+FINALISTS = 3  # candidates scored on every channel
 NAME_TF = 2
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -46,6 +47,9 @@ _STOP_WORDS = """a about above after again against all also am an and any are as
     year years people time us mr mrs ms would could may might like get got make made
     last first week day days monday tuesday wednesday thursday friday saturday sunday"""
 _STOP = frozenset(_STOP_WORDS.split())
+_NUMBER = re.compile(r"(?<![\w.])\d[\d,.]*\d(?!\w)|(?<![\w.])\d(?![\w.])")
+_EMPTY_IDX = np.zeros(0, dtype=np.int64)
+_EMPTY_TF = np.zeros(0, dtype=np.float32)
 
 
 @dataclass(slots=True)
@@ -57,6 +61,10 @@ class Features:
     embedding: np.ndarray  # (384,) unit vector of title + lead
     lex_idx: np.ndarray  # sorted unique hashed term ids (int64)
     lex_tf: np.ndarray  # sublinear term frequencies, aligned with lex_idx (float32)
+    name_idx: np.ndarray = field(default_factory=lambda: _EMPTY_IDX)  # words of names
+    name_tf: np.ndarray = field(default_factory=lambda: _EMPTY_TF)
+    num_idx: np.ndarray = field(default_factory=lambda: _EMPTY_IDX)  # numbers in the text
+    num_tf: np.ndarray = field(default_factory=lambda: _EMPTY_TF)
     entities: frozenset[str] = frozenset()
     places: frozenset[str] = frozenset()
     dates: frozenset[str] = frozenset()
@@ -84,42 +92,47 @@ def main_year(text: str) -> str:
     return years.most_common(1)[0][0] if years else ""
 
 
-def lexical_signature(
-    text: str, names: frozenset[str] = frozenset()
-) -> tuple[np.ndarray, np.ndarray]:
-    """Hashed content-word counts (1 + log tf), plus one term per entity name (names
-    tell two events of one kind apart); IDF is applied by the index. Numbers were
-    tried as terms too and did not help on ECB+ dev."""
-    counts = Counter(
-        w for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in _STOP
-    )
-    for name in names:
-        counts["name:" + name] += NAME_TF
-    if not counts:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+def hashed_counts(counts: Counter[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted hashed term ids and their sublinear weights (1 + log tf); IDF is applied
+    by the index, which learns it from the stream."""
     merged: dict[int, float] = {}
-    for word, n in counts.items():
-        key = _term_id(word)
+    for term, n in counts.items():
+        key = _term_id(term)
         merged[key] = merged.get(key, 0.0) + 1.0 + math.log(n)
     idx = np.fromiter(sorted(merged), dtype=np.int64, count=len(merged))
     tf = np.array([merged[int(i)] for i in idx], dtype=np.float32)
     return idx, tf
 
 
-def _names(article: Article) -> frozenset[str]:
-    """Entity names: spaCy mentions when extracted, else capitalised word runs."""
+def lexical_signature(
+    text: str, names: frozenset[str] = frozenset()
+) -> tuple[np.ndarray, np.ndarray]:
+    """Content-word counts plus one term per entity name (names tell two events of one
+    kind apart). Numbers were tried as terms here and did not help on ECB+ dev; they
+    are a channel of their own (`Features.num_idx`)."""
+    counts = Counter(
+        w for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in _STOP
+    )
+    for name in names:
+        counts["name:" + name] += NAME_TF
+    return hashed_counts(counts)
+
+
+def _name_counts(article: Article) -> Counter[str]:
+    """Entity names and how often each is mentioned: spaCy mentions when extracted,
+    else capitalised word runs that do not open a sentence."""
     if article.mentions:
-        return frozenset(
+        return Counter(
             (m.norm or m.text).lower()
             for m in article.mentions
             if m.label not in {"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "PERCENT"}
         )
-    found = set()
+    found: Counter[str] = Counter()
     for sent in article.sentences or []:
         for m in _NAME.finditer(sent.text):
             if m.start() > 0 and m.group(1).lower() not in _STOP:
-                found.add(m.group(1).lower())
-    return frozenset(found)
+                found[m.group(1).lower()] += 1
+    return found
 
 
 def article_features(articles: list[Article], embedder: Embedder) -> list[Features]:
@@ -127,9 +140,18 @@ def article_features(articles: list[Article], embedder: Embedder) -> list[Featur
     vecs = embedder.embed([_lead(a) for a in articles])
     out = []
     for art, vec in zip(articles, vecs, strict=True):
-        names = _names(art)
+        name_counts = _name_counts(art)
+        names = frozenset(name_counts)
         text = f"{art.title}\n{art.text}"
         idx, tf = lexical_signature(text, names)
+        words: Counter[str] = Counter()
+        for name, n in name_counts.items():
+            for word in name.split():
+                words["w:" + word] += n
+        name_idx, name_tf = hashed_counts(words)
+        num_idx, num_tf = hashed_counts(
+            Counter("#" + x.replace(",", "") for x in _NUMBER.findall(art.text))
+        )
         out.append(
             Features(
                 article_id=art.id,
@@ -137,6 +159,10 @@ def article_features(articles: list[Article], embedder: Embedder) -> list[Featur
                 embedding=np.asarray(vec, dtype=np.float32),
                 lex_idx=idx,
                 lex_tf=tf,
+                name_idx=name_idx,
+                name_tf=name_tf,
+                num_idx=num_idx,
+                num_tf=num_tf,
                 entities=names,
                 places=frozenset(p.name.lower() for p in art.places if p.name),
                 dates=frozenset(t.value[:10] for t in art.times if _ISO_DAY.match(t.value)),
@@ -155,6 +181,41 @@ def _day(iso: str) -> int | None:
 
 
 @dataclass(slots=True)
+class _Profile:
+    """Summed term weights of one channel of a story, capped at its heaviest terms so
+    the cost of scoring stays bounded however large the story grows."""
+
+    idx: np.ndarray = field(default_factory=lambda: _EMPTY_IDX)
+    tf: np.ndarray = field(default_factory=lambda: _EMPTY_TF)
+    weighted: tuple[np.ndarray, float] | None = None  # IDF-weighted cache
+    weighted_at: int = 0  # documents seen when the cache was made (IDF drifts slowly)
+
+    def add(self, idx: np.ndarray, tf: np.ndarray, max_terms: int) -> None:
+        if not len(idx):
+            return
+        keys, inv = np.unique(np.concatenate([self.idx, idx]), return_inverse=True)
+        sums = np.bincount(inv, weights=np.concatenate([self.tf, tf]), minlength=len(keys))
+        if len(keys) > max_terms:
+            keep = np.sort(np.argpartition(-sums, max_terms - 1)[:max_terms])
+            keys, sums = keys[keep], sums[keep]
+        self.idx, self.tf, self.weighted = keys, sums.astype(np.float32), None
+
+    def to_state(self) -> dict[str, list[float]]:
+        return {"idx": self.idx.tolist(), "tf": [round(float(x), 4) for x in self.tf]}
+
+    @classmethod
+    def from_state(cls, d: dict[str, list[float]]) -> _Profile:
+        return cls(np.array(d["idx"], dtype=np.int64), np.array(d["tf"], dtype=np.float32))
+
+
+# An article's channel for scoring: (name, weight, term ids, IDF-weighted vector and norm).
+_Channel = tuple[str, float, np.ndarray, tuple[np.ndarray, float]]
+
+# One member kept for average-link checks: (lex_idx, lex_tf, name_idx, name_tf).
+_Member = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+@dataclass(slots=True)
 class _Story:
     """Mutable per-story aggregate inside the index."""
 
@@ -163,8 +224,12 @@ class _Story:
     title: str
     central: float
     vec_sum: np.ndarray
-    lex_idx: np.ndarray
-    lex_tf: np.ndarray
+    lex: _Profile = field(default_factory=_Profile)
+    name_words: _Profile = field(default_factory=_Profile)
+    numbers: _Profile = field(default_factory=_Profile)
+    members: list[_Member] = field(default_factory=list)  # the first ones, while active
+    units: list[tuple[np.ndarray, np.ndarray]] | None = None  # `_link_units` cache
+    units_at: int = 0  # documents seen when it was made
     entities: Counter[str] = field(default_factory=Counter)
     places: Counter[str] = field(default_factory=Counter)
     dates: Counter[str] = field(default_factory=Counter)
@@ -173,20 +238,7 @@ class _Story:
     links: list[Link] = field(default_factory=list)
     merged_from: list[str] = field(default_factory=list)
     alive: bool = True
-    weighted: tuple[np.ndarray, float] | None = None  # IDF-weighted profile cache
-    weighted_at: int = 0  # documents seen when the cache was made (IDF drifts slowly)
     last: int = -1  # newest day an article arrived (publication day, or "now" if undated)
-
-    def add_lex(self, idx: np.ndarray, tf: np.ndarray, max_terms: int) -> None:
-        """Sum term weights; keep the `max_terms` heaviest so scoring cost stays bounded."""
-        both = np.concatenate([self.lex_idx, idx])
-        keys, inv = np.unique(both, return_inverse=True)
-        sums = np.bincount(inv, weights=np.concatenate([self.lex_tf, tf]), minlength=len(keys))
-        if len(keys) > max_terms:
-            keep = np.sort(np.argpartition(-sums, max_terms - 1)[:max_terms])
-            keys, sums = keys[keep], sums[keep]
-        self.lex_idx, self.lex_tf = keys, sums.astype(np.float32)
-        self.weighted = None
 
     def to_state(self) -> dict[str, Any]:
         return {
@@ -195,8 +247,10 @@ class _Story:
             "title": self.title,
             "central": self.central,
             "vec_sum": [round(float(x), 6) for x in self.vec_sum],
-            "lex_idx": self.lex_idx.tolist(),
-            "lex_tf": [round(float(x), 4) for x in self.lex_tf],
+            "lex": self.lex.to_state(),
+            "name_words": self.name_words.to_state(),
+            "numbers": self.numbers.to_state(),
+            "members": [[x.tolist() for x in m] for m in self.members],
             "entities": dict(self.entities),
             "places": dict(self.places),
             "dates": dict(self.dates),
@@ -210,18 +264,28 @@ class _Story:
 
     @classmethod
     def from_state(cls, d: dict[str, Any]) -> _Story:
+        def member(m: list[list[float]]) -> _Member:
+            return (
+                np.array(m[0], dtype=np.int64),
+                np.array(m[1], dtype=np.float32),
+                np.array(m[2], dtype=np.int64),
+                np.array(m[3], dtype=np.float32),
+            )
+
         return cls(
             id=d["id"],
             seq=d["seq"],
             title=d["title"],
             central=d["central"],
             vec_sum=np.array(d["vec_sum"], dtype=np.float32),
-            lex_idx=np.array(d["lex_idx"], dtype=np.int64),
-            lex_tf=np.array(d["lex_tf"], dtype=np.float32),
+            lex=_Profile.from_state(d["lex"]),
+            name_words=_Profile.from_state(d["name_words"]),
+            numbers=_Profile.from_state(d["numbers"]),
+            members=[member(m) for m in d["members"]],
             entities=Counter(d["entities"]),
             places=Counter(d["places"]),
             dates=Counter(d["dates"]),
-            years=Counter(d.get("years", {})),
+            years=Counter(d["years"]),
             days=set(d["days"]),
             links=[Link.from_dict(x) for x in d["links"]],
             merged_from=list(d["merged_from"]),
@@ -238,12 +302,16 @@ class Settings:
     merge_threshold: float = 0.5
     w_embed: float = 0.3
     w_lex: float = 0.7
-    w_names: float = 0.0  # entity overlap did not help on ECB+ dev; names enter `lex` instead
+    w_names: float = 0.2  # cosine of the words of names (who and where tell events apart)
+    w_numbers: float = 0.2  # cosine of the numbers (ages, tolls, scores, sums)
     w_date: float = 0.2
     w_year: float = 0.05  # added when the article's main year agrees, taken when it differs
     window_days: int = 7
     candidates: int = 8
     max_terms: int = 2000
+    small_story: int = 3  # stories this small are re-checked by average link (consolidate)
+    consolidate_threshold: float = 0.15
+    member_cap: int = 32  # members kept per active story for the average-link check
 
 
 def _overlap(items: frozenset[str], counts: Counter[str]) -> tuple[float, list[str]]:
@@ -254,6 +322,15 @@ def _overlap(items: frozenset[str], counts: Counter[str]) -> tuple[float, list[s
     return len(shared) / min(len(items), len(counts)), shared
 
 
+def _sparse_dot(ai: np.ndarray, aw: np.ndarray, bi: np.ndarray, bw: np.ndarray) -> float:
+    """Dot product of two sparse vectors given as sorted ids and weights."""
+    if not len(ai) or not len(bi):
+        return 0.0
+    pos = np.minimum(np.searchsorted(bi, ai), len(bi) - 1)
+    hit = bi[pos] == ai
+    return float(aw[hit] @ bw[pos[hit]])
+
+
 class StoryIndex:
     """Incremental story assignment with stable ids (see module docstring).
 
@@ -261,6 +338,11 @@ class StoryIndex:
     those that received an article within `window_days` of the newest publication
     date seen (undated articles count as "now"). Older stories leave the matrix, so
     the cost per article is bounded by the news volume of one window, not the archive.
+
+    A single pass decides on the evidence it has so far, so a report that arrived
+    before its siblings may sit alone. `consolidate` re-checks such small stories by
+    average link over members (what batch clustering does) and folds them into their
+    best match; it runs when stories leave the window and at the end of a batch run.
 
     Example:
         >>> index = StoryIndex()
@@ -280,6 +362,7 @@ class StoryIndex:
         self._row_slot: list[int] = []
         self._slot_row: dict[int, int] = {}
         self._by_day: dict[int, set[int]] = {}  # publication day -> stories with articles that day
+        self._changed: set[int] = set()  # stories changed since `pop_changed`
 
     # -- scoring -------------------------------------------------------------------------
 
@@ -287,21 +370,20 @@ class StoryIndex:
         vec = tf * (np.log((self._docs + 1) / (self._df[idx] + 1)) + 1.0)
         return vec, float(np.sqrt(vec @ vec))
 
-    def _lex_cos(self, f: Features, a: tuple[np.ndarray, float], s: _Story) -> float:
-        if not len(f.lex_idx) or not len(s.lex_idx) or not a[1]:
+    def _cos(self, idx: np.ndarray, a: tuple[np.ndarray, float], p: _Profile) -> float:
+        """IDF-weighted cosine of an article channel (`a` from `_weighted`) and a profile."""
+        if not len(idx) or not len(p.idx) or not a[1]:
             return 0.0
-        if s.weighted is None or self._docs > 1.1 * s.weighted_at + 10:
-            s.weighted, s.weighted_at = self._weighted(s.lex_idx, s.lex_tf), self._docs
-        b, norm_b = s.weighted
-        pos = np.minimum(np.searchsorted(s.lex_idx, f.lex_idx), len(s.lex_idx) - 1)
-        hit = s.lex_idx[pos] == f.lex_idx
-        return float(a[0][hit] @ b[pos[hit]]) / (a[1] * norm_b) if norm_b else 0.0
+        if p.weighted is None or self._docs > 1.1 * p.weighted_at + 10:
+            p.weighted, p.weighted_at = self._weighted(p.idx, p.tf), self._docs
+        b, norm_b = p.weighted
+        return _sparse_dot(idx, a[0], p.idx, b) / (a[1] * norm_b) if norm_b else 0.0
 
-    def _candidates(self, f: Features) -> list[int]:
-        """The stories whose centroids are nearest the article's embedding among those
-        active around its date: the active matrix, or for an article older than the
-        window (a late or back-filled report) the stories of the days around it."""
-        day, window = _day(f.published), self.settings.window_days
+    def _nearest(self, vec: np.ndarray, day: int | None, k: int) -> list[int]:
+        """The `k` stories whose centroids are nearest `vec` among those active around
+        `day`: the active matrix, or for a day older than the window (a late or
+        back-filled report) the stories of the days around it."""
+        window = self.settings.window_days
         if day is not None and self._now is not None and day < self._now - window:
             slots = sorted(
                 {
@@ -319,42 +401,73 @@ class StoryIndex:
             slots, rows = self._row_slot, self._rows[: len(self._row_slot)]
             if not slots:
                 return []
-        sims = rows @ f.embedding
-        k = min(self.settings.candidates, len(slots))
+        sims = rows @ vec
+        k = min(k, len(slots))
         return [slots[int(i)] for i in np.argpartition(-sims, k - 1)[:k]]
 
     def _score(
-        self, f: Features, a: tuple[np.ndarray, float], s: _Story
-    ) -> tuple[float, float, float]:
-        """Weighted mean of the available signals; missing signals do not count against."""
+        self,
+        f: Features,
+        channels: list[_Channel],
+        s: _Story,
+        known: dict[str, float] | None = None,
+    ) -> dict[str, float]:
+        """Weighted mean of the available signals; missing signals do not count against.
+        Only the channels given are scored (`add` scores names and numbers for the best
+        few); values in `known` are reused."""
         st = self.settings
-        cos = float(s.vec_sum @ f.embedding) / max(float(np.linalg.norm(s.vec_sum)), 1e-9)
-        lex = self._lex_cos(f, a, s)
-        num, den = st.w_embed * cos + st.w_lex * lex, st.w_embed + st.w_lex
-        if st.w_names and f.entities and s.entities:
-            num, den = num + st.w_names * _overlap(f.entities, s.entities)[0], den + st.w_names
-        if st.w_names and f.places and s.places:
-            num, den = num + st.w_names * _overlap(f.places, s.places)[0], den + st.w_names
+        parts = dict(known or {})
+        if "cosine" not in parts:
+            row = self._slot_row.get(s.seq)
+            if row is not None:  # the active matrix holds unit centroids
+                parts["cosine"] = float(self._rows[row] @ f.embedding)
+            else:
+                norm = max(float(np.linalg.norm(s.vec_sum)), 1e-9)
+                parts["cosine"] = float(s.vec_sum @ f.embedding) / norm
+        num, den = st.w_embed * parts["cosine"], st.w_embed
+        profiles = {"lexical": s.lex, "names": s.name_words, "numbers": s.numbers}
+        for key, weight, idx, vec in channels:
+            if key == "lexical" or (weight and len(idx) and len(profiles[key].idx)):
+                if key not in parts:
+                    parts[key] = self._cos(idx, vec, profiles[key])
+                num, den = num + weight * parts[key], den + weight
         day = _day(f.published)
         if day is not None and s.days:
             gap = min(abs(day - d) for d in s.days)
             num, den = num + st.w_date * math.exp(-gap / 3.0), den + st.w_date
-        score = num / den
+        parts["score"] = num / den
         if st.w_year and f.year and s.years:
-            score += st.w_year if f.year == s.years.most_common(1)[0][0] else -st.w_year
-        return score, cos, lex
+            parts["score"] += st.w_year if f.year == s.years.most_common(1)[0][0] else -st.w_year
+        return parts
 
-    def _evidence(
-        self, f: Features, s: _Story, score: tuple[float, float, float]
-    ) -> dict[str, Any]:
+    def _evidence(self, f: Features, s: _Story, parts: dict[str, float]) -> dict[str, Any]:
         return {
-            "cosine": round(score[1], 4),
-            "lexical": round(score[2], 4),
+            **{k: round(v, 4) for k, v in parts.items()},
             "shared_entities": _overlap(f.entities, s.entities)[1][:20],
             "shared_places": _overlap(f.places, s.places)[1][:20],
             "shared_dates": sorted(d for d in f.dates if d in s.dates),
-            "score": round(score[0], 4),
         }
+
+    def _link_units(self, s: _Story) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per channel (words, names), the mean of the story's unit-length IDF-weighted
+        member vectors: the dot product of two such means is their average link."""
+        if s.units is not None and self._docs <= 1.1 * s.units_at + 10:
+            return s.units
+        units: list[tuple[np.ndarray, np.ndarray]] = []
+        for channel in (0, 2):  # (lex_idx, lex_tf) and (name_idx, name_tf) of a member
+            parts = []
+            for m in s.members:
+                vec, norm = self._weighted(m[channel], m[channel + 1])
+                if norm:
+                    parts.append((m[channel], vec / norm))
+            if not parts:
+                units.append((_EMPTY_IDX, _EMPTY_TF))
+                continue
+            keys, inv = np.unique(np.concatenate([i for i, _ in parts]), return_inverse=True)
+            sums = np.bincount(inv, weights=np.concatenate([v for _, v in parts]))
+            units.append((keys, sums / len(s.members)))
+        s.units, s.units_at = units, self._docs
+        return units
 
     # -- updates -------------------------------------------------------------------------
 
@@ -365,8 +478,6 @@ class StoryIndex:
             title=f.title,
             central=-1.0,
             vec_sum=np.zeros(384, dtype=np.float32),
-            lex_idx=np.zeros(0, dtype=np.int64),
-            lex_tf=np.zeros(0, dtype=np.float32),
         )
         self._stories.append(story)
         self._by_id[story.id] = story.seq
@@ -396,20 +507,32 @@ class StoryIndex:
             self._slot_row[moved] = row
 
     def _age_out(self) -> None:
-        """Drop stories whose newest article is older than the window from the matrix."""
+        """Stories whose newest article is older than the window leave the matrix, after
+        a last average-link check of the small ones; they no longer need their members."""
         if self._now is None:
             return
         horizon = self._now - self.settings.window_days
-        for slot in [x for x in self._row_slot if self._stories[x].last < horizon]:
-            self._drop_row(slot)
+        leaving = [x for x in self._row_slot if self._stories[x].last < horizon]
+        if not leaving:
+            return
+        self.consolidate(leaving)
+        for slot in leaving:
+            if self._stories[slot].alive:
+                self._stories[slot].members, self._stories[slot].units = [], None
+                self._drop_row(slot)
 
     def _absorb(self, slot: int, f: Features, link: Link) -> None:
-        s = self._stories[slot]
+        s, st = self._stories[slot], self.settings
         cos = float(s.vec_sum @ f.embedding) / max(float(np.linalg.norm(s.vec_sum)), 1e-9)
         if cos > s.central:
             s.central, s.title = cos, f.title
         s.vec_sum = s.vec_sum + f.embedding
-        s.add_lex(f.lex_idx, f.lex_tf, self.settings.max_terms)
+        s.lex.add(f.lex_idx, f.lex_tf, st.max_terms)
+        s.name_words.add(f.name_idx, f.name_tf, st.max_terms)
+        s.numbers.add(f.num_idx, f.num_tf, st.max_terms)
+        if len(s.members) < st.member_cap:
+            s.members.append((f.lex_idx, f.lex_tf, f.name_idx, f.name_tf))
+            s.units = None
         s.entities.update(f.entities)
         s.places.update(f.places)
         s.dates.update(f.dates)
@@ -423,15 +546,18 @@ class StoryIndex:
         if seen is not None:
             s.last = max(s.last, seen)
         s.links.append(link)
+        self._changed.add(slot)
         self._set_row(slot)
 
     def _merge(self, keep: int, drop: int) -> int:
         """Fold one story into the older one (ids never change); returns the kept slot."""
         if self._stories[drop].seq < self._stories[keep].seq:
             keep, drop = drop, keep
-        k, d = self._stories[keep], self._stories[drop]
+        k, d, cap = self._stories[keep], self._stories[drop], self.settings.member_cap
         k.vec_sum = k.vec_sum + d.vec_sum
-        k.add_lex(d.lex_idx, d.lex_tf, self.settings.max_terms)
+        for mine, theirs in ((k.lex, d.lex), (k.name_words, d.name_words), (k.numbers, d.numbers)):
+            mine.add(theirs.idx, theirs.tf, self.settings.max_terms)
+        k.members, k.units = (k.members + d.members)[:cap], None
         k.entities.update(d.entities)
         k.places.update(d.places)
         k.dates.update(d.dates)
@@ -442,11 +568,13 @@ class StoryIndex:
         k.last = max(k.last, d.last)
         k.links += [Link(lk.article_id, k.id, lk.score, lk.evidence) for lk in d.links]
         k.merged_from += [d.id, *d.merged_from]
-        d.alive = False
+        self._changed.add(keep)
+        d.alive, d.members, d.units = False, [], None
         for alias in [d.id, *d.merged_from]:
             self._by_id[alias] = keep
         self._drop_row(drop)
-        self._set_row(keep)
+        if keep in self._slot_row or d.last >= (self._now or 0) - self.settings.window_days:
+            self._set_row(keep)
         return keep
 
     def add(self, article: Article, features: Features) -> Link:
@@ -458,26 +586,110 @@ class StoryIndex:
                 self._stories[slot].last = day  # undated so far: they were "now"
             self._now = day
             self._age_out()
-        weighted = self._weighted(f.lex_idx, f.lex_tf)
+        st = self.settings
+        channels = [
+            (key, weight, idx, self._weighted(idx, tf))
+            for key, weight, idx, tf in (
+                ("lexical", st.w_lex, f.lex_idx, f.lex_tf),
+                ("names", st.w_names, f.name_idx, f.name_tf),
+                ("numbers", st.w_numbers, f.num_idx, f.num_tf),
+            )
+        ]
+        # Words and meaning first; names and numbers (the costlier, sharper signals) then
+        # decide among the few best, so scoring costs about the same per candidate.
+        ranked = sorted(
+            ((self._score(f, channels[:1], self._stories[i]), i)
+             for i in self._nearest(f.embedding, day, st.candidates)),
+            key=lambda x: -x[0]["score"],
+        )  # fmt: skip
         scored = sorted(
-            ((self._score(f, weighted, self._stories[i]), i) for i in self._candidates(f)),
-            key=lambda x: -x[0][0],
-        )
+            ((self._score(f, channels, self._stories[i], known), i)
+             for known, i in ranked[:FINALISTS]),
+            key=lambda x: -x[0]["score"],
+        )  # fmt: skip
         self._docs += 1
         self._df[f.lex_idx] += 1
-        if not scored or scored[0][0][0] < self.settings.threshold:
+        self._df[f.name_idx] += 1
+        self._df[f.num_idx] += 1
+        if not scored or scored[0][0]["score"] < st.threshold:
             slot = self._new_story(f)
             link = Link(article.id, self._stories[slot].id, 1.0, {"new_story": True})
             self._absorb(slot, f, link)
             return link
         best, slot = scored[0]
         evidence = self._evidence(f, self._stories[slot], best)
-        link = Link(article.id, self._stories[slot].id, round(best[0], 4), evidence)
+        link = Link(article.id, self._stories[slot].id, round(best["score"], 4), evidence)
         self._absorb(slot, f, link)
         for other, j in scored[1:]:
-            if other[0] >= self.settings.merge_threshold and self._stories[j].alive:
+            if other["score"] >= st.merge_threshold and self._stories[j].alive:
                 slot = self._merge(slot, j)
         return Link(article.id, self._stories[slot].id, link.score, evidence)
+
+    def consolidate(self, slots: list[int] | None = None) -> list[str]:
+        """Fold small stories (`small_story` articles or fewer) into the story they are
+        most like by average link, best pairs first, while that is at least
+        `consolidate_threshold`. `slots` limits the check to those stories (default:
+        all active). The older id is kept and the merge recorded; returns kept ids."""
+        st = self.settings
+        pending = set(self._row_slot if slots is None else slots)
+        kept: set[str] = set()
+
+        def link(x: int, y: int) -> float:
+            """Average link of two stories: the mean of the word and name channels."""
+            ux, uy = self._link_units(self._stories[x]), self._link_units(self._stories[y])
+            return sum(_sparse_dot(*u, *v) for u, v in zip(ux, uy, strict=True)) / len(ux)
+
+        while pending:
+            near = self._small_neighbours(pending)
+            pairs = [
+                (sim, slot, other)
+                for slot, others in near.items()
+                for other in others
+                if self._stories[other].members
+                and (sim := link(slot, other)) >= st.consolidate_threshold
+            ]
+            changed: set[int] = set()
+            for _, a, b in sorted(pairs, reverse=True):
+                if a in changed or b in changed:
+                    continue
+                into = self._merge(a, b)
+                changed |= {a, b}
+                kept.add(self._stories[into].id)
+            # Next round: merged stories and those that had one of them as a neighbour.
+            pending = {x for x in changed if self._stories[x].alive} | {
+                slot for slot, others in near.items() if changed & {slot, *others}
+            }
+            pending = {x for x in pending if self._stories[x].alive}
+        return sorted(kept)
+
+    def _small_neighbours(self, slots: set[int]) -> dict[int, list[int]]:
+        """For each small live story among `slots`, the stories nearest its centroid
+        (one matrix product for those in the active matrix)."""
+        st = self.settings
+        small = sorted(
+            x
+            for x in slots
+            if self._stories[x].alive
+            and self._stories[x].members
+            and len(self._stories[x].links) <= st.small_story
+        )
+        out: dict[int, list[int]] = {}
+        active = [x for x in small if x in self._slot_row]
+        if active and len(self._row_slot) > 1:
+            rows = self._rows[: len(self._row_slot)]
+            sims = rows @ rows[[self._slot_row[x] for x in active]].T
+            k = min(st.candidates + 1, len(self._row_slot))
+            top = np.argpartition(-sims, k - 1, axis=0)[:k]
+            for col, slot in enumerate(active):
+                out[slot] = [self._row_slot[int(r)] for r in top[:, col]]
+        for slot in small:
+            if slot not in self._slot_row:
+                s = self._stories[slot]
+                centroid = s.vec_sum / max(float(np.linalg.norm(s.vec_sum)), 1e-9)
+                out[slot] = self._nearest(
+                    centroid, s.last if s.last >= 0 else None, st.candidates + 1
+                )
+        return {slot: [x for x in near if x != slot] for slot, near in out.items()}
 
     # -- reading and persistence ---------------------------------------------------------
 
@@ -486,22 +698,18 @@ class StoryIndex:
         return self._stories[self._by_id[story_id]].id
 
     def stories(self) -> list[Story]:
-        return [
-            Story(
-                id=s.id,
-                title=s.title,
-                article_ids=[lk.article_id for lk in s.links],
-                links=list(s.links),
-                merged_from=list(s.merged_from),
-            )
-            for s in self._stories
-            if s.alive
-        ]
+        return [_public(s) for s in self._stories if s.alive]
+
+    def pop_changed(self) -> list[Story]:
+        """The live stories that gained articles or absorbed others since the last call
+        (what a store must save)."""
+        slots, self._changed = sorted(self._changed), set()
+        return [_public(self._stories[x]) for x in slots if self._stories[x].alive]
 
     def to_state(self) -> dict[str, Any]:
         nz = np.nonzero(self._df)[0]
         return {
-            "version": 1,
+            "version": 2,
             "settings": dataclasses.asdict(self.settings),
             "docs": self._docs,
             "now": self._now,
@@ -512,6 +720,10 @@ class StoryIndex:
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> StoryIndex:
+        if state.get("version") != 2:
+            raise ValueError(
+                f"cluster state version {state.get('version')} is not 2: re-ingest into a new store"
+            )
         index = cls(Settings(**state["settings"]))
         index._docs = state["docs"]
         index._now = state["now"]
@@ -529,6 +741,16 @@ class StoryIndex:
             for day in s.days:
                 index._by_day.setdefault(day, set()).add(slot)
         return index
+
+
+def _public(s: _Story) -> Story:
+    return Story(
+        id=s.id,
+        title=s.title,
+        article_ids=[lk.article_id for lk in s.links],
+        links=list(s.links),
+        merged_from=list(s.merged_from),
+    )
 
 
 def _order_key(a: Article) -> tuple[str, str]:
@@ -552,4 +774,5 @@ def cluster_articles(
     index = StoryIndex(Settings(**settings))
     for art in sorted(articles, key=_order_key):
         index.add(art, by_id[art.id])
+    index.consolidate()
     return index.stories()

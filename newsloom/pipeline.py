@@ -119,6 +119,10 @@ def run(
         process_batch(clean.clean_batch(articles), store, index, res, report)
         bar.update(len(articles))
     bar.close()
+    if index.consolidate():  # reports that arrived before their siblings: re-check them
+        with store.transaction():
+            store.save_stories(index.pop_changed())
+            store.save_state(CLUSTER_STATE, index.to_state())
     for err in report.errors:
         store.record_error(err.where, err.problem)
     update_stories(store, store.dirty_story_ids(), res)
@@ -156,13 +160,11 @@ def process_batch(
     features = cluster.article_features(extracted, res.embedder)
     # The index is changed in memory first; if the transaction fails, the run
     # stops and the next run reloads the last committed state.
-    touched: set[str] = set()
     for art, feats in zip(extracted, features, strict=True):
-        touched.add(index.add(art, feats).story_id)
+        index.add(art, feats)
     with store.transaction():
         store.add_articles(extracted)
-        stories = [s for s in index.stories() if s.id in touched or s.merged_from]
-        store.save_stories(stories)
+        store.save_stories(index.pop_changed())
         store.save_state(CLUSTER_STATE, index.to_state())
     report.new += len(extracted)
 
