@@ -240,6 +240,14 @@ class _Story:
     alive: bool = True
     last: int = -1  # newest day an article arrived (publication day, or "now" if undated)
 
+    def retire(self) -> None:
+        """Leaving the active window: drop what only live scoring needs (members and
+        caches) and halve the centroid's precision; back-filled reports can still join."""
+        self.members, self.units = [], None
+        for profile in (self.lex, self.name_words, self.numbers):
+            profile.weighted = None
+        self.vec_sum = self.vec_sum.astype(np.float16)
+
     def to_state(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -305,7 +313,7 @@ class Settings:
     w_names: float = 0.2  # cosine of the words of names (who and where tell events apart)
     w_numbers: float = 0.2  # cosine of the numbers (ages, tolls, scores, sums)
     w_date: float = 0.2
-    w_year: float = 0.05  # added when the article's main year agrees, taken when it differs
+    w_year: float = 0.1  # added when the article's main year agrees, taken when it differs
     window_days: int = 7
     candidates: int = 8
     max_terms: int = 2000
@@ -518,7 +526,7 @@ class StoryIndex:
         self.consolidate(leaving)
         for slot in leaving:
             if self._stories[slot].alive:
-                self._stories[slot].members, self._stories[slot].units = [], None
+                self._stories[slot].retire()
                 self._drop_row(slot)
 
     def _absorb(self, slot: int, f: Features, link: Link) -> None:
@@ -735,8 +743,11 @@ class StoryIndex:
             index._by_id.setdefault(s.id, slot)
             for alias in s.merged_from:
                 index._by_id[alias] = slot
-        for sid in state["active"]:
+        for sid in state["active"]:  # in row order, so candidate search is unchanged
             index._set_row(index._by_id[sid])
+        for slot, s in enumerate(index._stories):
+            if s.alive and slot not in index._slot_row:
+                s.retire()
         for slot, s in enumerate(index._stories):
             for day in s.days:
                 index._by_day.setdefault(day, set()).add(slot)

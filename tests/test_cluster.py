@@ -12,6 +12,7 @@ import pytest
 
 from newsloom.cluster import (
     Features,
+    Settings,
     StoryIndex,
     article_features,
     cluster_articles,
@@ -184,6 +185,27 @@ def test_seed_story_keeps_one_id_whatever_the_order(corpus: tuple) -> None:
         seeds = [a.id for a in arts if gold[a.id] == "seeds"]
         assert len({index.story_of(links[a]) for a in seeds}) == 1
     assert len(ids) == 1
+
+
+def test_consolidate_folds_reports_that_missed_their_story(corpus: tuple) -> None:
+    """With a threshold no article can pass, the single pass leaves every report alone;
+    the average-link check (as stories leave the window, then at the end) regroups
+    each event, apart from the others, under the id of its first report."""
+    arts, feats, gold = corpus
+    by_id = {f.article_id: f for f in feats}
+    index = StoryIndex(Settings(threshold=2.0))
+    first: dict[str, str] = {}
+    for a in arts:
+        assert index.add(a, by_id[a.id]).evidence == {"new_story": True}
+        first.setdefault(gold[a.id], "s" + a.id)
+    index.consolidate()
+    stories = index.stories()
+    groups = grouping(stories, gold)
+    assert all(len(ids) == 1 for ids in groups.values()), groups
+    assert {event: next(iter(ids)) for event, ids in groups.items()} == first
+    assert all(len(s.merged_from) == len(s.article_ids) - 1 for s in stories)
+    assert {s.id for s in index.pop_changed()} == {s.id for s in stories}
+    assert index.pop_changed() == []
 
 
 def test_state_round_trip_continues_incrementally(corpus: tuple) -> None:
