@@ -2,16 +2,19 @@
 
 `article_features` is pure and batched (it can run on any worker); `StoryIndex`
 is newsloom's only stateful component. It keeps, per story, a centroid of the
-members' title+lead embeddings, a summed lexical profile (weighted by IDF learnt
-from everything seen so far), entity/place counts and the days the story covers.
-An article is scored against the stories still active (one received an article
-within `window_days` of the newest date seen), so the cost per article stays flat
-as the archive grows; it joins the best one above a threshold or starts a story.
+members' title+lead embeddings, summed IDF-weighted profiles of three channels
+(content words with entity names; the words of names; numbers), entity/place counts,
+years and the days the story covers. An article is scored against the stories still
+active (one received an article within `window_days` of the newest date seen), so the
+cost per article stays flat as the archive grows; it joins the best one above a
+threshold or starts a story. Small stories are re-checked by average link over their
+members when they leave the window and at the end of a run (`consolidate`).
 Weights and thresholds were chosen on ECB+ dev topics (`newsloom eval cluster`).
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
 import math
@@ -23,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from newsloom.errors import StoreError
 from newsloom.models import Article, Link, Story
 
 if TYPE_CHECKING:
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
 LEX_BUCKETS = 1 << 20
 LEAD_SENTENCES = 3
 FINALISTS = 3  # candidates scored on every channel
+STATE_VERSION = 3  # of `StoryIndex.to_state`: 3 has name/number profiles, members, binary df
 NAME_TF = 2
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -371,6 +376,7 @@ class StoryIndex:
         self._slot_row: dict[int, int] = {}
         self._by_day: dict[int, set[int]] = {}  # publication day -> stories with articles that day
         self._changed: set[int] = set()  # stories changed since `pop_changed`
+        self._unsaved: set[int] = set()  # story states changed since `state_delta`
 
     # -- scoring -------------------------------------------------------------------------
 
@@ -527,6 +533,7 @@ class StoryIndex:
         for slot in leaving:
             if self._stories[slot].alive:
                 self._stories[slot].retire()
+                self._unsaved.add(slot)
                 self._drop_row(slot)
 
     def _absorb(self, slot: int, f: Features, link: Link) -> None:
@@ -555,6 +562,7 @@ class StoryIndex:
             s.last = max(s.last, seen)
         s.links.append(link)
         self._changed.add(slot)
+        self._unsaved.add(slot)
         self._set_row(slot)
 
     def _merge(self, keep: int, drop: int) -> int:
@@ -577,6 +585,7 @@ class StoryIndex:
         k.links += [Link(lk.article_id, k.id, lk.score, lk.evidence) for lk in d.links]
         k.merged_from += [d.id, *d.merged_from]
         self._changed.add(keep)
+        self._unsaved |= {keep, drop}
         d.alive, d.members, d.units = False, [], None
         for alias in [d.id, *d.merged_from]:
             self._by_id[alias] = keep
@@ -715,28 +724,41 @@ class StoryIndex:
         return [_public(self._stories[x]) for x in slots if self._stories[x].alive]
 
     def to_state(self) -> dict[str, Any]:
-        nz = np.nonzero(self._df)[0]
+        """Everything, as JSON-ready data: a header and every story's state."""
+        return {**self._header(), "stories": [st.to_state() for st in self._stories]}
+
+    def state_delta(self) -> tuple[dict[str, Any], list[tuple[int, dict[str, Any]]]]:
+        """The header and the states of the stories changed since the last call, by
+        position: what a store must write after a batch (retired stories are written
+        once, so the cost of saving does not grow with the archive)."""
+        slots, self._unsaved = sorted(self._unsaved), set()
+        return self._header(), [(x, self._stories[x].to_state()) for x in slots]
+
+    def _header(self) -> dict[str, Any]:
+        df = zlib.compress(self._df.astype("<i4").tobytes(), 1)
         return {
-            "version": 2,
+            "version": STATE_VERSION,
             "settings": dataclasses.asdict(self.settings),
             "docs": self._docs,
             "now": self._now,
-            "df": {str(int(i)): int(self._df[i]) for i in nz},
-            "stories": [s.to_state() for s in self._stories],
+            "df": base64.b64encode(df).decode("ascii"),
             "active": [self._stories[x].id for x in self._row_slot],
         }
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> StoryIndex:
-        if state.get("version") != 2:
-            raise ValueError(
-                f"cluster state version {state.get('version')} is not 2: re-ingest into a new store"
+        """Rebuild from `to_state` data (or a stored header plus every story's state,
+        in position order)."""
+        if state.get("version") != STATE_VERSION:
+            raise StoreError(
+                f"the store's cluster state is version {state.get('version')}, this newsloom"
+                f" reads version {STATE_VERSION}: ingest the articles again into a new store"
             )
         index = cls(Settings(**state["settings"]))
         index._docs = state["docs"]
         index._now = state["now"]
-        for k, v in state["df"].items():
-            index._df[int(k)] = v
+        df = np.frombuffer(zlib.decompress(base64.b64decode(state["df"])), dtype="<i4")
+        index._df[:] = df
         for d in state["stories"]:
             index._stories.append(_Story.from_state(d))
         for slot, s in enumerate(index._stories):

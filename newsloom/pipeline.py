@@ -122,7 +122,7 @@ def run(
     if index.consolidate():  # reports that arrived before their siblings: re-check them
         with store.transaction():
             store.save_stories(index.pop_changed())
-            store.save_state(CLUSTER_STATE, index.to_state())
+            save_index(store, index)
     for err in report.errors:
         store.record_error(err.where, err.problem)
     update_stories(store, store.dirty_story_ids(), res)
@@ -133,8 +133,17 @@ def run(
 
 
 def load_index(store: Store) -> cluster.StoryIndex:
-    state = store.load_state(CLUSTER_STATE)
-    return cluster.StoryIndex() if state is None else cluster.StoryIndex.from_state(state)
+    header = store.load_state(CLUSTER_STATE)
+    if header is None:
+        return cluster.StoryIndex()
+    return cluster.StoryIndex.from_state({**header, "stories": store.cluster_stories()})
+
+
+def save_index(store: Store, index: cluster.StoryIndex) -> None:
+    """Write what changed in the index (call inside the batch's transaction)."""
+    header, stories = index.state_delta()
+    store.save_state(CLUSTER_STATE, header)
+    store.save_cluster_stories(stories)
 
 
 def process_batch(
@@ -165,7 +174,7 @@ def process_batch(
     with store.transaction():
         store.add_articles(extracted)
         store.save_stories(index.pop_changed())
-        store.save_state(CLUSTER_STATE, index.to_state())
+        save_index(store, index)
     report.new += len(extracted)
 
 

@@ -96,6 +96,10 @@ CREATE TABLE IF NOT EXISTS state (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS cluster_stories (
+    position INTEGER PRIMARY KEY,
+    state TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS ingest_errors (
     origin TEXT NOT NULL,
     problem TEXT NOT NULL,
@@ -360,6 +364,19 @@ class Store:
             " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
             (key, json.dumps(value)),
         )
+
+    def save_cluster_stories(self, states: Iterable[tuple[int, Any]]) -> None:
+        """Upsert the story index's per-story states (see `StoryIndex.state_delta`)."""
+        self.conn.executemany(
+            "INSERT INTO cluster_stories(position, state) VALUES (?, ?)"
+            " ON CONFLICT(position) DO UPDATE SET state=excluded.state",
+            ((pos, json.dumps(state)) for pos, state in states),
+        )
+
+    def cluster_stories(self) -> list[Any]:
+        """Every per-story state of the story index, in position order."""
+        rows = self.conn.execute("SELECT state FROM cluster_stories ORDER BY position")
+        return [json.loads(r[0]) for r in rows]
 
     # -- search -----------------------------------------------------------
 

@@ -17,6 +17,7 @@ from newsloom.cluster import (
     article_features,
     cluster_articles,
 )
+from newsloom.errors import StoreError
 from newsloom.models import Article, Sentence, content_id
 from newsloom.nlp import Embedder, load_embedder
 
@@ -223,6 +224,38 @@ def test_state_round_trip_continues_incrementally(corpus: tuple) -> None:
     assert [(s.id, s.article_ids) for s in resumed.stories()] == [
         (s.id, s.article_ids) for s in whole.stories()
     ]
+
+
+def test_state_deltas_rebuild_the_index_and_stay_small(corpus: tuple) -> None:
+    """A store writes the header and the changed stories after each batch; rebuilt from
+    those rows, the index goes on exactly as the original."""
+    arts, feats, _ = corpus
+    by_id = {f.article_id: f for f in feats}
+    index, rows = StoryIndex(), {}
+    for a in arts[:-3]:
+        index.add(a, by_id[a.id])
+    header, delta = index.state_delta()
+    rows.update(delta)
+    assert len(rows) >= 3
+    index.add(arts[-3], by_id[arts[-3].id])
+    header, delta = index.state_delta()
+    assert 1 <= len(delta) < len(rows)  # the story it joined (and any that aged out)
+    rows.update(delta)
+    state = json.loads(json.dumps({**header, "stories": [rows[k] for k in sorted(rows)]}))
+    resumed = StoryIndex.from_state(state)
+    for a in arts[-2:]:
+        index.add(a, by_id[a.id])
+        resumed.add(a, by_id[a.id])
+    assert [(s.id, s.article_ids) for s in resumed.stories()] == [
+        (s.id, s.article_ids) for s in index.stories()
+    ]
+
+
+def test_state_of_another_version_is_a_clear_error() -> None:
+    state = StoryIndex().to_state()
+    state["version"] = 1
+    with pytest.raises(StoreError, match=r"version 1, .* ingest the articles again"):
+        StoryIndex.from_state(state)
 
 
 def test_late_merge_keeps_older_id() -> None:
