@@ -531,7 +531,8 @@ class StoryIndex:
             return
         self.consolidate(leaving)
         for slot in leaving:
-            if self._stories[slot].alive:
+            # (a leaving story that absorbed an active one in `consolidate` stays)
+            if self._stories[slot].alive and self._stories[slot].last < horizon:
                 self._stories[slot].retire()
                 self._unsaved.add(slot)
                 self._drop_row(slot)
