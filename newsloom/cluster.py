@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 LEX_BUCKETS = 1 << 20
 LEAD_SENTENCES = 3
-FINALISTS = 3  # candidates scored on every channel
 STATE_VERSION = 3  # of `StoryIndex.to_state`: 3 has name/number profiles, members, binary df
 NAME_TF = 2
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
@@ -320,10 +319,11 @@ class Settings:
     w_date: float = 0.2
     w_year: float = 0.1  # added when the article's main year agrees, taken when it differs
     window_days: int = 7
-    candidates: int = 8
+    candidates: int = 3  # nearest stories by embedding, scored on every signal
     max_terms: int = 2000
     small_story: int = 3  # stories this small are re-checked by average link (consolidate)
     consolidate_threshold: float = 0.15
+    consolidate_candidates: int = 4  # nearest stories checked (8 gave the same on dev)
     member_cap: int = 32  # members kept per active story for the average-link check
 
 
@@ -419,31 +419,20 @@ class StoryIndex:
         k = min(k, len(slots))
         return [slots[int(i)] for i in np.argpartition(-sims, k - 1)[:k]]
 
-    def _score(
-        self,
-        f: Features,
-        channels: list[_Channel],
-        s: _Story,
-        known: dict[str, float] | None = None,
-    ) -> dict[str, float]:
-        """Weighted mean of the available signals; missing signals do not count against.
-        Only the channels given are scored (`add` scores names and numbers for the best
-        few); values in `known` are reused."""
+    def _score(self, f: Features, channels: list[_Channel], s: _Story) -> dict[str, float]:
+        """Weighted mean of the available signals; missing signals do not count against."""
         st = self.settings
-        parts = dict(known or {})
-        if "cosine" not in parts:
-            row = self._slot_row.get(s.seq)
-            if row is not None:  # the active matrix holds unit centroids
-                parts["cosine"] = float(self._rows[row] @ f.embedding)
-            else:
-                norm = max(float(np.linalg.norm(s.vec_sum)), 1e-9)
-                parts["cosine"] = float(s.vec_sum @ f.embedding) / norm
+        row = self._slot_row.get(s.seq)
+        if row is not None:  # the active matrix holds unit centroids
+            parts = {"cosine": float(self._rows[row] @ f.embedding)}
+        else:
+            norm = max(float(np.linalg.norm(s.vec_sum)), 1e-9)
+            parts = {"cosine": float(s.vec_sum @ f.embedding) / norm}
         num, den = st.w_embed * parts["cosine"], st.w_embed
         profiles = {"lexical": s.lex, "names": s.name_words, "numbers": s.numbers}
         for key, weight, idx, vec in channels:
             if key == "lexical" or (weight and len(idx) and len(profiles[key].idx)):
-                if key not in parts:
-                    parts[key] = self._cos(idx, vec, profiles[key])
+                parts[key] = self._cos(idx, vec, profiles[key])
                 num, den = num + weight * parts[key], den + weight
         day = _day(f.published)
         if day is not None and s.days:
@@ -613,18 +602,13 @@ class StoryIndex:
                 ("numbers", st.w_numbers, f.num_idx, f.num_tf),
             )
         ]
-        # Words and meaning first; names and numbers (the costlier, sharper signals) then
-        # decide among the few best, so scoring costs about the same per candidate.
-        ranked = sorted(
-            ((self._score(f, channels[:1], self._stories[i]), i)
-             for i in self._nearest(f.embedding, day, st.candidates)),
-            key=lambda x: -x[0]["score"],
-        )  # fmt: skip
         scored = sorted(
-            ((self._score(f, channels, self._stories[i], known), i)
-             for known, i in ranked[:FINALISTS]),
+            (
+                (self._score(f, channels, self._stories[i]), i)
+                for i in self._nearest(f.embedding, day, st.candidates)
+            ),
             key=lambda x: -x[0]["score"],
-        )  # fmt: skip
+        )
         self._docs += 1
         self._df[f.lex_idx] += 1
         self._df[f.name_idx] += 1
@@ -696,7 +680,7 @@ class StoryIndex:
         if active and len(self._row_slot) > 1:
             rows = self._rows[: len(self._row_slot)]
             sims = rows @ rows[[self._slot_row[x] for x in active]].T
-            k = min(st.candidates + 1, len(self._row_slot))
+            k = min(st.consolidate_candidates + 1, len(self._row_slot))
             top = np.argpartition(-sims, k - 1, axis=0)[:k]
             for col, slot in enumerate(active):
                 out[slot] = [self._row_slot[int(r)] for r in top[:, col]]
@@ -705,7 +689,7 @@ class StoryIndex:
                 s = self._stories[slot]
                 centroid = s.vec_sum / max(float(np.linalg.norm(s.vec_sum)), 1e-9)
                 out[slot] = self._nearest(
-                    centroid, s.last if s.last >= 0 else None, st.candidates + 1
+                    centroid, s.last if s.last >= 0 else None, st.consolidate_candidates + 1
                 )
         return {slot: [x for x in near if x != slot] for slot, near in out.items()}
 
