@@ -18,7 +18,7 @@ import click
 from newsloom import __version__
 from newsloom.brief import build_briefing
 from newsloom.errors import NewsloomError
-from newsloom.pipeline import Resources, run
+from newsloom.pipeline import Resources, RunReport, run
 from newsloom.render import to_html, to_json, to_markdown
 from newsloom.store import Store
 
@@ -66,6 +66,15 @@ def _open(db: str) -> Store:
         raise click.ClickException(str(exc)) from exc
 
 
+def _run(paths: tuple[str, ...], store: Store, resources: Resources) -> RunReport:
+    """Ingest `paths` ("-" for stdin); a store-level error is one line, not a traceback."""
+    stdin = sys.stdin.buffer if "-" in paths else None
+    try:
+        return run(list(paths), store, resources, stdin=stdin)
+    except NewsloomError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 def _briefings(store: Store, story_ids: list[str]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for sid in story_ids:
@@ -97,8 +106,7 @@ def brief(
     Output covers every story that contains at least one of the input articles.
     """
     store = _open(db)
-    stdin = sys.stdin.buffer if "-" in paths else None
-    report = run(list(paths), store, resources, stdin=stdin)
+    report = _run(paths, store, resources)
     errors = [str(e) for e in report.errors]
     _emit(_briefings(store, report.story_ids), fmt, html, errors)
     if report.errors:
@@ -112,8 +120,7 @@ def brief(
 def ingest(resources: Resources, paths: tuple[str, ...], db: str) -> None:
     """Read articles into the database and update their stories, without printing a briefing."""
     store = _open(db)
-    stdin = sys.stdin.buffer if "-" in paths else None
-    report = run(list(paths), store, resources, stdin=stdin)
+    report = _run(paths, store, resources)
     click.echo(
         f"read {report.read} articles: {report.new} new, {report.already_stored} already stored,"
         f" {len(report.story_ids)} stories touched, {len(report.errors)} inputs failed",

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from newsloom.cli import cli
-from newsloom.pipeline import Resources, run
+from newsloom.pipeline import CLUSTER_STATE, Resources, run
 from newsloom.store import Store
 
 
@@ -206,3 +206,14 @@ def test_pipeline_failed_batch_leaves_database_unchanged(
     # The interrupted run resumes: running again stores the rest.
     report = run([str(data_dir / "articles")], Store(db), resources)
     assert report.new == 3
+
+
+def test_store_of_an_older_build_is_refused_in_one_line(
+    tmp_path: Path, resources: Resources, seeds_dir: Path
+) -> None:
+    db = tmp_path / "old.db"
+    Store(db).save_state(CLUSTER_STATE, {"version": 1})
+    result = CliRunner().invoke(cli, ["ingest", str(seeds_dir), "--db", str(db)], obj=resources)
+    assert result.exit_code == 1
+    assert "cluster state is version 1" in result.stderr
+    assert "Traceback" not in result.output
