@@ -2,8 +2,8 @@
 
 Gold is `story` (topic + subtopic: two different real events on one theme). The
 headline runs the streaming `StoryIndex` with its shipped settings (chosen on the
-dev topics 1-35 with `sweep`); the baselines pick their threshold on dev here too
-and are then scored on the requested split.
+dev topics 1-35; `scripts/cluster_ablation.py` shows the choices); the baselines
+pick their threshold on dev here too and are then scored on the requested split.
 """
 
 from __future__ import annotations
@@ -143,16 +143,6 @@ def best_threshold(
     scored = [(bcubed(label_fn(t), gold)[2], t) for t in grid]
     f1, t = max(scored)
     return t, f1
-
-
-def sweep(
-    arts: list[Article], feats: list[Features], gold: list[str], grid: list[dict[str, Any]]
-) -> list[tuple[float, dict[str, Any]]]:
-    """B-cubed F1 of the stream for each settings dict (run on dev to choose Settings)."""
-    return sorted(
-        ((bcubed(stream_labels(arts, feats, s), gold)[2], s) for s in grid),
-        key=lambda x: -x[0],
-    )
 
 
 def evaluate(data: Path, *, limit: int | None = None, split: str = "all") -> EvalResult:
