@@ -23,15 +23,15 @@ from typing import Any
 import numpy as np
 
 from newsloom.cluster import article_features
+from newsloom.errors import EvalDataMissing
 from newsloom.evaluate.cluster import (
     agglomerative_labels,
     bcubed,
     cosine_distances,
     in_split,
-    load_docs,
+    load_articles,
     stream_labels,
     tfidf_matrix,
-    to_article,
 )
 from newsloom.nlp import load_embedder
 
@@ -46,14 +46,21 @@ def hdbscan_labels(embeddings: np.ndarray, min_size: int) -> list[str]:
     return [str(x) if x >= 0 else f"noise{i}" for i, x in enumerate(labels)]
 
 
+def fixed_cut(
+    cut_at: Callable[[list[int], float], list[str]], threshold: float
+) -> Callable[[list[int]], list[str]]:
+    """`cut_at` with its threshold fixed (the one chosen on dev)."""
+    return lambda idx: cut_at(idx, threshold)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="../shared/eval/ecbplus/ecbplus.jsonl")
     args = parser.parse_args()
-    if not Path(args.data).exists():
-        sys.exit(f"bench: ECB+ not found: {args.data} (see ../shared/README.md)")
-    docs = load_docs(Path(args.data))
-    arts = [to_article(d) for d in docs]
+    try:
+        docs, arts = load_articles(Path(args.data))
+    except EvalDataMissing as exc:
+        sys.exit(f"bench: {exc}")
     gold = np.array([d["story"] for d in docs])
     dev = [i for i, d in enumerate(docs) if in_split(d, "dev")]
     test = [i for i, d in enumerate(docs) if in_split(d, "test")]
@@ -97,16 +104,14 @@ def main() -> None:
         ("BERTopic-style: PCA + HDBSCAN", lambda idx: hdb(idx, size), f"min_cluster_size {size}")
     )
     for name, matrix in (("embeddings", embeddings), ("TF-IDF", tfidf)):
-        fn = agglo(matrix)
-        t = tuned(fn, thresholds)
-        systems.append(
-            (f"{name} + average link (batch)", lambda idx, f=fn, t=t: f(idx, t), f"cut {t}")
-        )
+        cut_at = agglo(matrix)
+        t = tuned(cut_at, thresholds)
+        systems.append((f"{name} + average link (batch)", fixed_cut(cut_at, t), f"cut {t}"))
 
     print("\n| system | parameters (dev) | B³ F1 test | B³ F1 all | seconds on all 982 |")
     print("|---|---|---:|---:|---:|")
-    for name, fn, params in systems:
-        on_test, on_all, secs = score(fn)
+    for name, labels_of, params in systems:
+        on_test, on_all, secs = score(labels_of)
         print(f"| {name} | {params} | {on_test:.3f} | {on_all:.3f} | {secs:.2f} |")
     print(f"\nShared feature cost (embeddings of 982 documents): {embed_secs:.1f}s")
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from newsloom.cluster import article_features
-from newsloom.evaluate.cluster import bcubed, in_split, load_docs, stream_labels, to_article
+from newsloom.errors import EvalDataMissing
+from newsloom.evaluate.cluster import bcubed, in_split, load_articles, stream_labels
 from newsloom.nlp import load_embedder
 
 ROWS: list[tuple[str, dict[str, Any]]] = [
@@ -38,10 +39,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="../shared/eval/ecbplus/ecbplus.jsonl")
     args = parser.parse_args()
-    if not Path(args.data).exists():
-        sys.exit(f"cluster_ablation: ECB+ not found: {args.data} (see ../shared/README.md)")
-    docs = load_docs(Path(args.data))
-    arts = [to_article(d) for d in docs]
+    try:
+        docs, arts = load_articles(Path(args.data))
+    except EvalDataMissing as exc:
+        sys.exit(f"cluster_ablation: {exc}")
     feats = article_features(arts, load_embedder())
     print("| change | dev | test | all |\n|---|---:|---:|---:|")
     for name, settings in ROWS:

@@ -34,6 +34,14 @@ def load_docs(data: Path, limit: int | None = None) -> list[dict[str, Any]]:
     return docs[:limit] if limit else docs
 
 
+def load_articles(
+    data: Path, limit: int | None = None
+) -> tuple[list[dict[str, Any]], list[Article]]:
+    """The ECB+ documents and the articles made from them (EvalDataMissing if absent)."""
+    docs = load_docs(data, limit)
+    return docs, [to_article(d) for d in docs]
+
+
 def in_split(doc: dict[str, Any], split: str) -> bool:
     topic = int(doc["topic"])
     if split == "dev":
@@ -146,8 +154,7 @@ def best_threshold(
 
 
 def evaluate(data: Path, *, limit: int | None = None, split: str = "all") -> EvalResult:
-    docs = load_docs(data, limit)
-    arts = [to_article(d) for d in docs]
+    docs, arts = load_articles(data, limit)
     feats = article_features(arts, load_embedder())
     gold_all = [d["story"] for d in docs]
     dev = [i for i, d in enumerate(docs) if in_split(d, "dev")]
