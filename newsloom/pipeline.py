@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 from tqdm import tqdm
 
-from newsloom import clean, cluster, dedupe, fuse, ingest
-from newsloom.brief import story_title
+from newsloom import clean, cluster, ingest, storystate
 from newsloom.errors import InputError
-from newsloom.extract import extract_batch, refine_story
+from newsloom.extract import extract_batch
 from newsloom.models import Article
 from newsloom.store import Store
 
@@ -56,6 +55,15 @@ class Resources:
         from newsloom.nlp import load_embedder
 
         return load_embedder()
+
+    @functools.cached_property
+    def statement_embedder(self) -> Embedder:
+        """Cheap sentence vectors for story-level work (copy tracing, fusion): the static
+        embedder where it is installed, else the MiniLM embedder."""
+        from newsloom import nlp
+
+        loader = getattr(nlp, "load_static_embedder", None)
+        return loader() if loader is not None else self.embedder
 
     @functools.cached_property
     def matcher(self) -> ParaphraseMatcher:
@@ -179,17 +187,7 @@ def process_batch(
 
 
 def update_stories(store: Store, story_ids: Iterable[str], res: Resources) -> None:
-    """Recompute copy tracing and facts for stories whose articles changed."""
+    """Bring copy tracing and facts up to date for stories whose articles changed: only
+    their new articles are added to each story's kept state (`storystate`)."""
     for story_id in story_ids:
-        story = store.get_story(story_id)
-        articles = store.get_articles(story.article_ids)
-        articles = refine_story(articles, res.gazetteer)
-        story.title = story_title(story, articles)
-        story.derivations = dedupe.trace_copies(articles, res.embedder)
-        facts = fuse.fuse_story(articles, story.derivations, res.matcher)
-        roots = dedupe.independent_roots(articles, story.derivations)
-        with store.transaction():
-            store.save_stories([story])
-            for art in articles:
-                store.update_article(art)
-            store.save_facts(story_id, facts, n_independent=len(set(roots.values())))
+        storystate.update_story(store, story_id, res)

@@ -164,7 +164,7 @@ def _quantity(article: Article, m: re.Match[str]) -> Quantity:
     )
 
 
-def _bounds(q: Quantity) -> tuple[float, float]:
+def bounds(q: Quantity) -> tuple[float, float]:
     """The interval a reported figure allows.
 
     Tolerance rule: an exact figure allows nothing (13 and 12 conflict) unless it looks
@@ -194,10 +194,10 @@ def _noun_key(word: str) -> str:
 
 def agree(a: Quantity, b: Quantity) -> bool | None:
     """None if `a` and `b` count different things; else whether their intervals (see
-    `_bounds`) overlap: "nearly 3,000" agrees with 3,000, "more than 1,000" with 1,200,
+    `bounds`) overlap: "nearly 3,000" agrees with 3,000, "more than 1,000" with 1,200,
     13 killed conflicts with 12 killed."""
     if _noun_key(a.counts) != _noun_key(b.counts) or a.unit != b.unit or not a.counts:
         return None
-    lo_a, hi_a = _bounds(a)
-    lo_b, hi_b = _bounds(b)
+    lo_a, hi_a = bounds(a)
+    lo_b, hi_b = bounds(b)
     return lo_a <= hi_b and lo_b <= hi_a
