@@ -123,21 +123,22 @@ def _content(text: str) -> frozenset[str]:
     return frozenset(t for t in _tokens(text) if len(t) > 3)
 
 
-def _key(text: str) -> tuple[str, ...]:
-    """The names and numbers of a sentence, in order, its first word left out unless it is
-    a name anyway (it is capitalised whatever it is)."""
+def _key(text: str, names: frozenset[str]) -> tuple[str, ...]:
+    """The names and numbers of a sentence, in order. Its first word is capitalised whatever
+    it is, so it counts only if the article capitalises it inside a sentence too."""
     items = _KEY_ITEM.findall(text)
     first = _TOKEN.match(text.lstrip("“\"'‘( "))
-    if items and first and items[0] == first.group(0) and items[0].lower() in _COMMON_STARTS:
+    if items and first and items[0] == first.group(0) and items[0] not in names:
         items = items[1:]
     return tuple(i.lower().replace(",", "") for i in items)
 
 
-_COMMON_STARTS = frozenset(
-    "the a an he she it they we in on at as after before but and this that these those there "  # noqa: SIM905
-    "his her its their following since when while meanwhile some many more most officials "
-    "according".split()
-)
+def _inner_names(text: str) -> frozenset[str]:
+    """Capitalised words that follow another word: names, not sentence openers."""
+    return frozenset(m.group(1) for m in _INNER_NAME.finditer(text))
+
+
+_INNER_NAME = re.compile(r"[a-z,;:]\s+([A-Z][\w'’-]+)")
 
 
 @dataclass(slots=True)
@@ -186,7 +187,7 @@ class CopyTracer:
         self.by_id: dict[str, int] = {}
         self.by_digest: dict[str, int] = {}
         self.derivations: list[Derivation] = []
-        self.vecs = np.zeros((0, 0), dtype=np.float16)
+        self.vecs = np.zeros((0, 0), dtype=np.float32)
         self.owner: list[int] = []  # page of each vector row
         self._n = 0
         self.lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
@@ -201,15 +202,17 @@ class CopyTracer:
         tokens = _tokens(article.text)
         digest = hashlib.sha256(" ".join(tokens).encode("utf-8")).hexdigest()
         sents = [s.text for s in article.sentences if len(s.text.split()) >= MIN_WORDS]
-        vecs = embed(sents).astype(np.float16) if sents else np.zeros((0, 0), np.float16)
+        # Half precision as stored, so a reloaded tracer decides exactly as this one.
+        vecs = embed(sents).astype(np.float16).astype(np.float32) if sents else np.zeros((0, 0))
         mh = _minhash(tokens)
+        names = _inner_names(article.text)
         page = _Page(
             article.id,
             _rank(article),
             digest,
             mh.hashvalues.copy(),
             [_content(t) for t in sents],
-            [_key(t) for t in sents],
+            [_key(t, names) for t in sents],
             self._n,
             credited_wires(article),
         )
@@ -242,10 +245,10 @@ class CopyTracer:
         if not len(vecs):
             return
         if self.vecs.shape[1] == 0:
-            self.vecs = np.zeros((max(64, len(vecs)), vecs.shape[1]), dtype=np.float16)
+            self.vecs = np.zeros((max(64, len(vecs)), vecs.shape[1]), dtype=np.float32)
         need = self._n + len(vecs)
         if need > len(self.vecs):
-            grown = np.zeros((max(need, 2 * len(self.vecs)), self.vecs.shape[1]), np.float16)
+            grown = np.zeros((max(need, 2 * len(self.vecs)), self.vecs.shape[1]), np.float32)
             grown[: self._n] = self.vecs[: self._n]
             self.vecs = grown
         self.vecs[self._n : need] = vecs
@@ -269,7 +272,7 @@ class CopyTracer:
         for hit in self.lsh.query(mh):
             votes[int(hit)] = votes.get(int(hit), 0.0) + 100.0
         if self._n and len(vecs):
-            sims = vecs.astype(np.float32) @ self.vecs[: self._n].astype(np.float32).T
+            sims = vecs @ self.vecs[: self._n].T
             k = min(NEIGHBOURS, self._n)
             for row in sims:
                 top = np.argpartition(-row, k - 1)[:k] if k < len(row) else range(len(row))
@@ -314,8 +317,8 @@ class CopyTracer:
             )
         if not new.n or not old.n:
             return None
-        rows = self.vecs[old.first_row : old.first_row + old.n].astype(np.float32)
-        aligned = _align(new, vecs.astype(np.float32), old, rows)
+        rows = self.vecs[old.first_row : old.first_row + old.n]
+        aligned = _align(new, vecs, old, rows)
         m = aligned.matched
         share_new, share_old = m / new.n, m / old.n
         evidence = {
@@ -410,7 +413,7 @@ class CopyTracer:
             tracer._index_keys(pos)
             if page.n:
                 raw = np.frombuffer(base64.b64decode(d["vectors"]), dtype="<f2")
-                tracer._append_vectors(raw.reshape(page.n, d["dim"]), pos)
+                tracer._append_vectors(raw.reshape(page.n, d["dim"]).astype(np.float32), pos)
         for der in derivations:
             if der.article_id in tracer.by_id:
                 tracer.pages[tracer.by_id[der.article_id]].parent = der.original_id
@@ -428,7 +431,10 @@ def _align(new: _Page, vn: np.ndarray, old: _Page, vo: np.ndarray) -> _Alignment
             a, b = new.contents[i], old.contents[j]
             lex = len(a & b) / max(1, len(a | b))
             verbatim = lex >= VERBATIM and len(a) >= 3
-            same_key = _same_key(new.keys[i], old.keys[j])
+            ka, kb = new.keys[i], old.keys[j]
+            if _other_facts(ka, kb):
+                continue  # other names or numbers: another fact in like words
+            same_key = _same_key(ka, kb)
             if cos >= SENT_COSINE or (lex >= SENT_LEXICAL and len(a) >= 3) or same_key:
                 pairs.append((max(cos, lex), i, j, verbatim))
     pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
@@ -442,6 +448,16 @@ def _align(new: _Page, vn: np.ndarray, old: _Page, vo: np.ndarray) -> _Alignment
         used_j.add(j)
         chosen.append((i, j, round(score, 3), verbatim))
     return _Alignment(sorted(chosen))
+
+
+def _other_facts(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Two sentences name different people or places, or give different numbers."""
+    names_a = {x for x in a if not x[0].isdigit()}
+    names_b = {x for x in b if not x[0].isdigit()}
+    nums_a, nums_b = set(a) - names_a, set(b) - names_b
+    return bool(
+        (names_a and names_b and not names_a & names_b) or (nums_a and nums_b and nums_a != nums_b)
+    )
 
 
 def _same_key(a: tuple[str, ...], b: tuple[str, ...]) -> bool:

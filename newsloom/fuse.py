@@ -352,7 +352,9 @@ class StoryFacts:
         stmts = split_statements(article, pos)
         if not stmts:
             return
-        vecs = embed([s.text for s in stmts]).astype(np.float32)
+        # Rounded to half precision as they are stored, so a state reloaded from the store
+        # decides exactly as the one kept in memory.
+        vecs = embed([s.text for s in stmts]).astype(np.float16).astype(np.float32)
         first = len(self.statements)
         neighbours = self._neighbours(vecs)
         probs = self._paraphrase_probs(stmts, neighbours, matcher)
@@ -842,6 +844,7 @@ def _update(index: StoryFacts, cls: ValueClass) -> dict[str, Any]:
     arts = [index.articles[st.article] for st in stmts]
     return {
         "value": value.text,
+        "number": value.point,
         "time": when,
         "sources": sorted({a.source for a in arts if a.source}),
         "citations": [
