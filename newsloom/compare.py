@@ -333,9 +333,7 @@ def claim_key(claim: Claim) -> ClaimKey:
     )
 
 
-def _argument_match(heads: tuple[str, str], names: tuple[frozenset[str], frozenset[str]]) -> (
-    int
-):
+def _argument_match(heads: tuple[str, str], names: tuple[frozenset[str], frozenset[str]]) -> int:
     """+1 the same participant, 0 unknown (missing, or named on one side only), -1 different
     participants."""
     na, nb = names

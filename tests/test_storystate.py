@@ -52,8 +52,13 @@ def _name(i: int, k: int) -> str:
 
 def _fill(template: str, rng: random.Random, i: int = 0, **fixed: Any) -> str:
     values = {k: rng.choice(v) for k, v in SLOTS.items()}
-    values.update(name=_name(i, rng.randrange(10)), hours=rng.randint(2, 9), day=rng.randint(1, 3), year=rng.randint(2015, 2023),
-                  **fixed)  # fmt: skip
+    values.update(
+        name=_name(i, rng.randrange(10)),
+        hours=rng.randint(2, 9),
+        day=rng.randint(1, 3),
+        year=rng.randint(2015, 2023),
+        **fixed,
+    )
     text = template.format(**values)
     return text[0].upper() + text[1:]
 
