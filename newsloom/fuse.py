@@ -41,6 +41,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from newsloom.clean import is_furniture
 from newsloom.compare import (
     ClaimKey,
     Value,
@@ -158,7 +159,7 @@ def split_statements(article: Article, index: int) -> list[Statement]:
         for start, end in _clauses(sent.text):
             raw = sent.text[start:end]
             text = raw.strip(" ,;")
-            if len(text.split()) < MIN_WORDS:
+            if len(text.split()) < MIN_WORDS or is_furniture(text):
                 continue
             offset = sent.start + start + len(raw) - len(raw.lstrip(" ,;"))
             st = Statement(index, sent.index, text, offset, offset + len(text))
