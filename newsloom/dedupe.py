@@ -29,6 +29,7 @@ import base64
 import hashlib
 import itertools
 import re
+import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +49,7 @@ SENT_COSINE = 0.80  # two sentences say the same thing (sentence vectors)
 KEY_COSINE = 0.5  # ... or keep the same names and numbers and are this close
 SENT_LEXICAL = 0.6  # ... or keep most content words (Jaccard): a lightly edited sentence
 VERBATIM = 0.7  # content-word Jaccard of a sentence copied word for word
+VERBATIM_GRAMS = 4  # ... or word 4-grams it shares (a run of 7+ words), 60% of the shorter
 REWRITE_SHARE = 0.6  # share of the derived page's sentences aligned with the original
 MIN_ALIGNED = 3  # sentences aligned before a page counts as copied (fewer if it is shorter)
 WIRE_SENTENCES = 3  # verbatim sentences shared before two pages carry one wire text
@@ -130,7 +132,7 @@ def _key(text: str, names: frozenset[str]) -> tuple[str, ...]:
     first = _TOKEN.match(text.lstrip("“\"'‘( "))
     if items and first and items[0] == first.group(0) and items[0] not in names:
         items = items[1:]
-    return tuple(i.lower().replace(",", "") for i in items)
+    return tuple(_POSSESSIVE.sub("", i.lower().replace(",", "").replace("’", "'")) for i in items)
 
 
 def _inner_names(text: str) -> frozenset[str]:
@@ -139,6 +141,26 @@ def _inner_names(text: str) -> frozenset[str]:
 
 
 _INNER_NAME = re.compile(r"[a-z,;:]\s+([A-Z][\w'’-]+)")
+_POSSESSIVE = re.compile(r"'s?$")
+_QUOTED = re.compile(r"[“\"][^“”\"]{8,}[”\"]")
+_POST_SIGNATURE = re.compile(r"\(@\w+\)|pic\.twitter\.com|—\s*[\w .]+\(@")
+
+
+def _grams(text: str) -> np.ndarray:
+    """Hashes of the sentence's word 4-grams (sorted, stable across processes)."""
+    words = _tokens(text.replace("’", "'"))
+    grams = {zlib.crc32(" ".join(words[i : i + 4]).encode()) for i in range(len(words) - 3)}
+    return np.array(sorted(grams), dtype=np.uint32)
+
+
+def _quoted(sentence: str, paragraph: str) -> bool:
+    """Mostly someone else's words: inside quotation marks, or part of an embedded post
+    ("— OpenAI (@OpenAI) November 22, 2023"). Two outlets quoting one statement are not
+    one wire text."""
+    if _POST_SIGNATURE.search(paragraph):
+        return True
+    inside = sum(len(m.group(0)) for m in _QUOTED.finditer(sentence))
+    return inside >= 0.5 * len(sentence)
 
 
 @dataclass(slots=True)
@@ -151,6 +173,8 @@ class _Page:
     minhash: np.ndarray  # MinHash hash values (uint64)
     contents: list[frozenset[str]]  # content words of each compared sentence
     keys: list[tuple[str, ...]]  # names and numbers of each compared sentence
+    grams: list[np.ndarray]  # word 4-gram hashes of each compared sentence
+    quoted: list[bool]  # sentences that are mostly a quotation or an embedded post
     first_row: int  # its sentences' rows in the tracer's vector matrix
     credits: list[str] = field(default_factory=list)
     parent: str = ""
@@ -201,20 +225,26 @@ class CopyTracer:
         or an earlier article's found to copy the new one)."""
         tokens = _tokens(article.text)
         digest = hashlib.sha256(" ".join(tokens).encode("utf-8")).hexdigest()
-        sents = [s.text for s in article.sentences if len(s.text.split()) >= MIN_WORDS]
+        kept = [s for s in article.sentences if len(s.text.split()) >= MIN_WORDS]
+        sents = [s.text for s in kept]
+        paragraphs: dict[int, str] = {}
+        for sent in article.sentences:
+            paragraphs[sent.paragraph] = paragraphs.get(sent.paragraph, "") + " " + sent.text
         # Half precision as stored, so a reloaded tracer decides exactly as this one.
         vecs = embed(sents).astype(np.float16).astype(np.float32) if sents else np.zeros((0, 0))
         mh = _minhash(tokens)
         names = _inner_names(article.text)
         page = _Page(
-            article.id,
-            _rank(article),
-            digest,
-            mh.hashvalues.copy(),
-            [_content(t) for t in sents],
-            [_key(t, names) for t in sents],
-            self._n,
-            credited_wires(article),
+            id=article.id,
+            rank=_rank(article),
+            digest=digest,
+            minhash=mh.hashvalues.copy(),
+            contents=[_content(t) for t in sents],
+            keys=[_key(t, names) for t in sents],
+            grams=[_grams(t) for t in sents],
+            quoted=[_quoted(x.text, paragraphs[x.paragraph]) for x in kept],
+            first_row=self._n,
+            credits=credited_wires(article),
         )
         found = self._trace(page, mh, vecs)
         pos = len(self.pages)
@@ -328,7 +358,7 @@ class CopyTracer:
             "pairs": [[i, j] for i, j, _, _ in aligned.pairs[:10]],
             "credited_wire": credits,
         }
-        verbatim = aligned.verbatim >= max(1, 0.7 * m)
+        verbatim = aligned.verbatim >= max(1, 0.5 * m)  # copied wording, not reworded
         if share_new >= REWRITE_SHARE and m >= min(MIN_ALIGNED, new.n) and m >= 2:
             kind = "same_wire" if verbatim and credits else "near" if verbatim else "rewrite"
             if share_old >= REWRITE_SHARE and old.rank > new.rank and not old.parent:
@@ -339,7 +369,8 @@ class CopyTracer:
                 kind = "same_wire" if verbatim and credits else "near" if verbatim else "rewrite"
                 return 1.0 + share_old, self._link(old, new, kind, round(share_old, 4), evidence)
             return None
-        if aligned.verbatim >= WIRE_SENTENCES:
+        shorter = min(new.n, old.n)
+        if aligned.verbatim >= WIRE_SENTENCES or (aligned.verbatim >= 2 and shorter <= 6):
             share = aligned.verbatim / min(new.n, old.n)
             return share, self._link(new, old, "same_wire", round(share, 4), evidence)
         return None
@@ -385,6 +416,8 @@ class CopyTracer:
             "minhash": base64.b64encode(page.minhash.astype("<u8").tobytes()).decode("ascii"),
             "contents": [sorted(c) for c in page.contents],
             "keys": [list(k) for k in page.keys],
+            "grams": [g.tolist() for g in page.grams],
+            "quoted": page.quoted,
             "credits": page.credits,
             "vectors": base64.b64encode(vecs.astype("<f2").tobytes()).decode("ascii"),
             "dim": int(self.vecs.shape[1]),
@@ -397,14 +430,16 @@ class CopyTracer:
         for pos, d in enumerate(pages):
             hv = np.frombuffer(base64.b64decode(d["minhash"]), dtype="<u8").astype(np.uint64)
             page = _Page(
-                d["id"],
-                (d["rank"][0], int(d["rank"][1]), d["rank"][2]),
-                d["digest"],
-                hv,
-                [frozenset(c) for c in d["contents"]],
-                [tuple(k) for k in d["keys"]],
-                tracer._n,
-                list(d["credits"]),
+                id=d["id"],
+                rank=(d["rank"][0], int(d["rank"][1]), d["rank"][2]),
+                digest=d["digest"],
+                minhash=hv,
+                contents=[frozenset(c) for c in d["contents"]],
+                keys=[tuple(k) for k in d["keys"]],
+                grams=[np.array(g, dtype=np.uint32) for g in d["grams"]],
+                quoted=list(d["quoted"]),
+                first_row=tracer._n,
+                credits=list(d["credits"]),
             )
             tracer.pages.append(page)
             tracer.by_id[page.id] = pos
@@ -430,7 +465,12 @@ def _align(new: _Page, vn: np.ndarray, old: _Page, vo: np.ndarray) -> _Alignment
             cos = float(sims[i, j])
             a, b = new.contents[i], old.contents[j]
             lex = len(a & b) / max(1, len(a | b))
-            verbatim = lex >= VERBATIM and len(a) >= 3
+            ga, gb = new.grams[i], old.grams[j]
+            shared = len(np.intersect1d(ga, gb, assume_unique=True)) if len(ga) and len(gb) else 0
+            verbatim = (
+                (lex >= VERBATIM and len(a) >= 3)
+                or (shared >= VERBATIM_GRAMS and shared >= 0.6 * min(len(ga), len(gb)))
+            ) and not (new.quoted[i] or old.quoted[j])
             ka, kb = new.keys[i], old.keys[j]
             if _other_facts(ka, kb):
                 continue  # other names or numbers: another fact in like words
