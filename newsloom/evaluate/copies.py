@@ -15,9 +15,10 @@ order, by `dedupe.CopyTracer`: pages of different events of one storyline are co
 so a link across events is possible and counted. A pair is predicted `derived` when one page
 is the other's ancestor through a path with a `rewrite` link (reworded), `same_wire` when the
 path only copies wording (exact, near, same_wire links) or the two share an original without
-one deriving from the other, and `independent` otherwise. Headline: `linked_f1`, where a pair is positive when it is derived
-or same wire, whatever the kind; `strict_*` also needs the kind right; per-label figures and
-`cross_event_links` (predicted links between pages of different events) follow.
+one deriving from the other, and `independent` otherwise. Headline: `linked_f1`, where a pair
+is positive when it is derived or same wire, whatever the kind; `strict_*` also needs the kind
+right; per-label figures and `cross_event_links` (predicted links between pages of different
+events) follow.
 """
 
 from __future__ import annotations
