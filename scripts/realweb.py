@@ -27,6 +27,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent / "evalsets" / "realweb"
 RECIPE = HERE / "recipe.jsonl"
+COPIES = HERE / "copies.jsonl"
+RELATIONS = ("same_wire", "derived", "independent")
 PAGES = HERE / "pages"
 SPLITS = ("dev", "test")
 KINDS = ("event", "lone")
@@ -107,6 +109,31 @@ def problems(pages: list[Page]) -> list[str]:
         for s, splits in sorted(splits_of.items())
         if len(splits) > 1
     ]
+    return found
+
+
+def copy_problems(pages: list[Page], path: Path = COPIES) -> list[str]:
+    """What is wrong with the copy-relation gold (copies.jsonl): unknown pages, a relation
+    outside same_wire|derived|independent, a pair across splits or labelled twice."""
+    split = {p.id: p.split for p in pages}
+    event = {p.id: p.event for p in pages}
+    found: list[str] = []
+    seen: set[frozenset[str]] = set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        row = json.loads(line)
+        a, b, where = row["article_id"], row["original_id"], f"copies line {number}"
+        if a not in split or b not in split or a == b:
+            found.append(f"{where}: {a} / {b} are not two recipe pages")
+            continue
+        if row["relation"] not in RELATIONS:
+            found.append(f"{where}: relation {row['relation']!r} is not one of {RELATIONS}")
+        if row["split"] != split[a] or split[a] != split[b]:
+            found.append(f"{where}: {a} and {b} are not both in split {row['split']}")
+        if row["same_event"] != (event[a] == event[b]):
+            found.append(f"{where}: same_event is wrong for {a} / {b}")
+        if frozenset((a, b)) in seen:
+            found.append(f"{where}: {a} / {b} labelled twice")
+        seen.add(frozenset((a, b)))
     return found
 
 
@@ -215,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"realweb: {error}", file=sys.stderr)
         return 1
     status = 0
-    for problem in problems(pages):
+    for problem in problems(pages) + copy_problems(pages, args.recipe.parent / "copies.jsonl"):
         print(f"realweb: {args.recipe}: {problem}", file=sys.stderr)
         status = 1
     if args.command == "baseline":
