@@ -40,6 +40,16 @@ def test_factgold_pairs_are_well_formed(pairs: list) -> None:
     assert factgold.problems(pairs, pages, factgold.copy_relations()) == []
 
 
+def test_factgold_meets_the_issue_sizes(pairs: list) -> None:
+    assert len(pairs) >= 250
+    table = factgold.summary(pairs)
+    for split in ("dev", "test"):
+        assert sum(table[split].values()) >= 100
+        assert set(table[split]) == set(factgold.LABELS)
+    assert sum(p.independent for p in pairs) >= 0.8 * len(pairs)
+    assert len({p.event for p in pairs}) >= 30
+
+
 def _page(n: int, event: str, url: str, split: str = "dev") -> object:
     return realweb.Page(
         id=f"rw-{n:03d}",
