@@ -186,7 +186,7 @@ def place_features(data: StoryData) -> Iterator[dict[str, Any]]:
             continue
         yield {
             "type": "Feature",
-            "id": f"{b['id']}/{place['name']}",
+            "id": f"{b['id']}/{place['name']}/{place.get('country', '')}",
             "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
             "properties": {
                 "story_id": b["id"],
