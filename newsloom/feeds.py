@@ -256,7 +256,7 @@ def event_entry(base: str, story_id: str, event: dict[str, Any]) -> Entry:
         title=short(f"{label}: {fact.text}"),
         updated=rfc3339(event["at"]),
         published=rfc3339(event["at"]),
-        link=f"{story_url(base, story_id)}#fact-{quote(fact.id, safe='')}",
+        link=f"{story_url(base, story_id)}#fact-{quote(event['current_fact_id'] or fact.id)}",
         summary=short(fact.text, 400),
         content=body.serialise(),
         categories=[kind, event["change"]],

@@ -606,9 +606,12 @@ class Store:
         if story_ids is not None:
             where.append("story_id IN (SELECT value FROM json_each(?))")
             args.append(json.dumps(list(story_ids)))
+        # `current_fact_id`: the fact's id now (ids change as facts gain sources), "" if gone.
         rows = self.conn.execute(
-            f"SELECT * FROM fact_events WHERE {' AND '.join(where)}"
-            f" ORDER BY seq {'DESC' if newest_first else 'ASC'} LIMIT ?",
+            "SELECT e.*, coalesce(l.fact_id, '') AS current_fact_id FROM fact_events e"
+            " LEFT JOIN fact_lineage l ON l.story_id = e.story_id AND l.lineage = e.lineage"
+            f" WHERE {' AND '.join('e.' + w for w in where)}"
+            f" ORDER BY e.seq {'DESC' if newest_first else 'ASC'} LIMIT ?",
             (*args, -1 if limit is None else limit),
         )
         return [{**dict(r), "fact": json.loads(r["fact"])} for r in rows]

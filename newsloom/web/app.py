@@ -645,6 +645,13 @@ def serve(
 ATOM_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {feeds.MEDIA_TYPE: {}}, "description": "an Atom feed (RFC 4287)"},
     304: {"description": "not modified since the ETag given in If-None-Match"},
+    404: {"content": {"text/html": {}}, "description": "no such story or storyline"},
+}
+EXPORT_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {f.media_type: {} for f in export.FORMATS.values()},
+        "description": "the export, as an attachment (columns in docs/json-schema.md)",
+    },
 }
 
 
@@ -694,14 +701,14 @@ def _download(body: str, fmt: str, name: str) -> Response:
 def _install_exports(app: FastAPI, state: App) -> None:
     fmt_query = Query(..., alias="format", pattern="^(csv|geojson|jsonl)$")
 
-    @app.get("/api/stories/{story_id}/export", tags=["export"])
+    @app.get("/api/stories/{story_id}/export", tags=["export"], responses=EXPORT_RESPONSE)
     def api_story_export(story_id: str, fmt: str = fmt_query) -> Response:
         """One story's facts (csv), places (geojson) or articles and facts (jsonl)."""
         with state.db() as store:
             body = "".join(export.export(store, [story_id], fmt))
         return _download(body, fmt, export.filename(fmt, story_id=story_id))
 
-    @app.get("/api/export", tags=["export"])
+    @app.get("/api/export", tags=["export"], responses=EXPORT_RESPONSE)
     def api_export(
         q: str = Query(..., min_length=1, max_length=500),
         fmt: str = fmt_query,
