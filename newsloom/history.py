@@ -12,6 +12,7 @@ or of an evolving figure) changed. The store writes them when facts are saved.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -65,9 +66,8 @@ def citation_keys(fact: Fact) -> list[str]:
 
 def figures(fact: Fact) -> list[str]:
     """The values a fact reports, as a set of JSON strings (what "figures changed" compares)."""
-    return sorted(
-        {json.dumps(item["value"], sort_keys=True) for item in value_items(fact.to_dict())}
-    )
+    fields = {f.name: getattr(fact, f.name) for f in dataclasses.fields(fact)}
+    return sorted({json.dumps(item["value"], sort_keys=True) for item in value_items(fields)})
 
 
 def value_items(fact: dict[str, Any]) -> list[dict[str, Any]]:
@@ -81,11 +81,18 @@ def _items(node: Any) -> Iterator[dict[str, Any]]:
         if "value" in node:
             yield node
         for key, child in node.items():
-            if key != "value":
+            if key != "value" and (isinstance(child, dict | list) or _is_record(child)):
                 yield from _items(child)
     elif isinstance(node, list):
         for child in node:
-            yield from _items(child)
+            if isinstance(child, dict | list) or _is_record(child):
+                yield from _items(child)
+    elif _is_record(node):
+        yield from _items(dataclasses.asdict(node))
+
+
+def _is_record(node: Any) -> bool:
+    return dataclasses.is_dataclass(node) and not isinstance(node, type)
 
 
 def event_kind(status: str, change: str) -> str:

@@ -29,7 +29,7 @@ TAG_URI = re.compile(r"^tag:[A-Za-z0-9.-]+,\d{4}(-\d{2}(-\d{2})?)?:[!-~]+$")
 
 
 class Clock:
-    """history.now(), ticking one minute per call-site the test chooses."""
+    """Stands in for history.now(): the time is the minute the test sets."""
 
     def __init__(self) -> None:
         self.minute = 0
