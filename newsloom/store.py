@@ -517,8 +517,29 @@ class Store:
     # -- feeds, exports and alerts (#16; feeds helper) ----------------------
 
     def _record_fact_history(self, story_id: str, facts: list[Fact]) -> None:
-        """Follow the story's facts across this recomputation and log what changed
-        (call inside `save_facts`' transaction)."""
+        """Follow the facts just written across their recomputation and log what changed.
+
+        Call inside the transaction that wrote them, after writing them: `facts` are all
+        the story's facts, or only the changed ones of an incremental save (a fact whose
+        id changed then has its old id removed in the same save). The lineages compared
+        are those of these ids and those whose fact is gone; lineages left unmatched are
+        dropped, except when the story has no facts at all (the reset before a rebuild:
+        the rebuilt facts continue them)."""
+        if (
+            not facts
+            and not self.conn.execute(
+                "SELECT 1 FROM facts WHERE story_id = ? LIMIT 1", (story_id,)
+            ).fetchone()
+        ):
+            return
+        gone = (
+            "NOT EXISTS (SELECT 1 FROM facts f WHERE f.story_id = l.story_id AND f.id = l.fact_id)"
+        )
+        rows = self.conn.execute(
+            "SELECT * FROM fact_lineage l WHERE story_id = ?"
+            f" AND (fact_id IN (SELECT value FROM json_each(?)) OR {gone})",
+            (story_id, json.dumps([f.id for f in facts])),
+        ).fetchall()
         previous = [
             history.Lineage(
                 r["lineage"],
@@ -529,11 +550,15 @@ class Store:
                 r["first_seen"],
                 r["changed_at"],
             )
-            for r in self.conn.execute("SELECT * FROM fact_lineage WHERE story_id = ?", (story_id,))
+            for r in rows
         ]
         at = history.now()
         lineages, events = history.diff(previous, facts, at)
-        self.conn.execute("DELETE FROM fact_lineage WHERE story_id = ?", (story_id,))
+        self.conn.execute(
+            "DELETE FROM fact_lineage WHERE story_id = ?"
+            " AND lineage IN (SELECT value FROM json_each(?))",
+            (story_id, json.dumps([x.lineage for x in previous])),
+        )
         self.conn.executemany(
             "INSERT OR REPLACE INTO fact_lineage VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [

@@ -155,6 +155,32 @@ def test_history_same_facts_again_record_nothing_across_a_restart(
     assert set(store.fact_times("s1").values()) == {("2026-11-30T10:00:00Z",) * 2}
 
 
+def test_history_survives_a_reset_and_rebuild(clock: Clock) -> None:
+    store = Store(":memory:")
+    store.save_facts("s1", [_fact("a", "corroborated", [("x", 0), ("y", 0)])], 2)
+    clock.minute = 3
+    store.save_facts("s1", [], 0)  # a rebuild clears the facts first ...
+    rebuilt = [_fact("a-new-id", "corroborated", [("y", 0), ("x", 0)]), _fact("b", "single", [])]
+    store.save_facts("s1", rebuilt, 2)  # ... then writes them again
+    assert [e[1] for e in _events(store, "s1")] == ["new", "new"]  # a once, then b
+    assert store.fact_times("s1")["a-new-id"][0] == "2026-11-30T10:00:00Z"
+
+
+def test_history_of_an_incremental_save(clock: Clock) -> None:
+    """fuse's incremental path writes only the changed facts, then records them."""
+    store = Store(":memory:")
+    facts = [_fact("a", "single", [("x", 0)]), _fact("b", "single", [("x", 1)])]
+    store.save_facts("s1", facts, 1)
+    clock.minute = 4
+    grown = _fact("a2", "corroborated", [("x", 0), ("y", 2)])
+    with store.transaction():  # a's id changed: the old one is removed, the new one written
+        store.conn.execute("DELETE FROM facts WHERE story_id = 's1' AND id = 'a'")
+        store.conn.execute("INSERT INTO facts VALUES ('a2', 's1', 0, 'x', 'corroborated', 2, '{}')")
+        store._record_fact_history("s1", [grown])
+    assert _events(store, "s1")[2:] == [("a", "status", "corroborated", "corroborated")]
+    assert set(store.fact_times("s1")) == {"a2", "b"}
+
+
 def test_history_a_merged_story_keeps_its_facts_history(tmp_path: Path, clock: Clock) -> None:
     store = Store(tmp_path / "m.db")
     a, b = (
