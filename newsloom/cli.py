@@ -219,6 +219,7 @@ def serve(db: str, host: str, port: int, allow_dir: tuple[str, ...]) -> None:
     "--base-url",
     default="http://127.0.0.1:8000/",
     show_default=True,
+    metavar="URL",
     help="Where `newsloom serve` is reached, for the links in alerts.",
 )
 @click.pass_obj
@@ -296,7 +297,8 @@ def export(
                 click.echo(chunk, nl=False)
         else:
             _write_atomically(Path(out), chunks)
-            click.echo(f"newsloom: {len(ids)} stories exported to {out}", err=True)
+            stories = f"{len(ids)} stor{'y' if len(ids) == 1 else 'ies'}"
+            click.echo(f"newsloom: {stories} exported to {out}", err=True)
     except NewsloomError as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -554,10 +554,13 @@ class Store:
         ]
         at = history.now()
         lineages, events = history.diff(previous, facts, at)
+        # Only what changed is written: most facts of a recomputed story are as they were.
+        before = {x.lineage: x for x in previous}
+        kept = {x.lineage for x in lineages}
         self.conn.execute(
             "DELETE FROM fact_lineage WHERE story_id = ?"
             " AND lineage IN (SELECT value FROM json_each(?))",
-            (story_id, json.dumps([x.lineage for x in previous])),
+            (story_id, json.dumps([name for name in before if name not in kept])),
         )
         self.conn.executemany(
             "INSERT OR REPLACE INTO fact_lineage VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -573,6 +576,7 @@ class Store:
                     x.changed_at,
                 )
                 for x in lineages
+                if before.get(x.lineage) != x
             ],
         )
         self.conn.executemany(
