@@ -100,7 +100,7 @@ class Alerter:
     ) -> None:
         if db_path == ":memory:":
             raise ConfigError("alerts need a database file (the delivery thread opens it too)")
-        self.queries = [q.strip() for q in queries]
+        self.queries = list(dict.fromkeys(q.strip() for q in queries))
         if not self.queries or not all(self.queries):
             raise ConfigError("--alert: give a non-empty search query")
         if not targets:
@@ -245,8 +245,12 @@ class Alerter:
         try:
             with httpx.Client(timeout=self.timeout, follow_redirects=False) as client:
                 while (key := self._queue.get()) is not None:
-                    if not self._stop.is_set():
+                    if self._stop.is_set():
+                        continue
+                    try:
                         self._deliver(store, client, key)
+                    except Exception as exc:  # one bad row must not stop every later alert
+                        self.log(f"alert {key}: not delivered ({type(exc).__name__}: {exc})")
         finally:
             store.close()
 
