@@ -490,7 +490,7 @@ class Store:
     def save_fact_changes(
         self,
         story_id: str,
-        upserts: Iterable[tuple[Fact, int]],
+        upserts: list[tuple[Fact, int]],
         removed: Iterable[str],
         n_independent: int,
     ) -> None:
@@ -531,6 +531,7 @@ class Store:
                 "UPDATE stories SET dirty = 0, n_independent = ? WHERE id = ?",
                 (n_independent, story_id),
             )
+            self._record_fact_history(story_id, [fact for fact, _ in upserts])
 
     # -- fuse state (owned by fuse: newsloom/storystate.py) ---------------
 

@@ -147,7 +147,7 @@ def _update_story(store: Store, story_id: str, res: Resources) -> None:
         state = StoryState(story_id)  # new, or its articles were reordered: rebuild
     new_ids = story.article_ids[len(state.article_ids) :]
     rebuilt = not state.article_ids
-    added = _grow(state, store.get_articles(new_ids), res)
+    added = grow(state, store.get_articles(new_ids), res)
     story.title = _title(state, story)
     story.derivations = list(state.tracer.derivations)
     upserts, removed = state.facts.pop_changes()
@@ -178,7 +178,7 @@ def _update_story(store: Store, story_id: str, res: Resources) -> None:
     cache.put(state)
 
 
-def _grow(state: StoryState, articles: list[Article], res: Resources) -> list[Article]:
+def grow(state: StoryState, articles: list[Article], res: Resources) -> list[Article]:
     """Add articles to the state one by one, in arrival order (the order makes the result:
     each article meets exactly the articles that came before it)."""
     embed = res.statement_embedder.embed
