@@ -172,8 +172,50 @@ class Value:
         return self.agrees(other) and big > 0 and abs(self.point - other.point) / big <= 0.05
 
 
-def value_of(q: Quantity, holder: str = "", verb: str = "") -> Value | None:
-    """The comparable form of a quantity, or None when it cannot be compared."""
+# What a count of people is a count of, from the words around it ("2 people are dead",
+# "killing three people", "49 hurt"): a toll is never compared with a count of the injured.
+_EVENTS = (
+    ("kill", r"dead|died|die|dies|killed|killing|kills|deaths?|fatalities|lives|perished|slain"
+     r"|bodies|death toll|toll"),
+    ("injure", r"injured|injuring|injuries|hurt|wounded|wounding|hospitali[sz]ed|casualties"),
+    ("missing", r"missing|unaccounted"),
+    ("arrest", r"arrested|arresting|arrests|detained|detaining|detentions|custody"),
+    ("rescue", r"rescued|rescuing|saved|survivors|survived|pulled alive"),
+    ("displace", r"evacuated|evacuating|evacuees|displaced|homeless|fled|refugees"),
+)  # fmt: skip
+_EVENT_WORD = re.compile(
+    "|".join(rf"\b(?P<{cls}>{words})\b" for cls, words in _EVENTS), re.IGNORECASE
+)
+_QUALIFYING = frozenset(
+    "at least more than about nearly some over up to almost around an estimated the a "  # noqa: SIM905
+    "another as many another".split()
+)
+_CLAUSE_END = re.compile(r"[,;.()]|\b(?:and|but|while|whereas|after|as)\b", re.IGNORECASE)
+_EVENT_NOUNS = {"killed": "kill", "dead": "kill", "death": "kill", "fatality": "kill",
+                "injured": "injure", "wounded": "injure", "injury": "injure", "missing": "missing",
+                "arrested": "arrest", "detained": "arrest", "rescued": "rescue",
+                "evacuated": "displace", "displaced": "displace"}  # fmt: skip
+
+
+def event_of(text: str, start: int, end: int) -> str:
+    """The event class a count in `text[start:end]` counts (kill, injure, missing, arrest,
+    rescue, displace): the verb just before it ("killing three people"), else the first
+    event word after it in its clause ("2 people are dead")."""
+    before = text[max(0, start - 30) : start]
+    for m in reversed(list(_EVENT_WORD.finditer(before))):
+        between = before[m.end() :].lower().split()
+        if len(between) <= 4 and all(w in _QUALIFYING for w in between):
+            return str(m.lastgroup)
+        break
+    after = text[end : end + 60]
+    stop = _CLAUSE_END.search(after)
+    found = _EVENT_WORD.search(after, 0, stop.start() if stop else len(after))
+    return str(found.lastgroup) if found else ""
+
+
+def value_of(q: Quantity, holder: str = "", verb: str = "", event: str = "") -> Value | None:
+    """The comparable form of a quantity, or None when it cannot be compared. `event` (see
+    `event_of`) says what a count counts; it overrides the clause's verb class."""
     lo, hi = bounds(q)
     high = _range_high(q)
     if high is not None:
@@ -191,7 +233,26 @@ def value_of(q: Quantity, holder: str = "", verb: str = "") -> Value | None:
     thing = counted_key(q.counts)
     if not thing:
         return None
+    if thing in _EVENT_NOUNS:  # "12 killed" counts people, as "12 people killed" does
+        event = _EVENT_NOUNS[thing]
+        thing = "people"
+    if event:
+        verb = event
     return Value(thing, q.unit, q.value, lo, hi, holder, verb, q.text, bool(q.qualifier))
+
+
+_ORDINAL = re.compile(r"\b(\d{1,4})(?:st|nd|rd|th)\b[-\s]+(?:minute\b|([a-z]+))", re.IGNORECASE)
+
+
+def ordinal_values(text: str) -> list[Value]:
+    """Ordinals with what they number ("the 86th minute", "a record 16th title"): a goal in
+    the 82nd minute against one in the 86th is a disagreement."""
+    out = []
+    for m in _ORDINAL.finditer(text):
+        noun = "minute" if not m.group(2) else _singular(m.group(2).lower())
+        n = float(m.group(1))
+        out.append(Value(f"#{noun}", "", n, n, n, "", "", m.group(0), False))
+    return out
 
 
 def _range_high(q: Quantity) -> float | None:

@@ -43,15 +43,18 @@ import numpy as np
 
 from newsloom.clean import is_furniture
 from newsloom.compare import (
+    LIGHT_VERBS,
     ClaimKey,
     Value,
     claim_key,
     claims_match,
     compatible_dates,
     dateline_end,
+    event_of,
     figure_disagreement,
     figures_match,
     negated_text,
+    ordinal_values,
     title_names,
     value_of,
 )
@@ -66,10 +69,15 @@ if TYPE_CHECKING:
 
 MIN_WORDS = 4  # shorter fragments ("Read more.") are not statements
 SPLIT_WORDS = 25  # only sentences longer than this are split into clauses
+# Thresholds on sentence-vector cosine, chosen on the dev half of the fact gold
+# (evalsets/facts, `newsloom eval facts --split dev`):
 CANDIDATE_COSINE = 0.55  # below this, two statements are not paraphrase candidates
-ACCEPT_COSINE = 0.86  # at or above this the statements are paraphrases without the matcher
-NUMBER_COSINE = 0.6  # statements giving the same figure of the same thing align if this close
-NAME_COSINE = 0.6  # a claim about generic participants also needs this close a statement
+ACCEPT_COSINE = 0.80  # at or above this the statements are paraphrases without the matcher
+SUPPORTED_COSINE = 0.65  # ... or at or above this with a shared name or the same verb class
+NUMBER_COSINE = 0.55  # ... or this close and giving a figure of the same counted thing
+CLAIM_COSINE = 0.5  # two matching claims also need statements at least this close
+NAME_COSINE = 0.6  # a claim about generic participants needs a shared name or this close
+COMMON_NAME_SHARE = 0.5  # a name in this share of a story's articles tells nothing apart
 NEIGHBOURS = 6  # nearest statements looked at for each new statement
 MATCHER_PAIRS = 24  # uncertain pairs per article sent to the paraphrase matcher
 MAX_CLAIMS = 4  # claims per statement that take part in alignment
@@ -95,6 +103,7 @@ _SAID = re.compile(
     r"(?:,[^,]{1,80},)?\s+(?:said|says|told|tweeted|announced|confirmed|stated|added)\b"
 )
 _WORD = re.compile(r"[a-z]+")
+_ISO_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")  # a year, month or day; not a week
 _SECOND_LEVEL = frozenset(
     "co com org net gov ac edu ne or go gob nic mil".split()  # noqa: SIM905
 )
@@ -204,18 +213,25 @@ def _add_evidence(article: Article, st: Statement, dateline: int) -> None:
             if f.holder:
                 holders.setdefault(f.quantity, f.holder)
     q_index = {id(q): i for i, q in enumerate(article.quantities)}
+    text = article.text
     st.values = [
         v
         for q in st.quantities
-        if (v := value_of(q, holders.get(q_index.get(id(q), -1), ""))) is not None
-    ]
+        if (
+            v := value_of(
+                q, holders.get(q_index.get(id(q), -1), ""), event=event_of(text, q.start, q.end)
+            )
+        )
+        is not None
+    ] + ordinal_values(st.text)
     for i in chosen:
         claim, key = claims[i], keys[i]
         verb = key.verb
         values = []
         for f in claim.figures:
             if 0 <= f.quantity < len(article.quantities):
-                v = value_of(article.quantities[f.quantity], f.holder, verb)
+                q = article.quantities[f.quantity]
+                v = value_of(q, f.holder, verb, event_of(text, q.start, q.end))
                 if v is not None:
                     values.append(v)
         st.claims.append(key)
@@ -231,7 +247,7 @@ def _add_evidence(article: Article, st: Statement, dateline: int) -> None:
     dates = [
         t.value
         for t in st.times
-        if t.kind == "date" and t.value[:1].isdigit() and t.start >= dateline
+        if t.kind == "date" and _ISO_DATE.match(t.value) and t.start >= dateline
     ]
     st.date = dates[0] if dates else ""
 
@@ -298,7 +314,8 @@ class _Article:
 
 @dataclass(slots=True)
 class _Group:
-    """A fact under construction: (statement, claim) members, at most one per article."""
+    """A fact under construction: its (statement, claim) members. An article may state one
+    claim in several sentences; it still counts once."""
 
     seq: int
     founder: tuple[int, int]
@@ -325,6 +342,7 @@ class StoryFacts:
         self.vecs = np.zeros((0, 0), dtype=np.float32)
         self._n = 0  # rows of `vecs` in use
         self.group_of: dict[Member, int] = {}
+        self.name_df: Counter[str] = Counter()  # articles naming each participant
         self.keys: dict[str, list[int]] = {}
         self._changed_groups: set[int] = set()
         self._changed_statements: set[int] = set()
@@ -351,6 +369,7 @@ class StoryFacts:
         )
         self._new_articles.append(pos)
         stmts = split_statements(article, pos)
+        self.name_df.update({n for st in stmts for n in st.names})
         if not stmts:
             return
         # Rounded to half precision as they are stored, so a state reloaded from the store
@@ -364,8 +383,8 @@ class StoryFacts:
             self.statements.append(st)
             self.articles[pos].statements.append(sid)
             self._changed_statements.add(sid)
-            self._assign(sid, neighbours[k], probs)
-        self._append_vectors(vecs)
+            self._assign(sid, vecs[k], neighbours[k], probs)
+            self._append_vectors(vecs[k : k + 1])  # row `sid`
 
     def set_root(self, article_id: str, root: str) -> None:
         """A copy was found after the fact: re-count the facts the article takes part in."""
@@ -415,7 +434,7 @@ class StoryFacts:
             (cos, k, sid)
             for k, found in enumerate(neighbours)
             for sid, cos in found
-            if cos < ACCEPT_COSINE and _names_compatible(stmts[k], self.statements[sid])
+            if cos < ACCEPT_COSINE and self._names_compatible(stmts[k], self.statements[sid])
         ]
         uncertain.sort(key=lambda x: (-x[0], x[1], x[2]))
         chosen = uncertain[:MATCHER_PAIRS]
@@ -432,7 +451,11 @@ class StoryFacts:
         }
 
     def _assign(
-        self, sid: int, neighbours: list[tuple[int, float]], probs: dict[tuple[int, int], float]
+        self,
+        sid: int,
+        vec: np.ndarray,
+        neighbours: list[tuple[int, float]],
+        probs: dict[tuple[int, int], float],
     ) -> None:
         """Give each claim of a new statement its fact: the best-matching one it may join,
         or a new one."""
@@ -440,31 +463,29 @@ class StoryFacts:
         local = sid - self.articles[st.article].statements[0]
         slots = list(range(len(st.claims))) if st.claims else [-1]
         taken: set[int] = set()
+        # The facts of the nearest statements are candidates; the statement joins one only if
+        # it paraphrases one of that fact's first members, so a fact never drifts along a
+        # chain of look-alikes.
         paraphrase_groups: dict[int, float] = {}
-        for other, cos in neighbours:
+        for other, _ in neighbours:
             o = self.statements[other]
-            if o.article == st.article:
-                continue
-            score = cos if cos >= ACCEPT_COSINE else probs.get((local, other), 0.0)
-            if not score and cos >= NUMBER_COSINE and figures_match(st.values, o.values):
-                score = cos  # the same count of the same thing, in close wording
-            if score <= 0 or not _names_compatible(st, o):
-                continue
             g = self.group_of.get((other, o.primary))
-            if g is not None:
-                paraphrase_groups[g] = max(paraphrase_groups.get(g, 0.0), 1.0 + score)
-        cosines = dict(neighbours)
+            if o.article == st.article or g is None or g in paraphrase_groups:
+                continue
+            score = self._paraphrase_score(st, vec, local, g, probs)
+            if score > 0:
+                paraphrase_groups[g] = 1.0 + score
         for j in slots:
             best: tuple[float, int] | None = None
             options = dict(paraphrase_groups) if j == st.primary else {}
             if j >= 0:
                 for g in self._key_candidates(st.claims[j]):
-                    s = self._claim_score(st, j, g, cosines)
+                    s = self._claim_score(st, vec, j, g)
                     if s > options.get(g, 0.0):
                         options[g] = s
             for g, score in sorted(options.items()):
                 group = self.groups[g]
-                if g in taken or st.article in group.articles:
+                if g in taken:  # one claim of a statement per fact
                     continue
                 if not self._may_join(st, j, group):
                     continue
@@ -478,6 +499,28 @@ class StoryFacts:
             taken.add(g)
             self._index_keys(g, (sid, j))
 
+    def _paraphrase_score(
+        self,
+        st: Statement,
+        vec: np.ndarray,
+        local: int,
+        g: int,
+        probs: dict[tuple[int, int], float],
+    ) -> float:
+        """How surely a new statement paraphrases a fact: its best paraphrase score against
+        the fact's first members that stand for their whole statement."""
+        best = 0.0
+        for sid, j in self.groups[g].members[:REPS]:
+            other = self.statements[sid]
+            if j != other.primary or other.article == st.article:
+                continue
+            if not self._names_compatible(st, other):
+                continue
+            shared = bool(self._telling(st.names) & other.names)
+            cos = float(vec @ self.vecs[sid])
+            best = max(best, _paraphrase(st, other, cos, probs.get((local, sid), 0.0), shared))
+        return best
+
     def _index_keys(self, g: int, member: Member) -> None:
         """File a fact under its new member's claim keys (replayed in arrival order on load,
         so a reloaded index finds the same candidates)."""
@@ -490,6 +533,19 @@ class StoryFacts:
             if g not in bucket[:half] and g not in bucket[-half:]:
                 bucket.append(g)
 
+    def _telling(self, names: frozenset[str]) -> frozenset[str]:
+        """The names that tell statements of this story apart: not those that most of its
+        articles mention ("OpenAI" in a story about OpenAI)."""
+        n = len(self.articles)
+        if n < 4:
+            return names
+        return frozenset(x for x in names if self.name_df[x] < COMMON_NAME_SHARE * n)
+
+    def _names_compatible(self, a: Statement, b: Statement) -> bool:
+        """Statements that both name telling participants share at least one."""
+        ta, tb = self._telling(a.names), self._telling(b.names)
+        return not (ta and tb) or bool(ta & tb)
+
     def _key_candidates(self, claim: ClaimKey) -> list[int]:
         found: list[int] = []
         half = KEY_CANDIDATES // 2
@@ -500,10 +556,10 @@ class StoryFacts:
                     found.append(g)
         return found
 
-    def _claim_score(self, st: Statement, j: int, g: int, cosines: dict[int, float]) -> float:
+    def _claim_score(self, st: Statement, vec: np.ndarray, j: int, g: int) -> float:
         """How well claim j of a new statement matches a fact: its best match among the
-        fact's first members; a claim about generic participants needs a shared name or a
-        close statement as well."""
+        fact's first members, whose statements must be close enough; a claim about generic
+        participants needs a shared name or a closer statement as well."""
         best = 0.0
         for sid, cj in self.groups[g].members[:REPS]:
             if cj < 0:
@@ -512,9 +568,12 @@ class StoryFacts:
             score = claims_match(st.claims[j], other.claims[cj])
             if score <= 0:
                 continue
+            cos = float(vec @ self.vecs[sid])
             a, b = st.claims[j], other.claims[cj]
             named = (a.agent_names | a.patient_names) & (b.agent_names | b.patient_names)
-            if not named and not (st.names & other.names) and cosines.get(sid, 0) < NAME_COSINE:
+            if cos < CLAIM_COSINE or (
+                not named and not st.names & other.names and cos < NAME_COSINE
+            ):
                 continue
             best = max(best, score)
         return best
@@ -638,6 +697,7 @@ class StoryFacts:
             "roots": {a.id: a.root for a in self.articles if a.root != a.id},
             "n_articles": len(self.articles),
             "n_groups": len(self.groups),
+            "name_df": dict(self.name_df),
         }
         return header, arts, groups
 
@@ -661,6 +721,7 @@ class StoryFacts:
     ) -> StoryFacts:
         """Rebuild from a stored header, article rows (in order) and group rows (in order)."""
         index = cls()
+        index.name_df = Counter(header.get("name_df", {}))
         roots = header.get("roots", {})
         for pos, data in enumerate(articles):
             art = _Article(
@@ -715,9 +776,27 @@ def _fact_id(kind: str, article_id: str, st: Statement, claim: int = -1) -> str:
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
 
 
-def _names_compatible(a: Statement, b: Statement) -> bool:
-    """Statements that both name participants share at least one."""
-    return not (a.names and b.names) or bool(a.names & b.names)
+def _paraphrase(a: Statement, b: Statement, cos: float, prob: float, shared: bool) -> float:
+    """How surely two statements say the same thing (0: not): very close vectors; the
+    matcher's verdict on a close pair; close vectors with a shared name or verb class; or
+    close enough vectors giving a figure of the same counted thing (agreeing or not: the
+    checks decide which)."""
+    if cos >= ACCEPT_COSINE:
+        return cos
+    if prob:
+        return prob
+    if cos >= SUPPORTED_COSINE and (shared or _same_verb(a, b)):
+        return cos
+    if cos >= NUMBER_COSINE and (
+        figures_match(a.values, b.values) or figure_disagreement(a.values, b.values)
+    ):
+        return cos
+    return 0.0
+
+
+def _same_verb(a: Statement, b: Statement) -> bool:
+    verbs = {c.verb for c in a.claims} - LIGHT_VERBS
+    return bool(verbs & {c.verb for c in b.claims})
 
 
 def _components(keys: list[tuple[str, ...]]) -> int:
@@ -873,7 +952,7 @@ def _conflict_dict(
 
 def _date_conflict(index: StoryFacts, members: list[Member]) -> list[tuple[str, Member]]:
     dated = [(index.statements[m[0]].date, m) for m in members]
-    dated = [(d, m) for d, m in dated if len(d) >= 10]
+    dated = [(d, m) for d, m in dated if d]
     for d, m in dated[1:]:
         if not compatible_dates(dated[0][0], d):
             return [dated[0], (d, m)]

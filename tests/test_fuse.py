@@ -118,14 +118,14 @@ def test_expected_verdicts(name: str, matcher: ParaphraseMatcher) -> None:
             assert len(fact.citations) == 1, (exp, fact)
 
 
-def test_facts_are_ordered_and_cite_one_sentence_per_article(matcher: ParaphraseMatcher) -> None:
+def test_facts_are_ordered_and_cite_each_statement_once(matcher: ParaphraseMatcher) -> None:
     arts, derivs, _ = load("evacuation.json")
     facts = fuse_story(list(arts.values()), derivs, matcher)
     rank = {"corroborated": 0, "conflict": 1, "single": 2}
     assert [rank[f.status] for f in facts] == sorted(rank[f.status] for f in facts)
     for fact in facts:
-        ids = [c.article_id for c in fact.citations]
-        assert len(ids) == len(set(ids))
+        cited = [(c.article_id, c.sentence, c.text) for c in fact.citations]
+        assert len(cited) == len(set(cited))
         assert fact.sources == sorted(set(fact.sources))
     troops = find_fact(facts, arts, {"herald": "3,000", "times": "3,000", "copy": "3,000"})
     assert troops.sources == ["Coastal Times", "Northern Herald", "Valley Post"]
