@@ -5,20 +5,20 @@ the real-web corpus form `{"article_id", "original_id", "relation", "split", "sa
 labels `derived` (one page rewrites or spins the other), `same_wire` (both carry one agency's
 text) and `independent`. Page ids are real-web ids (`rw-NNN`: text in `pages/<id>.txt` beside
 the gold file or in `evalsets/realweb/pages/`, metadata in the `recipe.jsonl` beside it),
-spun rewrites (`spun-…`: `{"id", "original", "text"}` lines in `spun.jsonl` beside the gold
-file) or ECB+ documents (`ecb:<id>`, from ../shared/eval/ecbplus/ecbplus.jsonl).
+spun rewrites (`spun-…`: `{"id", "original" or "original_id", "text"}` lines in `spun.jsonl`
+beside the gold file) or ECB+ documents (`ecb:<id>`, from ../shared/eval/ecbplus/ecbplus.jsonl).
 
 How it is scored. Every page of each storyline (real web: all the recipe's pages of the
-storylines the gold names, not only the labelled ones), ECB+ story, or spun page's original
-is read through the real pipeline (ingest, clean, extract) and traced as ONE story, in id
-order, by `dedupe.CopyTracer`: pages of different events of one storyline are compared too,
-so a link across events is possible and counted. A pair is predicted `derived` when one page
-is the other's ancestor through a path with a `rewrite` link (reworded), `same_wire` when the
-path only copies wording (exact, near, same_wire links) or the two share an original without
-one deriving from the other, and `independent` otherwise. Headline: `linked_f1`, where a pair
-is positive when it is derived or same wire, whatever the kind; `strict_*` also needs the kind
-right; per-label figures and `cross_event_links` (predicted links between pages of different
-events) follow.
+storylines the gold names, not only the labelled ones), ECB+ topic (its two events), or spun
+page's original is read through the real pipeline (ingest, clean, extract) and traced as ONE
+story, in id order, by `dedupe.CopyTracer`: pages of different events of one storyline are
+compared too, so a link across events is possible and counted. A pair is predicted `derived`
+when one page is the other's ancestor through a path with a `rewrite` link (reworded),
+`same_wire` when the path only copies wording (exact, near, same_wire links) or the two share an
+original without one deriving from the other, and `independent` otherwise. Headline:
+`linked_f1`, where a pair is positive when it is derived or same wire, whatever the kind;
+`strict_*` also needs the kind right; per-label figures and `cross_event_links` (predicted links
+between pages of different events) follow.
 """
 
 from __future__ import annotations
@@ -73,6 +73,8 @@ def load_pages(ids: set[str], data: Path) -> dict[str, Page]:
     recipe = {r["id"]: r for r in read_jsonl(recipe_path)} if recipe_path else {}
     spun_path = base / "spun.jsonl"
     spun = {r["id"]: r for r in read_jsonl(spun_path)} if spun_path.exists() else {}
+    for rec in spun.values():  # either key names the original
+        rec.setdefault("original", rec.get("original_id"))
     wanted = set(ids) | {spun[i]["original"] for i in ids if i in spun}
     ecb: dict[str, dict[str, Any]] = {}
     if any(i.startswith("ecb:") for i in wanted):
@@ -81,7 +83,9 @@ def load_pages(ids: set[str], data: Path) -> dict[str, Page]:
     for pid in sorted(wanted):
         if pid in ecb:
             doc = ecb[pid]
-            pages[pid] = Page(pid, doc["text"], f"ecb:{doc['story']}", doc["story"], doc["url"])
+            # one traced story per ECB+ topic: its two events are compared, so a link
+            # across events can happen and is counted
+            pages[pid] = Page(pid, doc["text"], f"ecb:{doc['topic']}", doc["story"], doc["url"])
         elif pid in recipe:
             found = _first(
                 base / "pages" / f"{pid}.txt",
