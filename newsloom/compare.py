@@ -351,6 +351,15 @@ _GENERIC = frozenset(
 )
 
 
+# Nouns that stand for a named participant ("the city" for Kandahar, "the group" for Hamas).
+_REFERENTS = frozenset(
+    "city town village country capital region area province state nation group company firm "  # noqa: SIM905
+    "government party organisation organization agency bank army militia force forces "
+    "militant insurgent rebel team club side body ministry airline carrier site place "
+    "spacecraft probe plane aircraft jet vessel ship boat mission".split()
+)
+
+
 @dataclass(slots=True, frozen=True)
 class ClaimKey:
     """A claim reduced to what alignment compares."""
@@ -402,9 +411,10 @@ def _argument_match(heads: tuple[str, str], names: tuple[frozenset[str], frozens
         if na & nb or any(x in y or y in x for x in na for y in nb):
             return 1
         return -1
-    if na or nb:
-        return 0
     ha, hb = heads
+    if na or nb:  # named on one side: "the city" may be Kandahar, a "number" is no translator
+        vague = {ha, hb} & (_GENERIC | _REFERENTS) or not (ha and hb) or ha == hb
+        return 0 if vague else -1
     if ha and hb:
         if ha == hb:
             return 1 if ha not in _GENERIC else 0
@@ -412,15 +422,20 @@ def _argument_match(heads: tuple[str, str], names: tuple[frozenset[str], frozens
     return 0
 
 
-def claims_match(a: ClaimKey, b: ClaimKey) -> float:
+def claims_match(a: ClaimKey, b: ClaimKey, loose: bool = False) -> float:
     """How surely two claims are the same (0 = not): the same verb class, no participant that
-    differs, and at least one that is the same. Polarity is left to the checks."""
+    differs, and at least one that is the same (`loose`: none needs to be the same, the
+    statements' other evidence decides). Polarity is left to the checks."""
     if a.verb != b.verb or a.verb in LIGHT_VERBS:
         return 0.0
     agent = _argument_match((a.agent, b.agent), (a.agent_names, b.agent_names))
     patient = _argument_match((a.patient, b.patient), (a.patient_names, b.patient_names))
+    if agent < 0 or patient < 0:
+        return 0.0
+    if loose:
+        return 0.7 + 0.15 * (agent + patient)
     both_patients = (a.patient or a.patient_names) and (b.patient or b.patient_names)
-    if agent < 0 or patient < 0 or agent + patient == 0 or (both_patients and patient < 1):
+    if agent + patient == 0 or (both_patients and patient < 1):
         return 0.0
     if a.places and b.places and not a.places & b.places:
         return 0.0

@@ -72,15 +72,17 @@ MIN_WORDS = 4  # shorter fragments ("Read more.") are not statements
 SPLIT_WORDS = 25  # only sentences longer than this are split into clauses
 # Thresholds on sentence-vector cosine, chosen on the dev half of the fact gold
 # (evalsets/facts, `newsloom eval facts --split dev`):
-CANDIDATE_COSINE = 0.55  # below this, two statements are not paraphrase candidates
+CANDIDATE_COSINE = 0.45  # below this, two statements are not paraphrase candidates
 ACCEPT_COSINE = 0.85  # at or above this the statements are paraphrases without the matcher
 SUPPORTED_COSINE = 0.65  # ... or at or above this with a shared name or the same verb class
-NUMBER_COSINE = 0.55  # ... or this close and giving a figure of the same counted thing
+NUMBER_COSINE = 0.45  # ... or this close and giving a figure of the same counted thing
 ANCHOR_COSINE = 0.6  # ... joining through a later member needs the founder this close
+SHORT = 6  # statements of fewer words need more than close vectors to align
 MERGE_SCORE = 1.0 + SUPPORTED_COSINE  # a paraphrase this sure of two facts merges them
 CLAIM_COSINE = 0.5  # two matching claims also need statements at least this close
 NAME_COSINE = 0.6  # a claim about generic participants needs a shared name or this close
-COMMON_NAME_SHARE = 0.5  # a name in this share of a story's articles tells nothing apart
+COMMON_NAME_SHARE = 0.5  # a name in this share of a story's articles (or in two of two or
+# three) tells nothing apart
 NEIGHBOURS = 10  # nearest statements looked at for each new statement
 MATCHER_PAIRS = 6  # uncertain pairs per article sent to the paraphrase matcher (its cost)
 MAX_CLAIMS = 4  # claims per statement that take part in alignment
@@ -171,8 +173,8 @@ def split_statements(article: Article, index: int) -> list[Statement]:
         for start, end in _clauses(sent.text):
             raw = sent.text[start:end]
             text = raw.strip(" ,;")
-            if len(text.split()) < MIN_WORDS or is_furniture(text):
-                continue
+            if len(text.split()) < MIN_WORDS or is_furniture(text) or text.endswith("?"):
+                continue  # a fragment, page furniture or a question ("Why is X important?")
             offset = sent.start + start + len(raw) - len(raw.lstrip(" ,;"))
             st = Statement(index, sent.index, text, offset, offset + len(text))
             st.quantities = [q for q in article.quantities if _inside(q, st, sent.index)]
@@ -551,12 +553,10 @@ class StoryFacts:
                 bucket.append(g)
 
     def _telling(self, names: frozenset[str]) -> frozenset[str]:
-        """The names that tell statements of this story apart: not those that most of its
-        articles mention ("OpenAI" in a story about OpenAI)."""
-        n = len(self.articles)
-        if n < 4:
-            return names
-        return frozenset(x for x in names if self.name_df[x] < COMMON_NAME_SHARE * n)
+        """The names that tell statements of this story apart: not those that half or more of
+        its articles mention ("OpenAI" in a story about OpenAI)."""
+        limit = max(2.0, COMMON_NAME_SHARE * len(self.articles))
+        return frozenset(x for x in names if self.name_df[x] < limit)
 
     def _names_compatible(self, a: Statement, b: Statement) -> bool:
         """Statements that both name telling participants share at least one."""
@@ -841,10 +841,13 @@ def _fact_id(kind: str, article_id: str, st: Statement, claim: int = -1) -> str:
 
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> bool:
-    """A name in common, allowing for one written inside the other ("yamal" in "lamine
-    yamal", a glued "lamine yamalmarking")."""
+    """A name in common, allowing for one cut short or glued to the next word ("lamine
+    yamal" / "lamine yamalmarking": the same first word, one the start of the other)."""
     return bool(a & b) or any(
-        len(x) >= 5 and len(y) >= 5 and (x in y or y in x) for x in a for y in b
+        x.split(" ")[0] == y.split(" ")[0] and (x.startswith(y) or y.startswith(x))
+        for x in a
+        for y in b
+        if " " in x or " " in y
     )
 
 
@@ -853,22 +856,36 @@ def _paraphrase(a: Statement, b: Statement, cos: float, prob: float, shared: boo
     matcher's verdict on a close pair; close vectors with a shared name or verb class; or
     close enough vectors giving a figure of the same counted thing (agreeing or not: the
     checks decide which)."""
-    if cos >= ACCEPT_COSINE:
-        return cos
+    agree = _verb_agreement(a, b)
+    if agree < 0:
+        return 0.0  # the same action done to someone else ("captured Ghazni" / "... Kandahar")
+    same_figure = figures_match(a.values, b.values)
+    bonus = 0.1 if same_figure else 0.0  # prefer the fact with the same figure
+    if cos >= ACCEPT_COSINE and min(len(a.text.split()), len(b.text.split())) >= SHORT:
+        return cos + bonus
     if prob:
-        return prob
-    if cos >= SUPPORTED_COSINE and (shared or _same_verb(a, b)):
-        return cos
-    if cos >= NUMBER_COSINE and (
-        figures_match(a.values, b.values) or figure_disagreement(a.values, b.values)
-    ):
-        return cos
+        return prob + bonus
+    if cos >= SUPPORTED_COSINE and (shared or agree > 0):
+        return cos + bonus
+    if cos >= NUMBER_COSINE and same_figure:
+        return cos + bonus
+    if cos >= SUPPORTED_COSINE and agree > 0 and figure_disagreement(a.values, b.values):
+        return cos  # the same action with another figure: the checks call it
     return 0.0
 
 
-def _same_verb(a: Statement, b: Statement) -> bool:
-    verbs = {c.verb for c in a.claims} - LIGHT_VERBS
-    return bool(verbs & {c.verb for c in b.claims})
+def _verb_agreement(a: Statement, b: Statement) -> int:
+    """+1: some claims of each share a verb class with no participant that differs; -1: they
+    share verb classes only with participants that differ; 0: no verb class in common."""
+    found = 0
+    for x in a.claims:
+        for y in b.claims:
+            if x.verb != y.verb or x.verb in LIGHT_VERBS:
+                continue
+            if claims_match(x, y, loose=True) > 0:
+                return 1
+            found = -1
+    return found
 
 
 def _components(keys: list[tuple[str, ...]]) -> int:
