@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from newsloom.extract.entities import merge_story_entities
+from newsloom.fuse import independent_reports
 from newsloom.models import Article, Citation, Fact, Story
 
 SUMMARY_SENTENCES = 5
@@ -33,7 +34,7 @@ def build_briefing(story: Story, articles: list[Article], facts: list[Fact]) -> 
         "last_published": dates[-1] if dates else "",
         "n_articles": len(articles),
         "n_sources": len({a.source for a in articles}),
-        "n_independent": len(articles) - len(derived),
+        "n_independent": independent_reports(articles, story.derivations),
         "merged_from": list(story.merged_from),
         "articles": [
             {
@@ -130,7 +131,21 @@ def _position(fact: Fact) -> int:
 
 
 def _timeline(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    entries = [
+    """Dated facts, and each value of a figure that changed at the time it was reported."""
+    changes = [
+        {
+            "date": u["time"][:10],
+            "text": f"{f['text']} [{u['value']}]",
+            "sources": u["sources"],
+            "status": "update",
+            "citations": u["citations"],
+        }
+        for f in facts
+        if f["status"] == "update"
+        for u in f.get("updates", [])
+        if CALENDAR_DATE.match(u["time"][:10])
+    ]
+    entries = changes + [
         {
             "date": f["date"],
             "text": f["text"],
@@ -139,7 +154,7 @@ def _timeline(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "citations": f["citations"],
         }
         for f in facts
-        if CALENDAR_DATE.match(f["date"])
+        if CALENDAR_DATE.match(f["date"]) and f["status"] != "update"
     ]
     return sorted(entries, key=lambda e: e["date"])
 

@@ -1154,6 +1154,12 @@ def fuse_story(
     return index.facts()
 
 
+def independent_reports(articles: list[Article], derivations: list[Derivation]) -> int:
+    """Independent sources among a story's articles: outlets (sites), after copies fold."""
+    roots = _roots(articles, derivations)
+    return _components([(outlet_key(a), root) for a, root in zip(articles, roots, strict=True)])
+
+
 def _roots(articles: list[Article], derivations: list[Derivation]) -> list[str]:
     """Each article's original, following derivations transitively (cycles stop)."""
     original = {d.article_id: d.original_id for d in derivations if d.article_id != d.original_id}

@@ -176,3 +176,16 @@ def test_a_state_of_another_version_is_rebuilt(
     storystate._cache(store).states.clear()
     storystate.update_story(store, "s1", resources)
     assert _summary(store) == before
+
+
+def test_updates_are_on_the_timeline_and_in_the_markdown(one_go: Store) -> None:
+    from newsloom.brief import build_briefing
+    from newsloom.render import to_markdown
+
+    story = one_go.get_story("s1")
+    briefing = build_briefing(story, one_go.get_articles(story.article_ids), one_go.get_facts("s1"))
+    changes = [e for e in briefing["timeline"] if e["status"] == "update"]
+    assert {e["date"] for e in changes} == set(DAYS)
+    assert briefing["n_independent"] <= 23  # outlets, after copies fold
+    markdown = to_markdown([briefing], [])
+    assert "## Figures that changed" in markdown
