@@ -148,8 +148,8 @@ def _places(articles: list[Article]) -> list[dict[str, Any]]:
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for art in articles:
         for p in art.places:
-            if p.lat is None or p.lon is None:
-                continue
+            if p.lat is None or p.lon is None or p.form == "embedded":
+                continue  # "The Washington Post" is no place of the story
             key = (p.name, p.country)
             entry = groups.setdefault(
                 key,

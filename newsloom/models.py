@@ -80,12 +80,13 @@ class Place:
     lat: float | None
     lon: float | None
     country: str = ""  # ISO 3166 alpha-2
-    feature: str = ""  # country | admin1 | city | continent | region
+    feature: str = ""  # country | admin1 | admin2 | city | continent | region
     geonameid: int | None = None
     population: int = 0
     sentence: int = -1
     start: int = -1
     end: int = -1
+    form: str = ""  # "" (a place name) | demonym ("Russian") | embedded ("Washington" Post)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -62,6 +62,30 @@ GEONAMES_CENTRES = {
     "TW": (24.0, 121.0),
 }  # fmt: skip
 
+# Geographic centres of big first-level regions whose towns crowd one edge (southern Canada,
+# coastal Australia): the middle of their towns lands hundreds of km from where
+# gazetteers put them. Rounded, from the regions' extents.
+ADMIN1_CENTRES = {
+    ("CA", "Alberta"): (54.5, -115.0),
+    ("CA", "British Columbia"): (54.0, -125.0),
+    ("CA", "Manitoba"): (55.0, -97.0),
+    ("CA", "Saskatchewan"): (54.0, -106.0),
+    ("CA", "Ontario"): (49.25, -84.5),
+    ("CA", "Quebec"): (52.0, -72.0),
+    ("CA", "Newfoundland and Labrador"): (52.0, -56.0),
+    ("CA", "Yukon"): (63.0, -136.0),
+    ("CA", "Northwest Territories"): (64.8, -119.2),
+    ("CA", "Nunavut"): (70.0, -90.0),
+    ("AU", "New South Wales"): (-33.0, 146.0),
+    ("AU", "Queensland"): (-20.0, 145.0),
+    ("AU", "Western Australia"): (-25.0, 122.0),
+    ("AU", "South Australia"): (-30.0, 135.0),
+    ("AU", "Northern Territory"): (-20.0, 134.0),
+    ("AU", "Victoria"): (-37.0, 144.0),
+    ("AU", "Tasmania"): (-42.0, 147.0),
+    ("US", "Alaska"): (64.0, -150.0),
+}
+
 # Counties (admin2) are kept where English-language news names them: US counties and
 # parishes, English/Welsh/Scottish counties and Irish counties.
 ADMIN2_COUNTRIES = ("US", "GB", "IE")
@@ -100,6 +124,20 @@ def centre(points: list[tuple[float, float]]) -> tuple[float, float]:
     lat_lo, lat_hi = np.percentile(arr[:, 0], [5, 95])
     lon_lo, lon_hi = np.percentile(arr[:, 1], [5, 95])
     return round(float(lat_lo + lat_hi) / 2, 4), round(float(lon_lo + lon_hi) / 2, 4)
+
+
+def area_centre(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """Middle of the box around all of a region's places: its extent, as the outlines that
+    gazetteers take their centres from (longitudes taken across the date line when the
+    places straddle it)."""
+    arr = np.array(points)
+    lons = arr[:, 1]
+    if lons.max() - lons.min() > 180:
+        lons = np.where(lons > 0, lons - 360, lons)
+    lon = (lons.min() + lons.max()) / 2
+    lon = lon + 360 if lon < -180 else lon
+    lat = (arr[:, 0].min() + arr[:, 0].max()) / 2
+    return round(float(lat), 4), round(float(lon), 4)
 
 
 def alternates(city: dict) -> list[tuple[str, bool]]:
@@ -155,16 +193,31 @@ def main() -> None:
         capitals.add((code, fold(info["capital"])))
         name = info["name"].strip()
         rows.append(
-            Row(name, *point, code, "country", info["geonameid"], info["population"],
-                names=[(name, True)])
-        )  # fmt: skip
+            Row(
+                name,
+                *point,
+                code,
+                "country",
+                info["geonameid"],
+                info["population"],
+                names=[(name, True)],
+            )
+        )
 
     # Continents.
     for cont in gc.get_continents().values():
         rows.append(
-            Row(cont["name"], float(cont["lat"]), float(cont["lng"]), "", "continent",
-                cont["geonameId"], int(cont.get("population") or 0), names=[(cont["name"], True)])
-        )  # fmt: skip
+            Row(
+                cont["name"],
+                float(cont["lat"]),
+                float(cont["lng"]),
+                "",
+                "continent",
+                cont["geonameId"],
+                int(cont.get("population") or 0),
+                names=[(cont["name"], True)],
+            )
+        )
 
     # US states.
     by_state: dict[str, list[tuple[float, float]]] = defaultdict(list)
@@ -176,9 +229,17 @@ def main() -> None:
     for code, info in states.items():
         if by_state.get(code):
             rows.append(
-                Row(info["name"], *centre(by_state[code]), "US", "admin1", info["geonameid"],
-                    state_pop[code], admin1=f"US.{code}", names=[(info["name"], True)])
-            )  # fmt: skip
+                Row(
+                    info["name"],
+                    *ADMIN1_CENTRES.get(("US", info["name"]), area_centre(by_state[code])),
+                    "US",
+                    "admin1",
+                    info["geonameid"],
+                    state_pop[code],
+                    admin1=f"US.{code}",
+                    names=[(info["name"], True)],
+                )
+            )
 
     # Other first-level regions and counties, from the cities1000 table.
     a1_points: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
@@ -208,29 +269,54 @@ def main() -> None:
             continue
         code = a1_codes[(cc, name)].most_common(1)[0][0]
         rows.append(
-            Row(plain(name), *centre(pts), cc, "admin1", 0, a1_pop[(cc, name)],
-                admin1=f"{cc}.{code}", names=[(name, True)])
-        )  # fmt: skip
+            Row(
+                plain(name),
+                *ADMIN1_CENTRES.get((cc, name), area_centre(pts)),
+                cc,
+                "admin1",
+                0,
+                a1_pop[(cc, name)],
+                admin1=f"{cc}.{code}",
+                names=[(name, True)],
+            )
+        )
     for (cc, code, name), pts in a2_points.items():
         names = [(name, True)]
         bare = re.sub(r"^County |\s+(County|Parish|Borough|Municipio|city|Census Area)$", "", name)
         if bare != name and bare:
             names.append((bare, False))  # "Suffolk" for Suffolk County: only as a fallback
         rows.append(
-            Row(plain(name), *centre(pts), cc, "admin2", 0, a2_pop[(cc, code, name)],
-                admin1=f"{cc}.{code}", admin2=f"{cc}.{code}.{name}", names=names)
-        )  # fmt: skip
+            Row(
+                plain(name),
+                *centre(pts),
+                cc,
+                "admin2",
+                0,
+                a2_pop[(cc, code, name)],
+                admin1=f"{cc}.{code}",
+                admin2=f"{cc}.{code}.{name}",
+                names=names,
+            )
+        )
 
     # Populated places.
     for city in cities:
         cc = city["countrycode"]
         rows.append(
-            Row(plain(city["name"]), float(city["latitude"]), float(city["longitude"]), cc,
-                "city", city["geonameid"], int(city["population"]),
-                (cc, fold(city["name"])) in capitals, f"{cc}.{city['admin1code']}",
+            Row(
+                plain(city["name"]),
+                float(city["latitude"]),
+                float(city["longitude"]),
+                cc,
+                "city",
+                city["geonameid"],
+                int(city["population"]),
+                (cc, fold(city["name"])) in capitals,
+                f"{cc}.{city['admin1code']}",
                 city_admin2.get(city["geonameid"], ""),
-                [(city["name"], True), *alternates(city)])
-        )  # fmt: skip
+                [(city["name"], True), *alternates(city)],
+            )
+        )
     write(rows)
 
 

@@ -93,11 +93,65 @@ AP_STATES: dict[str, str] = {
     "Wisc.": "WI", "Wyo.": "WY",
 }  # fmt: skip
 POSTAL_STATES = frozenset(
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
-    "NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY".split()
+    [
+        "AL",
+        "AK",
+        "AZ",
+        "AR",
+        "CA",
+        "CO",
+        "CT",
+        "DE",
+        "DC",
+        "FL",
+        "GA",
+        "HI",
+        "ID",
+        "IL",
+        "IN",
+        "IA",
+        "KS",
+        "KY",
+        "LA",
+        "ME",
+        "MD",
+        "MA",
+        "MI",
+        "MN",
+        "MS",
+        "MO",
+        "MT",
+        "NE",
+        "NV",
+        "NH",
+        "NJ",
+        "NM",
+        "NY",
+        "NC",
+        "ND",
+        "OH",
+        "OK",
+        "OR",
+        "PA",
+        "RI",
+        "SC",
+        "SD",
+        "TN",
+        "TX",
+        "UT",
+        "VT",
+        "VA",
+        "WA",
+        "WV",
+        "WI",
+        "WY",
+    ]
 )
 # Canadian provinces as news abbreviates them.
 CA_PROVINCES: dict[str, str] = {"B.C.": "British Columbia", "BC": "British Columbia"}
+# Australian states as news abbreviates them.
+AU_STATES: dict[str, str] = {"NSW": "New South Wales", "Qld": "Queensland", "QLD": "Queensland",
+                             "Tas": "Tasmania", "ACT": "Australian Capital Territory"}  # fmt: skip
 
 # Adjectives of countries and continents, as English news writes them before a noun
 # ("Russian officials"). Codes are ISO 3166 alpha-2; "@" + name is a continent or region.
@@ -142,7 +196,8 @@ _DEMONYMS: dict[str, str] = {
     "YE": "Yemeni", "ZM": "Zambian", "ZW": "Zimbabwean", "@Europe": "European",
     "@Africa": "African", "@Asia": "Asian", "@North America": "North American",
     "@South America": "South American", "@Latin America": "Latin American",
-    "@Middle East": "Middle Eastern", "@Central America": "Central American", "@Arabian Peninsula": "Arab",
+    "@Middle East": "Middle Eastern", "@Central America": "Central American",
+    "@Arabian Peninsula": "Arab",
 }  # fmt: skip
 _MORE_DEMONYMS: dict[str, tuple[str, ...]] = {
     "PH": ("Filipino",),

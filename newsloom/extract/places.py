@@ -18,6 +18,7 @@ countries and states, and whether a candidate lies near them). Demonyms before a
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 import unicodedata
@@ -29,6 +30,7 @@ import numpy as np
 
 from newsloom.extract.geonames_tables import (
     AP_STATES,
+    AU_STATES,
     CA_PROVINCES,
     COUNTRY_ALIASES,
     GB_PARTS,
@@ -56,13 +58,35 @@ NEAR_KM = 100.0
 DATELINE_WEIGHT = 2.0  # per level (country, state) shared with the dateline
 NAMESAKE_SHARE = 0.2  # a town smaller than this share of a same-named area is its namesake
 NAMESAKE_PENALTY = 5.0
+DOMESTIC_RATIO = 50  # a town this many times smaller than a same-named town of its country
+DOMESTIC_DISCOUNT = 0.5  # ... gets this share of the state and nearness evidence
+ROUNDS = 2  # passes over the names in the context of the previous pass's readings
+PLAUSIBLE_GAP = 2.0  # readings this close to a name's best prior count for nearness
 
-SIZED = ("city", "admin1", "admin2")
+SIZED = ("city", "admin1", "admin2")  # features that must be big to count as known by name
 AREAS = ("continent", "country", "region", "admin1")
-UNSIZED_AREA = 10_000_000  # the weight of a sea or region that has no population  # features that must be big to count as known by name
+UNSIZED_AREA = 10_000_000  # the weight of a sea or region that has no population
 GENERIC_TAIL = re.compile(r" (province|city|state|district|region|governorate|oblast)$")
 ABBREVIATIONS = {"st": "saint", "ste": "sainte", "mt": "mount", "ft": "fort", "pt": "port"}
 SPACES = re.compile(r"\s+")
+COUNTY_FORM = re.compile(r"(?:co|county) (.+)|(.+) co")
+COMPASS = frozenset(
+    [
+        "north",
+        "south",
+        "east",
+        "west",
+        "northern",
+        "southern",
+        "eastern",
+        "western",
+        "central",
+        "northeast",
+        "northwest",
+        "southeast",
+        "southwest",
+    ]
+)
 DEMONYMS = demonyms()
 # "in Russian", "speaks French": a language, not a place.
 LANGUAGE_CUE = re.compile(r"(?i)\b(?:in|into|speak|speaks|spoke|speaking|fluent|from)\s+$")
@@ -75,15 +99,93 @@ FACILITY = re.compile(
     r"(?i)\b(?:university|college|school|academy|institute|hospital|ministry|embassy|"
     r"consulate|airport|stadium|church|cathedral|museum|library|hotel|centre|center)\b"
 )
-EMBEDDED_POPULATION = 100_000  # a town inside an organisation's name must be this big
+EMBEDDED_POPULATION = 100_000
+# Local bodies named after their town: "Moose Jaw RCMP", "Gadsden Police Department".
+LOCAL_BODIES = frozenset(
+    [
+        "police",
+        "sheriff",
+        "sheriffs",
+        "rcmp",
+        "garda",
+        "gardai",
+        "fire",
+        "city",
+        "town",
+        "county",
+        "township",
+        "council",
+        "school",
+        "schools",
+        "library",
+        "libraries",
+        "courthouse",
+        "court",
+        "mayor",
+        "isd",
+        "news",
+        "times",
+        "herald",
+        "gazette",
+        "tribune",
+        "chronicle",
+    ]
+)
+BODY_TAIL = re.compile(
+    r"(?i) (?:" + "|".join(sorted(LOCAL_BODIES)) + r"|department|office|board|district)\b"
+)
+COUNTY = re.compile(
+    r" (?:County|Parish|Shire|Borough)$"
+)  # a town inside an organisation's name must be this big
 # Bodies named like places: GeoWebNews counts "EU" as Europe.
 BODIES = {"eu": "@Europe", "european union": "@Europe"}
 # Words after which a demonym is a noun or a language, not an adjective ("English is").
-NOT_NOUNS = (
-    "is are was were will would has have had and or but nor to of in on at as for with by from "
-    "that which who whom whose than be been being can could may might should must not also "
-    "language languages speakers speaking"
-).split()
+NOT_NOUNS = [
+    "is",
+    "are",
+    "was",
+    "were",
+    "will",
+    "would",
+    "has",
+    "have",
+    "had",
+    "and",
+    "or",
+    "but",
+    "nor",
+    "to",
+    "of",
+    "in",
+    "on",
+    "at",
+    "as",
+    "for",
+    "with",
+    "by",
+    "from",
+    "that",
+    "which",
+    "who",
+    "whom",
+    "whose",
+    "than",
+    "be",
+    "been",
+    "being",
+    "can",
+    "could",
+    "may",
+    "might",
+    "should",
+    "must",
+    "not",
+    "also",
+    "language",
+    "languages",
+    "speakers",
+    "speaking",
+]
 DEMONYM_WORD = re.compile(
     r"\b(?:anti-|pro-|ex-|non-)?("
     + "|".join(re.escape(d) for d in sorted(DEMONYMS, key=len, reverse=True))
@@ -293,11 +395,13 @@ class Gazetteer:
             return [Candidate(area, True)] if area else []
         if written in CA_PROVINCES:
             return [c for c in self.lookup(CA_PROVINCES[written]) if c.entry.country == "CA"]
+        if written in AU_STATES:
+            return [c for c in self.lookup(AU_STATES[written]) if c.entry.country == "AU"]
         key = fold(written)
         posts = self._postings(key)
         cands = [Candidate(self.entry(i), exact) for i, exact in posts]
         if not cands:
-            cands = self._by_head(key)
+            cands = self._by_head(key) or self._by_county(key) or self._by_part(key)
         if len(key) <= 3 and written.replace(".", "").isupper():
             cands = [c for c in cands if c.entry.feature not in ("city", "admin2")]
         return cands
@@ -312,6 +416,23 @@ class Gazetteer:
         want_city = match.group(1) == "city"
         kind = [c for c in cands if (c.entry.feature == "city") == want_city]
         return kind or cands
+
+    def _by_county(self, key: str) -> list[Candidate]:
+        """ "Daviess Co.", "Co Tipperary", "County Cork": the county by its other forms."""
+        match = COUNTY_FORM.fullmatch(key)
+        if not match:
+            return []
+        name = match.group(1) or match.group(2)
+        cands = self._postings(f"{name} county") + self._postings(f"county {name}")
+        return [Candidate(self.entry(i), True) for i, _ in cands]
+
+    def _by_part(self, key: str) -> list[Candidate]:
+        """ "North Kerala", "Southern Ontario": the region or country named after the
+        compass word."""
+        head, _, rest = key.partition(" ")
+        if head not in COMPASS or not rest:
+            return []
+        return [c for c in self.lookup(rest) if c.exact and c.entry.feature in AREAS]
 
     def is_known_place(self, name: str, min_population: int = 0) -> bool:
         """True when the name is the own name of a country or continent, or of a
@@ -365,8 +486,9 @@ class _Context:
 
     counts: Counter[str] = field(default_factory=Counter)
     total: float = 0.0
-    points: list[tuple[float, float, str]] = field(default_factory=list)  # lat, lon, name key
+    points: list[tuple[float, float, int]] = field(default_factory=list)  # lat, lon, group
     dateline: Entry | None = None
+    dateline_group: int = -1
 
 
 def _near_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -386,37 +508,53 @@ def _prior(cand: Candidate) -> float:
     return score
 
 
-def _namesake_floor(cands: list[Candidate]) -> float:
-    """Population below which a town is a namesake of an area of the same name
-    ("Florida, N.Y.", "Middle East, Pennsylvania"): areas without a population count as
-    infinite."""
-    floor = 0.0
-    for c in cands:
-        if c.exact and c.entry.feature in AREAS:
-            size = c.entry.population or math.inf
-            floor = max(floor, NAMESAKE_SHARE * size)
-    return floor
+@dataclass(slots=True)
+class _Name:
+    """What a name's candidates say about each other: the population below which a town is
+    a namesake of a same-named area ("Florida, N.Y.", "Middle East, Pennsylvania"; areas
+    without a population count as infinite), and the biggest town of the name per country
+    (a village named like a big city of its own country needs more than context)."""
+
+    floor: float = 0.0
+    biggest: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, cands: list[Candidate]) -> _Name:
+        name = cls()
+        for c in cands:
+            entry = c.entry
+            if c.exact and entry.feature in AREAS:
+                size = entry.population or math.inf
+                name.floor = max(name.floor, NAMESAKE_SHARE * size)
+            if c.exact and entry.feature == "city":
+                top = name.biggest.get(entry.country, 0)
+                name.biggest[entry.country] = max(top, entry.population)
+        return name
 
 
-def _score(cand: Candidate, ctx: _Context, key: str = "", floor: float = 0.0) -> float:
+def _score(cand: Candidate, ctx: _Context, group: int = -1, name: _Name | None = None) -> float:
     """Prior plus agreement with the countries, states, positions and dateline around it."""
     entry = cand.entry
     score = _prior(cand)
     town = entry.feature in ("city", "admin2")
-    if town and entry.population < floor and not (entry.capital and cand.exact):
-        score -= NAMESAKE_PENALTY
+    local = 1.0  # weight of the within-country evidence (state, nearness)
+    if name is not None and town:
+        if entry.population < name.floor and not (entry.capital and cand.exact):
+            score -= NAMESAKE_PENALTY
+        if entry.population * DOMESTIC_RATIO < name.biggest.get(entry.country, 0):
+            local = DOMESTIC_DISCOUNT
     if ctx.total and entry.country:
         score += CONTEXT_WEIGHT * ctx.counts[entry.country] / ctx.total
         states = ctx.counts[f"{entry.country}.*"]
         if states > 0 and entry.admin1:
-            score += ADMIN1_WEIGHT * ctx.counts[entry.admin1] / states
+            score += local * ADMIN1_WEIGHT * ctx.counts[entry.admin1] / states
     if town and any(
-        name != key and _near_km(entry.lat, entry.lon, lat, lon) <= NEAR_KM
-        for lat, lon, name in ctx.points
+        other != group and _near_km(entry.lat, entry.lon, lat, lon) <= NEAR_KM
+        for lat, lon, other in ctx.points
     ):
-        score += NEAR_WEIGHT
+        score += local * NEAR_WEIGHT
     line = ctx.dateline
-    if town and line is not None and line is not entry:
+    if town and line is not None and group != ctx.dateline_group:
         same_state = bool(entry.admin1) and entry.admin1 == line.admin1
         score += DATELINE_WEIGHT * ((entry.country == line.country) + same_state)
     return score
@@ -430,8 +568,8 @@ def best_candidate(
     if not cands:
         return None
     ctx = _context_of(context or Counter())
-    floor = _namesake_floor(cands)
-    return max(cands, key=lambda c: _score(c, ctx, "", floor)).entry
+    name = _Name.of(cands)
+    return max(cands, key=lambda c: _score(c, ctx, -1, name)).entry
 
 
 def _context_of(counts: Counter[str]) -> _Context:
@@ -454,7 +592,10 @@ def _inside(entry: Entry, area: Entry) -> bool:
     if area.feature == "admin2":
         return entry.feature == "city" and (
             entry.admin2 == area.admin2
-            or (entry.admin1 == area.admin1 and _near_km(entry.lat, entry.lon, area.lat, area.lon) < 60)
+            or (
+                entry.admin1 == area.admin1
+                and _near_km(entry.lat, entry.lon, area.lat, area.lon) < 60
+            )
         )
     if area.feature in ("continent", "region"):
         return False
@@ -498,6 +639,10 @@ def _spots(article: Article, mentions: list[Mention], gazetteer: Gazetteer) -> l
     for m in mentions:
         if m.label in EMBEDDING_LABELS:
             spots += _embedded(article, m, gazetteer, named)
+    unknown = [s for s in spots if not s.cands and BODY_TAIL.search(s.text)]
+    for spot in unknown:  # "Maricopa County Sheriff" read as a place
+        whole = Mention(spot.text, "ORG", spot.start, spot.end, spot.sentence)
+        spots += _embedded(article, whole, gazetteer, named)
     taken = [(s.start, s.end) for s in spots]
     for hit in DEMONYM_WORD.finditer(text):
         start, end = hit.span(1)
@@ -513,18 +658,18 @@ def _spots(article: Article, mentions: list[Mention], gazetteer: Gazetteer) -> l
     spots.sort(key=lambda s: s.start)
     starts = {s.start for s in spots}
     for spot in list(spots):
-        hit = QUALIFIER.match(text, spot.end)
-        if hit is None or hit.start(1) in starts or spot.form:
+        qual = QUALIFIER.match(text, spot.end)
+        if qual is None or qual.start(1) in starts or spot.form:
             continue
-        abbr = hit.group(1)
+        abbr = qual.group(1)
         state = gazetteer.area(f"US.{AP_STATES.get(abbr, abbr)}")
         if state is not None and (abbr in AP_STATES or abbr in POSTAL_STATES):
-            sentence = article.sentence_at(hit.start(1))
+            sentence = article.sentence_at(qual.start(1))
             spots.append(
-                _Spot(hit.start(1), hit.end(1), abbr, sentence, [Candidate(state, True)])
+                _Spot(qual.start(1), qual.end(1), abbr, sentence, [Candidate(state, True)])
             )
     spots.sort(key=lambda s: s.start)
-    for first, second in zip(spots, spots[1:], strict=False):
+    for first, second in itertools.pairwise(spots):
         if not first.form and re.fullmatch(r"\s*,\s*", text[first.end : second.start]):
             first.within = second
     return spots
@@ -565,12 +710,17 @@ def _embedded(
         words = run.group().split()
         for n in range(len(words), 0, -1):
             phrase = " ".join(words[:n])
-            if fold(phrase) in named or gazetteer.is_known_place(phrase, EMBEDDED_POPULATION):
+            local = n < len(words) and POSSESSIVE.sub("", words[n].lower()) in LOCAL_BODIES
+            if (
+                fold(phrase) in named
+                or gazetteer.is_known_place(phrase, 0 if local else EMBEDDED_POPULATION)
+                or (COUNTY.search(phrase) and gazetteer.is_known_place(phrase))
+            ):
                 start = mention.start + run.start()
-                spot = _spot_at(article, start, start + len(phrase), gazetteer)
-                if spot is not None and spot.cands:
-                    spot.form = "embedded"
-                    out.append(spot)
+                found = _spot_at(article, start, start + len(phrase), gazetteer)
+                if found is not None and found.cands:
+                    found.form = "embedded"
+                    out.append(found)
                 break
     return out
 
@@ -593,10 +743,11 @@ def resolve_places(
 ) -> list[Place]:
     """One Place per place name that resolves.
 
-    Two passes: first each name alone (plus the story `context` country counts), then
-    again with what the article's other places resolved to (their countries and states,
-    their positions) and its dateline, so "Georgia" among US places is the state and
-    "London" among Canadian ones is London, Ontario.
+    First each name alone (plus the story `context` country counts), then ROUNDS more
+    passes with what the article's other places resolved to in the pass before (their
+    countries and states, their positions) and its dateline, so "Georgia" among US places
+    is the state, "London" among Canadian ones is London, Ontario, and "Boston" beside
+    "Lincolnshire" is the English town.
     """
     spots = _spots(article, mentions, gazetteer)
     for spot in spots:
@@ -604,35 +755,74 @@ def resolve_places(
     _one_sense(spots)
     story = Counter(context or {})
     base = _context_of(story)
-    keys = [fold(s.text) for s in spots]
-    floors = [_namesake_floor(s.cands) for s in spots]
+    groups = _groups(spots)
+    names = [_Name.of(s.cands) for s in spots]
     first = [
-        max(s.cands, key=lambda c: _score(c, base, "", floor)).entry if s.cands else None
-        for s, floor in zip(spots, floors, strict=True)
+        max(s.cands, key=lambda c: _score(c, base, -1, name)).entry if s.cands else None
+        for s, name in zip(spots, names, strict=True)
     ]
     if _dateline(article.text, spots) is not None:
-        base.dateline = first[0]
-    by_name: dict[str, Counter[str]] = {}
-    for key, entry in zip(keys, first, strict=True):
-        if entry is not None:
-            by_name.setdefault(key, Counter()).update(_context_keys(entry))
-    counts: Counter[str] = sum(by_name.values(), Counter())
-    points = [
-        (e.lat, e.lon, key)
-        for key, e in zip(keys, first, strict=True)
-        if e is not None and e.feature in ("city", "admin2")
-    ]
-    places = []
-    for spot, key, floor in zip(spots, keys, floors, strict=True):
+        base.dateline, base.dateline_group = first[0], groups[0]
+    picks = first
+    for _ in range(ROUNDS):
+        picks = _reresolve(spots, groups, names, picks, story, base)
+    return [_to_place(entry, spot) for spot, entry in zip(spots, picks, strict=True) if entry]
+
+
+def _reresolve(
+    spots: list[_Spot],
+    groups: list[int],
+    names: list[_Name],
+    picks: list[Entry | None],
+    story: Counter[str],
+    base: _Context,
+) -> list[Entry | None]:
+    """Each name again, in the context of what the other names were resolved to."""
+    by_group: dict[int, Counter[str]] = {}
+    points: list[tuple[float, float, int]] = []
+    for spot, group, entry in zip(spots, groups, picks, strict=True):
+        if entry is None:
+            continue
+        by_group.setdefault(group, Counter()).update(_context_keys(entry))
+        points += [(e.lat, e.lon, group) for e in _plausible(spot.cands, entry)]
+    counts: Counter[str] = sum(by_group.values(), Counter())
+    out: list[Entry | None] = []
+    for spot, group, name in zip(spots, groups, names, strict=True):
         if not spot.cands:
+            out.append(None)
             continue
         local = counts.copy()
-        local.subtract(by_name.get(key, Counter()))  # a name is no evidence for itself
+        local.subtract(by_group.get(group, Counter()))  # a name is no evidence for itself
         ctx = _context_of(local + story)
-        ctx.points, ctx.dateline = points, base.dateline
-        entry = max(spot.cands, key=lambda c: _score(c, ctx, key, floor)).entry
-        places.append(_to_place(entry, spot))
-    return places
+        ctx.points, ctx.dateline, ctx.dateline_group = points, base.dateline, base.dateline_group
+        out.append(max(spot.cands, key=lambda c: _score(c, ctx, group, name)).entry)
+    return out
+
+
+def _groups(spots: list[_Spot]) -> list[int]:
+    """Spots that may name the same place (same name, or a shared candidate: "Paris" and
+    "Paris City") share a group: they are no evidence for each other."""
+    group = list(range(len(spots)))
+    seen: dict[object, int] = {}
+    for i, spot in enumerate(spots):
+        for marker in [fold(spot.text), *(id(c.entry) for c in spot.cands)]:
+            j = seen.setdefault(marker, i)
+            if j != i:
+                root = group[j]
+                group = [root if g == group[i] else g for g in group]
+    return group
+
+
+def _plausible(cands: list[Candidate], pick: Entry) -> list[Entry]:
+    """The towns a name may well mean: its first pick and the best-known others (within
+    PLAUSIBLE_GAP of the best prior, at most three), for nearness to other names."""
+    towns = [c for c in cands if c.entry.feature in ("city", "admin2")]
+    best = max((_prior(c) for c in cands), default=0.0)
+    near = sorted((c for c in towns if _prior(c) >= best - PLAUSIBLE_GAP), key=_prior, reverse=True)
+    out = [c.entry for c in near[:3]]
+    if pick.feature in ("city", "admin2") and pick not in out:
+        out.append(pick)
+    return out
 
 
 def _one_sense(spots: list[_Spot]) -> None:
@@ -662,4 +852,5 @@ def _to_place(entry: Entry, spot: _Spot) -> Place:
         sentence=spot.sentence,
         start=spot.start,
         end=spot.end,
+        form=spot.form,
     )
