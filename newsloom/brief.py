@@ -180,6 +180,8 @@ def _quotes(articles: list[Article]) -> list[dict[str, Any]]:
     seen: set[tuple[str, str]] = set()
     for art in articles:
         for q in art.quotes:
+            if q.kind != "speech":
+                continue  # "X attacked Y" is a stance, not something X said
             key = (q.speaker.lower(), re.sub(r"\W+", " ", q.text.lower()).strip())
             if key in seen:
                 continue

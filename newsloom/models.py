@@ -130,6 +130,8 @@ class Quote:
     cue: str = ""  # the reporting verb: said, told, tweeted ...
     speaker_start: int = -1
     speaker_end: int = -1
+    kind: str = "speech"  # speech (reported words) | stance ("X attacked Y", "X wants Z")
+    title: str = ""  # the title written before the speaker's name: "Mr.", "Mayor", "Sen."
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
