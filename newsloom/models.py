@@ -107,6 +107,9 @@ class TimeRef:
     end: int
     sentence: int
     kind: str = "date"  # date | time | duration | set
+    high: str = ""  # a range's upper bound ("between 12 and 18 months": value P12M, high P18M)
+    timeml: str = ""  # the TIMEX3 value where it differs ("Thursday night": 2021-08-12TNI)
+    role: str = "event"  # event | deadline (or plan: not yet come) | background (see dates.py)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

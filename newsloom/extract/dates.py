@@ -30,7 +30,7 @@ NUMBERS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
     "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "nineteen": 19, "twenty": 20, "couple": 2, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
     "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "half": 0.5,
 }  # fmt: skip
 VAGUE = {"several", "a few", "few", "many", "some", "recent", "the past few", "the last few"}
@@ -54,14 +54,15 @@ _NUMWORD = (
     r"eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|an?)"
 )
 _NUM = rf"(?:\d{{1,3}}(?:\.\d+)?|{_NUMWORD})"
-_QUANT = rf"(?:{_NUM}|several|a few|few|many|some)"
+_QUANT = rf"(?:{_NUM}|several|a few|few|many|some|a couple of|a couple)"
+_RATE = re.compile(r"\d[\d,.]*(?:\s+[a-z]+){0,2}\s*$|\bper\s*$", re.IGNORECASE)
 _UNIT = r"(?:second|minute|hour|day|week|month|quarter|year|decade|centur(?:y|ie))"
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _PART = r"(?:morning|afternoon|evening|night)"
 _MOD = r"(?:(?:early|late|mid|the (?:beginning|start|end|middle) of)[- ]?)"
 _FUTURE = re.compile(
     r"\b(?:will|won't|'ll|shall|(?:is|are|was|were) (?:due|set|scheduled|expected|going) to|"
-    r"(?:plans?|planned|intends?) to)\b",
+    r"(?:plans?|planned|intends?) to|deadline|expires?|until|is to|are to|next)\b",
     re.IGNORECASE,
 )
 
@@ -98,6 +99,8 @@ def _num(word: str) -> float | None:
     w = word.lower().strip()
     if w in VAGUE:
         return None
+    if w.startswith("a couple"):
+        return 2.0
     try:
         return float(w)
     except ValueError:
@@ -243,18 +246,28 @@ def _bare_month(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     return f"{year}-{month:02d}", "date"
 
 
-@_rule(rf"\b(?:(last|next|this|coming|past|Last|Next|This)\s+)?({_WEEKDAY})\b")
+@_rule(
+    rf"\b(?:(last|next|this|coming|past|Last|Next|This|the previous|the following)\s+)?"
+    rf"({_WEEKDAY})\b(?:\s+({_PART}))?"
+)
 def _weekday(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    """The weekday of the past week, or of the coming one in future tense or after "next";
+    "the previous Friday" counts back from the last date the text named. "Thursday night"
+    is that day, written `2021-08-12|TNI` for TimeML (see `find_times`)."""
     if ctx.anchor is None:
         return None
     target = WEEKDAYS.index(m[2].lower())
-    shift = (ctx.anchor.weekday() - target) % 7
     mod = (m[1] or "").lower()
-    if mod in ("next", "coming") or (mod != "last" and _future(ctx)):
-        shift = -((target - ctx.anchor.weekday()) % 7 or (7 if mod == "next" else 0))
+    base = (ctx.ref or ctx.anchor) if mod.startswith("the ") else ctx.anchor
+    shift = (base.weekday() - target) % 7
+    if mod == "the previous":
+        shift = shift or 7
+    elif mod in ("next", "coming", "the following") or (mod != "last" and _future(ctx)):
+        shift = -((target - base.weekday()) % 7 or (7 if mod != "" and mod != "this" else 0))
     elif mod == "last" and shift == 0:
         shift = 7
-    return _iso(ctx.anchor - dt.timedelta(days=shift)), "date"
+    day = _iso(base - dt.timedelta(days=shift))
+    return (f"{day}|{PARTS[m[3].lower()]}", "time") if m[3] else (day, "date")
 
 
 @_rule(
@@ -377,36 +390,58 @@ def _anaphoric(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
 
 
 @_rule(
-    rf"\b(?:(?:about|almost|nearly|some|more than|less than|over|under|up to|at least|"
-    rf"another|the (?:past|last|next|first|final|previous|coming|following))\s+)?"
+    rf"\b(?:between\s+)?(?:(?:about|almost|nearly|some|more than|less than|over|under|up to|"
+    rf"at least|another|the (?:past|last|next|first|final|previous|coming|following))\s+)?"
     rf"(?:the\s+)?({_QUANT})(?:\s+(?:to|or|and)\s+({_NUM})|[-\u2013]({_NUM}))?[- ]"
-    rf"(?:(?:and a half|\d/\d)\s+)?({_UNIT})s?\b(?!-old|[- ]old)"
+    rf"(?:(and a half|\d/\d)\s+)?(?:(?:more|additional|extra|further)\s+)?"
+    rf"({_UNIT})s?\b(\s+and a half)?(?!-old|[- ]old)"
     r"(?!\s+(?:ago|earlier|later|from now|hence|previously))",
     re.IGNORECASE,
 )
 def _duration(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
-    """'24 to 48 hours' -> PT48H (the upper bound: TimeML has no ranges); 'several years' -> PXY."""
-    unit = m[4].lower().replace("centurie", "century")
-    n = _num(m[2] or m[3] or m[1])
+    """'several years' -> PXY; '2 1/2 years' -> P2Y6M; a range keeps both bounds: 'between
+    12 and 18 months' -> 'P12M/P18M' (`find_times` splits it into `value` and `high`)."""
+    unit = m[5].lower().replace("centurie", "century")
     if unit == "quarter" and (m[1].lower() == "a" or re.match(r"\s+of\b", ctx.text[ctx.end :])):
         return None  # "a quarter" is mostly a fraction ("a quarter-point cut")
+    if (
+        m[1].lower() in ("a", "an")
+        and not m[2]
+        and _RATE.search(ctx.text[max(0, ctx.start - 30) : ctx.start])
+    ):
+        return None  # "$1.76 a year", "700 seats a week": a rate, not a span of time
+    low = _num(m[1])
+    half = 0.5 if (m[4] or m[6]) else 0.0
+    value = _duration_value(None if low is None else low + half, unit)
+    high = m[2] or m[3]
+    if high and _num(high) is not None:
+        return f"{value}/{_duration_value(_num(high), unit)}", "duration"
+    return value, "duration"
+
+
+def _duration_value(n: float | None, unit: str) -> str:
+    """TimeML duration of `n` units ("P3D", "PT1M30S", "PXY" when vague)."""
     code = UNITS[unit]
     prefix = "PT" if unit in ("hour", "minute", "second") else "P"
     if n is None:
-        return f"{prefix}X{code}", "duration"
+        return f"{prefix}X{code}"
     if n != int(n):
-        return _fraction_duration(n, unit), "duration"
+        return _fraction_duration(n, unit)
     scale = {"decade": (10, "Y"), "century": (100, "Y"), "quarter": (3, "M")}  # as TimeML writes
     factor, code = scale.get(unit, (1, code))
-    return f"{prefix}{int(n) * factor}{code}", "duration"
+    return f"{prefix}{int(n) * factor}{code}"
 
 
 def _fraction_duration(n: float, unit: str) -> str:
-    """2.5 days -> P60H-like values are rare in news; express them one unit finer."""
-    finer = {"year": (12, "P", "M"), "month": (30, "P", "D"), "week": (7, "P", "D"),
-             "day": (24, "PT", "H"), "hour": (60, "PT", "M")}  # fmt: skip
-    factor, prefix, code = finer.get(unit, (1, "P", UNITS[unit]))
-    return f"{prefix}{round(n * factor)}{code}"
+    """2.5 years -> P2Y6M, a minute and a half -> PT1M30S: whole units, then the finer one."""
+    finer = {"year": ("M", 12), "month": ("D", 30), "week": ("D", 7), "day": ("H", 24),
+             "hour": ("M", 60), "minute": ("S", 60)}  # fmt: skip
+    code, factor = finer.get(unit, (UNITS[unit], 1))
+    whole, part = int(n), round((n - int(n)) * factor)
+    prefix = "PT" if unit in ("hour", "minute", "second") else "P"
+    if unit == "day":
+        return f"P{whole}DT{part}H" if whole else f"PT{part}H"
+    return f"{prefix}{whole}{UNITS[unit]}{part}{code}" if whole else f"{prefix}{part}{code}"
 
 
 @_rule(
@@ -523,7 +558,7 @@ def _decade(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
 
 
 @_rule(
-    r"\b(\d{1,2})(?::(\d{2}))?\s*(a\.m\.|p\.m\.|am\b|pm\b)|\b(\d{1,2}):(\d{2})\b(?!:)"
+    r"\b(\d{1,2})(?::(\d{2}))?\s*(a\.m\.|p\.m\.|am\b|pm\b)|(?<![:\d])\b(\d{1,2}):(\d{2})\b(?!:\d)"
     r"|\b(noon|midday|midnight)\b",
     re.IGNORECASE,
 )
@@ -626,9 +661,14 @@ def find_times(text: str, anchor: str) -> list[TimeRef]:
         if result is None:
             continue
         value, kind = result
+        value, _, high = value.partition("/")  # a range: "P12M/P18M"
+        value, _, part = value.partition("|")  # a part of a day: "2021-08-12|TNI"
+        if part:
+            kind = "date"  # the calendar day for briefings; TimeML's form apart
         taken_until = end
         out.append(TimeRef(text=text[start:end], value=value, start=start, end=end,
-                           sentence=-1, kind=kind))  # fmt: skip
+                           sentence=-1, kind=kind, high=high,
+                           timeml=f"{value}T{part.removeprefix('T')}" if part else ""))  # fmt: skip
         if kind in ("date", "time") and value[:1].isdigit() and _RULES[i][1] not in _ANAPHORIC:
             ref = _to_day(value) or ref
             quarter = value if re.fullmatch(r"\d{4}-Q\d", value) else quarter
@@ -659,8 +699,55 @@ def _merge_clock_dates(text: str, refs: list[TimeRef]) -> list[TimeRef]:
 
 
 def times_for(article: Article) -> list[TimeRef]:
-    """The article's time expressions, anchored on its publication day."""
+    """The article's time expressions, anchored on its publication day, each with its role."""
     refs = find_times(article.text, article.day)
+    anchor = _parse_anchor(article.day)
     for ref in refs:
         ref.sentence = article.sentence_at(ref.start)
+        ref.role = role_of(article.text, ref, anchor)
     return refs
+
+
+# What a date does in its sentence. A timeline dates what happened: a deadline or a plan
+# ("to end the war by September 11", "talks will resume on Monday") had not happened when the
+# story was written, and background ("since May", "began in 2019", "last year") is not
+# the story's news.
+_DEADLINE_BEFORE = re.compile(
+    r"(?i)\b(?:by|until|till|before|no later than|deadline(?: of)?|due(?: on| by)?|"
+    r"expires?(?: on| at)?|scheduled (?:for|on)|set for|planned for)\s+(?:the\s+)?$"
+)
+_BACKGROUND_BEFORE = re.compile(
+    r"(?i)\b(?:since|began(?: in| on)?|started(?: in| on)?|begun(?: in)?|ever since|as early as|"
+    r"dating back to|back in|as of)\s+(?:the\s+)?(?:late\s+|early\s+|mid-?)?$"
+)
+BACKGROUND_DAYS = 31  # a date this long before publication is background, not news
+
+
+def role_of(text: str, ref: TimeRef, anchor: dt.date | None) -> str:
+    """event | deadline | background, from the words before the date, the tense of its
+    sentence and how far it lies from the publication day."""
+    if ref.kind in ("duration", "set"):
+        return "background"
+    before = text[max(0, ref.start - 40) : ref.start]
+    if _DEADLINE_BEFORE.search(before):
+        return "deadline"
+    if _BACKGROUND_BEFORE.search(before):
+        return "background"
+    day = _to_day(ref.value) or _period_end(ref.value)
+    if anchor is None or day is None:
+        return "event"
+    if day > anchor:
+        return "deadline"  # a plan or a deadline: it had not come when the story was written
+    return "background" if (anchor - day).days > BACKGROUND_DAYS else "event"
+
+
+def _period_end(value: str) -> dt.date | None:
+    """The last day of a month or year value ("2021-05" -> 2021-05-31), for its distance."""
+    try:
+        if re.fullmatch(r"\d{4}-\d\d", value):
+            return _add_months(dt.date(int(value[:4]), int(value[5:]), 1), 1) - dt.timedelta(1)
+        if re.fullmatch(r"\d{4}", value):
+            return dt.date(int(value), 12, 31)
+    except ValueError:
+        return None
+    return None
