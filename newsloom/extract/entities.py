@@ -51,6 +51,7 @@ ORG_WORDS = _words(
     """
 )
 
+DOC_TEXT = "newsloom.text"  # Doc.user_data key of the joined text
 AP_STATE = re.compile(r"[A-Z][a-z]{1,4}\.|[A-Z]\.[A-Z]\.|[A-Z]{2}")
 SPEECH_VERBS = frozenset({"say", "said", "says", "told", "tells", "added", "asked", "wrote"})
 
@@ -177,10 +178,19 @@ def _placed(span: Span, places: list[bool]) -> bool:
     return _dateline(span)
 
 
+def doc_text(doc: Doc) -> str:
+    """The doc's text, joined once per doc (spaCy rebuilds `Doc.text` from its tokens on
+    every call, which costs more than the extraction rules themselves)."""
+    text = doc.user_data.get(DOC_TEXT)
+    if text is None:
+        text = doc.user_data[DOC_TEXT] = doc.text
+    return str(text)
+
+
 def _dateline(span: Span) -> bool:
     """An all-caps name opening a line, followed by a comma, dash or "(AP)"."""
     doc = span.doc
-    text = doc.text
+    text = doc_text(doc)
     start = span.start_char
     if not span.text.isupper() or len(span.text) < 3:
         return False

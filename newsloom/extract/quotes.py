@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
+from newsloom.extract.entities import doc_text
 from newsloom.models import Article, Mention, Quote
 
 _IRREGULAR = {
@@ -126,7 +127,7 @@ _OBJECT_DEPS = {
     "promise": ("xcomp",),
 }
 _OPEN, _CLOSE = "“", "”"
-_TEXT, _STARTS = "newsloom.text", "newsloom.token_starts"  # per-doc caches in Doc.user_data
+_STARTS = "newsloom.token_starts"  # per-doc cache in Doc.user_data
 _PERSON_PRONOUNS = {"he", "she", "him", "her"}
 _MALE = {"he", "him", "his", "himself"}
 _FEMALE = {"she", "her", "hers", "herself"}
@@ -152,6 +153,15 @@ _DATELINE = re.compile(
 )
 _DASH_SPEAKER = re.compile(r"[^\S\n]*([―—–]|--)[^\S\n]*([A-Z][^\n]{1,60}?)(?:[^\S\n]|\.)*(?=\n|$)")
 _COLON_SPEAKER = re.compile(r"^[\"“]?((?:[A-Z][\w.'’-]*\s?){1,4}):\s")
+
+
+# Where to look in the text (a scan of its words, then only those tokens): reporting and
+# stance verbs, "according", saying nouns, gendered pronouns.
+_WORD = re.compile(r"[A-Za-z]+")
+_CUE_WORD = frozenset(CUE_FORMS) | frozenset(STANCE_FORMS)
+_ACCORDING = frozenset({"according"})
+_SAID_NOUN = frozenset(_SAID_NOUNS)
+_GENDERED = frozenset(_MALE | _FEMALE)
 
 
 @dataclass(slots=True)
@@ -181,7 +191,7 @@ def find_quotes(article: Article, doc: Doc, mentions: list[Mention]) -> list[Quo
     """All direct and indirect quotes in `article`, in text order."""
     text = article.text
     spans = _quote_spans(text, doc)
-    cues = [c for c in (_cue_of(tok) for tok in doc if _is_cue(tok)) if c is not None]
+    cues = [c for c in (_cue_of(tok) for tok in _words_at(doc, _CUE_WORD) if _is_cue(tok)) if c]
     quotes: list[Quote] = []
     covered: list[tuple[int, int]] = []
     used: set[int] = set()
@@ -552,6 +562,14 @@ def _implicit(doc: Doc, span: _Span, source: Quote) -> Quote:
     )
 
 
+def _words_at(doc: Doc, words: frozenset[str]) -> list[Token]:
+    """The tokens of the doc that are one of `words` (lower case): a scan of the text finds
+    the few candidates faster than walking every token of the doc."""
+    return [
+        _token_at(doc, m.start()) for m in _WORD.finditer(_text(doc)) if m.group().lower() in words
+    ]
+
+
 def _token_at(doc: Doc, offset: int) -> Token:
     """The token at or just before char `offset`."""
     starts = doc.user_data.get(_STARTS)
@@ -562,11 +580,7 @@ def _token_at(doc: Doc, offset: int) -> Token:
 
 
 def _text(doc: Doc) -> str:
-    """The doc's text, joined once (spaCy rebuilds `Doc.text` from its tokens on each call)."""
-    text = doc.user_data.get(_TEXT)
-    if text is None:
-        text = doc.user_data[_TEXT] = doc.text
-    return str(text)
+    return doc_text(doc)
 
 
 def _sents(span: _Span, doc: Doc) -> list[Span]:
@@ -714,7 +728,7 @@ def _colon_quotes(text: str, mentions: list[Mention]) -> list[Quote]:
 def _according_to(doc: Doc, taken: list[tuple[int, int]]) -> list[Quote]:
     """`according to X, …`: X is the speaker, the rest of the sentence the content."""
     out: list[Quote] = []
-    for tok in doc:
+    for tok in _words_at(doc, _ACCORDING):
         if tok.lower_ != "according" or tok.i + 2 >= len(doc) or doc[tok.i + 1].lower_ != "to":
             continue
         objs = [c for c in doc[tok.i + 1].children if c.dep_ == "pobj"]
@@ -747,7 +761,7 @@ def _said_nouns(doc: Doc, taken: list[tuple[int, int]]) -> list[Quote]:
     noun says (its clause or prepositional object)."""
     out: list[Quote] = []
     text = _text(doc)
-    for tok in doc:
+    for tok in _words_at(doc, _SAID_NOUN):
         if tok.pos_ != "NOUN" or tok.lower_ not in _SAID_NOUNS:
             continue
         owner = next((c for c in tok.children if c.dep_ == "poss"), None)
@@ -811,7 +825,7 @@ def _genders(doc: Doc, persons: list[Mention]) -> dict[str, str]:
         if sex:
             votes.setdefault(name, Counter())[sex] += 2
     starts = [p.start for p in persons]
-    for tok in doc:
+    for tok in _words_at(doc, _GENDERED):
         sex = "m" if tok.lower_ in _MALE else "f" if tok.lower_ in _FEMALE else ""
         i = bisect.bisect_left(starts, tok.idx) - 1
         if not sex or i < 0 or tok.idx - persons[i].end > _PRONOUN_REACH:
