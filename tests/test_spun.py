@@ -149,7 +149,7 @@ def test_spun_ids_resolve_in_ecbplus(rewrites: list) -> None:
 
 @needs_ecbplus
 def test_spun_rewrites_reword_their_originals(rewrites: list) -> None:
-    """A spun rewrite keeps few of its original's word 8-grams; every other style keeps some."""
+    """A spun rewrite keeps few of its original's word 8-grams; a light edit keeps many."""
     ecb = spun.load_ecbplus(spun.ECBPLUS)
 
     def grams(text: str) -> set[tuple[str, ...]]:
@@ -159,7 +159,8 @@ def test_spun_rewrites_reword_their_originals(rewrites: list) -> None:
     for r in rewrites:
         mine = grams(r.text)
         shared = len(mine & grams(ecb[r.original_id]["text"])) / len(mine)
-        assert shared <= 0.2 if r.style == "spun" else shared > 0.05, (r.id, shared)
+        if r.style in ("spun", "light"):
+            assert shared <= 0.2 if r.style == "spun" else shared >= 0.15, (r.id, shared)
 
 
 @needs_ecbplus
