@@ -337,7 +337,11 @@ class Store:
                 )
                 self.conn.executemany(
                     "INSERT INTO places VALUES (?, ?, ?, ?, ?, ?)",
-                    [(art.id, p.name, p.country, p.lat, p.lon, p.sentence) for p in art.places],
+                    [
+                        (art.id, p.name, p.country, p.lat, p.lon, p.sentence)
+                        for p in art.places
+                        if p.form != "embedded"  # "The Washington Post" names no place of the story
+                    ],
                 )
                 new.append(art.id)
         return new
@@ -352,7 +356,11 @@ class Store:
             self.conn.execute("DELETE FROM places WHERE article_id = ?", (art.id,))
             self.conn.executemany(
                 "INSERT INTO places VALUES (?, ?, ?, ?, ?, ?)",
-                [(art.id, p.name, p.country, p.lat, p.lon, p.sentence) for p in art.places],
+                [
+                    (art.id, p.name, p.country, p.lat, p.lon, p.sentence)
+                    for p in art.places
+                    if p.form != "embedded"  # "The Washington Post" names no place of the story
+                ],
             )
 
     def get_article(self, article_id: str) -> Article:
