@@ -304,8 +304,9 @@ class CopyTracer:
         if self._n and len(vecs):
             sims = vecs @ self.vecs[: self._n].T
             k = min(NEIGHBOURS, self._n)
-            for row in sims:
-                top = np.argpartition(-row, k - 1)[:k] if k < len(row) else range(len(row))
+            tops = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < self._n else None
+            for r, row in enumerate(sims):
+                top = tops[r] if tops is not None else range(self._n)
                 hit_pages = {self.owner[i] for i in top if row[i] >= SENT_COSINE - 0.1}
                 for p in hit_pages:
                     votes[p] = votes.get(p, 0.0) + 1.0

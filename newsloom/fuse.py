@@ -348,6 +348,7 @@ class StoryFacts:
         self._n = 0  # rows of `vecs` in use
         self.group_of: dict[Member, int] = {}
         self.name_df: Counter[str] = Counter()  # articles naming each participant
+        self._telling_cache: dict[frozenset[str], frozenset[str]] = {}
         self.keys: dict[str, list[int]] = {}
         self._changed_groups: set[int] = set()
         self._changed_statements: set[int] = set()
@@ -364,6 +365,7 @@ class StoryFacts:
     ) -> None:
         """Index one article (arriving after every article already in): its statements join
         the facts they match or found new ones."""
+        self._telling_cache = {}  # name frequencies change with each article
         pos = len(self.articles)
         self.articles.append(
             _Article(
@@ -423,9 +425,10 @@ class StoryFacts:
             return [[] for _ in range(len(vecs))]
         sims = vecs @ self.vecs[: self._n].T
         k = min(NEIGHBOURS, self._n)
+        tops = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < self._n else None
         out: list[list[tuple[int, float]]] = []
-        for row in sims:
-            top = np.argpartition(-row, k - 1)[:k] if k < len(row) else np.arange(len(row))
+        for r, row in enumerate(sims):
+            top = tops[r] if tops is not None else range(self._n)
             found = [(int(i), float(row[i])) for i in top if row[i] >= CANDIDATE_COSINE]
             out.append(sorted(found, key=lambda x: (-x[1], x[0])))
         return out
@@ -555,8 +558,12 @@ class StoryFacts:
     def _telling(self, names: frozenset[str]) -> frozenset[str]:
         """The names that tell statements of this story apart: not those that half or more of
         its articles mention ("OpenAI" in a story about OpenAI)."""
-        limit = max(2.0, COMMON_NAME_SHARE * len(self.articles))
-        return frozenset(x for x in names if self.name_df[x] < limit)
+        found = self._telling_cache.get(names)
+        if found is None:
+            limit = max(2.0, COMMON_NAME_SHARE * len(self.articles))
+            found = frozenset(x for x in names if self.name_df[x] < limit)
+            self._telling_cache[names] = found
+        return found
 
     def _names_compatible(self, a: Statement, b: Statement) -> bool:
         """Statements that both name telling participants share at least one."""

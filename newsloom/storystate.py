@@ -21,9 +21,11 @@ from __future__ import annotations
 import uuid
 import weakref
 from collections import Counter, OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from threadpoolctl import threadpool_limits
 
 from newsloom.brief import story_title
@@ -181,8 +183,9 @@ def _update_story(store: Store, story_id: str, res: Resources) -> None:
 def grow(state: StoryState, articles: list[Article], res: Resources) -> list[Article]:
     """Add articles to the state one by one, in arrival order (the order makes the result:
     each article meets exactly the articles that came before it)."""
-    embed = res.statement_embedder.embed
+    vectors = res.statement_embedder.embed
     for art in articles:
+        embed = _memo(vectors)  # copy tracing and fusion embed mostly the same sentences
         state.countries.update(p.country for p in art.places if p.country)
         refine_story([art], res.gazetteer, state.countries, state.first_day)
         if art.day and (not state.first_day or art.day < state.first_day):
@@ -196,6 +199,21 @@ def grow(state: StoryState, articles: list[Article], res: Resources) -> list[Art
         elif art.title:
             state.derived_titles.add(art.title)
     return articles
+
+
+def _memo(embed: Callable[[list[str]], np.ndarray]) -> Callable[[list[str]], np.ndarray]:
+    """`embed` that computes each text once (for one article's copy tracing and fusion)."""
+    seen: dict[str, np.ndarray] = {}
+
+    def cached(texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in seen]
+        if missing:
+            seen.update(zip(missing, embed(missing), strict=True))
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([seen[t] for t in texts])
+
+    return cached
 
 
 def _reroot(state: StoryState, d: Derivation) -> None:

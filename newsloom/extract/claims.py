@@ -99,6 +99,7 @@ def noun_key(word: str) -> str:
     return w
 
 
+@functools.lru_cache(maxsize=65536)
 def name_key(text: str) -> str:
     """A name as a comparison key: folded, lower case, leading "the" dropped."""
     key = fold(text).lower().strip(" .,'’")
