@@ -534,7 +534,7 @@ class StoryFacts:
         best = 0.0
         for sid, j in self.groups[g].members[:REPS]:
             other = self.statements[sid]
-            if j != other.primary or other.article == st.article:
+            if j != other.primary or other.article == st.article or sid >= self._n:
                 continue
             if not self._names_compatible(st, other):
                 continue
@@ -586,7 +586,7 @@ class StoryFacts:
         participants needs a shared name or a closer statement as well."""
         best = 0.0
         for sid, cj in self.groups[g].members[:REPS]:
-            if cj < 0:
+            if cj < 0 or sid >= self._n:  # not a claim, or the new statement's own claim
                 continue
             other = self.statements[sid]
             score = claims_match(st.claims[j], other.claims[cj])

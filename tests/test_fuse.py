@@ -307,3 +307,18 @@ def test_two_pages_of_one_site_are_one_source(
     )  # fmt: skip
     fact = fact_citing(fuse_story(arts, [], matcher), "ferry capsized", "capsized on Lake")
     assert fact.independent_sources == 1 and fact.status == "single"
+
+
+def test_a_sentence_stating_one_claim_twice_does_not_trip_the_index(
+    resources: Resources, matcher: ParaphraseMatcher
+) -> None:
+    """A page that repeats a clause inside one sentence (as a stored real page does): the
+    second claim meets the first's fact before the sentence's vector is stored."""
+    arts = parsed(
+        resources,
+        ("A", "https://a.example/4", "2023-09-09",
+         "The US Geological Survey recorded the earthquake at 11:11 p.m., The US Geological "
+         "Survey recorded the earthquake at 11:11 p.m., Morocco's government said."),
+    )  # fmt: skip
+    facts = fuse_story(arts, [], matcher)
+    assert facts and all(f.status == "single" for f in facts)
