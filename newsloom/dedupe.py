@@ -55,6 +55,7 @@ MIN_ALIGNED = 3  # sentences aligned before a page counts as copied (fewer if it
 WIRE_SENTENCES = 3  # verbatim sentences shared before two pages carry one wire text
 CANDIDATES = 3  # earlier articles aligned in full with a new one
 NEIGHBOURS = 4  # nearest story sentences looked at for each new sentence
+RECENT = 4096  # latest sentences searched by vector (older ones through LSH and name keys)
 MIN_WORDS = 4  # shorter lines ("Read more.") are not compared
 WIRES = {
     "AFP": re.compile(r"\bAFP\b|Agence France[- ]Presse"),
@@ -302,12 +303,13 @@ class CopyTracer:
         for hit in self.lsh.query(mh):
             votes[int(hit)] = votes.get(int(hit), 0.0) + 100.0
         if self._n and len(vecs):
-            sims = vecs @ self.vecs[: self._n].T
-            k = min(NEIGHBOURS, self._n)
-            tops = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < self._n else None
+            start = max(0, self._n - RECENT)  # older pages are reached through LSH and keys
+            sims = vecs @ self.vecs[start : self._n].T
+            k = min(NEIGHBOURS, self._n - start)
+            tops = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < self._n - start else None
             for r, row in enumerate(sims):
-                top = tops[r] if tops is not None else range(self._n)
-                hit_pages = {self.owner[i] for i in top if row[i] >= SENT_COSINE - 0.1}
+                top = tops[r] if tops is not None else range(self._n - start)
+                hit_pages = {self.owner[start + i] for i in top if row[i] >= SENT_COSINE - 0.1}
                 for p in hit_pages:
                     votes[p] = votes.get(p, 0.0) + 1.0
         for key in page.keys:

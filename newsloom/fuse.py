@@ -83,6 +83,7 @@ CLAIM_COSINE = 0.5  # two matching claims also need statements at least this clo
 NAME_COSINE = 0.6  # a claim about generic participants needs a shared name or this close
 COMMON_NAME_SHARE = 0.5  # a name in this share of a story's articles (or in two of two or
 # three) tells nothing apart
+RECENT = 4096  # latest statements searched by vector for each new one (with the shared facts)
 NEIGHBOURS = 10  # nearest statements looked at for each new statement
 MATCHER_PAIRS = 6  # uncertain pairs per article sent to the paraphrase matcher (its cost)
 MAX_CLAIMS = 4  # claims per statement that take part in alignment
@@ -349,6 +350,8 @@ class StoryFacts:
         self.group_of: dict[Member, int] = {}
         self.name_df: Counter[str] = Counter()  # articles naming each participant
         self._telling_cache: dict[frozenset[str], frozenset[str]] = {}
+        self.shared: list[int] = []  # statements that stand for shared facts (always searched)
+        self._shared_set: set[int] = set()
         self.keys: dict[str, list[int]] = {}
         self._changed_groups: set[int] = set()
         self._changed_statements: set[int] = set()
@@ -420,16 +423,22 @@ class StoryFacts:
 
     def _neighbours(self, vecs: np.ndarray) -> list[list[tuple[int, float]]]:
         """For each new statement, its nearest earlier statements (id, cosine), closest first,
-        down to CANDIDATE_COSINE: one product with the story's statement matrix."""
+        down to CANDIDATE_COSINE: one product with the story's RECENT latest statements and the
+        first members of its facts that several articles share. The search never grows past
+        that: an old statement no one repeated is reached through its claim keys only."""
         if self._n == 0:
             return [[] for _ in range(len(vecs))]
-        sims = vecs @ self.vecs[: self._n].T
-        k = min(NEIGHBOURS, self._n)
-        tops = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < self._n else None
+        start = max(0, self._n - RECENT)
+        older = [sid for sid in self.shared if sid < start]  # facts already shared, kept
+        ids = np.concatenate([np.array(older, dtype=np.int64), np.arange(start, self._n)])
+        rows = self.vecs[older] if older else np.zeros((0, vecs.shape[1]), np.float32)
+        sims = np.hstack([vecs @ rows.T, vecs @ self.vecs[start : self._n].T])
+        k = min(NEIGHBOURS, len(ids))
+        tops = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < len(ids) else None
         out: list[list[tuple[int, float]]] = []
         for r, row in enumerate(sims):
-            top = tops[r] if tops is not None else range(self._n)
-            found = [(int(i), float(row[i])) for i in top if row[i] >= CANDIDATE_COSINE]
+            top = tops[r] if tops is not None else range(len(ids))
+            found = [(int(ids[i]), float(row[i])) for i in top if row[i] >= CANDIDATE_COSINE]
             out.append(sorted(found, key=lambda x: (-x[1], x[0])))
         return out
 
@@ -672,6 +681,11 @@ class StoryFacts:
         if len(group.articles) == 2:  # the founder's statement is now covered by a fact
             for sid, _ in group.members:
                 self._changed_statements.add(sid)
+        if len(group.articles) >= 2:  # a shared fact: its first members stay searchable
+            for sid, _ in group.members[:REPS]:
+                if sid not in self._shared_set:
+                    self._shared_set.add(sid)
+                    self.shared.append(sid)
 
     # -- reading out ------------------------------------------------------
 
@@ -767,6 +781,7 @@ class StoryFacts:
             "n_articles": len(self.articles),
             "n_groups": len(self.groups),
             "name_df": dict(self.name_df),
+            "shared": self.shared,
         }
         return header, arts, groups
 
@@ -791,6 +806,8 @@ class StoryFacts:
         """Rebuild from a stored header, article rows (in order) and group rows (in order)."""
         index = cls()
         index.name_df = Counter(header.get("name_df", {}))
+        index.shared = [int(x) for x in header.get("shared", [])]
+        index._shared_set = set(index.shared)
         roots = header.get("roots", {})
         for pos, data in enumerate(articles):
             art = _Article(

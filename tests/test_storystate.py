@@ -4,12 +4,13 @@ store in between) has the same facts and derivations as the story built in one g
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from newsloom import storystate
+from newsloom import dedupe, fuse, storystate
 from newsloom.clean import clean_article
 from newsloom.extract import extract_batch
 from newsloom.models import Article, Story
@@ -109,6 +110,15 @@ def _grow(store: Store, articles: list[Article], sizes: list[int], res: Resource
         done += size
         store.save_stories([Story("s1", "Ferry", ids[:done])])
         storystate.update_story(store, "s1", res)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def small_window() -> Iterator[None]:
+    """Search windows smaller than the story, so the test covers what a big story meets."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fuse, "RECENT", 300)
+        mp.setattr(dedupe, "RECENT", 300)
+        yield
 
 
 @pytest.fixture(scope="module")
