@@ -258,6 +258,7 @@ class Story:
     links: list[Link] = field(default_factory=list)
     derivations: list[Derivation] = field(default_factory=list)
     merged_from: list[str] = field(default_factory=list)
+    storyline: str = ""  # id of the storyline (developing situation) the story belongs to
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
