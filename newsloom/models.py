@@ -180,6 +180,7 @@ class Article:
     times: list[TimeRef] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
     quantities: list[Quantity] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)  # lemmas of the lead's verbs (cluster)
     meta: dict[str, Any] = field(default_factory=dict)
 
     def sentence_at(self, offset: int) -> int:
@@ -208,6 +209,7 @@ class Article:
         art.quotes = [Quote.from_dict(q) for q in data.get("quotes", [])]
         art.quantities = [Quantity.from_dict(q) for q in data.get("quantities", [])]
         art.captions = list(data.get("captions", []))
+        art.actions = list(data.get("actions", []))
         art.meta = dict(data.get("meta", {}))
         return art
 

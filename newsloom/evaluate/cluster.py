@@ -69,7 +69,7 @@ def read_eval_set(data: Path, limit: int | None = None) -> EvalSet:
     for item in ingest.read_inputs([str(require(data))]):
         if isinstance(item, InputError):
             raise EvalDataMissing(f"cannot use {data} as clustering gold: {item}")
-        articles.append(item)
+        articles.append(_date_line(item))
         if limit and len(articles) >= limit:
             break
     if not articles:
@@ -94,6 +94,17 @@ def read_eval_set(data: Path, limit: int | None = None) -> EvalSet:
         splits=[str(g.get("split", "")) for g in gold],
         storylines=[str(g["storyline"]) for g in gold] if has_storyline else None,
     )
+
+
+def _date_line(article: Article) -> Article:
+    """A record whose text opens with ` date YYYY-MM-DD <headline>` gets its date and
+    headline from it, as a plain-text file does (a no-op once ingest does it for JSONL)."""
+    match = ingest._DATE_LINE.match(article.text)
+    if match and article.text[match.end() :].strip():
+        article.published = article.published or match.group(1)
+        article.title = article.title or (match.group(2) or "").strip()
+        article.text = article.text[match.end() :]
+    return article
 
 
 def _ecb_split(topic: int) -> str:
@@ -170,13 +181,16 @@ def stream_labels(
     settings: dict[str, Any] | None = None,
     seed: int = 0,
 ) -> Assignment:
-    """What `newsloom ingest` does with these articles: one pass in arrival order, then
-    the end-of-run consolidation."""
+    """What `newsloom ingest` does with these articles: one pass in arrival order in
+    batches of 32 (storylines are updated per batch), then the end-of-run consolidation."""
     index = StoryIndex(Settings(**(settings or {})))
     links = {}
-    for i in arrival_order(articles, seed):
+    for n, i in enumerate(arrival_order(articles, seed), start=1):
         links[articles[i].id] = index.add(articles[i], features[i]).story_id
+        if n % 32 == 0:
+            index.pop_changed()
     index.consolidate()
+    index.pop_changed()
     stories = [index.story_of(links[a.id]) for a in articles]
     lines = {s.id: s.storyline or s.id for s in index.stories()}
     return Assignment(stories, [lines[s] for s in stories])

@@ -10,7 +10,7 @@ import logging
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from newsloom.extract import dates, entities, places, quantities, quotes
+from newsloom.extract import actions, dates, entities, places, quantities, quotes
 from newsloom.models import Article
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ def extract_article(article: Article, doc: Doc, gazetteer: Gazetteer) -> Article
         ("times", lambda: dates.times_for(article)),
         ("quotes", lambda: quotes.find_quotes(article, doc, article.mentions)),
         ("quantities", lambda: quantities.find_quantities(article)),
+        ("actions", lambda: actions.lead_actions(article, doc)),
     )
     for field, step in steps:
         try:
