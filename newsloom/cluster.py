@@ -84,17 +84,17 @@ _NO_TERMS = (_EMPTY_IDX, _EMPTY_W)
 
 # The fitted decision (scripts/cluster_fit.py): logit = bias + sum(weight * average link).
 FITTED_WEIGHTS = {
-    "embedding": 3.85,
-    "body": 12.19,
-    "lead": 6.75,
-    "names": 1.75,
-    "numbers": 2.42,
-    "actions": -0.19,
-    "date": 2.24,
-    "weekday": 1.41,
-    "year": 1.17,
+    "embedding": 3.66,
+    "body": 11.43,
+    "lead": 6.67,
+    "names": 1.22,
+    "numbers": 2.4,
+    "actions": -0.72,
+    "date": 2.38,
+    "weekday": 1.51,
+    "year": 1.24,
 }
-FITTED_BIAS = -7.62
+FITTED_BIAS = -7.7
 
 Terms = tuple[np.ndarray, np.ndarray]  # sorted hashed term ids, weights (float32)
 
@@ -518,10 +518,11 @@ class Settings:
 
     weights: dict[str, float] = field(default_factory=lambda: dict(FITTED_WEIGHTS))
     bias: float = FITTED_BIAS
-    join: float = 1.0  # logit an article needs to join its best candidate story
+    join: float = 2.0  # logit an article needs to join its best candidate story
     merge: float = 0.0  # average-link logit at which `consolidate` merges two stories
     lone_size: int = 1  # a story this small folds into another only with time/action evidence
-    lone_actions: float = 0.1  # average link of lead verbs that counts as action evidence
+    lone_actions: float = 0.1
+    lone_margin: float = 2.0  # above `merge` by this much, the text alone is evidence enough  # average link of lead verbs that counts as action evidence
     window_days: int = 7
     candidates: int = 4  # nearest stories by embedding, scored on every signal
     consolidate_candidates: int = 6  # nearest stories checked by `consolidate`
@@ -529,6 +530,7 @@ class Settings:
     name_keys: int = 8  # rarest name words of an undated report that look up stories
     name_postings: int = 64  # newest stories remembered per name word
     member_cap: int = 32  # members kept per active story to recompute its sums
+    idf_prior: float = 10.0  # pseudo-documents: a young stream's IDF stays close to flat
     refresh: float = 1.5  # recompute a story's sums when the documents seen grew this much
 
     def weight_vector(self) -> np.ndarray:
@@ -579,7 +581,8 @@ class StoryIndex:
         """IDF-weighted, unit-length weights of one article channel."""
         if not len(idx):
             return _EMPTY_W
-        vec = tf * (np.log((self._docs + 1) / (self._df[idx] + 1)) + 1.0)
+        prior = self.settings.idf_prior + 1
+        vec = tf * (np.log((self._docs + prior) / (self._df[idx] + prior)) + 1.0)
         norm = float(np.sqrt(vec @ vec))
         return (vec / norm).astype(np.float32) if norm else vec.astype(np.float32)
 
@@ -828,14 +831,16 @@ class StoryIndex:
 
     def _merge_logit(self, x: int, y: int) -> float | None:
         """Average-link logit of two stories, or None when they must stay apart: a lone
-        report joins a story of its theme only with evidence of time or action."""
+        report folds into a story of its theme only with evidence of time or action
+        (or text far above the threshold)."""
         st = self.settings
         a, b = self._fresh(self._stories[x]), self._fresh(self._stories[y])
         feats = link_features(a, b)
         logit = self._logit(feats)
         if logit < st.merge:
             return None
-        if min(a.n, b.n) <= st.lone_size and not (
+        lone = min(a.n, b.n) <= st.lone_size < max(a.n, b.n)
+        if lone and logit < st.merge + st.lone_margin and not (
             feats[_F["date"]] > 0 or feats[_F["weekday"]] > 0 or feats[_F["actions"]] >= st.lone_actions
         ):
             return None

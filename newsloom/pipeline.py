@@ -119,10 +119,12 @@ def run(
         process_batch(clean.clean_batch(articles), store, index, res, report)
         bar.update(len(articles))
     bar.close()
-    if index.consolidate():  # reports that arrived before their siblings: re-check them
-        with store.transaction():
-            store.save_stories(index.pop_changed())
-            save_index(store, index)
+    # Reports that arrived before their siblings: re-check the stories this run touched
+    # (only those, so a run that adds nothing changes nothing).
+    index.consolidate()
+    with store.transaction():
+        store.save_stories(index.pop_changed())
+        save_index(store, index)
     for err in report.errors:
         store.record_error(err.where, err.problem)
     update_stories(store, store.dirty_story_ids(), res)
@@ -136,7 +138,9 @@ def load_index(store: Store) -> cluster.StoryIndex:
     header = store.load_state(CLUSTER_STATE)
     if header is None:
         return cluster.StoryIndex()
-    return cluster.StoryIndex.from_state({**header, "stories": store.cluster_stories()})
+    return cluster.StoryIndex.from_state(
+        {**header, "stories": store.cluster_stories(), "lines": store.storyline_states()}
+    )
 
 
 def save_index(store: Store, index: cluster.StoryIndex) -> None:
@@ -144,6 +148,7 @@ def save_index(store: Store, index: cluster.StoryIndex) -> None:
     header, stories = index.state_delta()
     store.save_state(CLUSTER_STATE, header)
     store.save_cluster_stories(stories)
+    store.save_storylines(index.storylines.delta())
 
 
 def process_batch(

@@ -19,6 +19,7 @@ must not be).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,10 @@ class LineSettings:
     name_keys: int = 8  # heaviest name words of a story that look up storylines
     postings: int = 64  # newest storylines remembered per name word
     max_stories: int = 200  # stories whose profiles a storyline keeps (the newest)
+
+
+def _iso(ordinal: int) -> str:
+    return dt.date.fromordinal(ordinal).isoformat() if ordinal > 0 else ""
 
 
 def _unit(w: np.ndarray) -> np.ndarray:
@@ -138,8 +143,8 @@ class StorylineSummary:
     id: str
     title: str
     story_ids: list[str]
-    first_day: int
-    last_day: int
+    first: str  # ISO day ("" if undated)
+    last: str
     merged_from: list[str]
     alive: bool
 
@@ -268,8 +273,8 @@ class StorylineIndex:
                     id=line.id,
                     title=line.title(),
                     story_ids=list(line.members),
-                    first_day=line.first,
-                    last_day=line.last,
+                    first=_iso(line.first),
+                    last=_iso(line.last),
                     merged_from=list(line.merged_from),
                     alive=line.alive,
                 )
