@@ -21,6 +21,7 @@ from newsloom.errors import NewsloomError
 from newsloom.pipeline import Resources, RunReport, run
 from newsloom.render import to_html, to_json, to_markdown
 from newsloom.store import Store
+from newsloom.storylines import storyline_detail, storyline_rows, with_storyline
 
 EVAL_STAGES = ("text", "places", "dates", "quotes", "cluster", "paraphrase")
 
@@ -79,9 +80,8 @@ def _briefings(store: Store, story_ids: list[str]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for sid in story_ids:
         story = store.get_story(sid)
-        out.append(
-            build_briefing(story, store.get_articles(story.article_ids), store.get_facts(sid))
-        )
+        articles = store.get_articles(story.article_ids)
+        out.append(with_storyline(store, build_briefing(story, articles, store.get_facts(sid))))
     return out
 
 
@@ -140,6 +140,43 @@ def stories(db: str, limit: int, order: str) -> None:
     for row in store.story_rows(limit=limit, order=order):
         dates = row["last_published"] or "undated"
         click.echo(f"{row['id']}  {row['n_articles']:>3} articles  {dates:<10}  {row['title']}")
+
+
+@cli.command()
+@click.argument("storyline_ids", nargs=-1)
+@db_option
+@click.option("--limit", default=20, show_default=True, help="How many storylines to list.")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
+def storylines(storyline_ids: tuple[str, ...], db: str, limit: int, as_json: bool) -> None:
+    """List storylines (events of one developing situation), or show the given ones
+    with their events in time order."""
+    store = _open(db)
+    if not storyline_ids:
+        rows, total = storyline_rows(store, limit=limit)
+        if as_json:
+            click.echo(json.dumps({"total": total, "storylines": rows}, ensure_ascii=False))
+            return
+        for row in rows:
+            days = _days(row["first_day"], row["last_day"])
+            click.echo(f"{row['id']}  {row['n_stories']:>3} events  {days:<23}  {row['title']}")
+        return
+    try:
+        details = [storyline_detail(store, line_id) for line_id in storyline_ids]
+    except NewsloomError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(details, ensure_ascii=False))
+        return
+    for line in details:
+        click.echo(f"{line['id']}  {line['title']}")
+        for e in line["events"]:
+            days = _days(e["first_published"][:10], e["last_published"][:10])
+            click.echo(f"  {days:<23}  {e['id']}  {e['n_articles']:>3} articles  {e['title']}")
+
+
+def _days(first: str, last: str) -> str:
+    """ "2023-11-17", "2023-11-17 – 2023-11-22" or "undated"."""
+    return " – ".join(dict.fromkeys(d for d in (first, last) if d)) or "undated"
 
 
 @cli.command()

@@ -408,29 +408,6 @@ def link_features(a: _Agg, b: _Agg) -> np.ndarray:
     return x
 
 
-def self_features(a: _Agg) -> np.ndarray:
-    """The average over pairs of two different members of each pairwise signal: how
-    alike a story's own reports are (from the same sums, so it costs no more)."""
-    pairs = float(a.n * (a.n - 1))
-    x = np.zeros(len(FEATURES))
-    if pairs <= 0:
-        return x
-    vec = a.vec_sum.astype(np.float32)
-    x[0] = (float(vec @ vec) - a.n) / pairs
-    for k, ch in enumerate(CHANNELS, start=1):
-        x[k] = (a.sums[ch].dot(a.sums[ch]) - a.nz[ch]) / pairs
-    if a.days:
-        x[_F["date"]] = (
-            sum(ca * cb * _day_agreement(abs(da - db)) for da, ca in a.days.items() for db, cb in a.days.items())
-            - a.n_days
-        ) / pairs
-    k = a.n_weekdays
-    x[_F["weekday"]] = (2.0 * (float(a.weekdays @ a.weekdays) - k) - k * (k - 1)) / pairs
-    ky = sum(a.years.values())
-    x[_F["year"]] = (2.0 * (sum(c * c for c in a.years.values()) - ky) - ky * (ky - 1)) / pairs
-    return x
-
-
 # One member kept for recomputing a story's sums as the IDF settles: channel -> raw terms.
 _Member = dict[str, Terms]
 
@@ -522,7 +499,7 @@ class Settings:
     merge: float = 0.0  # average-link logit at which `consolidate` merges two stories
     lone_size: int = 1  # a story this small folds into another only with time/action evidence
     lone_actions: float = 0.1
-    lone_margin: float = 2.0  # above `merge` by this much, the text alone is evidence enough  # average link of lead verbs that counts as action evidence
+    lone_margin: float = 2.0  # this far above `merge`, the text alone is evidence enough
     window_days: int = 7
     candidates: int = 4  # nearest stories by embedding, scored on every signal
     consolidate_candidates: int = 6  # nearest stories checked by `consolidate`
@@ -840,9 +817,12 @@ class StoryIndex:
         if logit < st.merge:
             return None
         lone = min(a.n, b.n) <= st.lone_size < max(a.n, b.n)
-        if lone and logit < st.merge + st.lone_margin and not (
-            feats[_F["date"]] > 0 or feats[_F["weekday"]] > 0 or feats[_F["actions"]] >= st.lone_actions
-        ):
+        evidence = (
+            feats[_F["date"]] > 0
+            or feats[_F["weekday"]] > 0
+            or feats[_F["actions"]] >= st.lone_actions
+        )
+        if lone and logit < st.merge + st.lone_margin and not evidence:
             return None
         return logit
 

@@ -20,10 +20,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from newsloom.errors import NotFound
+
+if TYPE_CHECKING:
+    from newsloom.store import Store
 
 
 @dataclass(slots=True)
@@ -310,3 +316,75 @@ class StorylineIndex:
                 index._of_story[story_id] = slot
                 index._index_names(slot, profile)
         return index
+
+
+# -- reading stored storylines (CLI, web app, briefings) ----------------------------------
+
+
+def storyline_rows(
+    store: Store, *, limit: int = 20, offset: int = 0
+) -> tuple[list[dict[str, Any]], int]:
+    """Live storylines, most recent first (undated last), and how many there are."""
+    rows = store.conn.execute(
+        "SELECT id, title, first_day, last_day, n_stories FROM storylines WHERE alive = 1"
+        " ORDER BY last_day = '', last_day DESC, n_stories DESC, id LIMIT ? OFFSET ?",
+        (limit, offset),
+    ).fetchall()
+    total = store.conn.execute("SELECT count(*) FROM storylines WHERE alive = 1").fetchone()[0]
+    return [dict(r) for r in rows], int(total)
+
+
+def resolve_storyline(store: Store, line_id: str) -> str:
+    """The live storyline an id names (following merges); NotFound if none."""
+    row = store.conn.execute(
+        "SELECT id FROM storylines WHERE alive = 1 AND (id = ? OR EXISTS (SELECT 1 FROM"
+        " json_each(json_extract(state, '$.merged_from')) WHERE value = ?))",
+        (line_id, line_id),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no storyline with id {line_id!r}")
+    return str(row[0])
+
+
+def storyline_events(store: Store, line_id: str) -> list[dict[str, Any]]:
+    """The stories (events) of a storyline in time order (undated last), one line each."""
+    rows = store.conn.execute(
+        "SELECT s.id, s.title, s.first_published, s.last_published, s.n_articles"
+        " FROM story_storylines ss JOIN stories s ON s.id = ss.story_id"
+        " WHERE ss.storyline_id = ? ORDER BY s.first_published = '', s.first_published,"
+        " s.last_published, s.id",
+        (line_id,),
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def storyline_detail(store: Store, line_id: str) -> dict[str, Any]:
+    """One storyline with its events in time order."""
+    current = resolve_storyline(store, line_id)
+    row = store.conn.execute(
+        "SELECT id, title, first_day, last_day, n_stories, state FROM storylines WHERE id = ?",
+        (current,),
+    ).fetchone()
+    return {
+        "id": row["id"],
+        "title": row["title"],
+        "first_day": row["first_day"],
+        "last_day": row["last_day"],
+        "merged_from": json.loads(row["state"])["merged_from"],
+        "events": storyline_events(store, current),
+    }
+
+
+def with_storyline(store: Store, briefing: dict[str, Any]) -> dict[str, Any]:
+    """Add the story's `storyline` id and the storyline's other events to a briefing."""
+    row = store.conn.execute(
+        "SELECT storyline_id FROM story_storylines WHERE story_id = ?", (briefing["id"],)
+    ).fetchone()
+    line_id = str(row[0]) if row else ""
+    briefing["storyline"] = line_id
+    briefing["storyline_events"] = (
+        [e for e in storyline_events(store, line_id) if e["id"] != briefing["id"]]
+        if line_id
+        else []
+    )
+    return briefing

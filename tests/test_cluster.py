@@ -381,6 +381,7 @@ def test_follow_up_is_its_own_event_in_the_same_storyline(
     assert line[story_of["peru"]] != line[story_of["sulawesi"]]
     assert line[story_of["crash"]] not in {line[story_of["peru"]], line[story_of["sulawesi"]]}
     state = json.loads(json.dumps(index.to_state()))
-    assert StoryIndex.from_state(state).storylines.storyline_of(story_of["grounding"]) == (
-        line[story_of["crash"]]
+    assert (
+        StoryIndex.from_state(state).storylines.storyline_of(story_of["grounding"])
+        == (line[story_of["crash"]])
     )

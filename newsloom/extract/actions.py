@@ -12,7 +12,7 @@ is not part of the text is tagged by a small tagger-only pipeline (no parser, no
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from newsloom.models import Article, Sentence
 
@@ -23,11 +23,11 @@ if TYPE_CHECKING:
 
 LEAD_SENTENCES = 2  # body sentences after the headline
 
-NOT_ACTIONS = frozenset(
-    """say tell report add accord announce confirm state claim believe think know see be have
-    do make get go come take include reveal call quote cite describe note suggest appear seem
-    want need try begin continue remain become show give put use expect find keep let""".split()
-)
+_NOT_ACTIONS = """say tell report add accord announce confirm state claim believe think know see
+    be have do make get go come take include reveal call quote cite describe note suggest
+    appear seem want need try begin continue remain become show give put use expect find keep
+    let"""
+NOT_ACTIONS = frozenset(_NOT_ACTIONS.split())
 
 
 @functools.cache
@@ -41,8 +41,7 @@ def _tagger() -> Language:
 
 
 def _lemmatizer() -> Lemmatizer:
-    lemmatizer: Lemmatizer = _tagger().get_pipe("lemmatizer")
-    return lemmatizer
+    return cast("Lemmatizer", _tagger().get_pipe("lemmatizer"))
 
 
 def is_prose(text: str) -> bool:

@@ -33,6 +33,7 @@ from newsloom.errors import NewsloomError, NotFound
 from newsloom.models import Article
 from newsloom.render import Citations, safe_url, story_map
 from newsloom.store import Store
+from newsloom.storylines import storyline_detail, storyline_rows, with_storyline
 
 if TYPE_CHECKING:
     from newsloom.pipeline import Resources, RunReport
@@ -187,7 +188,7 @@ def _story_extras(store: Store, row: dict[str, Any]) -> dict[str, Any]:
 def briefing(store: Store, story_id: str) -> dict[str, Any]:
     story = store.get_story(story_id)
     articles = store.get_articles(story.article_ids)
-    return build_briefing(story, articles, store.get_facts(story_id))
+    return with_storyline(store, build_briefing(story, articles, store.get_facts(story_id)))
 
 
 def search(store: Store, query: str, limit: int = 50) -> dict[str, Any]:
@@ -396,6 +397,12 @@ def _install_pages(app: FastAPI, state: App, page: Callable[..., HTMLResponse]) 
             s = briefing(store, story_id)
         return page("story.html", s=s, cite=Citations(s), map=story_map(s["places"]), tree=_tree(s))
 
+    @app.get("/storylines/{storyline_id}", response_class=HTMLResponse, include_in_schema=False)
+    def storyline_page(storyline_id: str) -> HTMLResponse:
+        with state.db() as store:
+            line = storyline_detail(store, storyline_id)
+        return page("storyline.html", line=line)
+
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(article_id: str) -> HTMLResponse:
         with state.db() as store:
@@ -553,6 +560,21 @@ def _install_api(app: FastAPI, state: App) -> None:
         """The briefing of one story (as in `newsloom brief --format json`)."""
         with state.db() as store:
             return briefing(store, story_id)
+
+    @app.get("/api/storylines", tags=["storylines"])
+    def api_storylines(
+        limit: int = Query(20, ge=1, le=200), offset: int = Query(0, ge=0, le=10**9)
+    ) -> dict[str, Any]:
+        """Storylines (events of one developing situation), most recent first."""
+        with state.db() as store:
+            rows, total = storyline_rows(store, limit=limit, offset=offset)
+        return {"total": total, "limit": limit, "offset": offset, "storylines": rows}
+
+    @app.get("/api/storylines/{storyline_id}", tags=["storylines"])
+    def api_storyline(storyline_id: str) -> dict[str, Any]:
+        """One storyline with its events (stories) in time order; merged ids resolve."""
+        with state.db() as store:
+            return storyline_detail(store, storyline_id)
 
     @app.get("/api/articles/{article_id}", tags=["articles"])
     def api_article(article_id: str) -> dict[str, Any]:
