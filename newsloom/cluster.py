@@ -84,17 +84,17 @@ _NO_TERMS = (_EMPTY_IDX, _EMPTY_W)
 
 # The fitted decision (scripts/cluster_fit.py): logit = bias + sum(weight * average link).
 FITTED_WEIGHTS = {
-    "embedding": 3.66,
-    "body": 11.43,
-    "lead": 6.67,
-    "names": 1.22,
-    "numbers": 2.4,
-    "actions": -0.72,
-    "date": 2.38,
-    "weekday": 1.51,
-    "year": 1.24,
+    "embedding": 3.5,
+    "body": 10.62,
+    "lead": 7.53,
+    "names": 1.46,
+    "numbers": 2.57,
+    "actions": -0.33,
+    "date": 2.22,
+    "weekday": 1.45,
+    "year": 1.05,
 }
-FITTED_BIAS = -7.7
+FITTED_BIAS = -7.77
 
 Terms = tuple[np.ndarray, np.ndarray]  # sorted hashed term ids, weights (float32)
 
@@ -502,13 +502,14 @@ class Settings:
     lone_margin: float = 2.0  # this far above `merge`, the text alone is evidence enough
     window_days: int = 7
     candidates: int = 4  # nearest stories by embedding, scored on every signal
+    min_cosine: float = 0.35  # centroids less alike than this are never scored
     consolidate_candidates: int = 6  # nearest stories checked by `consolidate`
     max_terms: int = 2000
     name_keys: int = 8  # rarest name words of an undated report that look up stories
     name_postings: int = 64  # newest stories remembered per name word
     member_cap: int = 32  # members kept per active story to recompute its sums
     idf_prior: float = 10.0  # pseudo-documents: a young stream's IDF stays close to flat
-    refresh: float = 1.5  # recompute a story's sums when the documents seen grew this much
+    refresh: float = 2.0  # recompute a story's sums when the documents seen grew this much
 
     def weight_vector(self) -> np.ndarray:
         return np.array([self.weights.get(name, 0.0) for name in FEATURES])
@@ -617,9 +618,14 @@ class StoryIndex:
         if not slots:
             return []
         rows = np.stack([self._stories[x].agg.vec_sum.astype(np.float32) for x in slots])
-        sims = rows @ vec / np.maximum(np.linalg.norm(rows, axis=1), 1e-9)
+        return self._top(slots, rows @ vec / np.maximum(np.linalg.norm(rows, axis=1), 1e-9), k)
+
+    def _top(self, slots: list[int], sims: np.ndarray, k: int) -> list[int]:
+        """The `k` slots of highest similarity, leaving out those below `min_cosine`
+        (too far apart in content for any other signal to make them one event)."""
         k = min(k, len(slots))
-        return [slots[int(i)] for i in np.argpartition(-sims, k - 1)[:k]]
+        top = np.argpartition(-sims, k - 1)[:k]
+        return [slots[int(i)] for i in top if sims[i] >= self.settings.min_cosine]
 
     def _candidates(self, vec: np.ndarray, day: int | None, names: np.ndarray, k: int) -> list[int]:
         """Stories to score: the nearest active ones (or those of the report's days) and
@@ -659,9 +665,7 @@ class StoryIndex:
             slots, rows = self._row_slot, self._rows[: len(self._row_slot)]
             if not slots:
                 return []
-        sims = rows @ vec
-        k = min(k, len(slots))
-        return [slots[int(i)] for i in np.argpartition(-sims, k - 1)[:k]]
+        return self._top(slots, rows @ vec, k)
 
     def _evidence(self, f: Features, s: _Story, x: np.ndarray, logit: float) -> dict[str, Any]:
         return {
@@ -837,16 +841,20 @@ class StoryIndex:
         version: Counter[int] = Counter()
         heap: list[tuple[float, int, int, int, int]] = []
 
-        def push(x: int) -> None:
-            for y in self._neighbours(x):
+        def push_pairs(x: int, near: list[int]) -> None:
+            for y in near:
                 if y != x and self._stories[y].alive:
                     logit = self._merge_logit(x, y)
                     if logit is not None:
                         heapq.heappush(heap, (-logit, x, y, version[x], version[y]))
 
-        for slot in sorted(pending):
-            if self._stories[slot].alive:
-                push(slot)
+        live = sorted(x for x in pending if self._stories[x].alive)
+        active = [x for x in live if x in self._slot_row]
+        for x, near in zip(active, self._active_neighbours(active), strict=True):
+            push_pairs(x, near)
+        for x in live:
+            if x not in self._slot_row:
+                push_pairs(x, self._neighbours(x))
         while heap:
             _, x, y, vx, vy = heapq.heappop(heap)
             stale = version[x] != vx or version[y] != vy
@@ -856,10 +864,28 @@ class StoryIndex:
             version[x] += 1
             version[y] += 1
             kept.add(self._stories[into].id)
-            push(into)
+            push_pairs(into, self._neighbours(into))
         if slots is None:
             self._touched = set()
         return sorted(kept)
+
+    def _active_neighbours(self, slots: list[int]) -> list[list[int]]:
+        """`_neighbours` of many active stories at once (one matrix product per 512) and
+        the nearest of those sharing their rarest names."""
+        k = self.settings.consolidate_candidates + 1
+        rows = self._rows[: len(self._row_slot)]
+        out: list[list[int]] = []
+        for start in range(0, len(slots), 512):
+            chunk = slots[start : start + 512]
+            sims = rows @ rows[[self._slot_row[x] for x in chunk]].T
+            for col, x in enumerate(chunk):
+                near = self._top(self._row_slot, sims[:, col], k)
+                names = self._names_of(self._stories[x].agg)
+                if len(names):
+                    vec = rows[self._slot_row[x]]
+                    near += [y for y in self._by_names(vec, names, k) if y not in near]
+                out.append(near)
+        return out
 
     def _neighbours(self, slot: int) -> list[int]:
         """The stories nearest a story's centroid (active ones, or those of its days)."""
