@@ -305,7 +305,8 @@ def evaluate(
         notes=[
             f"split={split}; {full.kind}; {dated} of {len(target.articles)} articles dated;"
             " read, cleaned and extracted as `newsloom ingest` does",
-            f"StoryIndex with shipped Settings {Settings()}; arrival order: by a hash of the id",
+            f"StoryIndex with the shipped decision (join at logit {Settings().join},"
+            f" merge at {Settings().merge}); arrival order: by a hash of the id",
             "baseline_tfidf_*: average link, threshold chosen on the dev part;"
             " baseline_tfidf_oracle_*: the best threshold on the evaluated part itself",
         ],
