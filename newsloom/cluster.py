@@ -248,7 +248,9 @@ def article_features(articles: list[Article], embedder: Embedder) -> list[Featur
                     "actions": hashed_counts(Counter("v:" + v for v in art.actions)),
                 },
                 entities=names,
-                places=frozenset(p.name.lower() for p in art.places if p.name),
+                places=frozenset(
+                    p.name.lower() for p in art.places if p.name and p.form != "embedded"
+                ),
                 dates=frozenset(t.value[:10] for t in art.times if _ISO_DAY.match(t.value)),
                 published=art.published[:10],
                 event_days=days,

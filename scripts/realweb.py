@@ -2,6 +2,7 @@
 
     python scripts/realweb.py check [--pages DIR]
     python scripts/realweb.py build [--pages DIR]
+    python scripts/realweb.py baseline      # after build: TF-IDF + average-link reference
 
 The recipe (evalsets/realweb/recipe.jsonl, committed) names each page, the search query that
 found it and its gold event and storyline. The page texts are others' text, so they are kept
@@ -9,6 +10,8 @@ out of git (evalsets/realweb/pages, a link to /work/realweb-pages by default). `
 the two into evalsets/realweb/dev.jsonl and test.jsonl, one line per page
 {"id", "text", "event", "storyline", "url"}, the input of `newsloom eval cluster --data`.
 `check` prints the counts per split and fails naming every page whose text is missing.
+`baseline` scores the reference the issue compares against (TF-IDF cosine, average link,
+distance threshold chosen on dev only) on both halves.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent / "evalsets" / "realweb"
 RECIPE = HERE / "recipe.jsonl"
+COPIES = HERE / "copies.jsonl"
+RELATIONS = ("same_wire", "derived", "independent")
 PAGES = HERE / "pages"
 SPLITS = ("dev", "test")
 KINDS = ("event", "lone")
@@ -107,6 +112,31 @@ def problems(pages: list[Page]) -> list[str]:
     return found
 
 
+def copy_problems(pages: list[Page], path: Path = COPIES) -> list[str]:
+    """What is wrong with the copy-relation gold (copies.jsonl): unknown pages, a relation
+    outside same_wire|derived|independent, a pair across splits or labelled twice."""
+    split = {p.id: p.split for p in pages}
+    event = {p.id: p.event for p in pages}
+    found: list[str] = []
+    seen: set[frozenset[str]] = set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        row = json.loads(line)
+        a, b, where = row["article_id"], row["original_id"], f"copies line {number}"
+        if a not in split or b not in split or a == b:
+            found.append(f"{where}: {a} / {b} are not two recipe pages")
+            continue
+        if row["relation"] not in RELATIONS:
+            found.append(f"{where}: relation {row['relation']!r} is not one of {RELATIONS}")
+        if row["split"] != split[a] or split[a] != split[b]:
+            found.append(f"{where}: {a} and {b} are not both in split {row['split']}")
+        if row["same_event"] != (event[a] == event[b]):
+            found.append(f"{where}: same_event is wrong for {a} / {b}")
+        if frozenset((a, b)) in seen:
+            found.append(f"{where}: {a} / {b} labelled twice")
+        seen.add(frozenset((a, b)))
+    return found
+
+
 def hard_pairs(pages: list[Page]) -> list[tuple[str, str]]:
     """Neighbouring multi-report events of one storyline, in time order: the pairs that a
     story builder must keep apart as events and together as a storyline."""
@@ -168,9 +198,41 @@ def build(pages: list[Page], pages_dir: Path, out_dir: Path) -> list[str]:
     return sorted(missing)
 
 
+def baseline(out_dir: Path) -> None:
+    """Print B-cubed P/R/F1 of TF-IDF + average-link clustering against the gold events (and
+    storylines) of dev and test, with the distance threshold that is best on dev."""
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from newsloom.evaluate.cluster import bcubed
+
+    def clusters(docs: list[dict[str, str]], threshold: float) -> list[str]:
+        vectors = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit_transform(
+            [d["text"] for d in docs]
+        )
+        model = AgglomerativeClustering(
+            n_clusters=None, metric="cosine", linkage="average", distance_threshold=threshold
+        )
+        return [str(label) for label in model.fit(vectors.toarray()).labels_]
+
+    halves = {
+        split: [json.loads(line) for line in (out_dir / f"{split}.jsonl").open(encoding="utf-8")]
+        for split in SPLITS
+    }
+    gold_dev = [d["event"] for d in halves["dev"]]
+    thresholds = [round(0.5 + 0.025 * i, 3) for i in range(20)]
+    best = max(thresholds, key=lambda t: bcubed(clusters(halves["dev"], t), gold_dev)[2])
+    print(f"TF-IDF + average link, cosine distance threshold {best} (best on dev)")
+    for split, docs in halves.items():
+        pred = clusters(docs, best)
+        for level in ("event", "storyline"):
+            p, r, f = bcubed(pred, [d[level] for d in docs])
+            print(f"{split:<5} {level:<9} B-cubed P {p:.3f} R {r:.3f} F1 {f:.3f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("check", "build"))
+    parser.add_argument("command", choices=("check", "build", "baseline"))
     parser.add_argument("--pages", type=Path, default=PAGES, help="folder of <id>.txt texts")
     parser.add_argument("--recipe", type=Path, default=RECIPE)
     args = parser.parse_args(argv)
@@ -180,9 +242,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"realweb: {error}", file=sys.stderr)
         return 1
     status = 0
-    for problem in problems(pages):
+    for problem in problems(pages) + copy_problems(pages, args.recipe.parent / "copies.jsonl"):
         print(f"realweb: {args.recipe}: {problem}", file=sys.stderr)
         status = 1
+    if args.command == "baseline":
+        baseline(args.recipe.parent)
+        return status
     if args.command == "build":
         missing = build(pages, args.pages, args.recipe.parent)
         print(f"wrote {args.recipe.parent}/dev.jsonl and test.jsonl")

@@ -38,6 +38,31 @@ def test_realweb_recipe_is_well_formed(pages: list) -> None:
     assert realweb.problems(pages) == []
 
 
+def test_realweb_copy_gold_is_well_formed(pages: list) -> None:
+    path = ROOT / "evalsets" / "realweb" / "copies.jsonl"
+    assert realweb.copy_problems(pages, path) == []
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert sum(r["split"] == "dev" for r in rows) >= 40
+    assert {r["relation"] for r in rows} == set(realweb.RELATIONS)
+
+
+def test_realweb_copy_problems_names_bad_rows(tmp_path: Path) -> None:
+    pages = [_page(1, "a", "s"), _page(2, "a", "s"), _page(3, "b", "t", split="test")]
+    bad = [
+        {"article_id": "rw-001", "original_id": "rw-009", "relation": "derived"},
+        {"article_id": "rw-001", "original_id": "rw-003", "relation": "same_wire"},
+        {"article_id": "rw-001", "original_id": "rw-002", "relation": "copied"},
+    ]
+    path = tmp_path / "copies.jsonl"
+    lines = [json.dumps({**row, "split": "dev", "same_event": True}) for row in bad]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    found = "\n".join(realweb.copy_problems(pages, path))
+    assert "rw-001 / rw-009 are not two recipe pages" in found
+    assert "rw-001 and rw-003 are not both in split dev" in found
+    assert "same_event is wrong for rw-001 / rw-003" in found
+    assert "relation 'copied'" in found
+
+
 def test_realweb_recipe_meets_the_issue_sizes(pages: list) -> None:
     counts = realweb.summary(pages)
     total = {k: sum(c[k] for c in counts.values()) for k in counts["dev"]}
