@@ -506,6 +506,7 @@ class Settings:
     candidates: int = 4  # nearest stories by embedding, scored on every signal
     min_cosine: float = 0.35  # centroids less alike than this are never scored
     consolidate_candidates: int = 6  # nearest stories checked by `consolidate`
+    consolidate_max: int = 1_000_000  # pairs whose smaller story is bigger are not checked
     max_terms: int = 2000
     name_keys: int = 8  # rarest name words of an undated report that look up stories
     name_postings: int = 64  # newest stories remembered per name word
@@ -838,17 +839,25 @@ class StoryIndex:
         its nearest stories, and each merged story again. The older id is kept and the
         merge recorded; returns the kept ids. Untouched stories were checked when they
         last changed, so a second call with nothing new merges nothing."""
+        st = self.settings
         pending = set(self._touched if slots is None else slots)
         kept: set[str] = set()
         version: Counter[int] = Counter()
         heap: list[tuple[float, int, int, int, int]] = []
 
+        seen: set[tuple[int, int, int, int]] = set()
+
         def push_pairs(x: int, near: list[int]) -> None:
             for y in near:
-                if y != x and self._stories[y].alive:
-                    logit = self._merge_logit(x, y)
-                    if logit is not None:
-                        heapq.heappush(heap, (-logit, x, y, version[x], version[y]))
+                key = (min(x, y), max(x, y), version[min(x, y)], version[max(x, y)])
+                if y == x or key in seen or not self._stories[y].alive:
+                    continue
+                seen.add(key)
+                if min(self._stories[x].agg.n, self._stories[y].agg.n) > st.consolidate_max:
+                    continue
+                logit = self._merge_logit(x, y)
+                if logit is not None:
+                    heapq.heappush(heap, (-logit, x, y, version[x], version[y]))
 
         live = sorted(x for x in pending if self._stories[x].alive)
         active = [x for x in live if x in self._slot_row]
