@@ -115,3 +115,29 @@ def test_issue12_rerun_of_the_same_input_changes_nothing(
     assert report.new == 0
     assert _snapshot(store) == ingested["snapshot"]
     store.close()
+
+
+def test_eval_cluster_reads_any_gold_jsonl(tmp_path: Path, resources: Resources) -> None:
+    """`newsloom eval cluster --data FILE.jsonl`: gold `event` (and `storyline`) on any
+    records, read through the pipeline's ingest; a date line opens one text."""
+    records = _records()
+    for r in records:
+        r["event"] = r["id"].rsplit("-", 1)[0]
+        r["storyline"] = "kenya" if r["event"] in ("crash", "grounding") else r["event"]
+    first = records[0]
+    first["text"] = f" date {first.pop('date')} {first.pop('title')}\n{first['text']}"
+    data = tmp_path / "gold.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    args = ["eval", "cluster", "--data", str(data), "--json"]
+    result = CliRunner().invoke(cli, args, obj=resources)
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout.strip().splitlines()[-1])
+    assert metrics["documents"] == len(records) and metrics["events"] == 4
+    assert 0.0 <= metrics["bcubed_f1"] <= 1.0 and 0.0 <= metrics["storyline_pairwise_f1"] <= 1.0
+    assert "baseline_tfidf_oracle_bcubed_f1" in metrics and "pairwise_f1" in metrics
+    bogus = CliRunner().invoke(cli, [*args, "--split", "bogus"], obj=resources)
+    assert bogus.exit_code == 2 and "split" in bogus.stderr
+    no_gold = tmp_path / "nogold.jsonl"
+    no_gold.write_text(json.dumps({"id": "x", "text": "Some text here."}) + "\n")
+    missing = CliRunner().invoke(cli, ["eval", "cluster", "--data", str(no_gold)], obj=resources)
+    assert missing.exit_code == 2 and "event" in missing.stderr
