@@ -508,8 +508,8 @@ class Settings:
     consolidate_candidates: int = 6  # nearest stories checked by `consolidate`
     consolidate_max: int = 1_000_000  # pairs whose smaller story is bigger are not checked
     max_terms: int = 2000
-    name_keys: int = 8  # rarest name words of an undated report that look up stories
-    name_postings: int = 64  # newest stories remembered per name word
+    name_keys: int = 6  # rarest name words of an undated report that look up stories
+    name_postings: int = 32  # newest stories remembered per name word
     member_cap: int = 32  # members kept per active story to recompute its sums
     idf_prior: float = 10.0  # pseudo-documents: a young stream's IDF stays close to flat
     refresh: float = 2.0  # recompute a story's sums when the documents seen grew this much
