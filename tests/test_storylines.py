@@ -5,21 +5,18 @@ listed by the CLI, the API and the web page; re-running the same input changes n
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from test_cluster import EVENTS, FOLLOW_UP
 
 from newsloom.cli import cli
 from newsloom.pipeline import Resources, run
 from newsloom.store import Store
 from newsloom.web.app import create_app
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_cluster import EVENTS, FOLLOW_UP  # noqa: E402
 
 
 def _records() -> list[dict[str, Any]]:
