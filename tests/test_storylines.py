@@ -84,6 +84,10 @@ def test_cli_lists_and_shows_storylines(ingested: dict[str, Any], resources: Res
     events = [x for x in shown.stdout.splitlines() if x.startswith("  ")]
     assert len(events) == 2 and events[0] < events[1]  # one line each, in time order
     assert "2024-03-20" in events[0] and "2024-03-23" in events[1]
+    story = ingested["story"]["crash-0"]
+    shown_md = CliRunner().invoke(cli, ["show", story, "--db", db], obj=resources)
+    assert "## Other events of this storyline" in shown_md.stdout
+    assert "2024-03-23: Kenya suspends" in shown_md.stdout
     missing = CliRunner().invoke(cli, ["storylines", "lnope", "--db", db], obj=resources)
     assert missing.exit_code == 1 and "no storyline" in missing.output
 
