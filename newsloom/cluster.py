@@ -712,17 +712,13 @@ class StoryIndex:
 
     def _age_out(self) -> None:
         """Stories whose newest article is older than the window leave the matrix, after
-        a last average-link check of those that changed since the last check (the others
-        stay touched until they leave or the run ends); they no longer need their members."""
+        a last average-link check of what changed; they no longer need their members."""
         if self._now is None:
             return
         horizon = self._now - self.settings.window_days
-        leaving = [x for x in self._row_slot if self._stories[x].last < horizon]
-        if not leaving:
+        if not any(self._stories[x].last < horizon for x in self._row_slot):
             return
-        checked = [x for x in leaving if x in self._touched]
-        self.consolidate(checked)
-        self._touched -= set(checked)
+        self.consolidate()
         for slot in [x for x in self._row_slot if self._stories[x].last < horizon]:
             self._stories[slot].retire()
             self._unsaved.add(slot)
