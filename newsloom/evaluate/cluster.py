@@ -19,19 +19,20 @@ from typing import Any
 import numpy as np
 
 from newsloom.cluster import Features, Settings, article_features, cluster_articles
-from newsloom.evaluate import EvalResult, prf, require
+from newsloom.evaluate import EvalResult, prf, require, require_items
 from newsloom.models import Article, Sentence
 from newsloom.nlp import load_embedder
 
 DEV_TOPICS = range(1, 36)
 TEST_TOPICS = range(36, 46)
+SPLITS = ("all", "dev", "test")
 _SENT = re.compile(r"[^.!?]+(?:[.!?]+[\"”’)]*|$)")
 
 
 def load_docs(data: Path, limit: int | None = None) -> list[dict[str, Any]]:
     with require(data).open(encoding="utf-8") as fh:
         docs = [json.loads(line) for line in fh if line.strip()]
-    return docs[:limit] if limit else docs
+    return require_items(docs[:limit] if limit else docs, data, "JSON lines")
 
 
 def load_articles(
