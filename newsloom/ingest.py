@@ -39,6 +39,7 @@ Item = Article | InputError
 
 _DATE_LINE = re.compile(r"\A\ufeff? ?date (\d{4}-\d{2}(?:-\d{2})?)(?:[ \t]+([^\n]*))?\n?")
 _GLOB_CHARS = re.compile(r"[*?\[]")
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _HTML_SNIFF = re.compile(r"<!doctype html|<html[\s>]|<head[\s>]|<body[\s>]", re.IGNORECASE)
 _FEED_ROOT = re.compile(r"<(?:rss|feed|rdf:RDF)[\s>]")
 _BLOCK_TAGS = frozenset(
@@ -70,7 +71,7 @@ def read_inputs(
     `labels` names inputs for people: a file given as a key of `labels` is reported and
     stored under its label (an upload's own file name, not the server's temp path)."""
     for item in _read_all(paths, stdin, max_bytes, labels or {}):
-        yield _cap_text(item) if isinstance(item, Article) else item
+        yield _bounded(item) if isinstance(item, Article) else item
 
 
 def _read_all(
@@ -90,6 +91,14 @@ def _read_all(
                 yield path
             else:
                 yield from _read_path(path, max_bytes, labels.get(str(path), str(path)))
+
+
+def _bounded(art: Article) -> Article:
+    """The article without control characters (stray NULs and the like: never text, and
+    trouble for XML and terminals), its text cut if over MAX_ARTICLE_CHARS."""
+    art.text = _CONTROL_CHARS.sub("", art.text)
+    art.title = _CONTROL_CHARS.sub("", art.title)
+    return _cap_text(art)
 
 
 def _cap_text(art: Article) -> Article:
@@ -180,7 +189,9 @@ def _read_path(path: Path, max_bytes: int, where: str) -> Iterator[Item]:
             yield InputError(where, f"file too large ({size} bytes, limit {max_bytes})")
             return
         with path.open("rb") as fh:  # a file may grow after the stat: read no more than allowed
-            data = fh.read(max_bytes + 1)
+            data = fh.read(size + 1)  # (not max_bytes + 1: that allocates all of it up front)
+            if len(data) > size:
+                data += fh.read(max_bytes + 1 - len(data))
     except OSError as exc:
         yield InputError(where, f"cannot read file ({exc.strerror or exc})")
         return
@@ -200,28 +211,74 @@ def _stem(path: Path) -> str:
 def _read_bytes(data: bytes, where: str, stem: str, max_bytes: int) -> Iterator[Item]:
     """Detect the format of one input and parse it.
 
-    Gzip (a .gz file or a .warc.gz archive) is decompressed first, never past
-    `max_bytes`, so a compression bomb is one error and no memory blow-up."""
+    Gzip is never decompressed past `max_bytes`, so a compression bomb is one error
+    and no memory blow-up; a WARC archive is read as a stream, so the records before
+    the cap are kept."""
     lower = where.lower()
-    if data[:2] == b"\x1f\x8b":
+    gzipped = data[:2] == b"\x1f\x8b"
+    if gzipped:
+        lower = lower.removesuffix(".gz")
+    if lower.endswith(".warc") or _head(data, gzipped).startswith(b"WARC/"):
+        stream: io.BufferedIOBase = io.BytesIO(data)
+        if gzipped:
+            stream = gzip.GzipFile(fileobj=stream)
+        yield from _read_warc(_CappedReader(stream, max_bytes), where)
+        return
+    if gzipped:
         try:
             data = _gunzip(data, max_bytes)
         except (OSError, EOFError, zlib.error) as exc:
             yield InputError(where, f"corrupt gzip data ({exc})")
             return
-        lower = lower.removesuffix(".gz")
-    if lower.endswith(".warc") or data[:5] == b"WARC/":
-        yield from _read_warc(data, where)
-        return
     if not data.strip():
         yield InputError(where, "empty file")
+        return
+    ext = os.path.splitext(lower)[1]
+    if ext in _JSONL_EXT and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        yield from _read_jsonl(data.removeprefix(b"\xef\xbb\xbf").split(b"\n"), where)
         return
     text = decode_bytes(data)
     if text is None:
         binary = _looks_binary(data)
         yield InputError(where, "binary file (not text)" if binary else "undecodable bytes")
         return
-    yield from _read_text(text, where, stem, os.path.splitext(lower)[1])
+    yield from _read_text(text, where, stem, ext)
+
+
+def _head(data: bytes, gzipped: bool) -> bytes:
+    """The first bytes of the (decompressed) content, for sniffing."""
+    if not gzipped:
+        return data[:16]
+    try:
+        return zlib.decompressobj(wbits=31).decompress(data[:4096], 16)
+    except zlib.error:
+        return b""
+
+
+class _TooLarge(OSError):
+    """More decompressed bytes than an input may have."""
+
+
+class _CappedReader(io.RawIOBase):
+    """A read-only stream that fails once more than `cap` bytes have been read from it."""
+
+    def __init__(self, stream: io.BufferedIOBase, cap: int) -> None:
+        self.stream, self.cap, self.total = stream, cap, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.stream.read(self.cap + 1 - self.total if size < 0 else size)
+        self.total += len(chunk)
+        if self.total > self.cap:
+            raise _TooLarge(f"decompressed data larger than {self.cap} bytes")
+        return chunk
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
 
 
 def _gunzip(data: bytes, max_bytes: int) -> bytes:
@@ -237,7 +294,8 @@ def _looks_binary(data: bytes) -> bool:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return False
     controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
-    return b"\x00" in head or controls > len(head) * 0.05
+    # a ratio, not "any NUL": one stray control character must not lose a whole article
+    return controls > len(head) * 0.05
 
 
 def decode_bytes(data: bytes, declared: str = "") -> str | None:
@@ -285,7 +343,7 @@ def _read_text(text: str, where: str, stem: str, ext: str) -> Iterator[Item]:
     if ext == ".json" or (ext not in _JSONL_EXT and head.startswith("[")):
         yield from _read_json(text, where)
     elif ext in _JSONL_EXT or (ext == "" and head.startswith("{")):
-        yield from _read_jsonl(text, where)
+        yield from _read_jsonl(text.split("\n"), where)
     elif _is_feed(head) or (ext in _FEED_EXT and head.startswith("<")):
         yield from _read_feed(text, where)
     elif ext in _HTML_EXT or _HTML_SNIFF.search(head):
@@ -426,12 +484,22 @@ def _html_item(html: str, where: str, url: str, stem: str) -> Item:
     return art
 
 
-def _read_jsonl(text: str, where: str) -> Iterator[Item]:
+def _read_jsonl(lines: Sequence[str | bytes], where: str) -> Iterator[Item]:
+    """One record per line. JSON lines files are split into lines as bytes and each line is
+    decoded on its own, so one line of binary junk costs that line only. Lines end at "\n"
+    only: JSON strings may hold U+2028, U+0085 and the like raw, which `str.splitlines`
+    would take for line ends."""
     seen = False
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         seen = True
+        if isinstance(line, bytes):
+            try:
+                line = line.decode("utf-8")
+            except UnicodeDecodeError:
+                yield InputError(f"{where}:{number}", "undecodable bytes (JSON must be UTF-8)")
+                continue
         yield _jsonl_item(line, f"{where}:{number}")
     if not seen:
         yield InputError(where, "empty file")
@@ -442,7 +510,7 @@ def _read_json(text: str, where: str) -> Iterator[Item]:
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError):
-        yield from _read_jsonl(text, where)
+        yield from _read_jsonl(text.split("\n"), where)
         return
     if isinstance(data, list):
         for number, record in enumerate(data, start=1):
@@ -645,13 +713,13 @@ def _element_text(root: Any) -> str:
 # --- WARC -------------------------------------------------------------------------------
 
 
-def _read_warc(data: bytes, where: str) -> Iterator[Item]:
-    """HTML response records of an (already decompressed) WARC file, each capped."""
+def _read_warc(stream: _CappedReader, where: str) -> Iterator[Item]:
+    """HTML response records of a WARC stream (decompressed, capped), each capped too."""
     from warcio.archiveiterator import ArchiveIterator
 
     count = 0
     try:
-        for record in ArchiveIterator(io.BytesIO(data)):
+        for record in ArchiveIterator(stream):
             if record.rec_type != "response" or record.http_headers is None:
                 continue
             ctype = record.http_headers.get_header("Content-Type") or ""
@@ -666,6 +734,9 @@ def _read_warc(data: bytes, where: str) -> Iterator[Item]:
                 yield InputError(record_where, f"HTML record larger than {MAX_HTML_BYTES} bytes")
                 continue
             yield _warc_item(payload, ctype, url, record_where)
+    except _TooLarge as exc:
+        yield InputError(where, f"{exc}: the records after this point are not read")
+        return
     except Exception as exc:  # warcio raises many kinds on damaged archives
         yield InputError(where, f"malformed WARC ({exc})")
         return

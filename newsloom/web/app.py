@@ -242,8 +242,11 @@ def public_origin(origin: str) -> str:
 
 
 def search_query(q: str) -> str:
-    """The query without control characters (a NUL breaks SQLite's full-text search)."""
-    return _CONTROL.sub(" ", q).strip()
+    """The query, stripped; control characters (a NUL breaks SQLite's full-text search)
+    are refused (HTTP 400)."""
+    if _CONTROL.search(q):
+        raise NewsloomError("q: control characters are not allowed in a search")
+    return q.strip()
 
 
 def search(store: Store, query: str, limit: int = 50) -> dict[str, Any]:
@@ -826,18 +829,19 @@ def serve(
     Bound to any other address, the server refuses to start without a token, and warns."""
     import uvicorn
 
-    if not is_loopback(host):
-        if not token:
-            raise ConfigError(
-                f"--host {host} is reachable from other machines: give a token with --token"
-                f" or the environment variable {TOKEN_ENV} (at least {MIN_TOKEN_CHARS}"
-                " characters), or bind to 127.0.0.1"
-            )
+    exposed = not is_loopback(host)
+    if exposed and not token:
+        raise ConfigError(
+            f"--host {host} is reachable from other machines: give a token with --token"
+            f" or the environment variable {TOKEN_ENV} (at least {MIN_TOKEN_CHARS}"
+            " characters), or bind to 127.0.0.1"
+        )
+    app = create_app(db, allow_dirs or [], token=token, read_only=read_only)
+    if exposed:
         print(
             f"newsloom: warning: serving on {host}:{port}, reachable from other machines;"
             " every request needs the token, and traffic is not encrypted (put a TLS proxy"
             " in front for use beyond a trusted network)",
             file=sys.stderr,
         )
-    app = create_app(db, allow_dirs or [], token=token, read_only=read_only)
     uvicorn.run(app, host=host, port=port, log_level="info")
