@@ -39,8 +39,20 @@ format_option = click.option(
     show_default=True,
     help="Briefing format on stdout.",
 )
+
+
+def _writable(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse an output path whose folder does not exist before any work is done."""
+    if value and not Path(value).resolve().parent.is_dir():
+        raise click.BadParameter(f"{value}: no such folder", ctx=ctx, param=param)
+    return value
+
+
 html_option = click.option(
-    "--html", type=click.Path(dir_okay=False), help="Also write a self-contained HTML report."
+    "--html",
+    type=click.Path(dir_okay=False),
+    callback=_writable,
+    help="Also write a self-contained HTML report.",
 )
 
 
@@ -131,7 +143,7 @@ def ingest(resources: Resources, paths: tuple[str, ...], db: str) -> None:
 
 @cli.command()
 @db_option
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1_000_000))
 @click.option("--order", type=click.Choice(["recent", "size"]), default="recent", show_default=True)
 def stories(db: str, limit: int, order: str) -> None:
     """List the stories in the database."""
@@ -178,7 +190,7 @@ def evaluate(stage: str, data: str, limit: int | None, split: str, as_json: bool
 @cli.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
     "--allow-dir",
     multiple=True,

@@ -19,7 +19,7 @@ import os
 import re
 import sys
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -65,17 +65,36 @@ def read_inputs(
     stdin: BinaryIO | None = None,
     max_bytes: int = MAX_INPUT_BYTES,
     labels: Mapping[str, str] | None = None,
+    skip: Collection[str] = (),
 ) -> Iterator[Item]:
     """Yield one Article (or InputError) per report found in `paths`, in a stable order.
 
     `labels` names inputs for people: a file given as a key of `labels` is reported and
-    stored under its label (an upload's own file name, not the server's temp path)."""
-    for item in _read_all(paths, stdin, max_bytes, labels or {}):
-        yield _bounded(item) if isinstance(item, Article) else item
+    stored under its label (an upload's own file name, not the server's temp path).
+    Files in `skip` (the database being written, beside the articles) are passed over
+    when met in a folder or glob."""
+    skipped = {os.path.realpath(p) for p in skip}
+    for item in _read_all(paths, stdin, max_bytes, labels or {}, skipped):
+        if isinstance(item, InputError):
+            yield InputError(printable(item.where), item.problem)
+        else:
+            item.origin = printable(item.origin)
+            art = _bounded(item)
+            yield art if art.text.strip() else InputError(art.origin, "no text")
+
+
+def printable(name: str) -> str:
+    """A file name fit to print and store: bytes that are not UTF-8 (kept by Python as lone
+    surrogates) are written as escapes instead of failing every write."""
+    return name.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _read_all(
-    paths: Sequence[str], stdin: BinaryIO | None, max_bytes: int, labels: Mapping[str, str]
+    paths: Sequence[str],
+    stdin: BinaryIO | None,
+    max_bytes: int,
+    labels: Mapping[str, str],
+    skip: set[str],
 ) -> Iterator[Item]:
     for spec in map(str, paths):
         if spec == "-":
@@ -87,6 +106,8 @@ def _read_all(
             yield from _read_bytes(data, "-", "stdin", max_bytes)
             continue
         for path in _expand(spec):
+            if isinstance(path, Path) and str(path) != spec and os.path.realpath(path) in skip:
+                continue
             if isinstance(path, InputError):
                 yield path
             else:
@@ -158,12 +179,12 @@ def refuse_id_clashes(
 
 def _expand(spec: str) -> Iterator[Path | InputError]:
     """Files named by one argument: a file, a folder (recursive, sorted) or a glob."""
+    if not spec.strip():
+        yield InputError(repr(spec), "empty path")
+        return
     path = Path(spec)
     if path.is_dir():
-        found = sorted(
-            p for p in path.rglob("*") if p.is_file() and not _hidden(p.relative_to(path))
-        )
-        yield from found
+        yield from _walk(path)
         return
     if path.is_file():
         yield path
@@ -178,8 +199,20 @@ def _expand(spec: str) -> Iterator[Path | InputError]:
     yield InputError(spec, "no such file or directory")
 
 
-def _hidden(rel: Path) -> bool:
-    return any(part.startswith(".") for part in rel.parts)
+def _walk(root: Path) -> list[Path]:
+    """Regular, non-hidden files under `root`, sorted. Linked folders are followed once
+    each: a link that points back up (a loop) is not read again and again."""
+    seen: set[str] = set()
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found += [Path(folder) / f for f in files if not f.startswith(".")]
+    return sorted(p for p in found if p.is_file())
 
 
 def _read_path(path: Path, max_bytes: int, where: str) -> Iterator[Item]:
@@ -205,7 +238,7 @@ def _stem(path: Path) -> str:
     name = path.name
     for ext in (".gz", ".warc", ".jsonl", ".html", ".htm", ".txt", ".xml"):
         name = name.removesuffix(ext)
-    return name.split(".")[0] or path.name
+    return printable(name.split(".")[0] or path.name)
 
 
 def _read_bytes(data: bytes, where: str, stem: str, max_bytes: int) -> Iterator[Item]:

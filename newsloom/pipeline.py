@@ -109,7 +109,9 @@ def run(
     report = RunReport()
     index = load_index(store)
     bar = tqdm(desc="articles", unit="art", disable=not show_progress(), leave=False)
-    for batch in batched(ingest.read_inputs(paths, stdin=stdin, labels=labels), batch_size):
+    own = [store.path + end for end in ("", "-wal", "-shm", "-journal")]  # never read the db
+    inputs = ingest.read_inputs(paths, stdin=stdin, labels=labels, skip=own)
+    for batch in batched(inputs, batch_size):
         articles: list[Article] = []
         for item in batch:
             if isinstance(item, InputError):

@@ -10,6 +10,7 @@ import gzip
 import io
 import json
 import logging
+import os
 import subprocess
 import sys
 import textwrap
@@ -582,3 +583,60 @@ def test_issue10_date_line_in_json_text(tmp_path: Path, resources: Resources) ->
     gz.write_bytes(gzip.compress((line + GOOD).encode()))
     (plain,) = read(gz)
     assert isinstance(plain, Article) and plain.published == "2023-06-04"
+
+
+# --- found by our own probe (CLI on odd paths, odd bytes) ---------------------------------
+
+
+def test_probe_odd_paths_are_one_line_errors_or_read(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(GOOD)
+    (folder / "loop").symlink_to(folder)  # a link back up: read once, not forever
+    odd = Path(os.fsdecode(bytes(folder) + b"/\xff\xfename.txt"))  # not UTF-8
+    odd.write_text(OTHER)
+    finishes(f"from newsloom.ingest import read_inputs; list(read_inputs([{str(folder)!r}]))")
+    items = read(folder)
+    assert sorted(i.text[:12] for i in items if isinstance(i, Article)) == [
+        "Firefighters",
+        "Heavy snow c",
+    ]
+    assert all(i.origin.encode("utf-8") for i in items if isinstance(i, Article))
+    (empty,) = read("")
+    assert isinstance(empty, InputError) and empty.problem == "empty path"
+
+
+def test_probe_non_utf8_file_name_is_stored(tmp_path: Path, resources: Resources) -> None:
+    odd = Path(os.fsdecode(bytes(tmp_path) + b"/\xff\xfename.txt"))
+    odd.write_text(GOOD)
+    store = Store(tmp_path / "db.sqlite")
+    report = run([str(tmp_path)], store, resources)  # the store's own files are skipped too
+    assert report.new == 1 and not report.errors
+    assert store.get_article(report.article_ids[0]).origin.endswith("\\udcff\\udcfename.txt")
+
+
+def test_probe_cli_refuses_bad_numbers_and_paths(tmp_path: Path) -> None:
+    db = str(tmp_path / "c.db")
+    for args in (
+        ["stories", "--db", db, "--limit", "99999999999999999999"],
+        ["stories", "--db", db, "--limit", "-5"],
+        ["serve", "--db", db, "--port", "99999"],
+        ["brief", str(DATA / "ingest" / "harbour.html"), "--db", db, "--html", "/no/such/x.html"],
+    ):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2 and "Traceback" not in result.output, args
+        assert "Invalid value" in result.output
+
+
+def test_probe_jsonl_keeps_line_separators_and_binary_lines(tmp_path: Path) -> None:
+    path = tmp_path / "odd.jsonl"
+    good = json.dumps({"text": GOOD.replace(",", ",\u2028", 1)}, ensure_ascii=False)
+    path.write_bytes(
+        good.encode() + b"\n\x00\xff\xfe junk\n" + json.dumps({"text": OTHER}).encode()
+    )
+    first, junk, last = read(path)
+    assert isinstance(first, Article) and "\u2028" in first.text
+    assert isinstance(junk, InputError) and junk.where == f"{path}:2"
+    assert isinstance(last, Article)
+    (only_controls,) = list(read_inputs(["-"], stdin=io.BytesIO(b"\xff\xfe\x00\x00")))
+    assert isinstance(only_controls, InputError)
