@@ -17,6 +17,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,8 +67,10 @@ def watch(
     resources: Resources,
     interval: float = 60.0,
     once: bool = False,
+    on_poll: Callable[[list[PollResult]], None] | None = None,
 ) -> list[PollResult]:
-    """Poll every target, then again every `interval` seconds (only once with `once`).
+    """Poll every target, then again every `interval` seconds (only once with `once`);
+    `on_poll` runs after each poll (alerts hook in here).
 
     Returns the results of the last poll (what a test or a cron job wants to see)."""
     check_targets(targets)
@@ -78,6 +81,8 @@ def watch(
             results = [poll(t, store, resources, client) for t in targets]
             for r in results:
                 _log(r)
+            if on_poll is not None:
+                on_poll(results)
             if once:
                 return results
             try:
