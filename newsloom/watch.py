@@ -113,7 +113,8 @@ def poll_folder(
     state = store.load_state(key) or {}
     done: dict[str, Signature] = state.get("done", {})
     waiting: dict[str, Signature] = state.get("waiting", {})
-    current = _signatures(_files(root))
+    own = {os.path.realpath(store.path + end) for end in ("", "-wal", "-shm", "-journal")}
+    current = _signatures([p for p in _files(root) if os.path.realpath(p) not in own])
     changed = {p: sig for p, sig in current.items() if p not in done or done[p] != sig}
     ready = sorted(p for p, sig in changed.items() if p in waiting and waiting[p] == sig)
     unsure = {p: sig for p, sig in changed.items() if p not in ready}

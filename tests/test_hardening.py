@@ -332,9 +332,10 @@ def test_issue12_watch_tolerates_vanished_files(
     listing = watch._files
     monkeypatch.setattr(watch, "_files", lambda root: [*listing(root), ghost])
     monkeypatch.setattr(watch.time, "sleep", lambda _: None)
-    store = Store(tmp_path / "db.sqlite")
+    store = Store(folder / "db.sqlite")  # the store's own files are never read as input
     result = watch.poll_folder(str(folder), store, resources)
     assert result.report is not None and result.report.new == 1 and not result.error
+    assert not result.report.errors
 
 
 def test_issue12_watch_names_the_target_of_a_failed_poll(
