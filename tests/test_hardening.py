@@ -641,3 +641,15 @@ def test_probe_jsonl_keeps_line_separators_and_binary_lines(tmp_path: Path) -> N
     assert isinstance(last, Article)
     (only_controls,) = list(read_inputs(["-"], stdin=io.BytesIO(b"\xff\xfe\x00\x00")))
     assert isinstance(only_controls, InputError)
+
+
+def test_probe_lone_surrogate_escape_in_json(tmp_path: Path) -> None:
+    # valid JSON, invalid text: it used to stop the whole run at the database insert
+    path = tmp_path / "s.jsonl"
+    path.write_text(
+        '{"text": "Rescuers reached the village \\ud800 on Tuesday.", "x": ["\\udfff"]}\n'
+    )
+    (art,) = read(path)
+    assert isinstance(art, Article) and "\ufffd" in art.text
+    art.text.encode("utf-8")
+    json.dumps(art.meta, ensure_ascii=False).encode("utf-8")
