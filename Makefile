@@ -34,6 +34,8 @@ test: install lint
 fuzz: install
 	@mkdir -p out
 	HYPOTHESIS_PROFILE=fuzz NEWSLOOM_FUZZ_REPORT=out/fuzz-cases.json $(BIN)/pytest -q -p no:logging tests/test_fuzz.py
+	@$(BIN)/python -c "import json; d = json.load(open('out/fuzz-cases.json')); \
+	print('fuzz cases:', sum(d.values()), 'in all'); [print(f'  {v:6d}  {k}') for k, v in d.items()]"
 
 eval: install
 	$(BIN)/newsloom eval text --data ../shared/eval/aeb
