@@ -29,7 +29,13 @@ import lxml.html
 from lxml import etree
 
 from newsloom.errors import InputError
-from newsloom.limits import MAX_ARTICLE_CHARS, MAX_HTML_BYTES, MAX_INPUT_BYTES, MAX_JSON_DEPTH
+from newsloom.limits import (
+    MAX_ARTICLE_CHARS,
+    MAX_HTML_BYTES,
+    MAX_HTML_ELEMENTS,
+    MAX_INPUT_BYTES,
+    MAX_JSON_DEPTH,
+)
 from newsloom.models import Article, content_id
 
 if TYPE_CHECKING:
@@ -315,11 +321,14 @@ class _CappedReader(io.RawIOBase):
 
 
 def _gunzip(data: bytes, max_bytes: int) -> bytes:
+    """Decompress in chunks (one read of `max_bytes` would reserve all of it at once)."""
+    out = bytearray()
     with gzip.GzipFile(fileobj=io.BytesIO(data)) as fh:
-        out = fh.read(max_bytes + 1)
-    if len(out) > max_bytes:
-        raise OSError(f"decompressed data larger than {max_bytes} bytes")
-    return out
+        while chunk := fh.read(1 << 20):
+            out += chunk
+            if len(out) > max_bytes:
+                raise OSError(f"decompressed data larger than {max_bytes} bytes")
+    return bytes(out)
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -434,6 +443,8 @@ def extract_html(html: str, url: str = "") -> Article:
         raise InputError(where, f"HTML page larger than {MAX_HTML_BYTES} characters")
     tree = _parse_html(html)
     n_elements = sum(1 for _ in tree.iter()) if tree is not None else 0
+    if n_elements > MAX_HTML_ELEMENTS:  # extraction time grows with the elements
+        raise InputError(where, f"HTML page of over {MAX_HTML_ELEMENTS} elements")
     fast = n_elements > _MAX_FALLBACK_ELEMENTS
     try:
         doc = trafilatura.bare_extraction(

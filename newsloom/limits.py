@@ -11,6 +11,7 @@ import re
 
 MAX_INPUT_BYTES = 50_000_000  # one file, or a gzip/WARC file once decompressed
 MAX_HTML_BYTES = 5_000_000  # one HTML page (a file, a WARC record, a JSON "html" field)
+MAX_HTML_ELEMENTS = 100_000  # ~20 s of extraction; AEB's largest page has 1,596
 MAX_ARTICLE_CHARS = 100_000  # news articles are far shorter; longer texts are cut
 MAX_JSON_DEPTH = 64  # nesting of one JSON record: articles are flat objects
 MAX_RUN_CHARS = 100  # a longer run without whitespace is split before parsing

@@ -168,6 +168,13 @@ def test_issue12_many_element_page_skips_quadratic_fallbacks() -> None:
     )
 
 
+def test_issue12_html_pages_are_capped_in_size_and_elements() -> None:
+    with pytest.raises(InputError, match="elements"):
+        ingest.extract_html("<p>x</p>" * (limits.MAX_HTML_ELEMENTS + 10))
+    with pytest.raises(InputError, match="larger than"):
+        ingest.extract_html("<p>" + "x" * limits.MAX_HTML_BYTES + "</p>")
+
+
 # --- #12.3: long texts are cut, never crash a batch -------------------------------------
 
 
