@@ -116,11 +116,66 @@ def spacy_case(sizes: list[int]) -> None:
         print(f"| extract_batch: run of '(' | {size:,} | {time.perf_counter() - start:.2f} | |")
 
 
+def live_ingest() -> None:
+    import threading
+
+    import httpx
+    import uvicorn
+
+    from newsloom.pipeline import Resources
+    from newsloom.web.app import create_app
+
+    resources = Resources()
+    resources.nlp, resources.embedder, resources.gazetteer  # noqa: B018 (load before timing)
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(str(Path(tmp) / "live.db"), resources=resources)
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        while not server.started:
+            time.sleep(0.05)
+        url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+        lead = "Flood waters rose overnight in the valley town, officials said. " * 20
+        body = f"<html><body><p>{lead}</p>{'<figcaption><script><p ' * 16_000}</body></html>"
+        latencies: list[float] = []
+        done = threading.Event()
+
+        def reader() -> None:
+            with httpx.Client() as client:
+                while not done.is_set():
+                    start = time.perf_counter()
+                    client.get(url + "/api/stories")
+                    latencies.append(time.perf_counter() - start)
+                    time.sleep(0.05)
+
+        reading = threading.Thread(target=reader)
+        reading.start()
+        start = time.perf_counter()
+        response = httpx.post(
+            url + "/api/ingest", content=body, headers={"content-type": "text/html"}, timeout=600
+        )
+        seconds = time.perf_counter() - start
+        done.set()
+        reading.join()
+        server.should_exit = True
+        thread.join()
+    latencies.sort()
+    print(
+        f"live ingest of {len(body):,} bytes: HTTP {response.status_code} in {seconds:.1f} s;"
+        f" {len(latencies)} reads meanwhile, median {latencies[len(latencies) // 2]:.3f} s,"
+        f" max {latencies[-1]:.2f} s"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[65_536, 262_144, 1_048_576])
     parser.add_argument("--spacy", action="store_true")
+    parser.add_argument("--server", action="store_true")
     args = parser.parse_args()
+    if args.server:
+        live_ingest()
+        return
     print("| case | input size (chars/bytes) | seconds | peak MB (traced) |")
     print("|---|---|---|---|")
     names = list(cases(args.sizes[0]))
