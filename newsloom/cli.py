@@ -6,7 +6,6 @@ processed and reported); 2 bad usage or an unusable database/evaluation data.
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 from collections.abc import Callable, Iterable
@@ -41,8 +40,20 @@ format_option = click.option(
     show_default=True,
     help="Briefing format on stdout.",
 )
+
+
+def _writable(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse an output path whose folder does not exist before any work is done."""
+    if value and not Path(value).resolve().parent.is_dir():
+        raise click.BadParameter(f"{value}: no such folder", ctx=ctx, param=param)
+    return value
+
+
 html_option = click.option(
-    "--html", type=click.Path(dir_okay=False), help="Also write a self-contained HTML report."
+    "--html",
+    type=click.Path(dir_okay=False),
+    callback=_writable,
+    help="Also write a self-contained HTML report.",
 )
 
 
@@ -132,7 +143,7 @@ def ingest(resources: Resources, paths: tuple[str, ...], db: str) -> None:
 
 @cli.command()
 @db_option
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1_000_000))
 @click.option("--order", type=click.Choice(["recent", "size"]), default="recent", show_default=True)
 def stories(db: str, limit: int, order: str) -> None:
     """List the stories in the database."""
@@ -201,9 +212,10 @@ def show(story_ids: tuple[str, ...], db: str, fmt: str, html: str | None) -> Non
 @click.option("--json", "as_json", is_flag=True, help="End with one JSON object of the metrics.")
 def evaluate(stage: str, data: str, limit: int | None, split: str, as_json: bool) -> None:
     """Measure one stage against public gold data (precision/recall/F1 beside references)."""
-    module = importlib.import_module(f"newsloom.evaluate.{stage}")
+    from newsloom.evaluate import run_stage
+
     try:
-        result = module.evaluate(Path(data), limit=limit, split=split)
+        result = run_stage(stage, Path(data), limit=limit, split=split)
     except NewsloomError as exc:
         click.echo(f"newsloom: {exc}", err=True)
         sys.exit(2)
@@ -215,18 +227,40 @@ def evaluate(stage: str, data: str, limit: int | None, split: str, as_json: bool
 @cli.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
     "--allow-dir",
     multiple=True,
     type=click.Path(file_okay=False, exists=True),
     help="A server folder that the admin ingest form may read (repeatable).",
 )
-def serve(db: str, host: str, port: int, allow_dir: tuple[str, ...]) -> None:
+@click.option(
+    "--token",
+    envvar="NEWSLOOM_TOKEN",
+    show_envvar=True,
+    default="",
+    help="Require this secret (16+ characters): a bearer header for /api/, a login form for"
+    " the pages. Required when --host is not a loopback address.",
+)
+@click.option("--read-only", is_flag=True, help="Refuse ingest (form and API answer 403).")
+def serve(
+    db: str, host: str, port: int, allow_dir: tuple[str, ...], token: str, read_only: bool
+) -> None:
     """Serve the web app and HTTP API on the database."""
     from newsloom.web.app import serve as serve_app
 
-    serve_app(db=db, host=host, port=port, allow_dirs=list(allow_dir))
+    try:
+        serve_app(
+            db=db,
+            host=host,
+            port=port,
+            allow_dirs=list(allow_dir),
+            token=token,
+            read_only=read_only,
+        )
+    except NewsloomError as exc:
+        click.echo(f"newsloom: {exc}", err=True)
+        sys.exit(2)
 
 
 @cli.command()

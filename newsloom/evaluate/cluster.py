@@ -24,7 +24,7 @@ import numpy as np
 
 from newsloom import clean, ingest
 from newsloom.cluster import Features, Settings, StoryIndex, article_features
-from newsloom.errors import EvalDataMissing, InputError
+from newsloom.errors import EvalDataError, InputError
 from newsloom.evaluate import EvalResult, prf, require
 from newsloom.extract import extract_batch
 from newsloom.models import Article
@@ -68,12 +68,12 @@ def read_eval_set(data: Path, limit: int | None = None) -> EvalSet:
     articles: list[Article] = []
     for item in ingest.read_inputs([str(require(data))]):
         if isinstance(item, InputError):
-            raise EvalDataMissing(f"cannot use {data} as clustering gold: {item}")
+            raise EvalDataError(f"cannot use {data} as clustering gold: {item}")
         articles.append(_date_line(item))
         if limit and len(articles) >= limit:
             break
     if not articles:
-        raise EvalDataMissing(f"{data}: no articles")
+        raise EvalDataError(f"{data}: no articles")
     gold = [{k: a.meta.pop(k) for k in _GOLD_KEYS if k in a.meta} for a in articles]
     if all("story" in g and "topic" in g for g in gold):
         return EvalSet(
@@ -84,7 +84,7 @@ def read_eval_set(data: Path, limit: int | None = None) -> EvalSet:
         )
     missing = [a.id or a.origin for a, g in zip(articles, gold, strict=True) if "event" not in g]
     if missing:
-        raise EvalDataMissing(
+        raise EvalDataError(
             f"{data}: records without a gold 'event' (or ECB+ 'topic'/'story'): {missing[:3]}"
         )
     has_storyline = all("storyline" in g for g in gold)
@@ -285,13 +285,13 @@ def evaluate(
     resources: Resources | None = None,
 ) -> EvalResult:
     if split not in SPLITS:
-        raise EvalDataMissing(f"unknown split {split!r}: use one of {', '.join(SPLITS)}")
+        raise EvalDataError(f"unknown split {split!r}: use one of {', '.join(SPLITS)}")
     from newsloom.pipeline import Resources
 
     full = prepare(read_eval_set(data, limit), resources or Resources())
     target = full.subset(split)
     if not target.articles:
-        raise EvalDataMissing(f"{data}: no records in split {split!r} (records need 'split')")
+        raise EvalDataError(f"{data}: no records in split {split!r} (records need 'split')")
     metrics = score_assignment(target, stream_labels(target.articles, target.features))
     dev = full.subset("dev")
     metrics.update(tfidf_baseline(dev if dev.articles else None, target))
