@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from newsloom.errors import EvalDataMissing
+from newsloom.errors import EvalDataError, EvalDataMissing
 from newsloom.evaluate.cluster import (
     agglomerative_labels,
     bcubed,
@@ -58,7 +58,7 @@ def main() -> None:
     args = parser.parse_args()
     try:
         evalset = read_eval_set(Path(args.data))
-    except EvalDataMissing as exc:
+    except (EvalDataMissing, EvalDataError) as exc:
         sys.exit(f"bench: {exc}")
     gold = np.array(evalset.events)
     dev = [i for i, s in enumerate(evalset.splits) if s == "dev"]

@@ -22,7 +22,7 @@ import numpy as np
 from cluster_fit import cached_set, examples, fit
 
 from newsloom.cluster import FEATURES, Settings
-from newsloom.errors import EvalDataMissing
+from newsloom.errors import EvalDataError, EvalDataMissing
 from newsloom.evaluate.cluster import (
     BASELINE_GRID,
     EvalSet,
@@ -101,7 +101,7 @@ def main() -> None:
             "real-web dev": cached_set(args.realweb_dev, args.cache, resources),
             "real-web test": cached_set(args.realweb_test, args.cache, resources),
         }
-    except EvalDataMissing as exc:
+    except (EvalDataMissing, EvalDataError) as exc:
         sys.exit(f"cluster_ablation: {exc}")
     headline(sets)
     parts = [examples(sets["ECB+ dev"]), examples(sets["real-web dev"])]

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from newsloom.cluster import FEATURES, STATE_VERSION, Settings, StoryIndex, _Agg, link_features
-from newsloom.errors import EvalDataMissing
+from newsloom.errors import EvalDataError, EvalDataMissing
 from newsloom.evaluate.cluster import EvalSet, prepare, read_eval_set
 from newsloom.pipeline import Resources
 
@@ -127,7 +127,7 @@ def main() -> None:
     args = parser.parse_args()
     try:
         sets = dev_sets(args.ecb, args.realweb, args.cache)
-    except EvalDataMissing as exc:
+    except (EvalDataMissing, EvalDataError) as exc:
         sys.exit(f"cluster_fit: {exc}")
     settings = fit([examples(s) for s in sets.values()])
     print(json.dumps({"weights": settings.weights, "bias": settings.bias}, indent=2))

@@ -12,6 +12,7 @@ shows how the shipped settings were chosen.
 
 from __future__ import annotations
 
+import json
 import zlib
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 DEV_TOPICS = range(1, 36)
 TEST_TOPICS = range(36, 46)
-SPLITS = ("dev", "test", "all")
+SPLITS = ("all", "dev", "test")
 _GOLD_KEYS = ("event", "storyline", "split", "topic", "subtopic", "story")
 
 
@@ -63,10 +64,11 @@ class EvalSet:
 
 
 def read_eval_set(data: Path, limit: int | None = None) -> EvalSet:
-    """Read a gold JSONL through newsloom's ingest (a bad record is an EvalDataMissing
+    """Read a gold JSONL through newsloom's ingest (a bad record is an EvalDataError
     naming it: gold data must be complete)."""
+    _check_gold_file(require(data))
     articles: list[Article] = []
-    for item in ingest.read_inputs([str(require(data))]):
+    for item in ingest.read_inputs([str(data)]):
         if isinstance(item, InputError):
             raise EvalDataError(f"cannot use {data} as clustering gold: {item}")
         articles.append(_date_line(item))
@@ -94,6 +96,25 @@ def read_eval_set(data: Path, limit: int | None = None) -> EvalSet:
         splits=[str(g.get("split", "")) for g in gold],
         storylines=[str(g["storyline"]) for g in gold] if has_storyline else None,
     )
+
+
+def _check_gold_file(data: Path) -> None:
+    """One JSON object with a `text` per line, in UTF-8: anything else is named exactly."""
+    if data.is_dir():
+        raise EvalDataError(f"{data}: a folder where a file was expected (one JSONL file)")
+    try:
+        lines = data.read_bytes().decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise EvalDataError(f"{data}: not UTF-8 text (byte offset {exc.start})") from exc
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvalDataError(f"{data}:{number}: invalid JSON ({exc.msg})") from exc
+        if not isinstance(record, dict) or "text" not in record:
+            raise EvalDataError(f"{data}:{number}: a record has no 'text'")
 
 
 def _date_line(article: Article) -> Article:
