@@ -71,7 +71,7 @@ def read_eval_set(data: Path, limit: int | None = None) -> EvalSet:
     for item in ingest.read_inputs([str(data)]):
         if isinstance(item, InputError):
             raise EvalDataError(f"cannot use {data} as clustering gold: {item}")
-        articles.append(_date_line(item))
+        articles.append(item)
         if limit and len(articles) >= limit:
             break
     if not articles:
@@ -115,17 +115,6 @@ def _check_gold_file(data: Path) -> None:
             raise EvalDataError(f"{data}:{number}: invalid JSON ({exc.msg})") from exc
         if not isinstance(record, dict) or "text" not in record:
             raise EvalDataError(f"{data}:{number}: a record has no 'text'")
-
-
-def _date_line(article: Article) -> Article:
-    """A record whose text opens with ` date YYYY-MM-DD <headline>` gets its date and
-    headline from it, as a plain-text file does (a no-op once ingest does it for JSONL)."""
-    match = ingest._DATE_LINE.match(article.text)
-    if match and article.text[match.end() :].strip():
-        article.published = article.published or match.group(1)
-        article.title = article.title or (match.group(2) or "").strip()
-        article.text = article.text[match.end() :]
-    return article
 
 
 def _ecb_split(topic: int) -> str:
