@@ -1,8 +1,8 @@
 """Run the stages in order over batches of articles, writing each batch atomically.
 
 ingest -> clean -> (skip stored) -> extract -> cluster -> store, one transaction per
-batch; then, per story touched: trace copies -> story-level refinement -> fuse.
-Per-article stages are pure functions over a batch; the only state is the story
+batch; then, per story touched, only its new articles: refinement -> copy tracing ->
+facts (`storystate`). Per-article stages are pure functions over a batch; the only state is the story
 index (persisted in the store after each batch), so an interrupted run resumes
 where it stopped and a re-run of the same input changes nothing.
 """
