@@ -2,8 +2,9 @@
 
 ingest -> clean -> (skip stored) -> extract -> cluster -> store, one transaction per
 batch; then, per story touched, only its new articles: refinement -> copy tracing ->
-facts (`storystate`). Per-article stages are pure functions over a batch; the only state is the story
-index (persisted in the store after each batch), so an interrupted run resumes
+facts (`storystate`). Per-article stages are pure functions over a batch; the state is the
+story index (persisted in the store after each batch) and each story's kept state (saved
+with it), so an interrupted run resumes
 where it stopped and a re-run of the same input changes nothing.
 """
 
