@@ -231,6 +231,8 @@ def value_of(q: Quantity, holder: str = "", verb: str = "", event: str = "") -> 
         return Value("temperature", "C", conv(q.value), conv(lo), conv(hi), holder, "", q.text,
                      bool(q.qualifier))  # fmt: skip
     thing = counted_key(q.counts)
+    if not thing and event and not q.unit:
+        thing = "people"  # "killing nine": a bare count of a toll counts people
     if not thing:
         return None
     if thing in _EVENT_NOUNS:  # "12 killed" counts people, as "12 people killed" does
@@ -360,6 +362,21 @@ _REFERENTS = frozenset(
 )
 
 
+# Counts that grow as a story unfolds (a toll, the injured, the missing, arrests, rescues, the
+# displaced): different figures of one are a sequence of updates, not a contradiction.
+TOLL_EVENTS = frozenset({"kill", "injure", "missing", "arrest", "rescue", "displace"})
+TRACK = "toll:"  # verb prefix of a statement's toll figure, kept as a claim of its own
+
+
+def toll_claim(v: Value) -> ClaimKey:
+    """A statement's toll figure as a claim of its own ("toll:kill" of people), so every
+    report of one story's toll meets in one fact whatever else its sentence says."""
+    return ClaimKey(
+        f"{TRACK}{v.verb}", "", v.thing, frozenset(), frozenset(), frozenset(), False, False,
+        holder=v.holder,
+    )  # fmt: skip
+
+
 @dataclass(slots=True, frozen=True)
 class ClaimKey:
     """A claim reduced to what alignment compares."""
@@ -372,6 +389,13 @@ class ClaimKey:
     places: frozenset[str]
     negated: bool
     main: bool
+    time: str = ""  # ISO date the clause itself gives (not a dateline's), "" if none
+    holder: str = ""  # a toll claim's holder ("Gaza's health ministry" toll), else ""
+
+    @property
+    def track(self) -> bool:
+        """A toll figure standing as a claim (see `toll_claim`)."""
+        return self.verb.startswith(TRACK)
 
     @property
     def informative(self) -> bool:
@@ -380,7 +404,10 @@ class ClaimKey:
         return has_args and self.verb not in LIGHT_VERBS
 
     def index_keys(self) -> list[str]:
-        """Index keys: the verb class with each name (or specific head) of its arguments."""
+        """Index keys: the verb class with each name (or specific head) of its arguments; a
+        toll claim's one key is what it counts and for whom."""
+        if self.track:
+            return [f"{self.verb}|{self.patient}|{self.holder}"]
         args = self.agent_names | self.patient_names
         if not args:
             args = frozenset(h for h in (self.agent, self.patient) if h and h not in _GENERIC)
@@ -400,6 +427,7 @@ def claim_key(claim: Claim) -> ClaimKey:
         places=frozenset(claim.places),
         negated=claim.negated,
         main=claim.main,
+        time=claim.time,
     )
 
 
@@ -420,6 +448,18 @@ def _argument_match(heads: tuple[str, str], names: tuple[frozenset[str], frozens
             return 1 if ha not in _GENERIC else 0
         return -1
     return 0
+
+
+def names_clash(a: ClaimKey, b: ClaimKey) -> bool:
+    """The same action with a named participant that differs ("captured Ghazni" / "captured
+    Kandahar"). Head words that differ are no clash: a parse that reads "crashed the jet" and
+    another that reads "the plane crashed" are the same action."""
+    if a.verb != b.verb or a.verb in LIGHT_VERBS:
+        return False
+    return any(
+        _argument_match(("", ""), names) < 0
+        for names in ((a.agent_names, b.agent_names), (a.patient_names, b.patient_names))
+    )
 
 
 def claims_match(a: ClaimKey, b: ClaimKey, loose: bool = False) -> float:

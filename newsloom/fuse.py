@@ -44,6 +44,7 @@ import numpy as np
 from newsloom.clean import is_furniture
 from newsloom.compare import (
     LIGHT_VERBS,
+    TOLL_EVENTS,
     ClaimKey,
     Value,
     claim_key,
@@ -53,9 +54,11 @@ from newsloom.compare import (
     event_of,
     figure_disagreement,
     figures_match,
+    names_clash,
     negated_text,
     ordinal_values,
     title_names,
+    toll_claim,
     value_of,
 )
 from newsloom.extract.claims import NAME_LABELS, name_key
@@ -145,9 +148,6 @@ class Statement:
 
     def values_for(self, claim: int) -> list[Value]:
         return self.claim_values[claim] if claim >= 0 else self.values
-
-    def negated_for(self, claim: int) -> bool:
-        return self.claims[claim].negated if claim >= 0 else self.negated
 
 
 def quantities_agree(a: Quantity, b: Quantity) -> bool | None:
@@ -256,6 +256,23 @@ def _add_evidence(article: Article, st: Statement, dateline: int) -> None:
         if t.kind == "date" and _ISO_DATE.match(t.value) and t.start >= dateline
     ]
     st.date = dates[0] if dates else ""
+    st.claims = [k if k.time in dates else replace(k, time="") for k in st.claims]
+    _add_tolls(st, article.published)
+
+
+def _add_tolls(st: Statement, published: str) -> None:
+    """A toll the statement gives becomes a claim of its own (`compare.toll_claim`), unless
+    the statement dates it to another time ("17,000 died in the 1999 quake")."""
+    if st.date and (len(st.date) == 4 or (published and st.date[:4] != published[:4])):
+        return
+    keys = set()
+    for v in st.values:
+        if v.verb in TOLL_EVENTS:
+            claim = toll_claim(v)
+            if claim.index_keys()[0] not in keys:
+                keys.add(claim.index_keys()[0])
+                st.claims.append(claim)
+                st.claim_values.append([v])
 
 
 def _origin(article: Article, st: Statement, sentence: str) -> tuple[str, str]:
@@ -480,7 +497,8 @@ class StoryFacts:
         or a new one."""
         st = self.statements[sid]
         local = sid - self.articles[st.article].statements[0]
-        slots = list(range(len(st.claims))) if st.claims else [-1]
+        real = [j for j, k in enumerate(st.claims) if not k.track]
+        slots = (real or [-1]) + [j for j, k in enumerate(st.claims) if k.track]
         taken: set[int] = set()
         # The facts of the nearest statements are candidates; the statement joins one only if
         # it paraphrases one of that fact's first members, so a fact never drifts along a
@@ -504,6 +522,14 @@ class StoryFacts:
         for j in slots:
             best: tuple[float, int] | None = None
             options = dict(paraphrase_groups) if j == st.primary else {}
+            if j >= 0 and st.claims[j].track:  # a toll: the story's one fact for it
+                found = self._key_candidates(st.claims[j])
+                g = self._live(found[0]) if found else self._new_group((sid, j))
+                if found:
+                    self._join(g, (sid, j))
+                taken.add(g)
+                self._index_keys(g, (sid, j))
+                continue
             if j >= 0:
                 for g in self._key_candidates(st.claims[j]):
                     s = self._claim_score(st, vec, j, g)
@@ -900,15 +926,16 @@ def _paraphrase(a: Statement, b: Statement, cos: float, prob: float, shared: boo
 
 def _verb_agreement(a: Statement, b: Statement) -> int:
     """+1: some claims of each share a verb class with no participant that differs; -1: they
-    share verb classes only with participants that differ; 0: no verb class in common."""
+    share verb classes only with named participants that differ; 0: otherwise."""
     found = 0
     for x in a.claims:
         for y in b.claims:
-            if x.verb != y.verb or x.verb in LIGHT_VERBS:
+            if x.verb != y.verb or x.verb in LIGHT_VERBS or x.track:
                 continue
             if claims_match(x, y, loose=True) > 0:
                 return 1
-            found = -1
+            if names_clash(x, y):
+                found = -1
     return found
 
 
@@ -984,51 +1011,82 @@ def _disagreement(
     index: StoryFacts, members: list[Member]
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(conflict, updates) of a fact: figures that changed over time become updates; figures,
-    dates, names or polarity that differ at one time are a conflict."""
-    classes = _value_classes(index, members)
+    dates, names or polarity that differ at one time are a conflict.
+
+    A figure changed over time when its reports are dated apart, when one is an "at least",
+    or when it is a toll whose reports are not all dated (tolls grow while a story unfolds);
+    another figure at one time (a delay of 82 or 80 minutes, a magnitude of 6.3 or 6.4, 13
+    or 12 dead in two reports of one day) is a conflict."""
+    classes = [thing for thing in _value_classes(index, members) if len(thing) >= 2]
     for thing in classes:
-        if len(thing) < 2:
-            continue
-        firsts = [c[0] for c in thing]
-        if len(set(firsts)) < len(firsts):  # two figures reported first at the same time
+        if not _evolves(thing):
             return _conflict_dict(index, "number", [(c[1].text, c[2][0]) for c in thing]), []
-    for kind, found in (
-        ("date", _date_conflict(index, members)),
-        ("name", _name_conflict(index, members)),
-        ("negation", _negation_conflict(index, members)),
-    ):
-        if found:
-            return _conflict_dict(index, kind, found), []
+    if not all(j >= 0 and index.statements[s].claims[j].track for s, j in members):
+        for kind, found in (
+            ("date", _date_conflict(index, members)),
+            ("name", _name_conflict(index, members)),
+            ("negation", _negation_conflict(index, members)),
+        ):
+            if found:
+                return _conflict_dict(index, kind, found), []
     for thing in classes:
-        if len(thing) >= 2:
-            return {}, [_update(index, c) for c in sorted(thing, key=lambda c: c[0])]
+        ordered = sorted(thing, key=lambda c: (c[0], c[1].point))
+        return {}, [_update(index, c) for c in ordered]
     return {}, []
+
+
+def _evolves(thing: list[ValueClass]) -> bool:
+    """Whether different figures of one thing read as a sequence rather than a contradiction
+    (see `_disagreement`): an "at least" always; reports dated apart; and where a report is
+    undated, a toll."""
+    if any(c[1].qualified for c in thing):
+        return True
+    times = [c[0] for c in thing]
+    if all(times):
+        return len(set(times)) == len(times)
+    return any(c[1].verb in TOLL_EVENTS for c in thing)
 
 
 ValueClass = tuple[str, Value, list[Member]]  # (first time, value, members stating it)
 
 
 def _value_classes(index: StoryFacts, members: list[Member]) -> list[list[ValueClass]]:
-    """Members' figures grouped by counted thing, then by equal value (first time first)."""
+    """Members' figures grouped by counted thing, then by equal value (first time first).
+    A member giving two different figures of one kind ("$110.4 billion in assets and $88.6
+    billion in deposits") cannot say which is which: its figures only join equal ones."""
     things: list[list[ValueClass]] = []
+    later: list[tuple[Member, str, Value]] = []
     for m in members:
         st = index.statements[m[0]]
         when = index.articles[st.article].published
-        for v in st.values_for(m[1]):
-            for thing in things:
-                if thing[0][1].same_thing(v):
-                    for i, (t, cv, ms) in enumerate(thing):
-                        if cv.equal(v):
-                            if m not in ms:
-                                ms.append(m)
-                            thing[i] = (min(t, when), cv, ms)
-                            break
-                    else:
-                        thing.append((when, v, [m]))
-                    break
+        values = st.values_for(m[1])
+        for v in values:
+            if any(v.same_thing(w) and not v.equal(w) for w in values):
+                later.append((m, when, v))
             else:
-                things.append([(when, v, [m])])
+                _file_value(things, m, when, v, open_new=True)
+    for m, when, v in later:
+        _file_value(things, m, when, v, open_new=False)
     return things
+
+
+def _file_value(
+    things: list[list[ValueClass]], m: Member, when: str, v: Value, *, open_new: bool
+) -> None:
+    for thing in things:
+        if not thing[0][1].same_thing(v):
+            continue
+        for i, (t, cv, ms) in enumerate(thing):
+            if cv.equal(v):
+                if m not in ms:
+                    ms.append(m)
+                thing[i] = (min(t, when), cv, ms)
+                return
+        if open_new:
+            thing.append((when, v, [m]))
+        return
+    if open_new:
+        things.append([(when, v, [m])])
 
 
 def _update(index: StoryFacts, cls: ValueClass) -> dict[str, Any]:
@@ -1063,8 +1121,15 @@ def _conflict_dict(
     }
 
 
+def _member_date(index: StoryFacts, m: Member) -> str:
+    """The date a member states for its claim: the claim's own clause date, or for a whole
+    statement its first event date ("closed on Sunday", not the Monday of a later clause)."""
+    st = index.statements[m[0]]
+    return st.claims[m[1]].time if m[1] >= 0 else st.date
+
+
 def _date_conflict(index: StoryFacts, members: list[Member]) -> list[tuple[str, Member]]:
-    dated = [(index.statements[m[0]].date, m) for m in members]
+    dated = [(_member_date(index, m), m) for m in members]
     dated = [(d, m) for d, m in dated if d]
     for d, m in dated[1:]:
         if not compatible_dates(dated[0][0], d):
@@ -1082,12 +1147,21 @@ def _name_conflict(index: StoryFacts, members: list[Member]) -> list[tuple[str, 
 
 
 def _negation_conflict(index: StoryFacts, members: list[Member]) -> list[tuple[str, Member]]:
-    first = members[0]
-    pol = index.statements[first[0]].negated_for(first[1])
-    for m in members[1:]:
-        if index.statements[m[0]].negated_for(m[1]) != pol:
-            pos, neg = (m, first) if pol else (first, m)
-            return [("affirmed", pos), ("negated", neg)]
+    """One member affirms what another negates: two claims of one verb class ("has not won a
+    title" and "still in search of a trophy" are no contradiction), or two whole statements
+    where there is no parse to say which action is negated."""
+
+    def polarity(m: Member) -> tuple[str, bool]:
+        st = index.statements[m[0]]
+        return (st.claims[m[1]].verb, st.claims[m[1]].negated) if m[1] >= 0 else ("", st.negated)
+
+    for x, a in enumerate(members):
+        verb_a, neg_a = polarity(a)
+        for b in members[x + 1 :]:
+            verb_b, neg_b = polarity(b)
+            if verb_a == verb_b and neg_a != neg_b:
+                pos, neg = (b, a) if neg_a else (a, b)
+                return [("affirmed", pos), ("negated", neg)]
     return []
 
 
@@ -1133,6 +1207,7 @@ def _statement_state(st: Statement) -> dict[str, Any]:
                 sorted(k.places),
                 k.negated,
                 k.main,
+                k.time,
             ]
             for k in st.claims
         ],
@@ -1148,7 +1223,17 @@ def _statement_state(st: Statement) -> dict[str, Any]:
 def _statement_from_state(d: dict[str, Any], article: int) -> Statement:
     st = Statement(article, d["s"], d["t"], d["a"], d["a"] + len(d["t"]), d["o"], d["c"])
     st.claims = [
-        ClaimKey(k[0], k[1], k[2], frozenset(k[3]), frozenset(k[4]), frozenset(k[5]), k[6], k[7])
+        ClaimKey(
+            k[0],
+            k[1],
+            k[2],
+            frozenset(k[3]),
+            frozenset(k[4]),
+            frozenset(k[5]),
+            k[6],
+            k[7],
+            k[8] if len(k) > 8 else "",
+        )
         for k in d["k"]
     ]
     st.claim_values = [[_value_from(v) for v in vs] for vs in d["kv"]]
