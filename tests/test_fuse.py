@@ -301,8 +301,8 @@ def test_undated_toll_reports_meet_as_one_update_whatever_else_they_say(
 def test_two_figures_of_one_kind_in_a_statement_are_not_a_conflict(
     resources: Resources, matcher: ParaphraseMatcher
 ) -> None:
-    """"$110.4 billion in assets and $88.6 billion in deposits" agrees with "$110.36 billion
-    in assets": the deposits figure has nothing to contradict."""
+    """A statement of "$110.4 billion in assets and $88.6 billion in deposits" agrees with
+    "$110.36 billion in assets": the deposits figure has nothing to contradict."""
     arts = parsed(
         resources,
         ("A", "https://a.example/b", "2023-03-13", "As of Dec. 31, the bank had approximately "
@@ -317,8 +317,8 @@ def test_two_figures_of_one_kind_in_a_statement_are_not_a_conflict(
 def test_negation_conflict_needs_the_same_action(
     resources: Resources, matcher: ParaphraseMatcher
 ) -> None:
-    """"has not won a major title" beside "still in search of a trophy" negates no action the
-    other affirms; "was killed" beside "was not killed" does."""
+    """A statement that "has not won a major title" beside one "still in search of a trophy"
+    negates no action the other affirms."""
     arts = parsed(
         resources,
         ("A", "https://a.example/n", "2024-07-14", "The result leaves the England team still in "
