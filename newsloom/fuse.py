@@ -63,7 +63,7 @@ from newsloom.compare import (
 )
 from newsloom.extract.claims import NAME_LABELS, name_key
 from newsloom.extract.quantities import agree
-from newsloom.models import Article, Citation, Derivation, Fact, Quantity, TimeRef
+from newsloom.models import Article, Citation, Claim, Derivation, Fact, Quantity, TimeRef
 
 if TYPE_CHECKING:
     from newsloom.paraphrase import ParaphraseMatcher
@@ -79,6 +79,7 @@ CANDIDATE_COSINE = 0.45  # below this, two statements are not paraphrase candida
 ACCEPT_COSINE = 0.85  # at or above this the statements are paraphrases without the matcher
 SUPPORTED_COSINE = 0.65  # ... or at or above this with a shared name or the same verb class
 NUMBER_COSINE = 0.45  # ... or this close and giving a figure of the same counted thing
+CLAUSE_COSINE = 0.85  # ... or a clause of each this close (a claim shared inside long sentences)
 ANCHOR_COSINE = 0.6  # ... joining through a later member needs the founder this close
 SHORT = 6  # statements of fewer words need more than close vectors to align
 MERGE_SCORE = 1.0 + SUPPORTED_COSINE  # a paraphrase this sure of two facts merges them
@@ -90,6 +91,8 @@ RECENT = 4096  # latest statements searched by vector for each new one (with the
 NEIGHBOURS = 10  # nearest statements looked at for each new statement
 MATCHER_PAIRS = 6  # uncertain pairs per article sent to the paraphrase matcher (its cost)
 MAX_CLAIMS = 4  # claims per statement that take part in alignment
+MIN_CLAUSE_WORDS = 4  # shorter clauses are not compared on their own
+EXTRA = 2  # further facts a statement may join besides its claims' (see `Statement.slots`)
 REPS = 3  # members of a fact a newcomer is compared with
 KEY_CANDIDATES = 8  # facts looked at per claim key (the oldest and the newest)
 
@@ -141,13 +144,23 @@ class Statement:
     negated: bool = False
     date: str = ""  # the event date the statement gives (not a dateline), "" if none
     primary: int = -1  # index of its main claim in `claims`, -1 if it has none
+    spans: list[tuple[int, int]] = field(default_factory=list)  # its claims' clauses, in `text`
 
     @property
     def titles(self) -> list[tuple[str, str]]:
         return title_names(self.text)
 
     def values_for(self, claim: int) -> list[Value]:
-        return self.claim_values[claim] if claim >= 0 else self.values
+        """The figures a member states: its claim's, the whole statement's, or none for an
+        extra slot (it joined for its wording; its figures may belong to its other claims)."""
+        if claim >= 0:
+            return self.claim_values[claim]
+        return self.values if claim == -1 else []
+
+    def slots(self) -> range:
+        """Its member slots: -1 the whole statement, 0.. its claims, and EXTRA slots below -1
+        for further facts it paraphrases (a sentence can carry several reported claims)."""
+        return range(-1 - EXTRA, len(self.claims))
 
 
 def quantities_agree(a: Quantity, b: Quantity) -> bool | None:
@@ -242,6 +255,7 @@ def _add_evidence(article: Article, st: Statement, dateline: int) -> None:
                     values.append(v)
         st.claims.append(key)
         st.claim_values.append(values)
+    st.spans = _clause_spans(st, claims)
     mains = [j for j, i in enumerate(chosen) if keys[i].main]
     st.primary = mains[0] if mains else (0 if st.claims else -1)
     st.names = frozenset(
@@ -258,6 +272,18 @@ def _add_evidence(article: Article, st: Statement, dateline: int) -> None:
     st.date = dates[0] if dates else ""
     st.claims = [k if k.time in dates else replace(k, time="") for k in st.claims]
     _add_tolls(st, article.published)
+
+
+def _clause_spans(st: Statement, claims: list[Claim]) -> list[tuple[int, int]]:
+    """Where the statement's claims' clauses lie in its text, those long enough to compare
+    alone and shorter than the statement."""
+    spans: list[tuple[int, int]] = []
+    for c in claims:
+        span = (max(c.start, st.start) - st.start, min(c.end, st.end) - st.start)
+        words = len(st.text[span[0] : span[1]].split())
+        if MIN_CLAUSE_WORDS <= words < len(st.text.split()) and span not in spans:
+            spans.append(span)
+    return spans
 
 
 def _add_tolls(st: Statement, published: str) -> None:
@@ -377,6 +403,8 @@ class StoryFacts:
         self.merged: dict[int, int] = {}  # fact folded into another -> that one
         self._removed_groups: set[int] = set()
         self._dirty_groups: set[int] = set()  # state rows to write
+        self._clause_vecs: dict[int, np.ndarray] = {}  # statement -> its clauses' vectors
+        self._embed: Embed | None = None  # while an article is added
 
     # -- growing ----------------------------------------------------------
 
@@ -405,6 +433,7 @@ class StoryFacts:
         # decides exactly as the one kept in memory.
         vecs = embed([s.text for s in stmts]).astype(np.float16).astype(np.float32)
         first = len(self.statements)
+        self._embed = embed
         neighbours = self._neighbours(vecs)
         probs = self._paraphrase_probs(stmts, neighbours, matcher)
         for k, st in enumerate(stmts):
@@ -414,6 +443,10 @@ class StoryFacts:
             self._changed_statements.add(sid)
             self._assign(sid, vecs[k], neighbours[k], probs)
             self._append_vectors(vecs[k : k + 1])  # row `sid`
+        self._embed = None
+        keep = self._n - RECENT  # clause vectors of older statements are recomputed if needed
+        for old in [x for x in self._clause_vecs if x < keep and x not in self._shared_set]:
+            del self._clause_vecs[old]
 
     def set_root(self, article_id: str, root: str) -> None:
         """A copy was found after the fact: re-count the facts the article takes part in."""
@@ -421,7 +454,7 @@ class StoryFacts:
             if art.id == article_id and art.root != root:
                 art.root = root
                 for sid in art.statements:
-                    for j in range(-1, len(self.statements[sid].claims)):
+                    for j in self.statements[sid].slots():
                         g = self.group_of.get((sid, j))
                         if g is not None:
                             self._changed_groups.add(g)
@@ -509,12 +542,13 @@ class StoryFacts:
             g = self.group_of.get((other, o.primary))
             if o.article == st.article or g is None:
                 continue
-            score = self._paraphrase_score(st, vec, local, g, probs)
+            score = self._paraphrase_score(sid, vec, local, g, probs)
             if score <= 0 and self._names_compatible(st, o):
                 # a paraphrase of a later member, still close to the fact's founder
                 founder = self.groups[g].founder[0]
                 shared = _overlap(self._telling(st.names), o.names)
-                near = _paraphrase(st, o, cos, probs.get((local, other), 0.0), shared)
+                clause = self._clause_cosine(sid, vec, other, cos)
+                near = _paraphrase(st, o, cos, probs.get((local, other), 0.0), shared, clause)
                 if near > 0 and float(vec @ self.vecs[founder]) >= ANCHOR_COSINE:
                     score = near
             if score > 0:
@@ -555,10 +589,45 @@ class StoryFacts:
                         self._merge(g, other)
             taken.add(g)
             self._index_keys(g, (sid, j))
+        # Further facts the statement paraphrases take it as a member too.
+        extra = iter(range(-2, -2 - EXTRA, -1))
+        for g, _ in sorted(paraphrase_groups.items(), key=lambda x: (-x[1], x[0])):
+            g = self._live(g)
+            if g in taken or self._differs(st, self.groups[g]):
+                continue
+            slot = next(extra, None)
+            if slot is None:
+                break
+            self._join(g, (sid, slot))
+            taken.add(g)
+
+    def _clauses_of(self, sid: int) -> np.ndarray:
+        """Vectors of a statement's clauses (computed once, rounded as stored vectors are)."""
+        found = self._clause_vecs.get(sid)
+        if found is None:
+            st = self.statements[sid]
+            texts = [st.text[a:b] for a, b in st.spans]
+            if not texts or self._embed is None:
+                return np.zeros((0, self.vecs.shape[1]), np.float32)
+            found = self._embed(texts).astype(np.float16).astype(np.float32)
+            self._clause_vecs[sid] = found
+        return found
+
+    def _clause_cosine(self, sid: int, vec: np.ndarray, other: int, cos: float) -> float:
+        """The closest pair of clauses (or statements) of two statements, for candidates that
+        are neither far apart nor already close as wholes."""
+        if not CANDIDATE_COSINE <= cos < ACCEPT_COSINE:
+            return 0.0
+        mine, theirs = self._clauses_of(sid), self._clauses_of(other)
+        if not len(mine) and not len(theirs):
+            return cos
+        a = np.vstack([vec[None, :], mine])
+        b = np.vstack([self.vecs[other][None, :], theirs])
+        return float((a @ b.T).max())
 
     def _paraphrase_score(
         self,
-        st: Statement,
+        me: int,
         vec: np.ndarray,
         local: int,
         g: int,
@@ -567,6 +636,7 @@ class StoryFacts:
         """How surely a new statement paraphrases a fact: its best paraphrase score against
         the fact's first members that stand for their whole statement."""
         best = 0.0
+        st = self.statements[me]
         for sid, j in self.groups[g].members[:REPS]:
             other = self.statements[sid]
             if j != other.primary or other.article == st.article or sid >= self._n:
@@ -575,7 +645,9 @@ class StoryFacts:
                 continue
             shared = _overlap(self._telling(st.names), other.names)
             cos = float(vec @ self.vecs[sid])
-            best = max(best, _paraphrase(st, other, cos, probs.get((local, sid), 0.0), shared))
+            clause = self._clause_cosine(me, vec, sid, cos)
+            prob = probs.get((local, sid), 0.0)
+            best = max(best, _paraphrase(st, other, cos, prob, shared, clause))
         return best
 
     def _index_keys(self, g: int, member: Member) -> None:
@@ -656,6 +728,14 @@ class StoryFacts:
                 return False
         return True
 
+    def _differs(self, st: Statement, group: _Group) -> bool:
+        """The statement gives another figure for something the fact's first members count:
+        it may not join the fact as an extra (figure-less) member."""
+        return any(
+            figure_disagreement(st.values, self.statements[sid].values_for(cj)) is not None
+            for sid, cj in group.members[:REPS]
+        )
+
     def _live(self, g: int) -> int:
         """The fact a (possibly merged) fact now lives in."""
         while g in self.merged:
@@ -717,7 +797,7 @@ class StoryFacts:
 
     def _covered(self, sid: int) -> bool:
         st = self.statements[sid]
-        for j in range(-1, len(st.claims)):
+        for j in st.slots():
             g = self.group_of.get((sid, j))
             if g is not None and len(self.groups[g].articles) > 1:
                 return True
@@ -901,11 +981,14 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> bool:
     )
 
 
-def _paraphrase(a: Statement, b: Statement, cos: float, prob: float, shared: bool) -> float:
+def _paraphrase(
+    a: Statement, b: Statement, cos: float, prob: float, shared: bool, clause: float = 0.0
+) -> float:
     """How surely two statements say the same thing (0: not): very close vectors; the
-    matcher's verdict on a close pair; close vectors with a shared name or verb class; or
-    close enough vectors giving a figure of the same counted thing (agreeing or not: the
-    checks decide which)."""
+    matcher's verdict on a close pair; close vectors with a shared name or verb class; close
+    enough vectors giving a figure of the same counted thing (agreeing or not: the checks
+    decide which); or a clause of each very close with no figure that differs (`clause`, the
+    best clause cosine: a claim shared inside longer sentences; never enough to merge facts)."""
     agree = _verb_agreement(a, b)
     if agree < 0:
         return 0.0  # the same action done to someone else ("captured Ghazni" / "... Kandahar")
@@ -919,6 +1002,8 @@ def _paraphrase(a: Statement, b: Statement, cos: float, prob: float, shared: boo
         return cos + bonus
     if cos >= NUMBER_COSINE and same_figure:
         return cos + bonus
+    if clause >= CLAUSE_COSINE and not figure_disagreement(a.values, b.values):
+        return min(clause, MERGE_SCORE - 1.0 - 0.01)
     if cos >= SUPPORTED_COSINE and agree > 0 and figure_disagreement(a.values, b.values):
         return cos  # the same action with another figure: the checks call it
     return 0.0
@@ -1125,7 +1210,7 @@ def _member_date(index: StoryFacts, m: Member) -> str:
     """The date a member states for its claim: the claim's own clause date, or for a whole
     statement its first event date ("closed on Sunday", not the Monday of a later clause)."""
     st = index.statements[m[0]]
-    return st.claims[m[1]].time if m[1] >= 0 else st.date
+    return st.claims[m[1]].time if m[1] >= 0 else st.date if m[1] == -1 else ""
 
 
 def _date_conflict(index: StoryFacts, members: list[Member]) -> list[tuple[str, Member]]:
@@ -1155,9 +1240,10 @@ def _negation_conflict(index: StoryFacts, members: list[Member]) -> list[tuple[s
         st = index.statements[m[0]]
         return (st.claims[m[1]].verb, st.claims[m[1]].negated) if m[1] >= 0 else ("", st.negated)
 
-    for x, a in enumerate(members):
+    stated = [m for m in members if m[1] >= -1]  # an extra slot's polarity is its claims'
+    for x, a in enumerate(stated):
         verb_a, neg_a = polarity(a)
-        for b in members[x + 1 :]:
+        for b in stated[x + 1 :]:
             verb_b, neg_b = polarity(b)
             if verb_a == verb_b and neg_a != neg_b:
                 pos, neg = (b, a) if neg_a else (a, b)
@@ -1217,6 +1303,7 @@ def _statement_state(st: Statement) -> dict[str, Any]:
         "neg": st.negated,
         "d": st.date,
         "p": st.primary,
+        "sp": [list(x) for x in st.spans],
     }
 
 
@@ -1242,6 +1329,7 @@ def _statement_from_state(d: dict[str, Any], article: int) -> Statement:
     st.negated = bool(d["neg"])
     st.date = d["d"]
     st.primary = int(d["p"])
+    st.spans = [(int(a), int(b)) for a, b in d.get("sp", [])]
     return st
 
 
