@@ -164,10 +164,18 @@ class Value:
         """Whether the two intervals overlap (the figures can both be right)."""
         return self.lo <= other.hi and other.lo <= self.hi
 
+    @property
+    def exact(self) -> bool:
+        """A reading, not a count: ordinals, clock times and magnitudes are not rounded (6.3
+        and 6.4 differ), though "about 8:45" allows its interval."""
+        return self.thing.startswith("#") or self.thing == "magnitude"
+
     def equal(self, other: Value) -> bool:
         """The same figure, allowing for rounding ("nearly 3,000" and "3,000")."""
         if self.point == other.point:
             return True
+        if self.exact:
+            return (self.qualified or other.qualified) and self.agrees(other)
         big = max(abs(self.point), abs(other.point))
         return self.agrees(other) and big > 0 and abs(self.point - other.point) / big <= 0.05
 
@@ -254,6 +262,48 @@ def ordinal_values(text: str) -> list[Value]:
         noun = "minute" if not m.group(2) else _singular(m.group(2).lower())
         n = float(m.group(1))
         out.append(Value(f"#{noun}", "", n, n, n, "", "", m.group(0), False))
+    return out
+
+
+_MAGNITUDE = re.compile(
+    r"\bmagnitude(?:\s+of)?[-\s]+(\d(?:\.\d)?)\b|\b(\d(?:\.\d)?)[-\s]+magnitude\b"
+    r"|\b(\d(?:\.\d)?)\s+on the Richter scale\b|\bmeasured\s+(\d\.\d)\b",
+    re.IGNORECASE,
+)
+_CLOCK = re.compile(
+    r"\b(?P<about>about|around|approximately|roughly|shortly (?:before|after)|just (?:before|after)"
+    r"|some|nearly)?\s*\b(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ap>[ap])\.?\s?m\b\.?"
+    r"|\b(?P<h24>[01]?\d|2[0-3])[:h](?P<m24>[0-5]\d)\s*(?:hours?|hrs|GMT|UTC|local)",
+    re.IGNORECASE,
+)
+_ZONE = re.compile(r"\b(?:ET|EST|EDT|PT|PST|PDT|CT|GMT|UTC|BST|CET|CEST|IST|local time)\b")
+CLOCK_SLACK = 15.0  # minutes either side of "about 8:45" or "just before 8:45"
+
+
+def special_values(text: str) -> list[Value]:
+    """Figures the quantity extractor has no noun for: ordinals with what they number ("the
+    86th minute"), quake magnitudes ("magnitude 6.3", "7.8-magnitude", "6.4 on the Richter
+    scale") and clock times ("6:04 pm" = "18:04 local time"; "about 8:45" allows a quarter
+    hour either side). A clock time is kept only where the statement names no time zone
+    ("1 p.m. ET" and "noon" in Jamaica are one moment)."""
+    out = ordinal_values(text)
+    for m in _MAGNITUDE.finditer(text):
+        n = float(next(g for g in m.groups() if g))
+        out.append(Value("magnitude", "", n, n, n, "", "", m.group(0), False))
+    if _ZONE.search(text.replace("local time", "")):
+        return out
+    for m in _CLOCK.finditer(text):
+        if m.group("h24"):
+            minutes = int(m.group("h24")) * 60 + int(m.group("m24"))
+        else:
+            hour = int(m.group("h")) % 12 + (12 if m.group("ap").lower() == "p" else 0)
+            minutes = hour * 60 + int(m.group("m") or 0)
+        slack = CLOCK_SLACK if m.group("about") else 0.0
+        point = float(minutes)
+        out.append(
+            Value("#clock", "", point, point - slack, point + slack, "", "", m.group(0).strip(),
+                  bool(m.group("about")))
+        )  # fmt: skip
     return out
 
 

@@ -56,7 +56,7 @@ from newsloom.compare import (
     figures_match,
     names_clash,
     negated_text,
-    ordinal_values,
+    special_values,
     title_names,
     toll_claim,
     value_of,
@@ -79,7 +79,7 @@ CANDIDATE_COSINE = 0.45  # below this, two statements are not paraphrase candida
 ACCEPT_COSINE = 0.85  # at or above this the statements are paraphrases without the matcher
 SUPPORTED_COSINE = 0.65  # ... or at or above this with a shared name or the same verb class
 NUMBER_COSINE = 0.45  # ... or this close and giving a figure of the same counted thing
-CLAUSE_COSINE = 0.85  # ... or a clause of each this close (a claim shared inside long sentences)
+CLAUSE_COSINE = 0.82  # ... or a clause of each this close (a claim shared inside long sentences)
 ANCHOR_COSINE = 0.6  # ... joining through a later member needs the founder this close
 SHORT = 6  # statements of fewer words need more than close vectors to align
 MERGE_SCORE = 1.0 + SUPPORTED_COSINE  # a paraphrase this sure of two facts merges them
@@ -242,7 +242,7 @@ def _add_evidence(article: Article, st: Statement, dateline: int) -> None:
             )
         )
         is not None
-    ] + ordinal_values(st.text)
+    ] + special_values(st.text)
     for i in chosen:
         claim, key = claims[i], keys[i]
         verb = key.verb
@@ -258,6 +258,8 @@ def _add_evidence(article: Article, st: Statement, dateline: int) -> None:
     st.spans = _clause_spans(st, claims)
     mains = [j for j, i in enumerate(chosen) if keys[i].main]
     st.primary = mains[0] if mains else (0 if st.claims else -1)
+    if st.primary >= 0:  # "in the 86th minute" dates the main claim ("scored the winner")
+        st.claim_values[st.primary] += [v for v in st.values if v.exact]
     st.names = frozenset(
         name_key(m.norm or m.text)
         for m in article.mentions
@@ -1122,13 +1124,17 @@ def _disagreement(
 
 def _evolves(thing: list[ValueClass]) -> bool:
     """Whether different figures of one thing read as a sequence rather than a contradiction
-    (see `_disagreement`): an "at least" always; reports dated apart; and where a report is
-    undated, a toll."""
+    (see `_disagreement`): reports dated apart; else, for counts (not readings such as a
+    magnitude or a clock time), an "at least", or a toll where a report is undated."""
+    times = [c[0] for c in thing]
+    if all(times) and len(set(times)) == len(times):
+        return True
+    if thing[0][1].exact:  # a reading (magnitude 6.3 / 6.4, the 82nd / 86th minute)
+        return False
     if any(c[1].qualified for c in thing):
         return True
-    times = [c[0] for c in thing]
     if all(times):
-        return len(set(times)) == len(times)
+        return False
     return any(c[1].verb in TOLL_EVENTS for c in thing)
 
 
