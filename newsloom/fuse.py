@@ -18,10 +18,12 @@ both were reported at the same time and an `update` (a toll 50 -> 73 -> 100+) wh
 reported at different times; another date, the opposite polarity or another holder of a
 title is a `conflict`. A different figure never corroborates.
 
-Independence folds three ways, then counts what is left: outlets (two pages of one site are
+Independence folds four ways, then counts what is left: outlets (two pages of one site are
 one source), copies (an article derived from another, or carrying the same wire text, counts
-with its original) and conduits (statements that came through one news agency, "a resident
-told AFP", count once whoever repeats them). A named speaker is not a conduit: two outlets
+with its original), conduits (statements that came through one news agency, "a resident
+told AFP", count once whoever repeats them) and wording (statements repeating a run of eight
+words of one another outside quotation marks: one agency sentence or photo caption on pages
+that are otherwise no copies). A named speaker is not a conduit: two outlets
 each reporting what a minister said are two witnesses that it was said.
 
 `StoryFacts` is the story's facts as an index that grows one article at a time and reports
@@ -96,6 +98,7 @@ EXTRA = 2  # further facts a statement may join besides its claims' (see `Statem
 REPS = 3  # members of a fact a newcomer is compared with
 KEY_CANDIDATES = 8  # facts looked at per claim key (the oldest and the newest)
 
+WIRE_RUN = 8  # words repeated in order: one agency sentence on several sites
 AGENCIES = frozenset(
     "afp reuters ap dpa xinhua ani pti efe ansa kyodo yonhap tass interfax bloomberg anadolu "  # noqa: SIM905
     "bernama irna wafa".split()
@@ -115,6 +118,7 @@ _SAID = re.compile(
     r"(?:,[^,]{1,80},)?\s+(?:said|says|told|tweeted|announced|confirmed|stated|added)\b"
 )
 _WORD = re.compile(r"[a-z]+")
+_QUOTATION = re.compile(r"[“\"][^“”\"]{8,}[”\"]")
 _ISO_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")  # a year, month or day; not a week
 _SECOND_LEVEL = frozenset(
     "co com org net gov ac edu ne or go gob nic mil".split()  # noqa: SIM905
@@ -1064,8 +1068,12 @@ def _verdict(index: StoryFacts, group: _Group) -> Fact:
             i,
         ),
     )
+    wording = shared_wording([st.text for st in stmts])
     independent = _components(
-        [(a.outlet, a.root, st.conduit.lower()) for st, a in zip(stmts, arts, strict=True)]
+        [
+            (a.outlet, a.root, st.conduit.lower(), w)
+            for st, a, w in zip(stmts, arts, wording, strict=True)
+        ]
     )
     conflict, updates = _disagreement(index, members)
     status = (
@@ -1092,6 +1100,32 @@ def _verdict(index: StoryFacts, group: _Group) -> Fact:
         conflict=conflict,
         updates=updates,
     )
+
+
+def shared_wording(texts: list[str]) -> list[str]:
+    """For each statement, a key shared with every other statement that repeats a run of
+    WIRE_RUN words of its own wording (quotations aside): one agency sentence carried by
+    several sites ("Wild celebrations broke out at a joint sitting of parliament when ...",
+    a photo caption) is one source even where the pages are no copies of each other. Two
+    outlets quoting one speaker stay two witnesses. Linear in the statements' words."""
+    first: dict[str, int] = {}
+    parent = list(range(len(texts)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    shared = set()
+    for i, text in enumerate(texts):
+        words = _WORD.findall(_QUOTATION.sub(" ", text).lower())
+        for k in range(len(words) - WIRE_RUN + 1):
+            owner = first.setdefault(" ".join(words[k : k + WIRE_RUN]), i)
+            if owner != i:
+                parent[find(i)] = find(owner)
+                shared |= {i, owner}
+    return [f"w{find(i)}" if i in shared else "" for i in range(len(texts))]
 
 
 def _disagreement(
@@ -1220,8 +1254,10 @@ def _member_date(index: StoryFacts, m: Member) -> str:
 
 
 def _date_conflict(index: StoryFacts, members: list[Member]) -> list[tuple[str, Member]]:
+    """Two members that date their claim to different days (years alone are too often
+    background: "after their 2021 Copa victory and the 2022 World Cup")."""
     dated = [(_member_date(index, m), m) for m in members]
-    dated = [(d, m) for d, m in dated if d]
+    dated = [(d, m) for d, m in dated if len(d) >= 10]
     for d, m in dated[1:]:
         if not compatible_dates(dated[0][0], d):
             return [dated[0], (d, m)]
@@ -1238,15 +1274,18 @@ def _name_conflict(index: StoryFacts, members: list[Member]) -> list[tuple[str, 
 
 
 def _negation_conflict(index: StoryFacts, members: list[Member]) -> list[tuple[str, Member]]:
-    """One member affirms what another negates: two claims of one verb class ("has not won a
-    title" and "still in search of a trophy" are no contradiction), or two whole statements
-    where there is no parse to say which action is negated."""
+    """One member affirms what another negates: two main claims of one verb class ("has not
+    won a title" and "still in search of a trophy" are no contradiction; "devices that had not
+    exploded" negates a clause inside), or two whole statements where there is no parse to
+    say which action is negated."""
 
     def polarity(m: Member) -> tuple[str, bool]:
         st = index.statements[m[0]]
         return (st.claims[m[1]].verb, st.claims[m[1]].negated) if m[1] >= 0 else ("", st.negated)
 
-    stated = [m for m in members if m[1] >= -1]  # an extra slot's polarity is its claims'
+    stated = [  # an extra slot's polarity is its claims'; a clause inside another is not
+        m for m in members if m[1] == -1 or (m[1] >= 0 and index.statements[m[0]].claims[m[1]].main)
+    ]
     for x, a in enumerate(stated):
         verb_a, neg_a = polarity(a)
         for b in stated[x + 1 :]:

@@ -11,7 +11,7 @@ import pytest
 
 from newsloom.clean import clean_article
 from newsloom.extract import extract_batch
-from newsloom.fuse import fuse_story, quantities_agree, split_statements
+from newsloom.fuse import fuse_story, quantities_agree, shared_wording, split_statements
 from newsloom.models import (
     Article,
     Derivation,
@@ -140,11 +140,28 @@ def test_fact_ids_are_stable(matcher: ParaphraseMatcher) -> None:
     assert len(set(first)) == len(first)
 
 
-def test_without_derivation_a_copy_counts_as_a_source(matcher: ParaphraseMatcher) -> None:
+def test_without_derivation_a_verbatim_copy_still_folds_by_its_wording(
+    matcher: ParaphraseMatcher,
+) -> None:
+    """No derivation links the copy to the Herald, but its sentence repeats the Herald's
+    wording word for word: one agency sentence on two sites is one source."""
     arts, _, _ = load("evacuation.json")
     facts = fuse_story(list(arts.values()), [], matcher)
     fact = find_fact(facts, arts, {"herald": "Pentagon", "copy": "Pentagon"})
-    assert fact.independent_sources == 3
+    assert fact.independent_sources == 2
+
+
+def testshared_wording_links_repeated_runs_but_not_quotations() -> None:
+    keys = shared_wording(
+        [
+            "Wild celebrations broke out at a joint sitting of parliament when the Speaker spoke.",
+            "Parliament erupted as the Speaker read the letter.",
+            "Wild celebrations broke out at the joint sitting of parliament when the Speaker spoke",
+            "“I swear that as the president of the republic I will be faithful,” he said.",
+            '"I swear that as the president of the republic I will be faithful," he said.',
+        ]
+    )
+    assert keys[0] and keys[0] == keys[2] and not keys[1] and not keys[3] and not keys[4]
 
 
 def test_origin_from_quote_and_patterns() -> None:
@@ -345,7 +362,8 @@ def test_look_alike_figures_and_negations_are_not_conflicts(
     )  # fmt: skip
     facts = fuse_story(arts, [], matcher)
     assert not [f for f in facts if f.status == "conflict"], [f.conflict for f in facts]
-    assert fact_citing(facts, "wasn’t caused", "wasn't caused").status == "corroborated"
+    same = fact_citing(facts, "wasn’t caused", "wasn't caused")  # one wording: one source
+    assert same.status == "single" and len(same.citations) == 2
 
 
 def test_two_pages_of_one_site_are_one_source(
