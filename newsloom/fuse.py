@@ -1274,17 +1274,17 @@ def _name_conflict(index: StoryFacts, members: list[Member]) -> list[tuple[str, 
 
 
 def _negation_conflict(index: StoryFacts, members: list[Member]) -> list[tuple[str, Member]]:
-    """One member affirms what another negates: two main claims of one verb class ("has not
-    won a title" and "still in search of a trophy" are no contradiction; "devices that had not
-    exploded" negates a clause inside), or two whole statements where there is no parse to
-    say which action is negated."""
+    """One member affirms what another negates: the main claims of two statements, of one verb
+    class ("has not won a title" and "still in search of a trophy" are no contradiction;
+    "devices that had not exploded" negates a clause inside), or two whole statements where
+    there is no parse to say which action is negated."""
 
     def polarity(m: Member) -> tuple[str, bool]:
         st = index.statements[m[0]]
         return (st.claims[m[1]].verb, st.claims[m[1]].negated) if m[1] >= 0 else ("", st.negated)
 
     stated = [  # an extra slot's polarity is its claims'; a clause inside another is not
-        m for m in members if m[1] == -1 or (m[1] >= 0 and index.statements[m[0]].claims[m[1]].main)
+        m for m in members if m[1] == -1 or m[1] == index.statements[m[0]].primary
     ]
     for x, a in enumerate(stated):
         verb_a, neg_a = polarity(a)
