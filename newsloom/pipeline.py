@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
@@ -19,9 +20,9 @@ from tqdm import tqdm
 
 from newsloom import clean, cluster, dedupe, fuse, ingest
 from newsloom.brief import story_title
-from newsloom.errors import InputError
+from newsloom.errors import InputError, NotFound
 from newsloom.extract import extract_batch, refine_story
-from newsloom.models import Article
+from newsloom.models import Article, Story
 from newsloom.store import Store
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 CLUSTER_STATE = "story_index"
+GENERATION = "story_index_generation"  # bumped by every write of the index
+MAX_STORY_RETRIES = 5  # a story changed under its update this often is left dirty
 
 
 class Resources:
@@ -104,7 +107,7 @@ def run(
     """Ingest `paths` into `store` and bring every touched story up to date."""
     res = resources or Resources()
     report = RunReport()
-    index = load_index(store)
+    index = IndexCopy()
     bar = tqdm(desc="articles", unit="art", disable=not show_progress(), leave=False)
     for batch in batched(ingest.read_inputs(paths, stdin=stdin), batch_size):
         articles: list[Article] = []
@@ -119,10 +122,10 @@ def run(
         process_batch(clean.clean_batch(articles), store, index, res, report)
         bar.update(len(articles))
     bar.close()
-    if index.consolidate():  # reports that arrived before their siblings: re-check them
-        with store.transaction():
-            store.save_stories(index.pop_changed())
-            save_index(store, index)
+    with index.writing(store) as story_index:
+        # Reports that arrived before their siblings: re-check them.
+        if story_index.consolidate():
+            store.save_stories(story_index.pop_changed())
     for err in report.errors:
         store.record_error(err.where, err.problem)
     update_stories(store, store.dirty_story_ids(), res)
@@ -139,17 +142,43 @@ def load_index(store: Store) -> cluster.StoryIndex:
     return cluster.StoryIndex.from_state({**header, "stories": store.cluster_stories()})
 
 
-def save_index(store: Store, index: cluster.StoryIndex) -> None:
-    """Write what changed in the index (call inside the batch's transaction)."""
-    header, stories = index.state_delta()
-    store.save_state(CLUSTER_STATE, header)
-    store.save_cluster_stories(stories)
+@dataclass(slots=True)
+class IndexCopy:
+    """This process's copy of the story index and the store generation it reflects.
+
+    Several processes may write one store (two ingests, `watch`, the web app's uploads).
+    Every write of the index bumps a generation counter in the store, inside the
+    writer's transaction; a copy that is behind is reloaded there before it is used,
+    so an index is never written over a newer one."""
+
+    index: cluster.StoryIndex | None = None
+    generation: int = -1
+
+    @contextmanager
+    def writing(self, store: Store) -> Iterator[cluster.StoryIndex]:
+        """The current index, inside a write transaction; its changes are saved with it."""
+        try:
+            with store.transaction():
+                generation = int(store.load_state(GENERATION) or 0)
+                if self.index is None or generation != self.generation:
+                    self.index = load_index(store)
+                    self.generation = generation
+                yield self.index
+                header, stories = self.index.state_delta()
+                if stories:  # (the header changes only with some story)
+                    store.save_state(CLUSTER_STATE, header)
+                    store.save_cluster_stories(stories)
+                    self.generation += 1
+                    store.save_state(GENERATION, self.generation)
+        except BaseException:
+            self.index = None  # changed in memory but not stored: reload next time
+            raise
 
 
 def process_batch(
     articles: list[Article],
     store: Store,
-    index: cluster.StoryIndex,
+    index: IndexCopy,
     res: Resources,
     report: RunReport,
 ) -> None:
@@ -167,29 +196,48 @@ def process_batch(
         return
     extracted = extract_batch(fresh, res.nlp, res.gazetteer)
     features = cluster.article_features(extracted, res.embedder)
-    # The index is changed in memory first; if the transaction fails, the run
-    # stops and the next run reloads the last committed state.
-    for art, feats in zip(extracted, features, strict=True):
-        index.add(art, feats)
-    with store.transaction():
-        store.add_articles(extracted)
-        store.save_stories(index.pop_changed())
-        save_index(store, index)
-    report.new += len(extracted)
+    with index.writing(store) as story_index:
+        new = 0
+        for art, feats in zip(extracted, features, strict=True):
+            if store.has_article(art.id):  # another writer stored it meanwhile
+                report.already_stored += 1
+                continue
+            story_index.add(art, feats)
+            store.add_articles([art])
+            new += 1
+        store.save_stories(story_index.pop_changed())
+    report.new += new
 
 
 def update_stories(store: Store, story_ids: Iterable[str], res: Resources) -> None:
-    """Recompute copy tracing and facts for stories whose articles changed."""
+    """Recompute copy tracing and facts for stories whose articles changed.
+
+    The work is done outside the writer lock; if another writer changed a story's
+    members meanwhile, the story is done again (its facts must match its members)."""
     for story_id in story_ids:
-        story = store.get_story(story_id)
-        articles = store.get_articles(story.article_ids)
-        articles = refine_story(articles, res.gazetteer)
-        story.title = story_title(story, articles)
-        story.derivations = dedupe.trace_copies(articles, res.embedder)
-        facts = fuse.fuse_story(articles, story.derivations, res.matcher)
-        roots = dedupe.independent_roots(articles, story.derivations)
-        with store.transaction():
-            store.save_stories([story])
-            for art in articles:
-                store.update_article(art)
-            store.save_facts(story_id, facts, n_independent=len(set(roots.values())))
+        for _ in range(MAX_STORY_RETRIES):
+            try:
+                story = store.get_story(story_id)
+            except NotFound:  # merged into another story by another writer
+                break
+            articles = store.get_articles(story.article_ids)
+            articles = refine_story(articles, res.gazetteer)
+            story.title = story_title(story, articles)
+            story.derivations = dedupe.trace_copies(articles, res.embedder)
+            facts = fuse.fuse_story(articles, story.derivations, res.matcher)
+            roots = dedupe.independent_roots(articles, story.derivations)
+            with store.transaction():
+                if not _same_members(store, story):
+                    continue
+                store.save_stories([story])
+                for art in articles:
+                    store.update_article(art)
+                store.save_facts(story_id, facts, n_independent=len(set(roots.values())))
+            break
+
+
+def _same_members(store: Store, story: Story) -> bool:
+    try:
+        return store.get_story(story.id).article_ids == story.article_ids
+    except NotFound:
+        return False

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +22,7 @@ from newsloom.errors import NotFound, StoreError
 from newsloom.models import Article, Fact, Story
 
 SCHEMA_VERSION = 1
+WAIT_NOTICE_S = 1.0  # wait this long for the writer lock before saying so
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -126,28 +129,47 @@ class Store:
     def __init__(self, path: str | Path = "newsloom.db") -> None:
         self.path = str(path)
         try:
-            self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=WAIT_NOTICE_S
+            )
             self.conn.row_factory = sqlite3.Row
             self.conn.execute("PRAGMA foreign_keys = ON")
             if self.path != ":memory:":
                 self.conn.execute("PRAGMA journal_mode = WAL")
-            self.conn.executescript(SCHEMA)
-            self.conn.execute(
-                "INSERT OR IGNORE INTO state(key, value) VALUES ('schema_version', ?)",
-                (json.dumps(SCHEMA_VERSION),),
-            )
+            self._depth = 0
+            if self._schema_version() == SCHEMA_VERSION:
+                return  # nothing to create: no need to wait for the writer lock
+            with self.transaction():
+                for statement in SCHEMA.split(";\n"):
+                    if statement.strip():
+                        self.conn.execute(statement)
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO state(key, value) VALUES ('schema_version', ?)",
+                    (json.dumps(SCHEMA_VERSION),),
+                )
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot open database ({exc})") from exc
-        self._depth = 0
+
+    def _schema_version(self) -> int | None:
+        try:
+            row = self.conn.execute(
+                "SELECT value FROM state WHERE key = 'schema_version'"
+            ).fetchone()
+        except sqlite3.OperationalError:  # no state table yet
+            return None
+        return None if row is None else int(json.loads(row[0]))
 
     def close(self) -> None:
         self.conn.close()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All writes inside commit together or not at all (nests: the outermost wins)."""
+        """All writes inside commit together or not at all (nests: the outermost wins).
+
+        The outermost level holds the database's writer lock: one writer at a time
+        across processes (other ingests, `watch`, the web app's uploads wait their turn)."""
         if self._depth == 0:
-            self.conn.execute("BEGIN IMMEDIATE")
+            self._begin_write()
         self._depth += 1
         try:
             yield
@@ -159,6 +181,24 @@ class Store:
         self._depth -= 1
         if self._depth == 0:
             self.conn.execute("COMMIT")
+
+    def _begin_write(self) -> None:
+        """BEGIN IMMEDIATE (the writer lock), saying once on stderr when it has to wait."""
+        told = False
+        while True:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+            if not told:
+                print(
+                    f"newsloom: another process is writing to {self.path}; waiting",
+                    file=sys.stderr,
+                )
+                told = True
+            time.sleep(0.05)
 
     # -- articles ---------------------------------------------------------
 
@@ -235,9 +275,10 @@ class Store:
         return int(self.conn.execute("SELECT count(*) FROM articles").fetchone()[0])
 
     def record_error(self, origin: str, problem: str) -> None:
-        self.conn.execute(
-            "INSERT INTO ingest_errors(origin, problem) VALUES (?, ?)", (origin, problem)
-        )
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO ingest_errors(origin, problem) VALUES (?, ?)", (origin, problem)
+            )
 
     # -- stories ----------------------------------------------------------
 
@@ -359,19 +400,21 @@ class Store:
         return None if row is None else json.loads(row[0])
 
     def save_state(self, key: str, value: Any) -> None:
-        self.conn.execute(
-            "INSERT INTO state(key, value) VALUES (?, ?)"
-            " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-            (key, json.dumps(value)),
-        )
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO state(key, value) VALUES (?, ?)"
+                " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                (key, json.dumps(value)),
+            )
 
     def save_cluster_stories(self, states: Iterable[tuple[int, Any]]) -> None:
         """Upsert the story index's per-story states (see `StoryIndex.state_delta`)."""
-        self.conn.executemany(
-            "INSERT INTO cluster_stories(position, state) VALUES (?, ?)"
-            " ON CONFLICT(position) DO UPDATE SET state=excluded.state",
-            ((pos, json.dumps(state)) for pos, state in states),
-        )
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT INTO cluster_stories(position, state) VALUES (?, ?)"
+                " ON CONFLICT(position) DO UPDATE SET state=excluded.state",
+                ((pos, json.dumps(state)) for pos, state in states),
+            )
 
     def cluster_stories(self) -> list[Any]:
         """Every per-story state of the story index, in position order."""

@@ -1,0 +1,120 @@
+"""Several writers on one database (issue #12.1): real `newsloom` processes at once.
+
+Two `ingest` processes, a `watch --once` and an upload to the web app, all at once on
+one SQLite file, must give the same stories as running them one after the other, and
+leave a database that later ingests can use (no stale story index written over a
+newer one)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from synthetic import EVENTS, write_corpus
+
+from newsloom.pipeline import IndexCopy, Resources, RunReport, load_index, process_batch, run
+from newsloom.store import Store
+from newsloom.web.app import create_app
+
+
+def memberships(store: Store) -> set[frozenset[str]]:
+    rows = store.story_rows(limit=10_000)
+    return {frozenset(store.get_story(r["id"]).article_ids) for r in rows}
+
+
+def newsloom(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "newsloom", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.slow  # three processes each load the models (~10 s)
+def test_concurrent_writers_equal_a_sequential_run(tmp_path: Path, resources: Resources) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    first, second = inputs / "first.jsonl", inputs / "second.jsonl"
+    watched = inputs / "watched"
+    watched.mkdir()
+    write_corpus(first, list(EVENTS[:3]), per_event=8, seed=1)
+    write_corpus(second, list(EVENTS[3:]), per_event=8, seed=2)
+    # The watched folder brings more reports of the first file's events: the writers
+    # compete for the same stories, not only for the index.
+    write_corpus(watched / "more.jsonl", list(EVENTS[:2]), per_event=4, seed=3)
+    uploaded = inputs / "uploaded.jsonl"  # and the web upload of the second file's
+    write_corpus(uploaded, list(EVENTS[4:]), per_event=3, seed=5)
+
+    db = tmp_path / "shared.db"
+    procs = [
+        newsloom("ingest", str(first), "--db", str(db)),
+        newsloom("ingest", str(second), "--db", str(db)),
+        newsloom("watch", str(watched), "--db", str(db), "--once"),
+    ]
+    upload = [json.loads(line) for line in uploaded.read_text().splitlines()]
+    with TestClient(create_app(str(db), resources=resources)) as client:
+        response = client.post("/api/ingest", json={"articles": upload})
+    assert response.status_code == 200, response.text
+    outputs = [p.communicate(timeout=600) for p in procs]
+    for proc, (_, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err
+        assert "Traceback" not in err, err
+
+    sequential = Store(tmp_path / "sequential.db")
+    for path in (first, second, watched, uploaded):
+        run([str(path)], sequential, resources)
+    together = Store(db)
+    assert together.count_articles() == sequential.count_articles() == 62
+    assert memberships(together) == memberships(sequential)
+    assert together.dirty_story_ids() == []
+
+    # The index left behind is whole: another batch joins the existing stories.
+    extra = tmp_path / "extra.jsonl"
+    write_corpus(extra, list(EVENTS[:1]), per_event=2, seed=4)
+    report = run([str(extra)], together, resources)
+    assert report.new == 2 and len(report.story_ids) == 1
+    story = together.get_story(report.story_ids[0])
+    assert len(story.article_ids) == 8 + 4 + 2
+
+
+def test_writer_waits_for_the_lock_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "n.db"
+    holder, waiter = Store(db), Store(db)
+    thread = threading.Thread(target=lambda: waiter.save_state("k", 1))
+    with holder.transaction():
+        thread.start()
+        time.sleep(1.5)
+        assert Store(db).load_state("k") is None  # still waiting
+    thread.join(timeout=10)
+    assert Store(db).load_state("k") == 1
+    assert "another process is writing" in capsys.readouterr().err
+
+
+def test_stale_index_copy_is_reloaded_before_it_writes(
+    tmp_path: Path, resources: Resources
+) -> None:
+    """Two writers, each with its own copy of the story index, take turns: the second
+    must see the first one's stories instead of writing its old copy over them."""
+    from newsloom import clean, ingest
+
+    db = tmp_path / "n.db"
+    corpus = tmp_path / "c.jsonl"
+    write_corpus(corpus, list(EVENTS[:1]), per_event=4)
+    articles = clean.clean_batch(ingest.read_inputs([str(corpus)]))  # type: ignore[arg-type]
+    first, second = IndexCopy(), IndexCopy()
+    for copy in (first, second):  # both copies loaded (empty) before anyone writes
+        with copy.writing(Store(db)):
+            pass
+    process_batch(articles[:2], Store(db), first, resources, RunReport())
+    process_batch(articles[2:], Store(db), second, resources, RunReport())
+    stories = load_index(Store(db)).stories()
+    assert [sorted(s.article_ids) for s in stories] == [sorted(a.id for a in articles)]
