@@ -2,15 +2,18 @@
 
 ingest -> clean -> (skip stored) -> extract -> cluster -> store, one transaction per
 batch; then, per story touched: trace copies -> story-level refinement -> fuse.
-Per-article stages are pure functions over a batch; the only state is the story
-index (persisted in the store after each batch), so an interrupted run resumes
-where it stopped and a re-run of the same input changes nothing.
+Per-article and per-story stages are pure functions (`prepare_batch`, `update_story`)
+that an executor runs here, in worker processes or on a Dask cluster; the only state
+is the story index, kept by this process (the one writer) and persisted in the store
+after each batch, so an interrupted run resumes where it stopped and a re-run of the
+same input changes nothing.
 """
 
 from __future__ import annotations
 
 import functools
 import sys
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,8 +24,9 @@ from tqdm import tqdm
 from newsloom import clean, cluster, dedupe, fuse, ingest
 from newsloom.brief import story_title
 from newsloom.errors import InputError, NotFound
+from newsloom.executors import Executor, Inline
 from newsloom.extract import extract_batch, refine_story
-from newsloom.models import Article, Story
+from newsloom.models import Article, Fact, Story
 from newsloom.store import Store
 
 if TYPE_CHECKING:
@@ -69,7 +73,8 @@ class Resources:
 
 @dataclass(slots=True)
 class RunReport:
-    """What a run did: counts, the ids of the input's articles and stories, errors."""
+    """What a run did: counts, the ids of the input's articles and stories, errors,
+    and seconds per stage (`seconds`: summed over workers for the stages they run)."""
 
     read: int = 0
     new: int = 0
@@ -77,6 +82,25 @@ class RunReport:
     article_ids: list[str] = field(default_factory=list)
     story_ids: list[str] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def add_seconds(self, seconds: dict[str, float]) -> None:
+        for stage, secs in seconds.items():
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + secs
+
+
+class Stopwatch:
+    """Seconds per stage, for `RunReport.seconds` and the benchmarks."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        """Charge the time since the previous lap to `stage`."""
+        now = time.perf_counter()
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + now - self._last
+        self._last = now
 
 
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -95,6 +119,38 @@ def show_progress() -> bool:
     return sys.stderr.isatty()
 
 
+@dataclass(slots=True)
+class Batch:
+    """Cleaned articles not yet stored, on their way to a worker; `read` counts every
+    article of the input batch (stored ones included) for the progress bar."""
+
+    articles: list[Article]
+    read: int
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A batch back from a worker: extracted articles and their cluster features."""
+
+    articles: list[Article]
+    features: list[cluster.Features]
+    read: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def prepare_batch(res: Resources, batch: Batch) -> Prepared:
+    """The per-article stages (extract, cluster features): pure, so any worker can run
+    them; only the compact results travel back (never spaCy docs)."""
+    if not batch.articles:
+        return Prepared([], [], batch.read)
+    watch = Stopwatch()
+    extracted = extract_batch(batch.articles, res.nlp, res.gazetteer)
+    watch.lap("extract")
+    features = cluster.article_features(extracted, res.embedder)
+    watch.lap("features")
+    return Prepared(extracted, features, batch.read, watch.seconds)
+
+
 def run(
     paths: Sequence[str],
     store: Store,
@@ -103,24 +159,25 @@ def run(
     stdin: BinaryIO | None = None,
     batch_size: int = 32,
     on_error: bool = True,
+    executor: Executor | None = None,
 ) -> RunReport:
-    """Ingest `paths` into `store` and bring every touched story up to date."""
+    """Ingest `paths` into `store` and bring every touched story up to date.
+
+    `executor` runs the per-article and per-story work (this process by default);
+    story assignment and every store write stay here, in input order."""
     res = resources or Resources()
+    ex = executor or Inline(res)
     report = RunReport()
     index = IndexCopy()
     bar = tqdm(desc="articles", unit="art", disable=not show_progress(), leave=False)
-    for batch in batched(ingest.read_inputs(paths, stdin=stdin), batch_size):
-        articles: list[Article] = []
-        for item in batch:
-            if isinstance(item, InputError):
-                report.errors.append(item)
-                if on_error:
-                    print(f"newsloom: error: {item}", file=sys.stderr)
-            else:
-                articles.append(item)
-        report.read += len(articles)
-        process_batch(clean.clean_batch(articles), store, index, res, report)
-        bar.update(len(articles))
+    batches = read_batches(paths, store, report, stdin=stdin, size=batch_size, on_error=on_error)
+    watch = Stopwatch()
+    for prepared in ex.map(prepare_batch, batches):
+        watch.lap("waiting for workers")
+        store_batch(prepared, store, index, report)
+        report.add_seconds(prepared.seconds)
+        bar.update(prepared.read)
+        watch.lap("assign + store")
     bar.close()
     with index.writing(store) as story_index:
         # Reports that arrived before their siblings: re-check them.
@@ -128,11 +185,52 @@ def run(
             store.save_stories(story_index.pop_changed())
     for err in report.errors:
         store.record_error(err.where, err.problem)
-    update_stories(store, store.dirty_story_ids(), res)
+    watch.lap("assign + store")
+    update_stories(store, store.dirty_story_ids(), res, ex, report)
     report.story_ids = sorted(
         {sid for aid in report.article_ids if (sid := store.story_of(aid)) is not None}
     )
+    watch.lap("story updates")
+    # Reading and cleaning happen inside the wait for the first results: move them.
+    watch.seconds["waiting for workers"] -= report.seconds.get("read + clean", 0.0)
+    report.add_seconds(watch.seconds)
     return report
+
+
+def read_batches(
+    paths: Sequence[str],
+    store: Store,
+    report: RunReport,
+    *,
+    stdin: BinaryIO | None = None,
+    size: int = 32,
+    on_error: bool = True,
+) -> Iterator[Batch]:
+    """Read, clean and drop articles already stored (cleaning is cheap and gives the
+    content id, so a re-run or a repeating feed costs no extraction)."""
+    seen: set[str] = set()
+    started = time.perf_counter()
+    for items in batched(ingest.read_inputs(paths, stdin=stdin), size):
+        articles: list[Article] = []
+        for item in items:
+            if isinstance(item, InputError):
+                report.errors.append(item)
+                if on_error:
+                    print(f"newsloom: error: {item}", file=sys.stderr)
+            else:
+                articles.append(item)
+        report.read += len(articles)
+        fresh: list[Article] = []
+        for art in clean.clean_batch(articles):
+            report.article_ids.append(art.id)
+            if art.id in seen or store.has_article(art.id):
+                report.already_stored += 1
+                continue
+            seen.add(art.id)
+            fresh.append(art)
+        report.add_seconds({"read + clean": time.perf_counter() - started})
+        yield Batch(fresh, len(articles))
+        started = time.perf_counter()
 
 
 def load_index(store: Store) -> cluster.StoryIndex:
@@ -175,30 +273,13 @@ class IndexCopy:
             raise
 
 
-def process_batch(
-    articles: list[Article],
-    store: Store,
-    index: IndexCopy,
-    res: Resources,
-    report: RunReport,
-) -> None:
-    """Extract, cluster and store one batch of cleaned articles, atomically."""
-    fresh: list[Article] = []
-    seen: set[str] = set()
-    for art in articles:
-        report.article_ids.append(art.id)
-        if art.id in seen or store.has_article(art.id):
-            report.already_stored += 1
-            continue
-        seen.add(art.id)
-        fresh.append(art)
-    if not fresh:
+def store_batch(prepared: Prepared, store: Store, index: IndexCopy, report: RunReport) -> None:
+    """Assign a prepared batch to stories and store it, in one transaction."""
+    if not prepared.articles:
         return
-    extracted = extract_batch(fresh, res.nlp, res.gazetteer)
-    features = cluster.article_features(extracted, res.embedder)
     with index.writing(store) as story_index:
         new = 0
-        for art, feats in zip(extracted, features, strict=True):
+        for art, feats in zip(prepared.articles, prepared.features, strict=True):
             if store.has_article(art.id):  # another writer stored it meanwhile
                 report.already_stored += 1
                 continue
@@ -209,35 +290,88 @@ def process_batch(
     report.new += new
 
 
-def update_stories(store: Store, story_ids: Iterable[str], res: Resources) -> None:
+@dataclass(slots=True)
+class StoryJob:
+    """A story and its articles as stored, on their way to a worker."""
+
+    story: Story
+    articles: list[Article]
+
+
+@dataclass(slots=True)
+class StoryUpdate:
+    """A story-level update computed by a worker, for the writer to store."""
+
+    story: Story
+    articles: list[Article]
+    facts: list[Fact]
+    n_independent: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def update_story(res: Resources, job: StoryJob) -> StoryUpdate:
+    """Story-level stages (refinement, copy tracing, fusion): pure, run on any worker."""
+    watch = Stopwatch()
+    story, articles = job.story, refine_story(job.articles, res.gazetteer)
+    story.title = story_title(story, articles)
+    watch.lap("story refine")
+    story.derivations = dedupe.trace_copies(articles, res.embedder)
+    watch.lap("copy tracing")
+    facts = fuse.fuse_story(articles, story.derivations, res.matcher)
+    roots = dedupe.independent_roots(articles, story.derivations)
+    watch.lap("fusion")
+    return StoryUpdate(story, articles, facts, len(set(roots.values())), watch.seconds)
+
+
+def update_stories(
+    store: Store,
+    story_ids: Iterable[str],
+    res: Resources,
+    executor: Executor | None = None,
+    report: RunReport | None = None,
+) -> None:
     """Recompute copy tracing and facts for stories whose articles changed.
 
-    The work is done outside the writer lock; if another writer changed a story's
-    members meanwhile, the story is done again (its facts must match its members)."""
-    for story_id in story_ids:
-        for _ in range(MAX_STORY_RETRIES):
-            try:
-                story = store.get_story(story_id)
-            except NotFound:  # merged into another story by another writer
-                break
-            articles = store.get_articles(story.article_ids)
-            articles = refine_story(articles, res.gazetteer)
-            story.title = story_title(story, articles)
-            story.derivations = dedupe.trace_copies(articles, res.embedder)
-            facts = fuse.fuse_story(articles, story.derivations, res.matcher)
-            roots = dedupe.independent_roots(articles, story.derivations)
-            with store.transaction():
-                if not _same_members(store, story):
-                    continue
-                store.save_stories([story])
-                for art in articles:
-                    store.update_article(art)
-                store.save_facts(story_id, facts, n_independent=len(set(roots.values())))
-            break
+    The work is done outside the writer lock (by `executor`'s workers); if another
+    writer changed a story's members meanwhile, the story is done again (its facts
+    must match its members)."""
+    ex = executor or Inline(res)
+    pending = list(story_ids)
+    for _ in range(MAX_STORY_RETRIES):
+        jobs = (job for sid in pending if (job := _story_job(store, sid)) is not None)
+        retry = []
+        for update in ex.map(update_story, jobs):
+            started = time.perf_counter()
+            if not _save(store, update):
+                retry.append(update.story.id)
+            if report is not None:
+                report.add_seconds(
+                    {**update.seconds, "story writes": time.perf_counter() - started}
+                )
+        pending = retry
+        if not pending:
+            return
 
 
-def _same_members(store: Store, story: Story) -> bool:
+def _story_job(store: Store, story_id: str) -> StoryJob | None:
     try:
-        return store.get_story(story.id).article_ids == story.article_ids
-    except NotFound:
-        return False
+        story = store.get_story(story_id)
+        return StoryJob(story, store.get_articles(story.article_ids))
+    except NotFound:  # merged into another story by another writer
+        return None
+
+
+def _save(store: Store, update: StoryUpdate) -> bool:
+    """Store a story update unless its members changed meanwhile (then False)."""
+    with store.transaction():
+        try:
+            current = store.get_story(update.story.id).article_ids
+        except NotFound:
+            return True  # merged away: the story it joined is updated in its turn
+        if current != update.story.article_ids:
+            return False
+        store.save_stories([update.story])
+        for art in update.articles:
+            store.update_article(art)
+        store.save_facts(update.story.id, update.facts, update.n_independent)
+    return True

@@ -1,120 +1,32 @@
-"""SQLite store: articles, sentences, mentions, places, stories, facts and run state.
+"""The store: articles, sentences, mentions, places, stories, facts and run state.
 
-One file, no server (`./newsloom.db` by default). Every batch is written in one
-transaction, so a crash leaves the database as it was before the batch, and
-re-ingesting an article already stored changes nothing (ids are content hashes).
-Full article records are kept as JSON beside the columns that queries need; FTS5
-tables back the web app's search.
+One SQLite file by default (`./newsloom.db`), or a PostgreSQL database given as a
+`postgresql://` URL (`backends.py` holds what differs). The schema comes from
+numbered migrations (`migrations.py`). Every batch is written in one transaction that
+holds the database's writer lock, so a crash leaves the database as it was before the
+batch, several processes can write one database, and re-ingesting an article already
+stored changes nothing (ids are content hashes). Full article records are kept as
+JSON beside the columns that queries need; full-text search backs the web app.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-import sqlite3
-import sys
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from newsloom.backends import Connection, connect, say_waiting
 from newsloom.errors import NotFound, StoreError
+from newsloom.migrations import migrate
 from newsloom.models import Article, Fact, Story
 
-SCHEMA_VERSION = 1
-WAIT_NOTICE_S = 1.0  # wait this long for the writer lock before saying so
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY,
-    source TEXT NOT NULL DEFAULT '',
-    url TEXT NOT NULL DEFAULT '',
-    title TEXT NOT NULL DEFAULT '',
-    published TEXT NOT NULL DEFAULT '',
-    origin TEXT NOT NULL DEFAULT '',
-    text TEXT NOT NULL,
-    data TEXT NOT NULL,
-    added_at TEXT NOT NULL DEFAULT (datetime('now'))
-);
-CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
-CREATE TABLE IF NOT EXISTS sentences (
-    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    idx INTEGER NOT NULL,
-    paragraph INTEGER NOT NULL,
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    PRIMARY KEY (article_id, idx)
-);
-CREATE TABLE IF NOT EXISTS mentions (
-    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    label TEXT NOT NULL,
-    text TEXT NOT NULL,
-    norm TEXT NOT NULL,
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL,
-    sentence INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS mentions_norm ON mentions(norm);
-CREATE INDEX IF NOT EXISTS mentions_article ON mentions(article_id);
-CREATE TABLE IF NOT EXISTS places (
-    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    name TEXT NOT NULL,
-    country TEXT NOT NULL,
-    lat REAL,
-    lon REAL,
-    sentence INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS places_name ON places(name);
-CREATE INDEX IF NOT EXISTS places_article ON places(article_id);
-CREATE TABLE IF NOT EXISTS stories (
-    id TEXT PRIMARY KEY,
-    title TEXT NOT NULL DEFAULT '',
-    first_published TEXT NOT NULL DEFAULT '',
-    last_published TEXT NOT NULL DEFAULT '',
-    n_articles INTEGER NOT NULL DEFAULT 0,
-    n_independent INTEGER NOT NULL DEFAULT 0,
-    dirty INTEGER NOT NULL DEFAULT 1,
-    data TEXT NOT NULL,
-    updated_at TEXT NOT NULL DEFAULT (datetime('now'))
-);
-CREATE TABLE IF NOT EXISTS story_articles (
-    article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
-    story_id TEXT NOT NULL,
-    score REAL NOT NULL,
-    evidence TEXT NOT NULL DEFAULT '{}'
-);
-CREATE INDEX IF NOT EXISTS story_articles_story ON story_articles(story_id);
-CREATE TABLE IF NOT EXISTS facts (
-    id TEXT NOT NULL,
-    story_id TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    status TEXT NOT NULL,
-    independent_sources INTEGER NOT NULL,
-    data TEXT NOT NULL,
-    PRIMARY KEY (story_id, id)
-);
-CREATE TABLE IF NOT EXISTS state (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS cluster_stories (
-    position INTEGER PRIMARY KEY,
-    state TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS ingest_errors (
-    origin TEXT NOT NULL,
-    problem TEXT NOT NULL,
-    at TEXT NOT NULL DEFAULT (datetime('now'))
-);
-CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
-    title, text, content='articles', content_rowid='rowid', tokenize='porter unicode61'
-);
-CREATE VIRTUAL TABLE IF NOT EXISTS facts_fts USING fts5(
-    text, story_id UNINDEXED, fact_id UNINDEXED, tokenize='porter unicode61'
-);
-"""
+_INSERT_PLACE = (
+    "INSERT INTO places(article_id, name, country, lat, lon, sentence) VALUES (?, ?, ?, ?, ?, ?)"
+)
+CHUNK = 500  # ids per `IN (...)` query (below every SQLite build's parameter limit)
 
 
 class Store:
@@ -128,77 +40,37 @@ class Store:
 
     def __init__(self, path: str | Path = "newsloom.db") -> None:
         self.path = str(path)
+        self.db = connect(self.path)
+        self.conn: Connection = self.db.conn
+        self._depth = 0
         try:
-            self.conn = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=WAIT_NOTICE_S
-            )
-            self.conn.row_factory = sqlite3.Row
-            self.conn.execute("PRAGMA foreign_keys = ON")
-            if self.path != ":memory:":
-                self.conn.execute("PRAGMA journal_mode = WAL")
-            self._depth = 0
-            if self._schema_version() == SCHEMA_VERSION:
-                return  # nothing to create: no need to wait for the writer lock
-            with self.transaction():
-                for statement in SCHEMA.split(";\n"):
-                    if statement.strip():
-                        self.conn.execute(statement)
-                self.conn.execute(
-                    "INSERT OR IGNORE INTO state(key, value) VALUES ('schema_version', ?)",
-                    (json.dumps(SCHEMA_VERSION),),
-                )
-        except sqlite3.Error as exc:
+            migrate(self.db)
+        except self.db.errors as exc:
             raise StoreError(f"{self.path}: cannot open database ({exc})") from exc
 
-    def _schema_version(self) -> int | None:
-        try:
-            row = self.conn.execute(
-                "SELECT value FROM state WHERE key = 'schema_version'"
-            ).fetchone()
-        except sqlite3.OperationalError:  # no state table yet
-            return None
-        return None if row is None else int(json.loads(row[0]))
-
     def close(self) -> None:
-        self.conn.close()
+        self.db.close()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All writes inside commit together or not at all (nests: the outermost wins).
 
         The outermost level holds the database's writer lock: one writer at a time
-        across processes (other ingests, `watch`, the web app's uploads wait their turn)."""
+        across processes (other ingests, `watch`, the web app's uploads wait their turn,
+        saying so on stderr)."""
         if self._depth == 0:
-            self._begin_write()
+            self.db.begin_write(say_waiting)
         self._depth += 1
         try:
             yield
         except BaseException:
             self._depth -= 1
             if self._depth == 0:
-                self.conn.execute("ROLLBACK")
+                self.db.rollback()
             raise
         self._depth -= 1
         if self._depth == 0:
-            self.conn.execute("COMMIT")
-
-    def _begin_write(self) -> None:
-        """BEGIN IMMEDIATE (the writer lock), saying once on stderr when it has to wait."""
-        told = False
-        while True:
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-            if not told:
-                print(
-                    f"newsloom: another process is writing to {self.path}; waiting",
-                    file=sys.stderr,
-                )
-                told = True
-            time.sleep(0.05)
+            self.db.commit()
 
     # -- articles ---------------------------------------------------------
 
@@ -213,7 +85,7 @@ class Store:
             for art in articles:
                 if self.has_article(art.id):
                     continue
-                cur = self.conn.execute(
+                self.conn.execute(
                     "INSERT INTO articles(id, source, url, title, published, origin, text, data)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
@@ -227,23 +99,22 @@ class Store:
                         json.dumps(art.to_dict(), ensure_ascii=False),
                     ),
                 )
-                self.conn.execute(
-                    "INSERT INTO articles_fts(rowid, title, text) VALUES (?, ?, ?)",
-                    (cur.lastrowid, art.title, art.text),
-                )
+                self.db.index_article(art.id)
                 self.conn.executemany(
-                    "INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?)",
+                    'INSERT INTO sentences(article_id, idx, paragraph, start, "end", text)'
+                    " VALUES (?, ?, ?, ?, ?, ?)",
                     [(art.id, s.index, s.paragraph, s.start, s.end, s.text) for s in art.sentences],
                 )
                 self.conn.executemany(
-                    "INSERT INTO mentions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    'INSERT INTO mentions(article_id, label, text, norm, start, "end", sentence)'
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [
                         (art.id, m.label, m.text, m.norm or m.text, m.start, m.end, m.sentence)
                         for m in art.mentions
                     ],
                 )
                 self.conn.executemany(
-                    "INSERT INTO places VALUES (?, ?, ?, ?, ?, ?)",
+                    _INSERT_PLACE,
                     [(art.id, p.name, p.country, p.lat, p.lon, p.sentence) for p in art.places],
                 )
                 new.append(art.id)
@@ -258,7 +129,7 @@ class Store:
             )
             self.conn.execute("DELETE FROM places WHERE article_id = ?", (art.id,))
             self.conn.executemany(
-                "INSERT INTO places VALUES (?, ?, ?, ?, ?, ?)",
+                _INSERT_PLACE,
                 [(art.id, p.name, p.country, p.lat, p.lon, p.sentence) for p in art.places],
             )
 
@@ -269,7 +140,19 @@ class Store:
         return Article.from_dict(json.loads(row["data"]))
 
     def get_articles(self, ids: Iterable[str]) -> list[Article]:
-        return [self.get_article(i) for i in ids]
+        """Articles by id, in the order asked (a few queries, not one per article)."""
+        wanted = list(ids)
+        data: dict[str, str] = {}
+        for chunk in _chunks(sorted(set(wanted))):
+            marks = ", ".join("?" * len(chunk))
+            for row in self.conn.execute(
+                f"SELECT id, data FROM articles WHERE id IN ({marks})", chunk
+            ):
+                data[row[0]] = row[1]
+        missing = [i for i in wanted if i not in data]
+        if missing:
+            raise NotFound(f"no article with id {missing[0]!r}")
+        return [Article.from_dict(json.loads(data[i])) for i in wanted]
 
     def count_articles(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM articles").fetchone()[0])
@@ -286,17 +169,10 @@ class Store:
         """Upsert stories and their article links; marks them dirty (facts to redo)."""
         with self.transaction():
             for story in stories:
-                dates = sorted(
-                    d
-                    for (d,) in self.conn.execute(
-                        "SELECT published FROM articles WHERE published != ''"
-                        " AND id IN (SELECT value FROM json_each(?))",
-                        (json.dumps(story.article_ids),),
-                    )
-                )
+                dates = self._published_range(story.article_ids)
                 self.conn.execute(
                     "INSERT INTO stories(id, title, first_published, last_published, n_articles,"
-                    " dirty, data, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, datetime('now'))"
+                    " dirty, data, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)"
                     " ON CONFLICT(id) DO UPDATE SET title=excluded.title,"
                     " first_published=excluded.first_published,"
                     " last_published=excluded.last_published, n_articles=excluded.n_articles,"
@@ -304,15 +180,17 @@ class Store:
                     (
                         story.id,
                         story.title,
-                        dates[0] if dates else "",
-                        dates[-1] if dates else "",
+                        dates[0],
+                        dates[1],
                         len(story.article_ids),
                         json.dumps(story.to_dict(), ensure_ascii=False),
+                        _now(),
                     ),
                 )
                 for link in story.links:
                     self.conn.execute(
-                        "INSERT INTO story_articles VALUES (?, ?, ?, ?) ON CONFLICT(article_id)"
+                        "INSERT INTO story_articles(article_id, story_id, score, evidence)"
+                        " VALUES (?, ?, ?, ?) ON CONFLICT(article_id)"
                         " DO UPDATE SET story_id=excluded.story_id, score=excluded.score,"
                         " evidence=excluded.evidence",
                         (
@@ -327,6 +205,21 @@ class Store:
                 for old in story.merged_from:
                     self.conn.execute("DELETE FROM stories WHERE id = ?", (old,))
                     self.conn.execute("DELETE FROM facts WHERE story_id = ?", (old,))
+
+    def _published_range(self, article_ids: list[str]) -> tuple[str, str]:
+        """The first and last publication dates of these articles ("" if none dated)."""
+        first, last = "", ""
+        for chunk in _chunks(article_ids):
+            marks = ", ".join("?" * len(chunk))
+            lo, hi = self.conn.execute(
+                "SELECT min(published), max(published) FROM articles"
+                f" WHERE published != '' AND id IN ({marks})",
+                chunk,
+            ).fetchone()
+            if lo:
+                first = min(first, lo) if first else lo
+                last = max(last, hi)
+        return first, last
 
     def get_story(self, story_id: str) -> Story:
         row = self.conn.execute("SELECT data FROM stories WHERE id = ?", (story_id,)).fetchone()
@@ -364,10 +257,13 @@ class Store:
         """Replace a story's facts and clear its dirty flag, in one transaction."""
         with self.transaction():
             self.conn.execute("DELETE FROM facts WHERE story_id = ?", (story_id,))
-            self.conn.execute("DELETE FROM facts_fts WHERE story_id = ?", (story_id,))
             for pos, fact in enumerate(facts):
                 self.conn.execute(
-                    "INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO facts(id, story_id, position, text, status,"
+                    " independent_sources, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT(story_id, id) DO UPDATE SET position=excluded.position,"
+                    " text=excluded.text, status=excluded.status,"
+                    " independent_sources=excluded.independent_sources, data=excluded.data",
                     (
                         fact.id,
                         story_id,
@@ -378,10 +274,7 @@ class Store:
                         json.dumps(fact.to_dict(), ensure_ascii=False),
                     ),
                 )
-                self.conn.execute(
-                    "INSERT INTO facts_fts(text, story_id, fact_id) VALUES (?, ?, ?)",
-                    (fact.text, story_id, fact.id),
-                )
+            self.db.index_facts(story_id)
             self.conn.execute(
                 "UPDATE stories SET dirty = 0, n_independent = ? WHERE id = ?",
                 (n_independent, story_id),
@@ -424,31 +317,21 @@ class Store:
     # -- search -----------------------------------------------------------
 
     def search(self, query: str, limit: int = 50) -> list[dict[str, Any]]:
-        """Full-text search over articles and facts (FTS5, bm25 ranking), with story ids."""
-        fts_query = _fts_query(query)
-        if not fts_query:
+        """Full-text search over articles and facts (best first), with story ids.
+
+        Every word must match (stemmed); user input is never read as query syntax."""
+        words = [w for w in query.replace('"', " ").replace("\x00", " ").split() if w]
+        if not words:
             return []
-        hits: list[dict[str, Any]] = []
-        for row in self.conn.execute(
-            "SELECT a.id, a.title, a.source, a.published, sa.story_id,"
-            " snippet(articles_fts, 1, '[', ']', '…', 12) AS snippet, bm25(articles_fts) AS rank"
-            " FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
-            " LEFT JOIN story_articles sa ON sa.article_id = a.id"
-            " WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?",
-            (fts_query, limit),
-        ):
-            hits.append({"kind": "article", **dict(row)})
-        for row in self.conn.execute(
-            "SELECT fact_id AS id, text AS title, story_id,"
-            " snippet(facts_fts, 0, '[', ']', '…', 12) AS snippet, bm25(facts_fts) AS rank"
-            " FROM facts_fts WHERE facts_fts MATCH ? ORDER BY rank LIMIT ?",
-            (fts_query, limit),
-        ):
-            hits.append({"kind": "fact", **dict(row)})
+        hits = [{"kind": "article", **dict(r)} for r in self.db.search_articles(words, limit)]
+        hits += [{"kind": "fact", **dict(r)} for r in self.db.search_facts(words, limit)]
         return hits
 
 
-def _fts_query(query: str) -> str:
-    """Quote each word so user input can never be read as FTS5 syntax."""
-    words = [w for w in query.replace('"', " ").split() if w]
-    return " ".join(f'"{w}"' for w in words)
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for i in range(0, len(items), CHUNK):
+        yield items[i : i + CHUNK]

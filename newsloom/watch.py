@@ -24,6 +24,7 @@ from newsloom.errors import ConfigError, InputError
 from newsloom.store import Store
 
 if TYPE_CHECKING:
+    from newsloom.executors import Executor
     from newsloom.pipeline import Resources, RunReport
 
 MAX_FEED_BYTES = 10_000_000
@@ -62,6 +63,7 @@ def watch(
     resources: Resources,
     interval: float = 60.0,
     once: bool = False,
+    executor: Executor | None = None,
 ) -> list[PollResult]:
     """Poll every target, then again every `interval` seconds (only once with `once`).
 
@@ -71,7 +73,7 @@ def watch(
         timeout=TIMEOUT, follow_redirects=True, headers={"User-Agent": USER_AGENT}
     ) as client:
         while True:
-            results = [poll(t, store, resources, client) for t in targets]
+            results = [poll(t, store, resources, client, executor) for t in targets]
             for r in results:
                 _log(r)
             if once:
@@ -82,13 +84,21 @@ def watch(
                 return results
 
 
-def poll(target: str, store: Store, resources: Resources, client: httpx.Client) -> PollResult:
+def poll(
+    target: str,
+    store: Store,
+    resources: Resources,
+    client: httpx.Client,
+    executor: Executor | None = None,
+) -> PollResult:
     if is_url(target):
-        return poll_feed(target, store, resources, client)
-    return poll_folder(target, store, resources)
+        return poll_feed(target, store, resources, client, executor)
+    return poll_folder(target, store, resources, executor)
 
 
-def poll_folder(folder: str, store: Store, resources: Resources) -> PollResult:
+def poll_folder(
+    folder: str, store: Store, resources: Resources, executor: Executor | None = None
+) -> PollResult:
     """Ingest the files under `folder` that are new or changed since the last poll."""
     root = Path(folder).resolve()
     key = f"watch:folder:{root}"
@@ -99,7 +109,7 @@ def poll_folder(folder: str, store: Store, resources: Resources) -> PollResult:
     if fresh:
         from newsloom import pipeline  # late: the models load only when there is work
 
-        result.report = pipeline.run(fresh, store, resources, on_error=False)
+        result.report = pipeline.run(fresh, store, resources, on_error=False, executor=executor)
     # Deleted files are forgotten, so a file put back later is read again.
     store.save_state(key, current)
     return result
@@ -116,7 +126,13 @@ def _files(root: Path) -> list[Path]:
     return [p for p in out if p.is_file()]
 
 
-def poll_feed(url: str, store: Store, resources: Resources, client: httpx.Client) -> PollResult:
+def poll_feed(
+    url: str,
+    store: Store,
+    resources: Resources,
+    client: httpx.Client,
+    executor: Executor | None = None,
+) -> PollResult:
     """Fetch `url` (conditionally) and ingest its items."""
     key = f"watch:feed:{url}"
     state: dict[str, str] = store.load_state(key) or {}
@@ -140,7 +156,9 @@ def poll_feed(url: str, store: Store, resources: Resources, client: httpx.Client
     with tempfile.TemporaryDirectory(prefix="newsloom-feed-") as tmp:
         path = Path(tmp) / "feed.xml"
         path.write_bytes(body)
-        result.report = pipeline.run([str(path)], store, resources, on_error=False)
+        result.report = pipeline.run(
+            [str(path)], store, resources, on_error=False, executor=executor
+        )
     for err in result.report.errors:
         err.where = err.where.replace(str(path), url)
     store.save_state(

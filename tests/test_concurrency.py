@@ -18,7 +18,16 @@ import pytest
 from fastapi.testclient import TestClient
 from synthetic import EVENTS, write_corpus
 
-from newsloom.pipeline import IndexCopy, Resources, RunReport, load_index, process_batch, run
+from newsloom.pipeline import (
+    Batch,
+    IndexCopy,
+    Resources,
+    RunReport,
+    load_index,
+    prepare_batch,
+    run,
+    store_batch,
+)
 from newsloom.store import Store
 from newsloom.web.app import create_app
 
@@ -85,9 +94,9 @@ def test_concurrent_writers_equal_a_sequential_run(tmp_path: Path, resources: Re
 
 
 def test_writer_waits_for_the_lock_and_says_so(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    db_target: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = tmp_path / "n.db"
+    db = db_target
     holder, waiter = Store(db), Store(db)
     thread = threading.Thread(target=lambda: waiter.save_state("k", 1))
     with holder.transaction():
@@ -100,13 +109,13 @@ def test_writer_waits_for_the_lock_and_says_so(
 
 
 def test_stale_index_copy_is_reloaded_before_it_writes(
-    tmp_path: Path, resources: Resources
+    tmp_path: Path, db_target: str, resources: Resources
 ) -> None:
     """Two writers, each with its own copy of the story index, take turns: the second
     must see the first one's stories instead of writing its old copy over them."""
     from newsloom import clean, ingest
 
-    db = tmp_path / "n.db"
+    db = db_target
     corpus = tmp_path / "c.jsonl"
     write_corpus(corpus, list(EVENTS[:1]), per_event=4)
     articles = clean.clean_batch(ingest.read_inputs([str(corpus)]))  # type: ignore[arg-type]
@@ -114,7 +123,8 @@ def test_stale_index_copy_is_reloaded_before_it_writes(
     for copy in (first, second):  # both copies loaded (empty) before anyone writes
         with copy.writing(Store(db)):
             pass
-    process_batch(articles[:2], Store(db), first, resources, RunReport())
-    process_batch(articles[2:], Store(db), second, resources, RunReport())
+    for copy, part in ((first, articles[:2]), (second, articles[2:])):
+        prepared = prepare_batch(resources, Batch(part, len(part)))
+        store_batch(prepared, Store(db), copy, RunReport())
     stories = load_index(Store(db)).stories()
     assert [sorted(s.article_ids) for s in stories] == [sorted(a.id for a in articles)]
