@@ -41,6 +41,9 @@ T = TypeVar("T")
 CLUSTER_STATE = "story_index"
 GENERATION = "story_index_generation"  # bumped by every write of the index
 MAX_STORY_RETRIES = 5  # a story changed under its update this often is left dirty
+# Fewer story updates than this run in the writer unless worker processes are already up:
+# starting them (and loading their models) costs more than a few stories.
+STORIES_FOR_WORKERS = 8
 
 
 class Resources:
@@ -74,7 +77,8 @@ class Resources:
 @dataclass(slots=True)
 class RunReport:
     """What a run did: counts, the ids of the input's articles and stories, errors,
-    and seconds per stage (`seconds`: summed over workers for the stages they run)."""
+    and seconds per stage: `seconds["extract"]` wall-clock, `seconds["extract cpu"]` CPU
+    time, summed over the workers for the stages they run."""
 
     read: int = 0
     new: int = 0
@@ -90,17 +94,23 @@ class RunReport:
 
 
 class Stopwatch:
-    """Seconds per stage, for `RunReport.seconds` and the benchmarks."""
+    """Wall-clock and CPU seconds per stage (`stage`, `stage cpu`), for `RunReport.seconds`
+    and the benchmarks (CPU time is what a capacity plan needs on a shared machine)."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
-        self._last = time.perf_counter()
+        self.restart()
+
+    def restart(self) -> None:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
 
     def lap(self, stage: str) -> None:
-        """Charge the time since the previous lap to `stage`."""
-        now = time.perf_counter()
-        self.seconds[stage] = self.seconds.get(stage, 0.0) + now - self._last
-        self._last = now
+        """Charge the time since the previous lap (or restart) to `stage`."""
+        wall, cpu = time.perf_counter(), time.process_time()
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + wall - self._wall
+        cpu_key = f"{stage} cpu"
+        self.seconds[cpu_key] = self.seconds.get(cpu_key, 0.0) + cpu - self._cpu
+        self._wall, self._cpu = wall, cpu
 
 
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -191,8 +201,9 @@ def run(
         {sid for aid in report.article_ids if (sid := store.story_of(aid)) is not None}
     )
     watch.lap("story updates")
-    # Reading and cleaning happen inside the wait for the first results: move them.
-    watch.seconds["waiting for workers"] -= report.seconds.get("read + clean", 0.0)
+    # Reading and cleaning happen inside the waits for results: take them out.
+    for key in ("", " cpu"):
+        watch.seconds["waiting for workers" + key] -= report.seconds.get("read + clean" + key, 0)
     report.add_seconds(watch.seconds)
     return report
 
@@ -209,7 +220,7 @@ def read_batches(
     """Read, clean and drop articles already stored (cleaning is cheap and gives the
     content id, so a re-run or a repeating feed costs no extraction)."""
     seen: set[str] = set()
-    started = time.perf_counter()
+    watch = Stopwatch()
     for items in batched(ingest.read_inputs(paths, stdin=stdin), size):
         articles: list[Article] = []
         for item in items:
@@ -228,9 +239,10 @@ def read_batches(
                 continue
             seen.add(art.id)
             fresh.append(art)
-        report.add_seconds({"read + clean": time.perf_counter() - started})
+        watch.lap("read + clean")
         yield Batch(fresh, len(articles))
-        started = time.perf_counter()
+        watch.restart()
+    report.add_seconds(watch.seconds)
 
 
 def load_index(store: Store) -> cluster.StoryIndex:
@@ -340,14 +352,13 @@ def update_stories(
     for _ in range(MAX_STORY_RETRIES):
         jobs = (job for sid in pending if (job := _story_job(store, sid)) is not None)
         retry = []
-        for update in ex.map(update_story, jobs):
-            started = time.perf_counter()
+        for update in ex.map(update_story, jobs, min_items=STORIES_FOR_WORKERS):
+            watch = Stopwatch()
             if not _save(store, update):
                 retry.append(update.story.id)
+            watch.lap("story writes")
             if report is not None:
-                report.add_seconds(
-                    {**update.seconds, "story writes": time.perf_counter() - started}
-                )
+                report.add_seconds({**update.seconds, **watch.seconds})
         pending = retry
         if not pending:
             return
