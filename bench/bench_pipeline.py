@@ -133,7 +133,7 @@ def main() -> None:
     result: dict[str, Any] = {
         "n": n,
         "workers": processes,
-        "executor": args.cluster or f"processes:{processes}",
+        "executor": args.cluster or (f"processes:{processes}" if processes > 1 else "inline"),
         "articles_per_s": round(n / wall, 2),
         "parse_only_per_s": round(n_parsed / parse_secs, 2),
         "stages": {k: round(v, 2) for k, v in report.seconds.items() if not k.endswith(" cpu")},
