@@ -32,6 +32,7 @@ test: install lint
 eval: install
 	$(BIN)/newsloom eval text --data ../shared/eval/aeb
 	$(BIN)/newsloom eval places --data ../shared/eval/geowebnews/GWN.xml
+	-$(BIN)/newsloom eval places --data evalsets/localplaces/gold.jsonl  # page texts are not in git: see its README
 	$(BIN)/newsloom eval dates --data ../shared/eval/timebank
 	$(BIN)/newsloom eval quotes --data ../shared/eval/polnear/dev
 	$(BIN)/newsloom eval cluster --data ../shared/eval/ecbplus/ecbplus.jsonl --split test
@@ -39,6 +40,7 @@ eval: install
 
 bench: install
 	$(BIN)/python bench/bench_pipeline.py --n 1000 --workers 2 --json
+	$(BIN)/python bench/bench_extract.py --n 300
 	$(BIN)/python bench/bench_cluster.py --n 10000
 	$(BIN)/python bench/bench_cluster_ecb.py
 

@@ -57,7 +57,7 @@ def build_briefing(story: Story, articles: list[Article], facts: list[Fact]) -> 
         ],
         "summary": _summary(facts, articles),
         "facts": fact_dicts,
-        "timeline": _timeline(fact_dicts),
+        "timeline": _timeline(fact_dicts, by_id),
         "places": _places(articles),
         "quotes": _quotes(articles),
         "entities": _entities(articles),
@@ -129,10 +129,13 @@ def _position(fact: Fact) -> int:
     return min((c.sentence for c in fact.citations), default=0)
 
 
-def _timeline(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _timeline(facts: list[dict[str, Any]], by_id: dict[str, Article]) -> list[dict[str, Any]]:
+    """Dated facts in date order, each with the `kind` of its date: `event` (what happened),
+    `deadline` (a deadline or plan that had not come when reported) or `background`."""
     entries = [
         {
             "date": f["date"],
+            "kind": _date_kind(f, by_id),
             "text": f["text"],
             "sources": f["sources"],
             "status": f["status"],
@@ -144,12 +147,27 @@ def _timeline(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(entries, key=lambda e: e["date"])
 
 
+def _date_kind(fact: dict[str, Any], by_id: dict[str, Article]) -> str:
+    """The role of the time expression that dates a fact, in the sentences it cites."""
+    roles = [
+        t.role
+        for c in fact["citations"]
+        if c["article_id"] in by_id
+        for t in by_id[c["article_id"]].times
+        if t.sentence == c["sentence"] and t.value[: len(fact["date"])] == fact["date"]
+    ]
+    for kind in ("event", "deadline", "background"):
+        if kind in roles:
+            return kind
+    return "event"
+
+
 def _places(articles: list[Article]) -> list[dict[str, Any]]:
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for art in articles:
         for p in art.places:
-            if p.lat is None or p.lon is None:
-                continue
+            if p.lat is None or p.lon is None or p.form == "embedded":
+                continue  # "The Washington Post" is no place of the story
             key = (p.name, p.country)
             entry = groups.setdefault(
                 key,
@@ -180,6 +198,8 @@ def _quotes(articles: list[Article]) -> list[dict[str, Any]]:
     seen: set[tuple[str, str]] = set()
     for art in articles:
         for q in art.quotes:
+            if q.kind != "speech":
+                continue  # "X attacked Y" is a stance, not something X said
             key = (q.speaker.lower(), re.sub(r"\W+", " ", q.text.lower()).strip())
             if key in seen:
                 continue

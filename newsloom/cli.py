@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -251,6 +251,31 @@ def serve(db: str, host: str, port: int, allow_dir: tuple[str, ...]) -> None:
 @db_option
 @click.option("--interval", default=60.0, show_default=True, help="Seconds between polls.")
 @click.option("--once", is_flag=True, help="Poll once and exit (for cron and tests).")
+@click.option(
+    "--alert",
+    "alert_queries",
+    multiple=True,
+    metavar="QUERY",
+    help="Alert when a story matching QUERY appears or gets a new conflict or updated figure"
+    " (repeatable).",
+)
+@click.option(
+    "--webhook", multiple=True, metavar="URL", help="POST each alert as JSON to URL (repeatable)."
+)
+@click.option(
+    "--alert-cmd",
+    "alert_cmds",
+    multiple=True,
+    metavar="CMD",
+    help="Run CMD with each alert's JSON on stdin (repeatable).",
+)
+@click.option(
+    "--base-url",
+    default="http://127.0.0.1:8000/",
+    show_default=True,
+    metavar="URL",
+    help="Where `newsloom serve` is reached, for the links in alerts.",
+)
 @executor_options
 @click.pass_obj
 def watch(
@@ -259,24 +284,99 @@ def watch(
     db: str,
     interval: float,
     once: bool,
+    alert_queries: tuple[str, ...],
+    webhook: tuple[str, ...],
+    alert_cmds: tuple[str, ...],
+    base_url: str,
     workers: int | None,
     cluster: str | None,
 ) -> None:
     """Ingest new files in folders, or new items of RSS/Atom feed URLs, as they appear."""
+    from newsloom.alerts import Alerter, make_targets
     from newsloom.watch import watch as watch_targets
 
-    with _executor(resources, workers, cluster) as executor:
-        try:
+    if (webhook or alert_cmds) and not alert_queries:
+        raise click.UsageError("--webhook and --alert-cmd need an --alert QUERY")
+    store = _open(db)
+    alerter = None
+    try:
+        with _executor(resources, workers, cluster) as executor:
+            if alert_queries:
+                alerter = Alerter(
+                    db, alert_queries, make_targets(webhook, alert_cmds), base_url=base_url
+                )
+                alerter.start(store)
+
+            def check_alerts(_results: object) -> None:
+                if alerter is not None:
+                    alerter.check(store)
+
             watch_targets(
                 list(targets),
-                _open(db),
+                store,
                 resources,
                 interval=interval,
                 once=once,
+                on_poll=check_alerts,
                 executor=executor,
             )
-        except NewsloomError as exc:
-            raise click.ClickException(str(exc)) from exc
+    except NewsloomError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        if alerter is not None:
+            alerter.close(drain=once)
+
+
+@cli.command()
+@click.argument("story_ids", nargs=-1)
+@click.option("--query", "-q", help="Export the stories matching this full-text search.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "geojson", "jsonl"]),
+    required=True,
+    help="csv: facts; geojson: places; jsonl: stories, articles and facts.",
+)
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to FILE (default stdout).")
+@click.option(
+    "--limit", default=200, show_default=True, help="At most this many stories for --query."
+)
+@db_option
+def export(
+    story_ids: tuple[str, ...], query: str | None, fmt: str, out: str | None, limit: int, db: str
+) -> None:
+    """Export stories' facts (CSV), places (GeoJSON) or articles and facts (JSON Lines)."""
+    from newsloom.export import export as export_stories
+
+    if bool(story_ids) == bool(query):
+        raise click.UsageError("give STORY_ID... or --query Q (one of them)")
+    store = _open(db)
+    ids = list(story_ids) or store.story_ids_matching(query or "", limit=limit)
+    if query and not ids:
+        click.echo(f"newsloom: no story matches {query!r}", err=True)
+    try:
+        chunks = export_stories(store, ids, fmt)
+        if out is None:
+            for chunk in chunks:
+                click.echo(chunk, nl=False)
+        else:
+            _write_atomically(Path(out), chunks)
+            stories = f"{len(ids)} stor{'y' if len(ids) == 1 else 'ies'}"
+            click.echo(f"newsloom: {stories} exported to {out}", err=True)
+    except NewsloomError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _write_atomically(path: Path, chunks: Iterable[str]) -> None:
+    """Write beside the target and rename, so a failed export never leaves half a file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def main() -> None:

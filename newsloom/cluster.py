@@ -168,7 +168,9 @@ def article_features(articles: list[Article], embedder: Embedder) -> list[Featur
                 num_idx=num_idx,
                 num_tf=num_tf,
                 entities=names,
-                places=frozenset(p.name.lower() for p in art.places if p.name),
+                places=frozenset(
+                    p.name.lower() for p in art.places if p.name and p.form != "embedded"
+                ),
                 dates=frozenset(t.value[:10] for t in art.times if _ISO_DAY.match(t.value)),
                 published=art.published[:10],
                 year=main_year(text),

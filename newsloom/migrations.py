@@ -4,7 +4,7 @@ A store applies, in one transaction under the writer lock, every migration newer
 the highest one recorded in `schema_migrations`, so a new build upgrades an old
 database in place and several processes opening a fresh database at once create it
 once. Statements are portable SQL; `{real}` and `{now}` are spelled per dialect by
-`backends.Backend.ddl`. Full-text search is the one part that differs in kind, so a
+`backends.Backend.sql`. Full-text search is the one part that differs in kind, so a
 migration may add statements for one dialect only (`sqlite=`, `postgresql=`).
 
 To add a table or column: append a `Migration` with the next number. Never edit one
@@ -31,6 +31,46 @@ class Migration:
     def statements(self, dialect: str) -> tuple[str, ...]:
         return self.sql + (self.sqlite if dialect == "sqlite" else self.postgresql)
 
+
+# Views for people reading the database with sqlite3, psql or Datasette (docs/sqlite.md):
+# plain SQL in both dialects but for the two that read the facts' JSON.
+_VIEWS = (
+    """{create_view} story_overview AS
+    SELECT s.id AS story_id, s.title, s.first_published, s.last_published, s.n_articles,
+        s.n_independent AS n_independent_articles,
+        (SELECT count(*) FROM facts f WHERE f.story_id = s.id) AS n_facts,
+        (SELECT count(*) FROM facts f WHERE f.story_id = s.id AND f.status = 'corroborated')
+            AS n_corroborated,
+        (SELECT count(*) FROM facts f WHERE f.story_id = s.id AND f.status = 'conflict')
+            AS n_conflicts,
+        s.updated_at
+    FROM stories s""",
+    """{create_view} story_article_list AS
+    SELECT sa.story_id, s.title AS story_title, a.id AS article_id, a.source, a.title,
+        a.published, a.url, sa.score AS link_score, a.added_at
+    FROM story_articles sa JOIN articles a ON a.id = sa.article_id
+    LEFT JOIN stories s ON s.id = sa.story_id""",
+    """{create_view} article_places AS
+    SELECT p.article_id, a.title AS article_title, a.source, a.published, sa.story_id,
+        p.name AS place, p.country, p.lat, p.lon, p.sentence
+    FROM places p JOIN articles a ON a.id = p.article_id
+    LEFT JOIN story_articles sa ON sa.article_id = p.article_id""",
+    """{create_view} story_places AS
+    SELECT sa.story_id, p.name AS place, p.country, p.lat, p.lon, count(*) AS mentions,
+        count(DISTINCT a.source) AS n_sources
+    FROM places p JOIN story_articles sa ON sa.article_id = p.article_id
+    JOIN articles a ON a.id = p.article_id
+    GROUP BY sa.story_id, p.name, p.country, p.lat, p.lon""",
+    """{create_view} article_entities AS
+    SELECT m.article_id, a.source, sa.story_id, m.label, m.norm AS name, m.text AS as_written,
+        m.sentence
+    FROM mentions m JOIN articles a ON a.id = m.article_id
+    LEFT JOIN story_articles sa ON sa.article_id = m.article_id""",
+    """{create_view} story_updates AS
+    SELECT e.seq, e.story_id, s.title AS story_title, e.kind, e.change, e.status,
+        e.previous_status, e.fact_id, e.text, e.at
+    FROM fact_events e LEFT JOIN stories s ON s.id = e.story_id""",
+)
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -146,7 +186,108 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX IF NOT EXISTS mentions_text_lower ON mentions(lower(text))",
         ),
     ),
+    Migration(
+        3,
+        "fact history, alert state and outbox (feeds, #16); views for people",
+        (
+            # fact_lineage: each current fact followed across recomputations (history.py), with
+            # when it was first seen and last changed; fact_events: what changed, when (story
+            # feeds and alerts read it); alert_*: subscriptions, the stories each announced,
+            # and the delivery outbox.
+            """CREATE TABLE IF NOT EXISTS fact_lineage (
+                story_id TEXT NOT NULL,
+                lineage TEXT NOT NULL,
+                fact_id TEXT NOT NULL,
+                status TEXT NOT NULL,
+                figures TEXT NOT NULL,
+                citations TEXT NOT NULL,
+                first_seen TEXT NOT NULL,
+                changed_at TEXT NOT NULL,
+                PRIMARY KEY (story_id, lineage)
+            )""",
+            """CREATE TABLE IF NOT EXISTS fact_events (
+                seq {serial_key},
+                story_id TEXT NOT NULL,
+                lineage TEXT NOT NULL,
+                fact_id TEXT NOT NULL,
+                change TEXT NOT NULL,
+                status TEXT NOT NULL,
+                previous_status TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                text TEXT NOT NULL,
+                fact TEXT NOT NULL,
+                at TEXT NOT NULL
+            )""",
+            "CREATE INDEX IF NOT EXISTS fact_events_story ON fact_events(story_id, seq)",
+            """CREATE TABLE IF NOT EXISTS alert_rules (
+                query TEXT PRIMARY KEY,
+                event_cursor INTEGER NOT NULL,
+                article_cursor INTEGER NOT NULL,
+                created_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE IF NOT EXISTS alert_stories (
+                query TEXT NOT NULL,
+                story_id TEXT NOT NULL,
+                at TEXT NOT NULL,
+                PRIMARY KEY (query, story_id)
+            )""",
+            """CREATE TABLE IF NOT EXISTS alert_outbox (
+                key TEXT PRIMARY KEY,
+                event TEXT NOT NULL,
+                target TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT NOT NULL DEFAULT '',
+                delivered_at TEXT
+            )""",
+            "CREATE INDEX IF NOT EXISTS alert_outbox_pending ON alert_outbox(delivered_at, target)",
+            *_VIEWS,
+        ),
+        sqlite=(
+            """CREATE VIEW IF NOT EXISTS story_facts AS
+            SELECT f.story_id, s.title AS story_title, f.position, f.id AS fact_id, f.status,
+                f.independent_sources,
+                (SELECT group_concat(j.value, '; ') FROM json_each(f.data, '$.sources') j)
+                    AS sources,
+                json_extract(f.data, '$.origin') AS origin, json_extract(f.data, '$.date') AS date,
+                f.text, l.first_seen, l.changed_at AS last_changed
+            FROM facts f JOIN stories s ON s.id = f.story_id
+            LEFT JOIN fact_lineage l ON l.story_id = f.story_id AND l.fact_id = f.id""",
+            """CREATE VIEW IF NOT EXISTS fact_citations AS
+            SELECT f.story_id, f.id AS fact_id, json_extract(c.value, '$.article_id') AS article_id,
+                json_extract(c.value, '$.sentence') AS sentence,
+                json_extract(c.value, '$.source') AS source,
+                a.url, json_extract(c.value, '$.text') AS text
+            FROM facts f JOIN json_each(f.data, '$.citations') c
+            LEFT JOIN articles a ON a.id = json_extract(c.value, '$.article_id')""",
+        ),
+        postgresql=(
+            # Insertion order, which SQLite's rowid gives (alerts resume from it).
+            "ALTER TABLE articles ADD COLUMN IF NOT EXISTS seq BIGINT GENERATED ALWAYS AS IDENTITY",
+            "CREATE INDEX IF NOT EXISTS articles_seq ON articles(seq)",
+            "ALTER TABLE alert_outbox ADD COLUMN IF NOT EXISTS seq"
+            " BIGINT GENERATED ALWAYS AS IDENTITY",
+            """CREATE OR REPLACE VIEW story_facts AS
+            SELECT f.story_id, s.title AS story_title, f.position, f.id AS fact_id, f.status,
+                f.independent_sources,
+                (SELECT string_agg(j.value, '; ')
+                 FROM jsonb_array_elements_text(f.data::jsonb -> 'sources') AS j(value)) AS sources,
+                f.data::jsonb ->> 'origin' AS origin, f.data::jsonb ->> 'date' AS date,
+                f.text, l.first_seen, l.changed_at AS last_changed
+            FROM facts f JOIN stories s ON s.id = f.story_id
+            LEFT JOIN fact_lineage l ON l.story_id = f.story_id AND l.fact_id = f.id""",
+            """CREATE OR REPLACE VIEW fact_citations AS
+            SELECT f.story_id, f.id AS fact_id, c.value ->> 'article_id' AS article_id,
+                (c.value ->> 'sentence')::integer AS sentence, c.value ->> 'source' AS source,
+                a.url, c.value ->> 'text' AS text
+            FROM facts f CROSS JOIN LATERAL jsonb_array_elements(f.data::jsonb -> 'citations')
+                AS c(value)
+            LEFT JOIN articles a ON a.id = c.value ->> 'article_id'""",
+        ),
+    ),
 )
+
 
 LATEST = MIGRATIONS[-1].version
 
@@ -187,7 +328,7 @@ def migrate(db: Backend, migrations: tuple[Migration, ...] = MIGRATIONS) -> list
             if m.version <= current:
                 continue
             for statement in m.statements(db.name):
-                db.conn.execute(db.ddl(statement))
+                db.conn.execute(db.sql(statement))
             db.conn.execute(
                 "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
                 (m.version, m.name, dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")),

@@ -80,12 +80,13 @@ class Place:
     lat: float | None
     lon: float | None
     country: str = ""  # ISO 3166 alpha-2
-    feature: str = ""  # country | admin1 | city | continent | region
+    feature: str = ""  # country | admin1 | admin2 | city | continent | region
     geonameid: int | None = None
     population: int = 0
     sentence: int = -1
     start: int = -1
     end: int = -1
+    form: str = ""  # "" (a place name) | demonym ("Russian") | embedded ("Washington" Post)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -106,6 +107,9 @@ class TimeRef:
     end: int
     sentence: int
     kind: str = "date"  # date | time | duration | set
+    high: str = ""  # a range's upper bound ("between 12 and 18 months": value P12M, high P18M)
+    timeml: str = ""  # the TIMEX3 value where it differs ("Thursday night": 2021-08-12TNI)
+    role: str = "event"  # event | deadline (or plan: not yet come) | background (see dates.py)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -129,6 +133,8 @@ class Quote:
     cue: str = ""  # the reporting verb: said, told, tweeted ...
     speaker_start: int = -1
     speaker_end: int = -1
+    kind: str = "speech"  # speech (reported words) | stance ("X attacked Y", "X wants Z")
+    title: str = ""  # the title written before the speaker's name: "Mr.", "Mayor", "Sen."
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

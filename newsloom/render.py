@@ -162,12 +162,25 @@ def _md_adds(story: dict[str, Any], cite: Citations) -> list[str]:
     return ["## What each source adds", "", *lines[:-1]] if lines else []
 
 
+TIMELINE_SECTIONS = (
+    ("event", "Timeline"),
+    ("deadline", "Deadlines and plans"),
+    ("background", "Background dates"),
+)
+
+
 def _md_timeline(story: dict[str, Any], cite: Citations) -> list[str]:
-    lines = [
-        f"- **{e['date']}** — {_md(e['text'])} {cite.mark(e['citations'])}"
-        for e in story["timeline"]
-    ]
-    return ["## Timeline", "", *lines] if lines else []
+    """The events in date order, then deadlines/plans and background dates apart."""
+    out: list[str] = []
+    for kind, heading in TIMELINE_SECTIONS:
+        lines = [
+            f"- **{e['date']}** — {_md(e['text'])} {cite.mark(e['citations'])}"
+            for e in story["timeline"]
+            if e.get("kind", "event") == kind
+        ]
+        if lines:
+            out += [*([""] if out else []), f"## {heading}", "", *lines]
+    return out
 
 
 def _md_places(story: dict[str, Any], cite: Citations) -> list[str]:

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from newsloom import history
 from newsloom.backends import Connection, connect, say_waiting
 from newsloom.errors import NotFound, StoreError
 from newsloom.migrations import migrate
@@ -115,7 +116,11 @@ class Store:
                 )
                 self.conn.executemany(
                     _INSERT_PLACE,
-                    [(art.id, p.name, p.country, p.lat, p.lon, p.sentence) for p in art.places],
+                    [
+                        (art.id, p.name, p.country, p.lat, p.lon, p.sentence)
+                        for p in art.places
+                        if p.form != "embedded"  # "The Washington Post" names no place of the story
+                    ],
                 )
                 new.append(art.id)
         return new
@@ -130,7 +135,11 @@ class Store:
             self.conn.execute("DELETE FROM places WHERE article_id = ?", (art.id,))
             self.conn.executemany(
                 _INSERT_PLACE,
-                [(art.id, p.name, p.country, p.lat, p.lon, p.sentence) for p in art.places],
+                [
+                    (art.id, p.name, p.country, p.lat, p.lon, p.sentence)
+                    for p in art.places
+                    if p.form != "embedded"  # "The Washington Post" names no place of the story
+                ],
             )
 
     def get_article(self, article_id: str) -> Article:
@@ -205,6 +214,8 @@ class Store:
                 for old in story.merged_from:
                     self.conn.execute("DELETE FROM stories WHERE id = ?", (old,))
                     self.conn.execute("DELETE FROM facts WHERE story_id = ?", (old,))
+                    self.db.index_facts(old)
+                    self._move_fact_history(old, story.id)
 
     def _published_range(self, article_ids: list[str]) -> tuple[str, str]:
         """The first and last publication dates of these articles ("" if none dated)."""
@@ -279,6 +290,7 @@ class Store:
                 "UPDATE stories SET dirty = 0, n_independent = ? WHERE id = ?",
                 (n_independent, story_id),
             )
+            self._record_fact_history(story_id, facts)
 
     def get_facts(self, story_id: str) -> list[Fact]:
         rows = self.conn.execute(
@@ -320,16 +332,330 @@ class Store:
         """Full-text search over articles and facts (best first), with story ids.
 
         Every word must match (stemmed); user input is never read as query syntax."""
-        words = [w for w in query.replace('"', " ").replace("\x00", " ").split() if w]
+        words = _words(query)
         if not words:
             return []
         hits = [{"kind": "article", **dict(r)} for r in self.db.search_articles(words, limit)]
         hits += [{"kind": "fact", **dict(r)} for r in self.db.search_facts(words, limit)]
         return hits
 
+    # -- feeds, exports and alerts (#16; feeds helper) ----------------------
+
+    def _record_fact_history(self, story_id: str, facts: list[Fact]) -> None:
+        """Follow the facts just written across their recomputation and log what changed.
+
+        Call inside the transaction that wrote them, after writing them: `facts` are all
+        the story's facts, or only the changed ones of an incremental save (a fact whose
+        id changed then has its old id removed in the same save). The lineages compared
+        are those of these ids and those whose fact is gone; lineages left unmatched are
+        dropped, except when the story has no facts at all (the reset before a rebuild:
+        the rebuilt facts continue them)."""
+        if (
+            not facts
+            and not self.conn.execute(
+                "SELECT 1 FROM facts WHERE story_id = ? LIMIT 1", (story_id,)
+            ).fetchone()
+        ):
+            return
+        gone = (
+            "NOT EXISTS (SELECT 1 FROM facts f WHERE f.story_id = l.story_id AND f.id = l.fact_id)"
+        )
+        ids = [f.id for f in facts]
+        rows = self.conn.execute(
+            "SELECT * FROM fact_lineage l WHERE story_id = ?"
+            f" AND (fact_id IN ({_marks(ids)}) OR {gone})",
+            (story_id, *ids),
+        ).fetchall()
+        previous = [
+            history.Lineage(
+                r["lineage"],
+                r["fact_id"],
+                r["status"],
+                json.loads(r["figures"]),
+                json.loads(r["citations"]),
+                r["first_seen"],
+                r["changed_at"],
+            )
+            for r in rows
+        ]
+        at = history.now()
+        lineages, events = history.diff(previous, facts, at)
+        # Only what changed is written: most facts of a recomputed story are as they were.
+        before = {x.lineage: x for x in previous}
+        kept = {x.lineage for x in lineages}
+        dropped = [name for name in before if name not in kept]
+        self.conn.execute(
+            f"DELETE FROM fact_lineage WHERE story_id = ? AND lineage IN ({_marks(dropped)})",
+            (story_id, *dropped),
+        )
+        self.conn.executemany(
+            "INSERT INTO fact_lineage(story_id, lineage, fact_id, status, figures, citations,"
+            " first_seen, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(story_id, lineage) DO UPDATE SET fact_id=excluded.fact_id,"
+            " status=excluded.status, figures=excluded.figures, citations=excluded.citations,"
+            " first_seen=excluded.first_seen, changed_at=excluded.changed_at",
+            [
+                (
+                    story_id,
+                    x.lineage,
+                    x.fact_id,
+                    x.status,
+                    json.dumps(x.figures),
+                    json.dumps(x.citations),
+                    x.first_seen,
+                    x.changed_at,
+                )
+                for x in lineages
+                if before.get(x.lineage) != x
+            ],
+        )
+        self.conn.executemany(
+            "INSERT INTO fact_events(story_id, lineage, fact_id, change, status,"
+            " previous_status, kind, text, fact, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    story_id,
+                    e.lineage,
+                    e.fact_id,
+                    e.change,
+                    e.status,
+                    e.previous_status,
+                    e.kind,
+                    e.text,
+                    json.dumps(e.fact, ensure_ascii=False),
+                    at,
+                )
+                for e in events
+            ],
+        )
+
+    def _move_fact_history(self, old: str, new: str) -> None:
+        """A merged story's facts continue in the story that absorbed it."""
+        self.conn.execute(
+            "UPDATE fact_lineage SET story_id = ? WHERE story_id = ? AND lineage NOT IN"
+            " (SELECT lineage FROM fact_lineage WHERE story_id = ?)",
+            (new, old, new),
+        )
+        self.conn.execute("DELETE FROM fact_lineage WHERE story_id = ?", (old,))
+
+    def fact_times(self, story_id: str) -> dict[str, tuple[str, str]]:
+        """Fact id -> (first seen, last changed) for the story's current facts."""
+        rows = self.conn.execute(
+            "SELECT fact_id, first_seen, changed_at FROM fact_lineage WHERE story_id = ?",
+            (story_id,),
+        )
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def fact_events(
+        self,
+        story_ids: Iterable[str] | None = None,
+        *,
+        kinds: Iterable[str] = history.ANNOUNCED,
+        after: int = 0,
+        upto: int | None = None,
+        limit: int | None = 100,
+        newest_first: bool = True,
+    ) -> list[dict[str, Any]]:
+        """Fact events of these stories (all stories with None) of these kinds, with
+        sequence numbers in (`after`, `upto`], newest first unless told otherwise."""
+        kinds = list(kinds)
+        where = ["seq > ?", f"kind IN ({_marks(kinds)})"]
+        args: list[Any] = [after, *kinds]
+        if upto is not None:
+            where.append("seq <= ?")
+            args.append(upto)
+        if story_ids is not None:
+            ids = list(story_ids)
+            where.append(f"story_id IN ({_marks(ids)})")
+            args += ids
+        # `current_fact_id`: the fact's id now (ids change as facts gain sources), "" if gone.
+        rows = self.conn.execute(
+            "SELECT e.*, coalesce(l.fact_id, '') AS current_fact_id FROM fact_events e"
+            " LEFT JOIN fact_lineage l ON l.story_id = e.story_id AND l.lineage = e.lineage"
+            f" WHERE {' AND '.join('e.' + w for w in where)}"
+            f" ORDER BY e.seq {'DESC' if newest_first else 'ASC'}{_limit(limit)}",
+            args,
+        )
+        return [{**dict(r), "fact": json.loads(r["fact"])} for r in rows]
+
+    def last_fact_event(self) -> int:
+        return int(self.conn.execute("SELECT coalesce(max(seq), 0) FROM fact_events").fetchone()[0])
+
+    def story_summaries(self, story_ids: Iterable[str]) -> list[dict[str, Any]]:
+        """Listing rows for these stories, in the order given (unknown ids skipped), with
+        `first_seen` (when its first article was stored), `updated_at` and `sources`."""
+        out = []
+        for sid in story_ids:
+            row = self.conn.execute(
+                "SELECT id, title, first_published, last_published, n_articles, n_independent,"
+                " updated_at, data,"
+                " (SELECT min(a.added_at) FROM story_articles sa JOIN articles a"
+                "  ON a.id = sa.article_id WHERE sa.story_id = stories.id) AS first_seen"
+                " FROM stories WHERE id = ?",
+                (sid,),
+            ).fetchone()
+            if row is None:
+                continue
+            item = dict(row)
+            data = json.loads(item.pop("data"))
+            item["storyline"] = data.get("storyline") or ""
+            item["merged_from"] = data.get("merged_from", [])
+            item["first_seen"] = item["first_seen"] or item["updated_at"]
+            item["sources"] = [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT DISTINCT a.source FROM story_articles sa JOIN articles a"
+                    " ON a.id = sa.article_id WHERE sa.story_id = ? AND a.source != ''"
+                    " ORDER BY a.source",
+                    (sid,),
+                )
+            ]
+            out.append(item)
+        return out
+
+    def recent_story_ids(self, limit: int = 50) -> list[str]:
+        """Stories by their last change, newest first (what a feed of new stories lists)."""
+        rows = self.conn.execute(
+            "SELECT id FROM stories ORDER BY updated_at DESC, last_published DESC, id LIMIT ?",
+            (limit,),
+        )
+        return [r[0] for r in rows]
+
+    def storyline_story_ids(self, storyline_id: str) -> list[str]:
+        """The stories of a storyline (`Story.storyline`), oldest first."""
+        rows = self.conn.execute(
+            f"SELECT id FROM stories WHERE {self.db.json_text('data', 'storyline')} = ?"
+            " ORDER BY first_published, id",
+            (storyline_id,),
+        )
+        return [r[0] for r in rows]
+
+    def story_ids_matching(
+        self,
+        query: str,
+        limit: int | None = 200,
+        order: str = "rank",
+        within: Iterable[str] | None = None,
+    ) -> list[str]:
+        """Stories with an article or a fact matching `query` (only among `within` when
+        given), best match first, or with order="recent" the most recently changed first."""
+        words = _words(query)
+        if not words:
+            return []
+        order_by = {"rank": "best, s.id", "recent": "s.updated_at DESC, best, s.id"}[order]
+        hits, args = self.db.search_stories(words)
+        ids = None if within is None else list(within)
+        among = "" if ids is None else f" AND s.id IN ({_marks(ids)})"
+        rows = self.conn.execute(
+            f"SELECT hits.story_id, min(hits.rank) AS best FROM ({hits}) hits"
+            f" JOIN stories s ON s.id = hits.story_id WHERE 1 = 1{among}"
+            f" GROUP BY hits.story_id, s.id, s.updated_at ORDER BY {order_by}{_limit(limit)}",
+            [*args, *(ids or [])],
+        )
+        return [r[0] for r in rows]
+
+    def last_article_seq(self) -> int:
+        """The newest article's insertion number (alerts remember where they stopped)."""
+        row = self.conn.execute(self.db.sql("SELECT coalesce(max({seq}), 0) FROM articles"))
+        return int(row.fetchone()[0])
+
+    def stories_of_articles_after(self, seq: int) -> list[str]:
+        """Stories holding an article stored after insertion number `seq`."""
+        rows = self.conn.execute(
+            self.db.sql(
+                "SELECT DISTINCT sa.story_id FROM articles a JOIN story_articles sa"
+                " ON sa.article_id = a.id WHERE a.{seq} > ? ORDER BY sa.story_id"
+            ),
+            (seq,),
+        )
+        return [r[0] for r in rows]
+
+    def alert_rule(self, query: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT * FROM alert_rules WHERE query = ?", (query,)).fetchone()
+        return None if row is None else dict(row)
+
+    def save_alert_rule(self, query: str, event_cursor: int, article_cursor: int) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO alert_rules(query, event_cursor, article_cursor, created_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT(query) DO UPDATE SET"
+                " event_cursor=excluded.event_cursor, article_cursor=excluded.article_cursor",
+                (query, event_cursor, article_cursor, history.now()),
+            )
+
+    def alert_announced(self, query: str) -> set[str]:
+        rows = self.conn.execute("SELECT story_id FROM alert_stories WHERE query = ?", (query,))
+        return {r[0] for r in rows}
+
+    def mark_announced(self, query: str, story_ids: Iterable[str]) -> None:
+        at = history.now()
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT INTO alert_stories(query, story_id, at) VALUES (?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                [(query, sid, at) for sid in story_ids],
+            )
+
+    def add_alerts(self, rows: Iterable[tuple[str, str, str, str]]) -> list[str]:
+        """Queue (key, event, target, payload) deliveries; a key already queued is kept
+        as it is, so an event is queued once. Returns the keys that were new."""
+        new = []
+        at = history.now()
+        with self.transaction():
+            for key, event, target, payload in rows:
+                cur = self.conn.execute(
+                    "INSERT INTO alert_outbox(key, event, target, payload, created_at)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (key, event, target, payload, at),
+                )
+                if cur.rowcount:
+                    new.append(key)
+        return new
+
+    def pending_alerts(self, targets: Iterable[str]) -> list[str]:
+        """Keys of undelivered alerts to these targets, oldest first."""
+        wanted = list(targets)
+        rows = self.conn.execute(
+            self.db.sql(
+                "SELECT key FROM alert_outbox WHERE delivered_at IS NULL"
+                f" AND target IN ({_marks(wanted)}) ORDER BY created_at, {{seq}}"
+            ),
+            wanted,
+        )
+        return [r[0] for r in rows]
+
+    def get_alert(self, key: str) -> dict[str, Any]:
+        row = self.conn.execute("SELECT * FROM alert_outbox WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            raise NotFound(f"no alert with key {key!r}")
+        return dict(row)
+
+    def mark_alert(self, key: str, *, delivered: bool, error: str = "") -> None:
+        """Count a delivery attempt; a delivered alert is never sent again."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE alert_outbox SET attempts = attempts + 1, last_error = ?,"
+                " delivered_at = CASE WHEN ? THEN ? ELSE delivered_at END WHERE key = ?",
+                (error, delivered, history.now(), key),
+            )
+
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _words(query: str) -> list[str]:
+    """The words of a search query (quotes and NULs dropped: never query syntax)."""
+    return [w for w in query.replace('"', " ").replace("\x00", " ").split() if w]
+
+
+def _marks(values: list[Any]) -> str:
+    """Placeholders for `IN (...)`; `NULL` (matches nothing) for no values."""
+    return ", ".join("?" * len(values)) or "NULL"
+
+
+def _limit(limit: int | None) -> str:
+    return "" if limit is None else f" LIMIT {int(limit)}"
 
 
 def _chunks(items: list[str]) -> Iterator[list[str]]:

@@ -14,6 +14,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -63,9 +64,11 @@ def watch(
     resources: Resources,
     interval: float = 60.0,
     once: bool = False,
+    on_poll: Callable[[list[PollResult]], None] | None = None,
     executor: Executor | None = None,
 ) -> list[PollResult]:
-    """Poll every target, then again every `interval` seconds (only once with `once`).
+    """Poll every target, then again every `interval` seconds (only once with `once`);
+    `on_poll` runs after each poll (alerts hook in here).
 
     Returns the results of the last poll (what a test or a cron job wants to see)."""
     check_targets(targets)
@@ -76,6 +79,8 @@ def watch(
             results = [poll(t, store, resources, client, executor) for t in targets]
             for r in results:
                 _log(r)
+            if on_poll is not None:
+                on_poll(results)
             if once:
                 return results
             try:

@@ -80,6 +80,12 @@ def test_pipeline_troop_facts_corroborated_by_both(seed_run: dict[str, Any]) -> 
 def test_pipeline_thursday_announcement_dated(seed_run: dict[str, Any]) -> None:
     timeline = seed_run["json"]["stories"][0]["timeline"]
     assert any(e["date"] == "2021-08-12" and "Thursday" in e["text"] for e in timeline), timeline
+    # Issue #15: "keen to bring the war to a close by September 11" is a deadline, not an
+    # event of the story; "Since May" is background.
+    kinds = {(e["date"], e["kind"]) for e in timeline}
+    assert ("2021-09-11", "event") not in kinds and ("2021-09-11", "deadline") in kinds, kinds
+    assert all(e["kind"] == "event" for e in timeline if e["date"] == "2021-08-12"), timeline
+    assert ("2021-05", "background") in kinds, kinds
 
 
 def test_pipeline_quote_attributed_to_ned_price(seed_run: dict[str, Any]) -> None:

@@ -120,7 +120,7 @@ def test_store_migrates_a_database_from_before_migrations(tmp_path: Path) -> Non
 
     db = backends.connect(str(tmp_path / "old.db"))
     for statement in migrations.MIGRATIONS[0].statements("sqlite"):
-        db.conn.execute(db.ddl(statement))
+        db.conn.execute(db.sql(statement))
     db.conn.execute("INSERT INTO state(key, value) VALUES ('schema_version', '1')")
     db.close()
     store = Store(tmp_path / "old.db")

@@ -90,7 +90,7 @@ def evaluate(data: Path, *, limit: int | None = None, split: str = "all") -> Eva
                 relaxed += 1
                 strict += (p.start, p.end) == (g.start, g.end)
                 typed += p.kind == g.kind
-                valued += p.value == g.value
+                valued += (p.timeml or p.value) == g.value
                 break
     metrics: dict[str, float | int | str] = {"documents": len(files), "gold": n_gold}
     metrics["predicted"] = n_pred

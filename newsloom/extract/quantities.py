@@ -117,7 +117,8 @@ def _skip(text: str, m: re.Match[str]) -> bool:
 def find_quantities(article: Article) -> list[Quantity]:
     """Every counted number in the article (dates and times excluded)."""
     text = article.text
-    dated = [(t.start, t.end) for t in find_times(text, article.day) if t.kind != "duration"]
+    times = article.times or find_times(text, article.day)  # extract_article found them
+    dated = [(t.start, t.end) for t in times if t.kind != "duration"]
     out: list[Quantity] = []
     for m in _PATTERN.finditer(text):
         if not (m["num"] or m["frac"]) or _skip(text, m):

@@ -9,6 +9,7 @@ the `--allow-dir` folders it was started with, and binds to localhost by default
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
@@ -27,7 +28,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field, ValidationError, model_validator
 from starlette.concurrency import run_in_threadpool
 
-from newsloom import __version__
+from newsloom import __version__, export, feeds
 from newsloom.brief import build_briefing
 from newsloom.errors import NewsloomError, NotFound
 from newsloom.models import Article
@@ -297,6 +298,8 @@ def create_app(
     _install_errors(app, page)
     _install_pages(app, state, page)
     _install_api(app, state)
+    _install_feeds(app, state)
+    _install_exports(app, state)
     return app
 
 
@@ -633,3 +636,86 @@ def serve(
     import uvicorn
 
     uvicorn.run(create_app(db, allow_dirs or []), host=host, port=port, log_level="info")
+
+
+# -- feeds and exports (#16) ---------------------------------------------------------
+
+ATOM_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {feeds.MEDIA_TYPE: {}}, "description": "an Atom feed (RFC 4287)"},
+    304: {"description": "not modified since the ETag given in If-None-Match"},
+    404: {"content": {"text/html": {}}, "description": "no such story or storyline"},
+}
+EXPORT_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {f.media_type: {} for f in export.FORMATS.values()},
+        "description": "the export, as an attachment (columns in docs/json-schema.md)",
+    },
+}
+
+
+def _install_feeds(app: FastAPI, state: App) -> None:
+    def atom(request: Request, build: Callable[[Store, str], feeds.Feed]) -> Response:
+        with state.db() as store:
+            body = feeds.render(build(store, str(request.base_url)))
+        etag = '"' + hashlib.sha256(body).hexdigest()[:24] + '"'
+        headers = {"ETag": etag, "Cache-Control": "no-cache"}
+        if etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=headers)
+        return Response(body, media_type=f"{feeds.MEDIA_TYPE}; charset=utf-8", headers=headers)
+
+    @app.get("/feeds/stories.atom", tags=["feeds"], responses=ATOM_RESPONSE)
+    def feed_stories(request: Request) -> Response:
+        """The newest stories (by their last change) as an Atom feed."""
+        return atom(request, feeds.stories_feed)
+
+    @app.get("/feeds/search.atom", tags=["feeds"], responses=ATOM_RESPONSE)
+    def feed_search(
+        request: Request, q: str = Query(..., min_length=1, max_length=500)
+    ) -> Response:
+        """The stories matching a full-text search, as an Atom feed."""
+        if not q.strip():
+            raise NewsloomError("q: empty query")
+        return atom(request, lambda store, base: feeds.search_feed(store, base, q))
+
+    @app.get("/feeds/stories/{story_id}.atom", tags=["feeds"], responses=ATOM_RESPONSE)
+    def feed_story(request: Request, story_id: str) -> Response:
+        """One story's updates: facts newly confirmed, new disputes, updated figures."""
+        return atom(request, lambda store, base: feeds.story_feed(store, base, story_id))
+
+    @app.get("/feeds/storylines/{storyline_id}.atom", tags=["feeds"], responses=ATOM_RESPONSE)
+    def feed_storyline(request: Request, storyline_id: str) -> Response:
+        """A storyline's stories and their updates."""
+        return atom(request, lambda store, base: feeds.storyline_feed(store, base, storyline_id))
+
+
+def _download(body: str, fmt: str, name: str) -> Response:
+    return Response(
+        body,
+        media_type=export.FORMATS[fmt].media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _install_exports(app: FastAPI, state: App) -> None:
+    fmt_query = Query(..., alias="format", pattern="^(csv|geojson|jsonl)$")
+
+    @app.get("/api/stories/{story_id}/export", tags=["export"], responses=EXPORT_RESPONSE)
+    def api_story_export(story_id: str, fmt: str = fmt_query) -> Response:
+        """One story's facts (csv), places (geojson) or articles and facts (jsonl)."""
+        with state.db() as store:
+            body = "".join(export.export(store, [story_id], fmt))
+        return _download(body, fmt, export.filename(fmt, story_id=story_id))
+
+    @app.get("/api/export", tags=["export"], responses=EXPORT_RESPONSE)
+    def api_export(
+        q: str = Query(..., min_length=1, max_length=500),
+        fmt: str = fmt_query,
+        limit: int = Query(50, ge=1, le=200),
+    ) -> Response:
+        """The stories matching a full-text search, exported as for one story."""
+        if not q.strip():
+            raise NewsloomError("q: empty query")
+        with state.db() as store:
+            ids = store.story_ids_matching(q, limit=limit)
+            body = "".join(export.export(store, ids, fmt))
+        return _download(body, fmt, export.filename(fmt, query=q))
