@@ -18,7 +18,7 @@ one writing process ("waiting for workers" is the writer idle; "story updates" i
 wall time of the story phase). CPU time is what a capacity plan needs: it barely moves
 when other jobs share the machine, wall time does. With --json, ends with one JSON object:
 `articles_per_s`, `parse_only_per_s`, `ratio`, `stages` (wall seconds), `cpu` (CPU
-seconds), `peak_rss_mb` (largest process).
+seconds), `peak_rss_mb` (largest process), `db_kb_per_article` (SQLite file size).
 """
 
 from __future__ import annotations
@@ -124,10 +124,13 @@ def main() -> None:
         print(f"  load models: {time.perf_counter() - start:.1f}s", file=sys.stderr)
         n_parsed, parse_secs = parse_only(res, corpus, processes)
         print(f"  parse only ({processes} processes): {parse_secs:.1f}s", file=sys.stderr)
+        db = Path(tmp) / "bench.db"
         try:
-            report, wall = end_to_end(res, corpus, executor, Path(tmp) / "bench.db")
+            report, wall = end_to_end(res, corpus, executor, db)
         finally:
             executor.close()
+        Store(db).conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db_bytes = sum(p.stat().st_size for p in Path(tmp).glob("bench.db*"))
     print(f"  end to end ({processes} workers): {wall:.1f}s", file=sys.stderr)
     n = report.read
     result: dict[str, Any] = {
@@ -139,13 +142,14 @@ def main() -> None:
         "stages": {k: round(v, 2) for k, v in report.seconds.items() if not k.endswith(" cpu")},
         "cpu": {k[:-4]: round(v, 2) for k, v in report.seconds.items() if k.endswith(" cpu")},
         "peak_rss_mb": round(peak_rss_mb()),
+        "db_kb_per_article": round(db_bytes / 1024 / max(n, 1), 1),
     }
     result["ratio"] = round(result["articles_per_s"] / result["parse_only_per_s"], 3)
     print(table(report, n, wall))
     print(
         f"\nend to end {result['articles_per_s']} articles/s, spaCy parse alone"
         f" {result['parse_only_per_s']} articles/s (ratio {result['ratio']});"
-        f" peak RSS {result['peak_rss_mb']:,} MiB"
+        f" peak RSS {result['peak_rss_mb']:,} MiB; store {result['db_kb_per_article']} KiB/article"
     )
     if args.json:
         print(json.dumps(result))

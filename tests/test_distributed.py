@@ -1,20 +1,25 @@
 """Dask executor (#14.1, #14.3): a real LocalCluster of 2 worker processes.
 
-300 ECB+ articles ingested through the cluster, with one worker killed mid-run (Dask
-retries its tasks on a restarted worker), must give exactly the stories and facts of
-a run in this process, and store every article once."""
+The seeds briefed through the cluster's scheduler address equal the one-process
+briefing; 300 ECB+ articles ingested through the cluster, with one worker killed
+mid-run (Dask retries its tasks on a restarted worker), give exactly the stories and
+facts of a run in this process, and store every article once."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from newsloom.cli import cli
 from newsloom.distributed import Dask
 from newsloom.pipeline import Resources, run
 from newsloom.store import Store
@@ -50,8 +55,37 @@ def kill_one_worker_once_work_is_stored(ex: Dask, db: str, done: threading.Event
         time.sleep(0.05)
 
 
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Dask]:
+    ex = Dask("local:2")
+    yield ex
+    ex.close()
+
+
+def brief_json(resources: Resources, args: list[str]) -> dict[str, Any]:
+    result = CliRunner().invoke(cli, ["brief", *args, "--format", "json"], obj=resources)
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    body.pop("generated_at")
+    return body
+
+
+def test_seeds_briefing_through_the_scheduler_equals_one_process(
+    cluster: Dask, tmp_path: Path, resources: Resources, seeds_dir: Path
+) -> None:
+    address = cluster.client.scheduler.address
+    assert address.startswith("tcp://")
+    one = brief_json(resources, [str(seeds_dir), "--db", str(tmp_path / "a.db"), "--workers", "1"])
+    many = brief_json(
+        resources, [str(seeds_dir), "--db", str(tmp_path / "b.db"), "--cluster", address]
+    )
+    assert many == one and len(one["stories"]) == 1
+
+
 @pytest.mark.slow  # ~300 articles through every stage twice
-def test_local_cluster_equals_a_local_run(tmp_path: Path, resources: Resources) -> None:
+def test_local_cluster_equals_a_local_run(
+    cluster: Dask, tmp_path: Path, resources: Resources
+) -> None:
     if not ECB.exists():
         pytest.skip(f"ECB+ not found at {ECB} (see ../shared/README.md)")
     corpus = tmp_path / "ecb300.jsonl"
@@ -62,18 +96,16 @@ def test_local_cluster_equals_a_local_run(tmp_path: Path, resources: Resources) 
     run([str(corpus)], local, resources)
 
     db = str(tmp_path / "cluster.db")
-    ex = Dask("local:2")
     done = threading.Event()
-    killer = threading.Thread(target=kill_one_worker_once_work_is_stored, args=(ex, db, done))
+    killer = threading.Thread(target=kill_one_worker_once_work_is_stored, args=(cluster, db, done))
     try:
-        assert ex.workers == 2
+        assert cluster.workers == 2
         Store(db)  # created before the killer starts polling it
         killer.start()
-        report = run([str(corpus)], Store(db), resources, executor=ex)
+        report = run([str(corpus)], Store(db), resources, executor=cluster)
     finally:
         done.set()
         killer.join()
-        ex.close()
 
     distributed = Store(db)
     assert report.new == N_ARTICLES and distributed.count_articles() == N_ARTICLES

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from newsloom import backends, migrations
 from newsloom.cli import cli
-from newsloom.pipeline import Resources
+from newsloom.pipeline import Resources, run
 from newsloom.store import Store
 from newsloom.web.app import create_app
 
@@ -96,3 +96,44 @@ def test_postgres_migrations_create_and_upgrade(pg_url: str) -> None:
     migrations.migrate(db, newer)
     with pytest.raises(Exception, match="newer than this newsloom"):
         Store(pg_url)
+
+
+VIEW_COLUMNS = {  # the views of docs/sqlite.md, without their timestamps
+    "story_overview": "story_id, title, n_articles, n_facts, n_corroborated, n_conflicts",
+    "story_facts": "story_id, fact_id, status, independent_sources, sources, origin, date, text",
+    "fact_citations": "story_id, fact_id, article_id, sentence, source, url, text",
+    "story_article_list": "story_id, story_title, article_id, source, title, published, url",
+    "article_places": "article_id, source, story_id, place, country, lat, lon, sentence",
+    "story_places": "story_id, place, country, lat, lon, mentions, n_sources",
+    "article_entities": "article_id, source, story_id, label, name, as_written, sentence",
+    "story_updates": "story_id, story_title, kind, change, status, fact_id, text",
+}
+
+
+def test_postgres_views_and_feed_queries_equal_sqlite(
+    pg_url: str, tmp_path: Path, resources: Resources, seeds_dir: Path
+) -> None:
+    stores = [Store(tmp_path / "n.db"), Store(pg_url)]
+    for store in stores:
+        run([str(seeds_dir)], store, resources)
+    on_sqlite, on_postgres = stores
+    for view, columns in VIEW_COLUMNS.items():
+        rows = [
+            sorted((tuple(r) for r in s.conn.execute(f"SELECT {columns} FROM {view}")), key=repr)
+            for s in stores
+        ]
+        assert rows[0] and rows[1] == rows[0], view
+    story_id = on_sqlite.story_ids_matching("troops Kabul")
+    assert story_id and on_postgres.story_ids_matching("troops Kabul") == story_id
+    assert on_postgres.story_ids_matching("troops", within=story_id, order="recent") == story_id
+
+    def events(store: Store) -> list[tuple[str, str, str]]:
+        return [(e["kind"], e["change"], e["fact_id"]) for e in store.fact_events(limit=None)]
+
+    assert events(on_postgres) == events(on_sqlite) != []
+    assert on_postgres.last_article_seq() == on_sqlite.last_article_seq() == 2
+    assert on_postgres.stories_of_articles_after(1) == on_sqlite.stories_of_articles_after(1)
+    rows = [("k1", "story", "webhook:x", "{}"), ("k2", "story", "webhook:x", "{}")]
+    assert on_postgres.add_alerts(rows) == ["k1", "k2"] and on_postgres.add_alerts(rows) == []
+    on_postgres.mark_alert("k1", delivered=True)
+    assert on_postgres.pending_alerts(["webhook:x"]) == ["k2"]
