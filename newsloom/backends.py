@@ -70,6 +70,11 @@ class Backend:
         """SQL for the text of `key` in the JSON object stored in `column`."""
         raise NotImplementedError
 
+    def json_list_has(self, column: str, key: str) -> str:
+        """SQL that is true when the list at `key` in `column`'s JSON holds the string
+        given as the one `?` parameter."""
+        raise NotImplementedError
+
     def begin_write(self, on_wait: Callable[[str], None] = say_waiting) -> None:
         """Start a transaction holding the database's writer lock (one writer at a time
         across processes and machines)."""
@@ -187,6 +192,9 @@ class SQLite(Backend):
     def json_text(self, column: str, key: str) -> str:
         return f"json_extract({column}, '$.{key}')"
 
+    def json_list_has(self, column: str, key: str) -> str:
+        return f"EXISTS (SELECT 1 FROM json_each({column}, '$.{key}') WHERE value = ?)"
+
     def search_stories(self, words: list[str]) -> tuple[str, list[Any]]:
         query = _fts5_query(words)
         return (
@@ -265,6 +273,9 @@ class PostgreSQL(Backend):
 
     def json_text(self, column: str, key: str) -> str:
         return f"({column}::jsonb ->> '{key}')"
+
+    def json_list_has(self, column: str, key: str) -> str:
+        return f"({column}::jsonb -> '{key}') @> jsonb_build_array(?::text)"
 
     def search_stories(self, words: list[str]) -> tuple[str, list[Any]]:
         query = " ".join(words)

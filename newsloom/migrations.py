@@ -286,6 +286,30 @@ MIGRATIONS: tuple[Migration, ...] = (
             LEFT JOIN articles a ON a.id = c.value ->> 'article_id'""",
         ),
     ),
+    Migration(
+        4,
+        "storylines (cluster, #10): the events of one developing situation",
+        (
+            # `state` is the storyline index's own record (StorylineIndex), `position` its
+            # slot; `story_storylines` maps each story to its storyline for listings.
+            """CREATE TABLE IF NOT EXISTS storylines (
+                position INTEGER PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                title TEXT NOT NULL DEFAULT '',
+                first_day TEXT NOT NULL DEFAULT '',
+                last_day TEXT NOT NULL DEFAULT '',
+                n_stories INTEGER NOT NULL DEFAULT 0,
+                alive INTEGER NOT NULL DEFAULT 1,
+                state TEXT NOT NULL
+            )""",
+            "CREATE INDEX IF NOT EXISTS storylines_last ON storylines(alive, last_day)",
+            """CREATE TABLE IF NOT EXISTS story_storylines (
+                story_id TEXT PRIMARY KEY,
+                storyline_id TEXT NOT NULL
+            )""",
+            "CREATE INDEX IF NOT EXISTS story_storylines_line ON story_storylines(storyline_id)",
+        ),
+    ),
 )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO, TypeVar
@@ -169,10 +169,12 @@ def run(
     stdin: BinaryIO | None = None,
     batch_size: int = 32,
     on_error: bool = True,
+    labels: Mapping[str, str] | None = None,
     executor: Executor | None = None,
 ) -> RunReport:
     """Ingest `paths` into `store` and bring every touched story up to date.
 
+    `labels` gives inputs the names to report and store (see `ingest.read_inputs`).
     `executor` runs the per-article and per-story work (this process by default);
     story assignment and every store write stay here, in input order."""
     res = resources or Resources()
@@ -180,7 +182,9 @@ def run(
     report = RunReport()
     index = IndexCopy()
     bar = tqdm(desc="articles", unit="art", disable=not show_progress(), leave=False)
-    batches = read_batches(paths, store, report, stdin=stdin, size=batch_size, on_error=on_error)
+    batches = read_batches(
+        paths, store, report, stdin=stdin, size=batch_size, on_error=on_error, labels=labels
+    )
     watch = Stopwatch()
     for prepared in ex.map(prepare_batch, batches):
         watch.lap("waiting for workers")
@@ -190,9 +194,10 @@ def run(
         watch.lap("assign + store")
     bar.close()
     with index.writing(store) as story_index:
-        # Reports that arrived before their siblings: re-check them.
-        if story_index.consolidate():
-            store.save_stories(story_index.pop_changed())
+        # Reports that arrived before their siblings: re-check the stories this run
+        # touched (only those, so a run that adds nothing changes nothing).
+        story_index.consolidate()
+        store.save_stories(story_index.pop_changed())
     for err in report.errors:
         store.record_error(err.where, err.problem)
     watch.lap("assign + store")
@@ -216,12 +221,16 @@ def read_batches(
     stdin: BinaryIO | None = None,
     size: int = 32,
     on_error: bool = True,
+    labels: Mapping[str, str] | None = None,
 ) -> Iterator[Batch]:
     """Read, clean and drop articles already stored (cleaning is cheap and gives the
-    content id, so a re-run or a repeating feed costs no extraction)."""
+    content id, so a re-run or a repeating feed costs no extraction). An id already
+    stored with other content is an error, not a silent skip."""
     seen: set[str] = set()
     watch = Stopwatch()
-    for items in batched(ingest.read_inputs(paths, stdin=stdin), size):
+    own = [store.path + end for end in ("", "-wal", "-shm", "-journal")]  # never read the db
+    inputs = ingest.read_inputs(paths, stdin=stdin, labels=labels, skip=own)
+    for items in batched(inputs, size):
         articles: list[Article] = []
         for item in items:
             if isinstance(item, InputError):
@@ -231,8 +240,12 @@ def read_batches(
             else:
                 articles.append(item)
         report.read += len(articles)
+        n_errors = len(report.errors)
+        cleaned = ingest.refuse_id_clashes(clean.clean_batch(articles), store, report.errors)
+        for err in report.errors[n_errors:] if on_error else []:
+            print(f"newsloom: error: {err}", file=sys.stderr)
         fresh: list[Article] = []
-        for art in clean.clean_batch(articles):
+        for art in cleaned:
             report.article_ids.append(art.id)
             if art.id in seen or store.has_article(art.id):
                 report.already_stored += 1
@@ -249,7 +262,9 @@ def load_index(store: Store) -> cluster.StoryIndex:
     header = store.load_state(CLUSTER_STATE)
     if header is None:
         return cluster.StoryIndex()
-    return cluster.StoryIndex.from_state({**header, "stories": store.cluster_stories()})
+    return cluster.StoryIndex.from_state(
+        {**header, "stories": store.cluster_stories(), "lines": store.storyline_states()}
+    )
 
 
 @dataclass(slots=True)
@@ -275,9 +290,11 @@ class IndexCopy:
                     self.generation = generation
                 yield self.index
                 header, stories = self.index.state_delta()
-                if stories:  # (the header changes only with some story)
+                lines = self.index.storylines.delta()
+                if stories or lines:  # (the header changes only with some story)
                     store.save_state(CLUSTER_STATE, header)
                     store.save_cluster_stories(stories)
+                    store.save_storylines(lines)
                     self.generation += 1
                     store.save_state(GENERATION, self.generation)
         except BaseException:

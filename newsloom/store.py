@@ -326,6 +326,45 @@ class Store:
         rows = self.conn.execute("SELECT state FROM cluster_stories ORDER BY position")
         return [json.loads(r[0]) for r in rows]
 
+    # -- storylines (cluster) ---------------------------------------------
+
+    def save_storylines(self, rows: Iterable[tuple[int, Any, Any]]) -> None:
+        """Upsert the storyline index's changed storylines (`StorylineIndex.delta`):
+        (position, state, summary with id, title, story_ids, first_day, last_day, alive)."""
+        with self.transaction():
+            self._save_storylines(rows)
+
+    def _save_storylines(self, rows: Iterable[tuple[int, Any, Any]]) -> None:
+        for pos, state, line in rows:
+            self.conn.execute(
+                "INSERT INTO storylines(position, id, title, first_day, last_day, n_stories,"
+                " alive, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(position) DO UPDATE"
+                " SET title=excluded.title, first_day=excluded.first_day,"
+                " last_day=excluded.last_day, n_stories=excluded.n_stories,"
+                " alive=excluded.alive, state=excluded.state",
+                (
+                    pos,
+                    line.id,
+                    line.title,
+                    line.first,
+                    line.last,
+                    len(line.story_ids),
+                    int(line.alive),
+                    json.dumps(state),
+                ),
+            )
+            self.conn.executemany(
+                "INSERT INTO story_storylines(story_id, storyline_id) VALUES (?, ?)"
+                " ON CONFLICT(story_id)"
+                " DO UPDATE SET storyline_id=excluded.storyline_id",
+                [(sid, line.id) for sid in line.story_ids],
+            )
+
+    def storyline_states(self) -> list[Any]:
+        """Every storyline state of the storyline index, in position order."""
+        rows = self.conn.execute("SELECT state FROM storylines ORDER BY position")
+        return [json.loads(r[0]) for r in rows]
+
     # -- search -----------------------------------------------------------
 
     def search(self, query: str, limit: int = 50) -> list[dict[str, Any]]:
