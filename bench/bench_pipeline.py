@@ -15,10 +15,11 @@ repeated with a numbered first line so that every one is a new article. In one r
 Prints a Markdown table of wall-clock and CPU seconds per stage and CPU ms per article,
 where "workers" stages are summed over the worker processes and "writer" stages are the
 one writing process ("waiting for workers" is the writer idle; "story updates" is the
-wall time of the story phase). CPU time is what a capacity plan needs: it barely moves
-when other jobs share the machine, wall time does. With --json, ends with one JSON object:
-`articles_per_s`, `parse_only_per_s`, `ratio`, `stages` (wall seconds), `cpu` (CPU
-seconds), `peak_rss_mb` (largest process), `db_kb_per_article` (SQLite file size).
+story-level work: refinement, copy tracing, facts, their writes). CPU time is what a
+capacity plan needs: it barely moves when other jobs share the machine, wall time does.
+With --json, ends with one JSON object: `articles_per_s`, `parse_only_per_s`, `ratio`,
+`stages` (wall seconds), `cpu` (CPU seconds), `peak_rss_mb` (largest process),
+`db_kb_per_article` (SQLite file size).
 """
 
 from __future__ import annotations
@@ -38,14 +39,8 @@ from newsloom.executors import Executor, default_workers, make_executor
 from newsloom.pipeline import Resources, RunReport, run
 from newsloom.store import Store
 
-WORKER_STAGES = ("extract", "features", "story refine", "copy tracing", "fusion")
-WRITER_STAGES = (
-    "read + clean",
-    "assign + store",
-    "story writes",
-    "waiting for workers",
-    "story updates",
-)
+WORKER_STAGES = ("extract", "features")
+WRITER_STAGES = ("read + clean", "assign + store", "waiting for workers", "story updates")
 
 
 def write_corpus(src: Path, n: int, dest: Path) -> None:
@@ -70,7 +65,7 @@ def parse_only(res: Resources, corpus: Path, processes: int) -> tuple[int, float
 
 def _warm(res: Resources, _: int) -> None:
     """Load every model a worker uses."""
-    _ = (res.nlp, res.gazetteer, res.embedder, res.matcher)
+    _ = (res.nlp, res.gazetteer, res.embedder, res.statement_embedder, res.matcher)
     time.sleep(0.5)  # so that each worker takes one of the warm-up tasks
 
 

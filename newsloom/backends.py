@@ -95,6 +95,10 @@ class Backend:
     def index_facts(self, story_id: str) -> None:
         """Replace a story's facts in full-text search by its rows in `facts`."""
 
+    def reindex_facts(self, story_id: str, fact_ids: list[str]) -> None:
+        """Bring some of a story's facts in full-text search in line with `facts`
+        (changed ones re-indexed, removed ones dropped)."""
+
     def search_articles(self, words: list[str], limit: int) -> list[Any]:
         raise NotImplementedError
 
@@ -170,6 +174,17 @@ class SQLite(Backend):
             " SELECT text, story_id, id FROM facts WHERE story_id = ? ORDER BY position",
             (story_id,),
         )
+
+    def reindex_facts(self, story_id: str, fact_ids: list[str]) -> None:
+        for fact_id in fact_ids:
+            self.conn.execute(
+                "DELETE FROM facts_fts WHERE story_id = ? AND fact_id = ?", (story_id, fact_id)
+            )
+            self.conn.execute(
+                "INSERT INTO facts_fts(text, story_id, fact_id)"
+                " SELECT text, story_id, id FROM facts WHERE story_id = ? AND id = ?",
+                (story_id, fact_id),
+            )
 
     def search_articles(self, words: list[str], limit: int) -> list[Any]:
         return self.conn.execute(

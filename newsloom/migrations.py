@@ -140,7 +140,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             """CREATE TABLE IF NOT EXISTS facts (
                 id TEXT NOT NULL,
                 story_id TEXT NOT NULL,
-                position INTEGER NOT NULL,
+                position BIGINT NOT NULL,
                 text TEXT NOT NULL,
                 status TEXT NOT NULL,
                 independent_sources INTEGER NOT NULL,
@@ -308,6 +308,34 @@ MIGRATIONS: tuple[Migration, ...] = (
                 storyline_id TEXT NOT NULL
             )""",
             "CREATE INDEX IF NOT EXISTS story_storylines_line ON story_storylines(storyline_id)",
+        ),
+    ),
+    Migration(
+        5,
+        "incremental story state (fuse, #11/#13): copy signatures and facts under construction",
+        (
+            # One header per story (`token` changes on every save, so a process that cached
+            # the state can tell it is stale), one row per article (its statements for fusion
+            # and its copy signature), one row per fact under construction (storystate.py).
+            """CREATE TABLE IF NOT EXISTS fuse_stories (
+                story_id TEXT PRIMARY KEY,
+                token TEXT NOT NULL,
+                header TEXT NOT NULL
+            )""",
+            """CREATE TABLE IF NOT EXISTS fuse_articles (
+                story_id TEXT NOT NULL,
+                position INTEGER NOT NULL,
+                article_id TEXT NOT NULL,
+                facts TEXT NOT NULL,
+                copies TEXT NOT NULL,
+                PRIMARY KEY (story_id, position)
+            )""",
+            """CREATE TABLE IF NOT EXISTS fuse_groups (
+                story_id TEXT NOT NULL,
+                position INTEGER NOT NULL,
+                state TEXT NOT NULL,
+                PRIMARY KEY (story_id, position)
+            )""",
         ),
     ),
 )

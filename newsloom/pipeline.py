@@ -1,12 +1,12 @@
 """Run the stages in order over batches of articles, writing each batch atomically.
 
 ingest -> clean -> (skip stored) -> extract -> cluster -> store, one transaction per
-batch; then, per story touched: trace copies -> story-level refinement -> fuse.
-Per-article and per-story stages are pure functions (`prepare_batch`, `update_story`)
-that an executor runs here, in worker processes or on a Dask cluster; the only state
-is the story index, kept by this process (the one writer) and persisted in the store
-after each batch, so an interrupted run resumes where it stopped and a re-run of the
-same input changes nothing.
+batch; then, per story touched, only its new articles: refinement -> copy tracing ->
+facts (`storystate`). The per-article stages are a pure function (`prepare_batch`) that an
+executor runs here, in worker processes or on a Dask cluster. The state is the story index
+(kept by this process, the one writer, and persisted in the store after each batch) and
+each story's kept state (saved with it), so an interrupted run resumes where it stopped
+and a re-run of the same input changes nothing.
 """
 
 from __future__ import annotations
@@ -21,19 +21,18 @@ from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 from tqdm import tqdm
 
-from newsloom import clean, cluster, dedupe, fuse, ingest
-from newsloom.brief import story_title
+from newsloom import clean, cluster, ingest, storystate
 from newsloom.errors import InputError, NotFound
 from newsloom.executors import Executor, Inline
-from newsloom.extract import extract_batch, refine_story
-from newsloom.models import Article, Fact, Story
+from newsloom.extract import extract_batch
+from newsloom.models import Article
 from newsloom.store import Store
 
 if TYPE_CHECKING:
     from spacy.language import Language
 
     from newsloom.extract.places import Gazetteer
-    from newsloom.nlp import Embedder
+    from newsloom.nlp import Embedder, StaticEmbedder
     from newsloom.paraphrase import ParaphraseMatcher
 
 T = TypeVar("T")
@@ -41,9 +40,6 @@ T = TypeVar("T")
 CLUSTER_STATE = "story_index"
 GENERATION = "story_index_generation"  # bumped by every write of the index
 MAX_STORY_RETRIES = 5  # a story changed under its update this often is left dirty
-# Fewer story updates than this run in the writer unless worker processes are already up:
-# starting them (and loading their models) costs more than a few stories.
-STORIES_FOR_WORKERS = 8
 
 
 class Resources:
@@ -66,6 +62,14 @@ class Resources:
         from newsloom.nlp import load_embedder
 
         return load_embedder()
+
+    @functools.cached_property
+    def statement_embedder(self) -> StaticEmbedder:
+        """Cheap sentence vectors for story-level work (copy tracing, fusion): the static
+        embedder distilled from MiniLM, ~100x cheaper per sentence."""
+        from newsloom.nlp import load_static_embedder
+
+        return load_static_embedder()
 
     @functools.cached_property
     def matcher(self) -> ParaphraseMatcher:
@@ -175,8 +179,8 @@ def run(
     """Ingest `paths` into `store` and bring every touched story up to date.
 
     `labels` gives inputs the names to report and store (see `ingest.read_inputs`).
-    `executor` runs the per-article and per-story work (this process by default);
-    story assignment and every store write stay here, in input order."""
+    `executor` runs the per-article work (this process by default); story assignment,
+    the story-level updates and every store write stay here, in input order."""
     res = resources or Resources()
     ex = executor or Inline(res)
     report = RunReport()
@@ -201,7 +205,7 @@ def run(
     for err in report.errors:
         store.record_error(err.where, err.problem)
     watch.lap("assign + store")
-    update_stories(store, store.dirty_story_ids(), res, ex, report)
+    update_stories(store, store.dirty_story_ids(), res)
     report.story_ids = sorted(
         {sid for aid in report.article_ids if (sid := store.story_of(aid)) is not None}
     )
@@ -319,87 +323,16 @@ def store_batch(prepared: Prepared, store: Store, index: IndexCopy, report: RunR
     report.new += new
 
 
-@dataclass(slots=True)
-class StoryJob:
-    """A story and its articles as stored, on their way to a worker."""
+def update_stories(store: Store, story_ids: Iterable[str], res: Resources) -> None:
+    """Bring copy tracing and facts up to date for stories whose articles changed: only
+    their new articles are added to each story's kept state (`storystate`).
 
-    story: Story
-    articles: list[Article]
-
-
-@dataclass(slots=True)
-class StoryUpdate:
-    """A story-level update computed by a worker, for the writer to store."""
-
-    story: Story
-    articles: list[Article]
-    facts: list[Fact]
-    n_independent: int
-    seconds: dict[str, float] = field(default_factory=dict)
-
-
-def update_story(res: Resources, job: StoryJob) -> StoryUpdate:
-    """Story-level stages (refinement, copy tracing, fusion): pure, run on any worker."""
-    watch = Stopwatch()
-    story, articles = job.story, refine_story(job.articles, res.gazetteer)
-    story.title = story_title(story, articles)
-    watch.lap("story refine")
-    story.derivations = dedupe.trace_copies(articles, res.embedder)
-    watch.lap("copy tracing")
-    facts = fuse.fuse_story(articles, story.derivations, res.matcher)
-    roots = dedupe.independent_roots(articles, story.derivations)
-    watch.lap("fusion")
-    return StoryUpdate(story, articles, facts, len(set(roots.values())), watch.seconds)
-
-
-def update_stories(
-    store: Store,
-    story_ids: Iterable[str],
-    res: Resources,
-    executor: Executor | None = None,
-    report: RunReport | None = None,
-) -> None:
-    """Recompute copy tracing and facts for stories whose articles changed.
-
-    The work is done outside the writer lock (by `executor`'s workers); if another
-    writer changed a story's members meanwhile, the story is done again (its facts
-    must match its members)."""
-    ex = executor or Inline(res)
-    pending = list(story_ids)
-    for _ in range(MAX_STORY_RETRIES):
-        jobs = (job for sid in pending if (job := _story_job(store, sid)) is not None)
-        retry = []
-        for update in ex.map(update_story, jobs, min_items=STORIES_FOR_WORKERS):
-            watch = Stopwatch()
-            if not _save(store, update):
-                retry.append(update.story.id)
-            watch.lap("story writes")
-            if report is not None:
-                report.add_seconds({**update.seconds, **watch.seconds})
-        pending = retry
-        if not pending:
-            return
-
-
-def _story_job(store: Store, story_id: str) -> StoryJob | None:
-    try:
-        story = store.get_story(story_id)
-        return StoryJob(story, store.get_articles(story.article_ids))
-    except NotFound:  # merged into another story by another writer
-        return None
-
-
-def _save(store: Store, update: StoryUpdate) -> bool:
-    """Store a story update unless its members changed meanwhile (then False)."""
-    with store.transaction():
-        try:
-            current = store.get_story(update.story.id).article_ids
-        except NotFound:
-            return True  # merged away: the story it joined is updated in its turn
-        if current != update.story.article_ids:
-            return False
-        store.save_stories([update.story])
-        for art in update.articles:
-            store.update_article(art)
-        store.save_facts(update.story.id, update.facts, update.n_independent)
-    return True
+    Another writer may change a story while it is updated here; its update is then done
+    again on the story as it is now (its facts must match its members)."""
+    for story_id in story_ids:
+        for _ in range(MAX_STORY_RETRIES):
+            try:
+                if storystate.update_story(store, story_id, res):
+                    break
+            except NotFound:  # merged into another story by another writer
+                break

@@ -269,22 +269,7 @@ class Store:
         with self.transaction():
             self.conn.execute("DELETE FROM facts WHERE story_id = ?", (story_id,))
             for pos, fact in enumerate(facts):
-                self.conn.execute(
-                    "INSERT INTO facts(id, story_id, position, text, status,"
-                    " independent_sources, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT(story_id, id) DO UPDATE SET position=excluded.position,"
-                    " text=excluded.text, status=excluded.status,"
-                    " independent_sources=excluded.independent_sources, data=excluded.data",
-                    (
-                        fact.id,
-                        story_id,
-                        pos,
-                        fact.text,
-                        fact.status,
-                        fact.independent_sources,
-                        json.dumps(fact.to_dict(), ensure_ascii=False),
-                    ),
-                )
+                self._upsert_fact(story_id, fact, pos)
             self.db.index_facts(story_id)
             self.conn.execute(
                 "UPDATE stories SET dirty = 0, n_independent = ? WHERE id = ?",
@@ -297,6 +282,116 @@ class Store:
             "SELECT data FROM facts WHERE story_id = ? ORDER BY position", (story_id,)
         )
         return [Fact.from_dict(json.loads(r[0])) for r in rows]
+
+    def save_fact_changes(
+        self,
+        story_id: str,
+        upserts: list[tuple[Fact, int]],
+        removed: Iterable[str],
+        n_independent: int,
+    ) -> None:
+        """Write only the facts that changed (with their sort keys as positions), drop the
+        removed ones, and clear the story's dirty flag (fuse's incremental path)."""
+        removed = list(removed)
+        with self.transaction():
+            for fact_id in removed:
+                self.conn.execute(
+                    "DELETE FROM facts WHERE story_id = ? AND id = ?", (story_id, fact_id)
+                )
+            for fact, position in upserts:
+                self._upsert_fact(story_id, fact, position)
+            self.db.reindex_facts(story_id, [*removed, *(fact.id for fact, _ in upserts)])
+            self.conn.execute(
+                "UPDATE stories SET dirty = 0, n_independent = ? WHERE id = ?",
+                (n_independent, story_id),
+            )
+            self._record_fact_history(story_id, [fact for fact, _ in upserts])
+
+    def _upsert_fact(self, story_id: str, fact: Fact, position: int) -> None:
+        self.conn.execute(
+            "INSERT INTO facts(id, story_id, position, text, status, independent_sources, data)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(story_id, id) DO UPDATE SET"
+            " position=excluded.position, text=excluded.text, status=excluded.status,"
+            " independent_sources=excluded.independent_sources, data=excluded.data",
+            (
+                fact.id,
+                story_id,
+                position,
+                fact.text,
+                fact.status,
+                fact.independent_sources,
+                json.dumps(fact.to_dict(), ensure_ascii=False),
+            ),
+        )
+
+    # -- fuse state (owned by fuse: newsloom/storystate.py) ---------------
+
+    def fuse_token(self, story_id: str) -> str | None:
+        row = self.conn.execute(
+            "SELECT token FROM fuse_stories WHERE story_id = ?", (story_id,)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def load_fuse_state(
+        self, story_id: str
+    ) -> tuple[str, Any, list[tuple[str, Any, Any]], list[Any]] | None:
+        """(token, header, [(article id, facts row, copies row)], [group rows]) or None."""
+        row = self.conn.execute(
+            "SELECT token, header FROM fuse_stories WHERE story_id = ?", (story_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        articles = [
+            (r[0], json.loads(r[1]), json.loads(r[2]))
+            for r in self.conn.execute(
+                "SELECT article_id, facts, copies FROM fuse_articles WHERE story_id = ?"
+                " ORDER BY position",
+                (story_id,),
+            )
+        ]
+        groups = [
+            json.loads(r[0])
+            for r in self.conn.execute(
+                "SELECT state FROM fuse_groups WHERE story_id = ? ORDER BY position", (story_id,)
+            )
+        ]
+        return str(row[0]), json.loads(row[1]), articles, groups
+
+    def save_fuse_state(
+        self,
+        story_id: str,
+        token: str,
+        header: Any,
+        articles: Iterable[tuple[int, str, Any, Any]],
+        groups: Iterable[tuple[int, Any]],
+    ) -> None:
+        """Write a story's fusion header and its new article rows and changed group rows."""
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO fuse_stories(story_id, token, header) VALUES (?, ?, ?)"
+                " ON CONFLICT(story_id)"
+                " DO UPDATE SET token=excluded.token, header=excluded.header",
+                (story_id, token, json.dumps(header)),
+            )
+            self.conn.executemany(
+                "INSERT INTO fuse_articles(story_id, position, article_id, facts, copies)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT(story_id, position) DO UPDATE SET"
+                " article_id=excluded.article_id, facts=excluded.facts, copies=excluded.copies",
+                (
+                    (story_id, pos, aid, json.dumps(facts), json.dumps(copies))
+                    for pos, aid, facts, copies in articles
+                ),
+            )
+            self.conn.executemany(
+                "INSERT INTO fuse_groups(story_id, position, state) VALUES (?, ?, ?)"
+                " ON CONFLICT(story_id, position) DO UPDATE SET state=excluded.state",
+                ((story_id, pos, json.dumps(state)) for pos, state in groups),
+            )
+
+    def delete_fuse_state(self, story_id: str) -> None:
+        with self.transaction():
+            for table in ("fuse_stories", "fuse_articles", "fuse_groups"):
+                self.conn.execute(f"DELETE FROM {table} WHERE story_id = ?", (story_id,))
 
     # -- state ------------------------------------------------------------
 

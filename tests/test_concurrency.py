@@ -27,6 +27,7 @@ from newsloom.pipeline import (
     prepare_batch,
     run,
     store_batch,
+    update_stories,
 )
 from newsloom.store import Store
 from newsloom.web.app import create_app
@@ -35,6 +36,10 @@ from newsloom.web.app import create_app
 def memberships(store: Store) -> set[frozenset[str]]:
     rows = store.story_rows(limit=10_000)
     return {frozenset(store.get_story(r["id"]).article_ids) for r in rows}
+
+
+def row_members(store: Store, row: dict[str, object]) -> list[str]:
+    return store.get_story(str(row["id"])).article_ids
 
 
 def newsloom(*args: str) -> subprocess.Popen[str]:
@@ -83,6 +88,10 @@ def test_concurrent_writers_equal_a_sequential_run(tmp_path: Path, resources: Re
     assert together.count_articles() == sequential.count_articles() == 62
     assert memberships(together) == memberships(sequential)
     assert together.dirty_story_ids() == []
+    for row in together.story_rows(limit=10_000):  # each story's kept state has every member
+        state = together.load_fuse_state(row["id"])
+        assert state is not None and [aid for aid, _, _ in state[2]] == row_members(together, row)
+        assert together.get_facts(row["id"])
 
     # The index left behind is whole: another batch joins the existing stories.
     extra = tmp_path / "extra.jsonl"
@@ -128,3 +137,36 @@ def test_stale_index_copy_is_reloaded_before_it_writes(
         store_batch(prepared, Store(db), copy, RunReport())
     stories = load_index(Store(db)).stories()
     assert [sorted(s.article_ids) for s in stories] == [sorted(a.id for a in articles)]
+
+
+def test_story_update_is_redone_when_another_writer_changes_the_story(
+    tmp_path: Path, db_target: str, resources: Resources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Story-level work runs outside the writer lock: a story that gained an article
+    meanwhile must not be written back with its old members (nor its old facts)."""
+    from newsloom import clean, ingest, storystate
+
+    corpus = tmp_path / "c.jsonl"
+    write_corpus(corpus, list(EVENTS[:1]), per_event=4)
+    articles = clean.clean_batch(ingest.read_inputs([str(corpus)]))  # type: ignore[arg-type]
+    store = Store(db_target)
+    store_batch(prepare_batch(resources, Batch(articles[:3], 3)), store, IndexCopy(), RunReport())
+    (story_id,) = store.dirty_story_ids()
+    late = prepare_batch(resources, Batch(articles[3:], 1))
+    grow = storystate.grow
+
+    def grow_while_another_writer_adds(*args: object) -> object:
+        done = grow(*args)  # type: ignore[arg-type]
+        store_batch(late, Store(db_target), IndexCopy(), RunReport())
+        return done
+
+    monkeypatch.setattr(storystate, "grow", grow_while_another_writer_adds)
+    assert storystate.update_story(store, story_id, resources) is False
+    assert store.fuse_token(story_id) is None  # nothing written
+    assert len(store.get_story(story_id).article_ids) == 4
+    monkeypatch.setattr(storystate, "grow", grow)
+    update_stories(store, store.dirty_story_ids(), resources)
+    state = store.load_fuse_state(story_id)
+    assert state is not None
+    assert [aid for aid, _, _ in state[2]] == store.get_story(story_id).article_ids
+    assert store.dirty_story_ids() == [] and store.get_facts(story_id)

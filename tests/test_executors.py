@@ -50,7 +50,7 @@ def test_worker_processes_equal_one_process(tmp_path: Path, resources: Resources
     finally:
         workers.close()
     assert report.new == 24
-    assert report.seconds["extract"] > 0 and report.seconds["fusion"] > 0
+    assert report.seconds["extract"] > 0 and report.seconds["story updates"] > 0
     assert stories_and_facts(parallel) == stories_and_facts(inline)
 
 
