@@ -67,7 +67,7 @@ class Dask:
                 f" {wrong}"
             )
 
-    def map(self, task: Task[T, R], items: Iterable[T], *, min_items: int = 2) -> Iterator[R]:
+    def map(self, task: Task[T, R], items: Iterable[T]) -> Iterator[R]:
         return ordered(
             lambda item: self.client.submit(run_task, task, item, pure=False, retries=RETRIES),
             items,

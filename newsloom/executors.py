@@ -38,9 +38,9 @@ class Executor(Protocol):
 
     workers: int
 
-    def map(self, task: Task[T, R], items: Iterable[T], *, min_items: int = 2) -> Iterator[R]:
+    def map(self, task: Task[T, R], items: Iterable[T]) -> Iterator[R]:
         """`task(resources, item)` for each item. A local pool not yet started starts
-        only for at least `min_items` items (fewer run here)."""
+        only for two items or more (one runs here)."""
         ...
 
     def close(self) -> None: ...
@@ -62,7 +62,7 @@ class Inline:
     def __init__(self, resources: Resources) -> None:
         self.resources = resources
 
-    def map(self, task: Task[T, R], items: Iterable[T], *, min_items: int = 2) -> Iterator[R]:
+    def map(self, task: Task[T, R], items: Iterable[T]) -> Iterator[R]:
         return (task(self.resources, item) for item in items)
 
     def close(self) -> None:
@@ -70,9 +70,9 @@ class Inline:
 
 
 class Processes:
-    """`workers` processes on this machine, started when first needed: a map over fewer
-    than `min_items` items runs in this process instead (a small input should not pay
-    for starting workers and loading their models)."""
+    """`workers` processes on this machine, started when first needed: a map over one
+    item runs in this process instead (a small input should not pay for starting workers
+    and loading their models)."""
 
     def __init__(self, workers: int, resources: Resources) -> None:
         if workers < 1:
@@ -81,10 +81,10 @@ class Processes:
         self.resources = resources
         self._pool: ProcessPoolExecutor | None = None
 
-    def map(self, task: Task[T, R], items: Iterable[T], *, min_items: int = 2) -> Iterator[R]:
+    def map(self, task: Task[T, R], items: Iterable[T]) -> Iterator[R]:
         it = iter(items)
-        head = list(itertools.islice(it, max(2, min_items)))
-        if self._pool is None and len(head) < max(2, min_items):
+        head = list(itertools.islice(it, 2))
+        if self._pool is None and len(head) < 2:
             yield from (task(self.resources, item) for item in head)
             return
         if self._pool is None:
