@@ -15,6 +15,7 @@ The model is a JSON table of feature weights (`data/attribution-model.json`, wri
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
 import math
@@ -23,6 +24,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from newsloom.extract import quotes as rules
 from newsloom.models import Quote
@@ -46,14 +49,30 @@ _TIMESTAMP = re.compile(r"\d{1,2}:\d\d [ap]\.m\.")
 
 @dataclass(slots=True)
 class Candidate:
-    """A possible attribution: its cue token, the source phrase (char span) and its head,
-    where it came from, and the rule quotes it stands for (empty for parse candidates)."""
+    """A possible attribution: its cue token, the head of its source phrase, where it came
+    from, and the rule quotes it stands for (empty for parse candidates). The rules' source
+    span is given; a parse candidate's is worked out only if it is kept (`source`)."""
 
     cue: Token | None
-    head: Token | None
-    source: tuple[int, int]
+    head: Token
     origins: list[str]
     quotes: list[Quote] = field(default_factory=list)
+    given: tuple[int, int] | None = None  # the source span, when known
+    bounded: bool = False  # the source phrase stops at the cue ("Trump on Friday said")
+
+    @property
+    def rough(self) -> tuple[int, int]:
+        """The source span if known, else the head's whole subtree (cheap: for features)."""
+        if self.given is not None:
+            return self.given
+        right = self.head.right_edge
+        return self.head.left_edge.idx, right.idx + len(right)
+
+    @property
+    def source(self) -> tuple[int, int]:
+        if self.given is None:
+            self.given = rules._np_span(self.head, self.cue if self.bounded else None)
+        return self.given
 
 
 @dataclass(slots=True)
@@ -152,14 +171,15 @@ def candidates(doc: Doc, quotes: list[Quote]) -> list[Candidate]:
         cue = rules._token_at(doc, q.cue_start) if q.cue_start >= 0 else None
         first = rules._token_at(doc, q.speaker_start).i
         head = doc[first : rules._token_at(doc, q.speaker_end - 1).i + 1].root
-        cand = Candidate(cue, head, (q.speaker_start, q.speaker_end), [_origin(q)], [q])
+        span = (q.speaker_start, q.speaker_end)
+        cand = Candidate(cue, head, [_origin(q)], [q], given=span)
         found[key] = cand
         if cue is not None:
             by_cue.setdefault(cue.i, []).append(cand)
     out = list(found.values())
     for cand in _parse_candidates(doc):
         assert cand.cue is not None
-        same = [r for r in by_cue.get(cand.cue.i, []) if rules._overlaps(r.source, cand.source)]
+        same = [r for r in by_cue.get(cand.cue.i, []) if rules._overlaps(r.rough, cand.rough)]
         for r in same:
             r.origins += cand.origins
         if not same:
@@ -167,27 +187,53 @@ def candidates(doc: Doc, quotes: list[Quote]) -> list[Candidate]:
     return out
 
 
+_VERB_TAGS = ("VB", "VBD", "VBG", "VBN", "VBP", "VBZ")
+
+
 def _parse_candidates(doc: Doc) -> list[Candidate]:
+    """Verbs with a subject (or, after "urged X to", an object; for "rules that promise",
+    the antecedent; for a passive, its agent), possessors of common nouns, "according to X".
+    The tokens are picked from the doc's tag and dependency arrays, not by walking it."""
+    from spacy.attrs import DEP, TAG
+
+    strings = doc.vocab.strings
+    array = doc.to_array([TAG, DEP])
+    verbs = np.flatnonzero(np.isin(array[:, 0], [strings[t] for t in _VERB_TAGS]))
+    deps = array[:, 1]
     out: list[Candidate] = []
-    for tok in doc:
-        if tok.tag_.startswith("VB"):
-            subj = rules._subject(tok)
-            if subj is not None and subj.pos_ in _SOURCE_POS:
-                out.append(Candidate(tok, subj, rules._np_span(subj, tok), ["subj"]))
-            for agent in (c for c in tok.children if c.dep_ == "agent"):
-                for obj in (c for c in agent.children if c.dep_ == "pobj"):
-                    out.append(Candidate(tok, obj, rules._np_span(obj), ["agent"]))
-        elif tok.pos_ == "NOUN":
-            for owner in (c for c in tok.children if c.dep_ == "poss"):
-                if owner.lower_ in rules._NO_SOURCE:
-                    continue
-                case = next((c for c in owner.children if c.dep_ == "case"), owner)
-                span = (owner.left_edge.idx, case.idx + len(case))
-                out.append(Candidate(tok, owner, span, ["poss"]))
-        if tok.lower_ == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
+    for i in verbs.tolist():
+        tok = doc[i]
+        subj = rules._subject(tok)
+        if subj is not None and subj.pos_ in _SOURCE_POS:
+            out.append(Candidate(tok, subj, ["subj"], bounded=True))
+        if tok.dep_ == "xcomp":  # "urged Republicans to …", "forced Stumpf to admit"
+            for obj in (c for c in tok.head.children if c.dep_ == "dobj"):
+                out.append(Candidate(tok, obj, ["control"]))
+        if subj is not None and subj.lower_ in rules._RELATIVE and tok.dep_ == "relcl":
+            noun = tok.head  # "a raft of new rules that promise …": the rules
+            end = doc[max(noun.i, tok.left_edge.i - 1)]
+            while end.i > noun.i and (end.is_punct or end.is_space):
+                end = doc[end.i - 1]
+            out.append(
+                Candidate(tok, noun, ["relcl"], given=(noun.left_edge.idx, end.idx + len(end)))
+            )
+    for i in np.flatnonzero(deps == strings["agent"]).tolist():
+        for obj in (c for c in doc[i].children if c.dep_ == "pobj"):
+            out.append(Candidate(doc[i].head, obj, ["agent"]))
+    for i in np.flatnonzero(deps == strings["poss"]).tolist():
+        owner = doc[i]
+        if owner.head.tag_ in ("NN", "NNS") and owner.lower_ not in rules._NO_SOURCE:
+            case = next((c for c in owner.children if c.dep_ == "case"), owner)
+            span = (owner.left_edge.idx, case.idx + len(case))
+            out.append(Candidate(owner.head, owner, ["poss"], given=span))
+    for tok in rules._words_at(doc, _ACCORDING):
+        if tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
             for obj in (c for c in doc[tok.i + 1].children if c.dep_ == "pobj"):
-                out.append(Candidate(tok, obj, rules._np_span(obj), ["according"]))
+                out.append(Candidate(tok, obj, ["according"]))
     return out
+
+
+_ACCORDING = frozenset({"according"})
 
 
 # --- features --------------------------------------------------------------------------
@@ -195,13 +241,20 @@ def _parse_candidates(doc: Doc) -> list[Candidate]:
 
 @dataclass(slots=True)
 class _Context:
-    """Per-document facts the features look up: where quotations are (inner spans)."""
+    """Per-document facts the features look up: where quotations (inner spans) and
+    sentences are (spaCy's `Token.sent` walks the doc on every call)."""
 
     text: str
     inside: list[tuple[int, int]]
+    starts: list[int]  # sentence start offsets
+    ends: list[int]
 
     def quoted(self, offset: int) -> bool:
         return any(a <= offset < b for a, b in self.inside)
+
+    def sentence(self, offset: int) -> tuple[int, int]:
+        i = max(bisect.bisect_right(self.starts, offset) - 1, 0)
+        return self.starts[i], self.ends[i]
 
 
 def describe(cand: Candidate, ctx: _Context) -> list[str]:
@@ -212,21 +265,18 @@ def describe(cand: Candidate, ctx: _Context) -> list[str]:
         feats += _cue_features(cand.cue, cand.head, ctx)
     else:
         feats.append("nocue")
-    if cand.head is not None:
-        feats += _source_features(cand.head, ctx)
+    feats += _source_features(cand.head, ctx)
     if any(q.direct for q in cand.quotes):
         feats.append("quote_content")
-    anchor = cand.cue if cand.cue is not None else cand.head
-    if anchor is not None:
-        feats += _position_features(anchor, ctx.text)
-    s, e = cand.source
+    feats += _position_features(cand.cue if cand.cue is not None else cand.head, ctx)
+    s, e = cand.rough
     feats.append(f"slen={min(len(ctx.text[s:e].split()), 8)}")
     if ctx.text[s:e][:1].isupper():
         feats.append("src_cap")
     return feats
 
 
-def _cue_features(tok: Token, head: Token | None, ctx: _Context) -> list[str]:
+def _cue_features(tok: Token, head: Token, ctx: _Context) -> list[str]:
     lem = lemma(tok)
     cls = "speech" if lem in SPEECH else "stance" if lem in STANCE else "none"
     feats = [f"lem={lem}", f"tag={tok.tag_}", f"dep={tok.dep_}", f"pos={tok.pos_}", f"cls={cls}"]
@@ -255,14 +305,22 @@ def _cue_features(tok: Token, head: Token | None, ctx: _Context) -> list[str]:
             feats.append(f"adv={child.lower_}")
         if child.tag_ == "MD":
             feats.append("modal")
+    gov = tok
+    while gov.dep_ in ("ccomp", "xcomp", "conj", "advcl") and gov.head.i != gov.i:
+        gov = gov.head
+        if gov.tag_.startswith("VB"):
+            glem = lemma(gov)
+            feats.append(
+                f"gov={'speech' if glem in SPEECH else 'stance' if glem in STANCE else 'verb'}"
+            )
+            break
     if ctx.quoted(tok.idx):
         feats.append("cue_in_quote")
-    sent = tok.sent
-    if any(a < sent.end_char and sent.start_char < b for a, b in ctx.inside):
+    start, end = ctx.sentence(tok.idx)
+    if any(a < end and start < b for a, b in ctx.inside):
         feats.append("sent_has_quote")
-    if head is not None:
-        feats += ["subj_after" if head.i > tok.i else "subj_before",
-                  f"dist={min(abs(head.i - tok.i), 6)}"]  # fmt: skip
+    feats += ["subj_after" if head.i > tok.i else "subj_before",
+              f"dist={min(abs(head.i - tok.i), 6)}"]  # fmt: skip
     return feats
 
 
@@ -286,22 +344,29 @@ def _source_features(head: Token, ctx: _Context) -> list[str]:
     return feats
 
 
-def _position_features(tok: Token, text: str) -> list[str]:
+def _position_features(tok: Token, ctx: _Context) -> list[str]:
     """Paragraph-opening sentences, headlines and AP "The Latest" entries (a time stamp on
     its own line, then who did what) carry many attributions."""
     feats = []
+    text = ctx.text
     para = text.rfind("\n", 0, tok.idx) + 1
-    if tok.sent.start_char <= para + 1:
+    if ctx.sentence(tok.idx)[0] <= para + 1:
         feats.append("para_first_sent")
     if para == 0:
-        feats.append("first_line")
-    elif _TIMESTAMP.fullmatch(text[:para].rstrip().rsplit("\n", 1)[-1].strip()):
+        return [*feats, "first_line"]
+    end = para - 1
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    if _TIMESTAMP.fullmatch(text[text.rfind("\n", 0, end) + 1 : end].strip()):
         feats.append("after_timestamp")
     return feats
 
 
 def context(doc: Doc, inside: list[tuple[int, int]]) -> _Context:
-    return _Context(rules.doc_text(doc), inside)
+    sents = list(doc.sents)
+    return _Context(
+        rules.doc_text(doc), inside, [s.start_char for s in sents], [s.end_char for s in sents]
+    )
 
 
 # --- decisions -------------------------------------------------------------------------
@@ -311,32 +376,44 @@ def attribute(
     doc: Doc, quotes: list[Quote], inside: list[tuple[int, int]], model: AttributionModel
 ) -> list[Quote]:
     """The rule quotes the model keeps (with those whose speaker is implicit, which are not
-    attributions of their own), plus new quotes for the parse candidates it accepts."""
+    attributions of their own), plus new quotes for the parse candidates it accepts.
+
+    Attributions do not nest (PolNeAR gives each word to at most one): candidates are taken
+    most probable first, and one whose cue or source lies in the content of a taken one (or
+    whose content holds a taken one's cue) is dropped ("X said that Y wants Z": only X)."""
     ctx = context(doc, inside)
     kept = [q for q in quotes if q.speaker_start < 0]
+    scored = []
     for cand in candidates(doc, quotes):
-        if model.probability(describe(cand, ctx)) < model.threshold:
+        p = model.probability(describe(cand, ctx))
+        if p >= model.threshold:
+            made = cand.quotes or [_quote_of(cand, ctx)]
+            scored.append((p, cand, made))
+    taken: list[tuple[list[tuple[int, int]], list[int]]] = []  # contents, anchor offsets
+    for _, cand, made in sorted(scored, key=lambda t: -t[0]):
+        contents = [(q.start, q.end) for q in made if q.end > q.start]
+        anchors = [t.idx for t in (cand.cue, cand.head) if t is not None]
+        if any(a <= x < b for spans, _ in taken for a, b in spans for x in anchors) or any(
+            a <= x < b for _, xs in taken for a, b in contents for x in xs
+        ):
             continue
-        kept += cand.quotes or [_quote_of(cand, ctx.text)]
+        taken.append((contents, anchors))
+        kept += made
     return kept
 
 
-def _quote_of(cand: Candidate, text: str) -> Quote:
-    """A quote for a parse candidate: the cue's clause, object or infinitive as content."""
+def _quote_of(cand: Candidate, ctx: _Context) -> Quote:
+    """A quote for a parse candidate: the cue's clause (reported speech when a reporting verb
+    takes it), else its object or infinitive, else the rest of its sentence (a stance)."""
     assert cand.cue is not None
-    content = _content(cand.cue) or (cand.cue.idx, cand.cue.sent.end_char)
+    clause = rules._clause(cand.cue)
+    speech = clause is not None and lemma(cand.cue) in SPEECH
+    rest = (cand.cue.idx + len(cand.cue), ctx.sentence(cand.cue.idx)[1])
+    start, end = clause or rules._stance_content(cand.cue) or rest
+    while start < end and ctx.text[start].isspace():
+        start += 1
     s, e = cand.source
-    lem = lemma(cand.cue)
-    kind = "speech" if lem in SPEECH and content != (-1, -1) and cand.origins == ["subj"] else ""
     cue = "according to" if cand.origins[0] == "according" else cand.cue.text
-    return Quote(text[content[0] : content[1]].strip(), text[s:e], content[0], content[1], -1,
-                 direct=False, cue=cue, speaker_start=s, speaker_end=e,
-                 kind=kind or "stance", cue_start=cand.cue.idx)  # fmt: skip
-
-
-def _content(tok: Token) -> tuple[int, int] | None:
-    """What the cue reports or takes a stance on: its clause, else its object or infinitive."""
-    clause = rules._clause(tok)
-    if clause is not None:
-        return clause
-    return rules._stance_content(tok)
+    return Quote(ctx.text[start:end], ctx.text[s:e], start, end, -1, direct=False,
+                 cue=cue, speaker_start=s, speaker_end=e, kind="speech" if speech else "stance",
+                 cue_start=cand.cue.idx)  # fmt: skip
