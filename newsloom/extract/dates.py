@@ -55,6 +55,7 @@ _NUMWORD = (
 )
 _NUM = rf"(?:\d{{1,3}}(?:\.\d+)?|{_NUMWORD})"
 _QUANT = rf"(?:{_NUM}|several|a few|few|many|some|a couple of|a couple)"
+_SPAN_AFTER = re.compile(r"\s+(?:later|earlier|ago|before|after|longer|or|and|to|of|in)\b")
 _RATE = re.compile(r"\d[\d,.]*(?:\s+[a-z]+){0,2}\s*$|\bper\s*$", re.IGNORECASE)
 _UNIT = r"(?:second|minute|hour|day|week|month|quarter|year|decade|centur(?:y|ie))"
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
@@ -164,9 +165,17 @@ def _future(ctx: _Ctx) -> bool:
     return bool(_FUTURE.search(left + " " + right))
 
 
-def _guess_year(month: int, day: int, anchor: dt.date | None, future: bool = False) -> int | None:
+def _tense(ctx: _Ctx) -> int:
+    """-1 when a past cue governs the date ("said Monday", "since", "the year ended"), +1 when
+    the sentence speaks of the future, else 0."""
+    if _PAST_BEFORE.search(ctx.text[max(0, ctx.start - 50) : ctx.start]):
+        return -1
+    return 1 if _future(ctx) else 0
+
+
+def _guess_year(month: int, day: int, anchor: dt.date | None, tense: int = 0) -> int | None:
     """A year-less date is the nearest one to the anchor (news rarely looks > 6 months ahead),
-    the coming one when the sentence speaks of the future."""
+    the coming one when the sentence speaks of the future, a past one after a past cue."""
     if anchor is None:
         return None
     days = []
@@ -175,12 +184,17 @@ def _guess_year(month: int, day: int, anchor: dt.date | None, future: bool = Fal
             days.append(dt.date(year, month, day))
         except ValueError:
             continue
-    return _nearest(days, anchor, future).year if days else None
+    return _nearest(days, anchor, tense).year if days else None
 
 
-def _nearest(days: list[dt.date], anchor: dt.date, future: bool) -> dt.date:
-    """The day nearest the anchor, a day on the wrong side (past or future) counting double."""
-    return min(days, key=lambda d: abs((d - anchor).days) * (1 if (d > anchor) == future else 2))
+def _nearest(days: list[dt.date], anchor: dt.date, tense: int) -> dt.date:
+    """The day nearest the anchor, a day on the wrong side counting double (news looks back
+    unless the tense is future); after a past cue only days up to the anchor."""
+    if tense < 0:
+        days = [d for d in days if d <= anchor] or days
+    return min(
+        days, key=lambda d: abs((d - anchor).days) * (1 if (d > anchor) == (tense > 0) else 2)
+    )
 
 
 def _date(year: int | None, month: int, day: int) -> str | None:
@@ -217,7 +231,7 @@ def _slash_date(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
 def _day_month(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     day = int(re.sub(r"\D", "", m[1]))
     month = MONTHS[_mkey(m[2])]
-    year = int(m[3]) if m[3] else _guess_year(month, day, ctx.anchor, _future(ctx))
+    year = int(m[3]) if m[3] else _guess_year(month, day, ctx.anchor, _tense(ctx))
     value = _date(year, month, day)
     return (value, "date") if value else None
 
@@ -226,7 +240,7 @@ def _day_month(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
 def _month_day(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     day = int(re.sub(r"\D", "", m[2]))
     month = MONTHS[_mkey(m[1])]
-    year = int(m[3]) if m[3] else _guess_year(month, day, ctx.anchor, _future(ctx))
+    year = int(m[3]) if m[3] else _guess_year(month, day, ctx.anchor, _tense(ctx))
     value = _date(year, month, day)
     return (value, "date") if value else None
 
@@ -259,8 +273,8 @@ def _bare_month(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     if first not in ("last", "next", "this"):
         # the coming occurrence if at most 3 months ahead (8 in future tense), else the past one
         ahead = (month - ctx.anchor.month) % 12
-        since = _PAST_BEFORE.search(ctx.text[max(0, ctx.start - 30) : ctx.start])
-        if ahead and not since and (ahead <= 3 or (ahead <= 8 and _future(ctx))):
+        tense = _tense(ctx)
+        if ahead and tense >= 0 and (ahead <= 3 or (ahead <= 8 and tense > 0)):
             year += 1 if month < ctx.anchor.month else 0
         else:
             year -= 1 if month > ctx.anchor.month else 0
@@ -362,14 +376,16 @@ def _vague_ref(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
 
 
 @_rule(
-    r"\b(?:(earlier|later|early|late)\s+)?(this|last|next|the past|the coming|the previous|"
-    r"the following|past|coming|previous)\s+(week|weekend|month|year|quarter|decade|"
+    r"\b(?:(earlier|later|early|late)\s+)?(this past|this|last|next|the past|the coming|"
+    r"the previous|the following|past|coming|previous)\s+(week|weekend|month|year|quarter|decade|"
     r"spring|summer|autumn|fall|winter|century)\b",
     re.IGNORECASE,
     needs=("this", "last", "next", "past", "coming", "previous", "following"),
 )
 def _relative_period(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     which, unit = m[2].lower(), m[3].lower()
+    if which == "this past":  # the latest one: "this past spring" in October is this year's
+        which = "this" if unit in SEASONS or unit == "weekend" else "last"
     shift = {"this": 0, "last": -1, "next": 1, "past": -1, "previous": -1}.get(which.split()[-1], 1)
     if which.startswith("the ") and which.split()[-1] in ("past", "coming"):
         return f"P1{UNITS.get(unit, 'Y')}", "duration"  # "the past year" = the last 12 months
@@ -471,6 +487,10 @@ def _duration(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     unit = m[5].lower().replace("centurie", "century")
     if unit == "quarter" and (m[1].lower() == "a" or re.match(r"\s+of\b", ctx.text[ctx.end :])):
         return None  # "a quarter" is mostly a fraction ("a quarter-point cut")
+    after = ctx.text[ctx.end :]
+    ordinal = re.match(r"\s+[a-z]", after) and not _SPAN_AFTER.match(after)
+    if m[0].lower() in ("a second", "one second") and ordinal:
+        return None  # "a second group": an ordinal, not a span of time
     if (
         m[1].lower() in ("a", "an")
         and not m[2]
@@ -722,6 +742,18 @@ def _weekend(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
 
 
 @_rule(
+    r"\b(?:[Tt]he|[Ii]nto|[Oo]ver)\s+(?:(?:early|late|mid)[- ]?)?(summer|spring|autumn|fall)\b"
+    r"(?!\s+of\b)",
+    needs=("summer", "spring", "autumn", "fall"),
+)
+def _the_season(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    """ "into the summer", "the early summer": that season of the anchor's year."""
+    if ctx.anchor is None:
+        return None
+    return f"{ctx.anchor.year}-{SEASONS[m[1].lower()]}", "date"
+
+
+@_rule(
     r"\b(?:(?:[Ee]arlier|[Ll]ater)\s+that\s+(day|morning|afternoon|evening|night|week|month|year)"
     r"|that\s+(year))\b",
     needs=("that",),
@@ -792,7 +824,7 @@ def _holiday(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
         return None
     day = _HOLIDAYS[m[1].lower().replace("’", "'")]
     options = [day(ctx.anchor.year + k) for k in (-1, 0, 1)]
-    return _iso(_nearest(options, ctx.anchor, _future(ctx))), "date"
+    return _iso(_nearest(options, ctx.anchor, _tense(ctx))), "date"
 
 
 def _parse_anchor(anchor: str) -> dt.date | None:
