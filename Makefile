@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint eval bench clean
+.PHONY: install demo test lint fuzz eval bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,14 @@ lint: install
 
 test: install lint
 	$(BIN)/pytest -q
+
+# Property tests of every reader and schemathesis on the live API at full size (over 10,000
+# generated cases; `make test` runs a slice of the same tests). Prints the counts.
+fuzz: install
+	@mkdir -p out
+	HYPOTHESIS_PROFILE=fuzz NEWSLOOM_FUZZ_REPORT=out/fuzz-cases.json $(BIN)/pytest -q -p no:logging tests/test_fuzz.py
+	@$(BIN)/python -c "import json; d = json.load(open('out/fuzz-cases.json')); \
+	print('fuzz cases:', sum(d.values()), 'in all'); [print(f'  {v:6d}  {k}') for k, v in d.items()]"
 
 eval: install
 	$(BIN)/newsloom eval text --data ../shared/eval/aeb

@@ -97,7 +97,7 @@ _CAPTION = re.compile(
 )
 _GRAPHIC = re.compile(r"^[\w’'.,\- ]{1,50} (?:map|graphic|chart|infographic)$", re.IGNORECASE)
 _BYLINE = re.compile(
-    r"^By\s+((?:[A-Z][\w’'.\-]*\s*){1,5}(?:(?:and|&)\s+(?:[A-Z][\w’'.\-]*\s*){1,4})?)"
+    r"^By\s+((?:[A-Z][\w’'.\-]*+\s*){1,5}(?:(?:and|&)\s+(?:[A-Z][\w’'.\-]*+\s*){1,4})?)"
     r"(?:,.{0,60}|\s+in\s+[A-Z][\w\- ]{1,40})?$"
 )
 _WS = r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]"
@@ -213,7 +213,7 @@ def looks_english(text: str) -> bool:
 
 
 _PARA_BREAK = re.compile(r"\n[ \t]*\n")
-_CANDIDATE = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)")
+_CANDIDATE = re.compile(r"(?<![.!?…])[.!?…]+[\"'”’)\]]*(?=\s|$)")  # run starts only: linear
 _WORD_BEFORE = re.compile(r"(\S+)$")
 _WORD_AFTER = re.compile(r"\s*[\"'“‘(\[]*(\S*)")
 

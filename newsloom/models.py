@@ -187,6 +187,7 @@ class Article:
     times: list[TimeRef] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
     quantities: list[Quantity] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)  # lemmas of the lead's verbs (cluster)
     meta: dict[str, Any] = field(default_factory=dict)
 
     def sentence_at(self, offset: int) -> int:
@@ -215,6 +216,7 @@ class Article:
         art.quotes = [Quote.from_dict(q) for q in data.get("quotes", [])]
         art.quantities = [Quantity.from_dict(q) for q in data.get("quantities", [])]
         art.captions = list(data.get("captions", []))
+        art.actions = list(data.get("actions", []))
         art.meta = dict(data.get("meta", {}))
         return art
 
@@ -265,6 +267,7 @@ class Story:
     links: list[Link] = field(default_factory=list)
     derivations: list[Derivation] = field(default_factory=list)
     merged_from: list[str] = field(default_factory=list)
+    storyline: str = ""  # id of the storyline (developing situation) the story belongs to
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
@@ -100,13 +100,18 @@ def run(
     stdin: BinaryIO | None = None,
     batch_size: int = 32,
     on_error: bool = True,
+    labels: Mapping[str, str] | None = None,
 ) -> RunReport:
-    """Ingest `paths` into `store` and bring every touched story up to date."""
+    """Ingest `paths` into `store` and bring every touched story up to date.
+
+    `labels` gives inputs the names to report and store (see `ingest.read_inputs`)."""
     res = resources or Resources()
     report = RunReport()
     index = load_index(store)
     bar = tqdm(desc="articles", unit="art", disable=not show_progress(), leave=False)
-    for batch in batched(ingest.read_inputs(paths, stdin=stdin), batch_size):
+    own = [store.path + end for end in ("", "-wal", "-shm", "-journal")]  # never read the db
+    inputs = ingest.read_inputs(paths, stdin=stdin, labels=labels, skip=own)
+    for batch in batched(inputs, batch_size):
         articles: list[Article] = []
         for item in batch:
             if isinstance(item, InputError):
@@ -116,13 +121,18 @@ def run(
             else:
                 articles.append(item)
         report.read += len(articles)
+        n_errors = len(report.errors)
         process_batch(clean.clean_batch(articles), store, index, res, report)
+        for err in report.errors[n_errors:] if on_error else []:
+            print(f"newsloom: error: {err}", file=sys.stderr)
         bar.update(len(articles))
     bar.close()
-    if index.consolidate():  # reports that arrived before their siblings: re-check them
-        with store.transaction():
-            store.save_stories(index.pop_changed())
-            save_index(store, index)
+    # Reports that arrived before their siblings: re-check the stories this run touched
+    # (only those, so a run that adds nothing changes nothing).
+    index.consolidate()
+    with store.transaction():
+        store.save_stories(index.pop_changed())
+        save_index(store, index)
     for err in report.errors:
         store.record_error(err.where, err.problem)
     update_stories(store, store.dirty_story_ids(), res)
@@ -136,7 +146,9 @@ def load_index(store: Store) -> cluster.StoryIndex:
     header = store.load_state(CLUSTER_STATE)
     if header is None:
         return cluster.StoryIndex()
-    return cluster.StoryIndex.from_state({**header, "stories": store.cluster_stories()})
+    return cluster.StoryIndex.from_state(
+        {**header, "stories": store.cluster_stories(), "lines": store.storyline_states()}
+    )
 
 
 def save_index(store: Store, index: cluster.StoryIndex) -> None:
@@ -144,6 +156,7 @@ def save_index(store: Store, index: cluster.StoryIndex) -> None:
     header, stories = index.state_delta()
     store.save_state(CLUSTER_STATE, header)
     store.save_cluster_stories(stories)
+    store.save_storylines(index.storylines.delta())
 
 
 def process_batch(
@@ -154,6 +167,7 @@ def process_batch(
     report: RunReport,
 ) -> None:
     """Extract, cluster and store one batch of cleaned articles, atomically."""
+    articles = ingest.refuse_id_clashes(articles, store, report.errors)
     fresh: list[Article] = []
     seen: set[str] = set()
     for art in articles:

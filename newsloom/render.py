@@ -104,6 +104,7 @@ def to_markdown(briefings: list[dict[str, Any]], errors: list[str] | None = None
             _md_quotes,
             _md_sources,
             _md_grouping,
+            _md_storyline,
         ):
             lines = section(story, cite)
             if lines:
@@ -112,6 +113,18 @@ def to_markdown(briefings: list[dict[str, Any]], errors: list[str] | None = None
     if errors:
         out += ["## Inputs that could not be read", ""] + [f"- {_md(e)}" for e in errors]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _md_storyline(story: dict[str, Any], cite: Citations) -> list[str]:
+    """The storyline's other events (cluster, #10), one line each in time order."""
+    events = story.get("storyline_events") or []
+    if not events:
+        return []
+    lines = [f"## Other events of this storyline (`{story['storyline']}`)", ""]
+    for e in events:
+        day = (e.get("first_published") or "")[:10] or "undated"
+        lines.append(f"- {day}: {_md(e.get('title') or e['id'])} · story `{e['id']}`")
+    return lines
 
 
 def _md_header(story: dict[str, Any], cite: Citations) -> list[str]:

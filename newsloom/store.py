@@ -106,6 +106,27 @@ CREATE TABLE IF NOT EXISTS ingest_errors (
     problem TEXT NOT NULL,
     at TEXT NOT NULL DEFAULT (datetime('now'))
 );
+-- == storylines (cluster; #10) ========================================================
+-- A storyline links the stories (events) of one developing situation. `state` is the
+-- storyline index's own record of the storyline (StorylineIndex), `position` its slot;
+-- `story_storylines` maps each story to its storyline for listings.
+CREATE TABLE IF NOT EXISTS storylines (
+    position INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL DEFAULT '',
+    first_day TEXT NOT NULL DEFAULT '',
+    last_day TEXT NOT NULL DEFAULT '',
+    n_stories INTEGER NOT NULL DEFAULT 0,
+    alive INTEGER NOT NULL DEFAULT 1,
+    state TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS storylines_last ON storylines(alive, last_day);
+CREATE TABLE IF NOT EXISTS story_storylines (
+    story_id TEXT PRIMARY KEY,
+    storyline_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS story_storylines_line ON story_storylines(storyline_id);
+-- == end storylines ====================================================================
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
     title, text, content='articles', content_rowid='rowid', tokenize='porter unicode61'
 );
@@ -494,6 +515,40 @@ class Store:
     def cluster_stories(self) -> list[Any]:
         """Every per-story state of the story index, in position order."""
         rows = self.conn.execute("SELECT state FROM cluster_stories ORDER BY position")
+        return [json.loads(r[0]) for r in rows]
+
+    # -- storylines (cluster) ---------------------------------------------
+
+    def save_storylines(self, rows: Iterable[tuple[int, Any, Any]]) -> None:
+        """Upsert the storyline index's changed storylines (`StorylineIndex.delta`):
+        (position, state, summary with id, title, story_ids, first_day, last_day, alive)."""
+        for pos, state, line in rows:
+            self.conn.execute(
+                "INSERT INTO storylines(position, id, title, first_day, last_day, n_stories,"
+                " alive, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(position) DO UPDATE"
+                " SET title=excluded.title, first_day=excluded.first_day,"
+                " last_day=excluded.last_day, n_stories=excluded.n_stories,"
+                " alive=excluded.alive, state=excluded.state",
+                (
+                    pos,
+                    line.id,
+                    line.title,
+                    line.first,
+                    line.last,
+                    len(line.story_ids),
+                    int(line.alive),
+                    json.dumps(state),
+                ),
+            )
+            self.conn.executemany(
+                "INSERT INTO story_storylines VALUES (?, ?) ON CONFLICT(story_id)"
+                " DO UPDATE SET storyline_id=excluded.storyline_id",
+                [(sid, line.id) for sid in line.story_ids],
+            )
+
+    def storyline_states(self) -> list[Any]:
+        """Every storyline state of the storyline index, in position order."""
+        rows = self.conn.execute("SELECT state FROM storylines ORDER BY position")
         return [json.loads(r[0]) for r in rows]
 
     # -- search -----------------------------------------------------------

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsloom.evaluate import EvalResult, prf, require
+from newsloom.evaluate import EvalResult, prf, require, require_items
 from newsloom.extract.dates import find_times
 
 SPLITS = {
@@ -84,7 +84,8 @@ def _files(data: Path, split: str) -> list[Path]:
         folder, _, half = sub.partition("/")
         found = sorted((root / folder).glob("*.tml"))
         files += found[{"a": 0, "b": 1}[half] :: 2] if half else found
-    return files
+    folders = sorted({sub.partition("/")[0] for sub in SPLITS[split]})
+    return require_items(files, data, f"TimeML files ({'/*.tml, '.join(folders)}/*.tml)")
 
 
 def evaluate(data: Path, *, limit: int | None = None, split: str = "all") -> EvalResult:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsloom.errors import EvalDataMissing
-from newsloom.evaluate import EvalResult, prf, require
+from newsloom.evaluate import EvalResult, prf, require, require_items
 from newsloom.extract.entities import find_mentions
 from newsloom.extract.places import load_gazetteer, resolve_places
 from newsloom.models import Article, Place
@@ -40,6 +40,7 @@ from newsloom.nlp import load_spacy
 
 KM_161 = 161.0
 HALF = 100  # articles in the dev half
+SPLITS = ("all", "dev", "test")
 
 
 @dataclass(slots=True)
@@ -95,7 +96,7 @@ def read_gwn(path: Path) -> list[tuple[str, list[Gold]]]:
             start, end = int(top.findtext("start") or 0), int(top.findtext("end") or 0)
             golds.append(Gold(start, end, float(lat), float(lon), int(gid) if gid else None))
         out.append((text, golds))
-    return out
+    return require_items(out, path, "GeoWebNews <article> elements")
 
 
 def read_local(path: Path) -> list[tuple[str, list[Gold]]]:

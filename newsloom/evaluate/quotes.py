@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsloom.errors import ConfigError
-from newsloom.evaluate import EvalResult, prf, require
+from newsloom.evaluate import EvalResult, prf, require, require_items
 from newsloom.models import Article, Mention, Quote, Sentence, content_id
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from newsloom.extract.attribution import AttributionModel
 
 Spans = tuple[tuple[int, int], ...]
+SPLITS = ("all", "first", "second")  # halves of the PolNeAR dev split
 
 
 @dataclass(slots=True)
@@ -60,7 +61,7 @@ def documents(data: Path, split: str = "all", limit: int | None = None) -> Itera
 
     if split not in {"first", "second", "all"}:
         raise ConfigError(f"split must be first, second or all (PolNeAR dev halves), not {split!r}")
-    texts = sorted(require(data / "text").glob("*.txt"))
+    texts = require_items(sorted(require(data / "text").glob("*.txt")), data, "text/*.txt files")
     half = len(texts) // 2
     texts = {"first": texts[:half], "second": texts[half:], "all": texts}[split]
     nlp = load_spacy()

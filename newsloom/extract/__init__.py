@@ -10,7 +10,8 @@ import logging
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from newsloom.extract import dates, entities, places, quantities, quotes
+from newsloom.extract import actions, dates, entities, places, quantities, quotes
+from newsloom.limits import parse_safe
 from newsloom.models import Article
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ def extract_article(article: Article, doc: Doc, gazetteer: Gazetteer) -> Article
         ("times", lambda: dates.times_for(article)),
         ("quotes", lambda: quotes.find_quotes(article, doc, article.mentions)),
         ("quantities", lambda: quantities.find_quantities(article)),
+        ("actions", lambda: actions.lead_actions(article, doc)),
     )
     for field, step in steps:
         try:
@@ -54,7 +56,8 @@ def extract_batch(
     articles: list[Article], nlp: Language, gazetteer: Gazetteer, n_process: int = 1
 ) -> list[Article]:
     """Run extraction over a batch, parsing with `nlp.pipe` for speed."""
-    docs = nlp.pipe((a.text for a in articles), batch_size=16, n_process=n_process)
+    texts = (parse_safe(a.text) for a in articles)  # same length: offsets hold
+    docs = nlp.pipe(texts, batch_size=16, n_process=n_process)
     return [extract_article(a, doc, gazetteer) for a, doc in zip(articles, docs, strict=True)]
 
 
