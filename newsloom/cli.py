@@ -22,7 +22,7 @@ from newsloom.render import to_html, to_json, to_markdown
 from newsloom.store import Store
 from newsloom.storylines import storyline_detail, storyline_rows, with_storyline
 
-EVAL_STAGES = ("text", "places", "dates", "quotes", "cluster", "paraphrase")
+EVAL_STAGES = ("text", "places", "dates", "quotes", "cluster", "paraphrase", "copies", "facts")
 
 db_option = click.option(
     "--db",

@@ -1,9 +1,10 @@
 """Run the stages in order over batches of articles, writing each batch atomically.
 
 ingest -> clean -> (skip stored) -> extract -> cluster -> store, one transaction per
-batch; then, per story touched: trace copies -> story-level refinement -> fuse.
-Per-article stages are pure functions over a batch; the only state is the story
-index (persisted in the store after each batch), so an interrupted run resumes
+batch; then, per story touched, only its new articles: refinement -> copy tracing ->
+facts (`storystate`). Per-article stages are pure functions over a batch; the state is the
+story index (persisted in the store after each batch) and each story's kept state (saved
+with it), so an interrupted run resumes
 where it stopped and a re-run of the same input changes nothing.
 """
 
@@ -17,10 +18,9 @@ from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 from tqdm import tqdm
 
-from newsloom import clean, cluster, dedupe, fuse, ingest
-from newsloom.brief import story_title
+from newsloom import clean, cluster, ingest, storystate
 from newsloom.errors import InputError
-from newsloom.extract import extract_batch, refine_story
+from newsloom.extract import extract_batch
 from newsloom.models import Article
 from newsloom.store import Store
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from spacy.language import Language
 
     from newsloom.extract.places import Gazetteer
-    from newsloom.nlp import Embedder
+    from newsloom.nlp import Embedder, StaticEmbedder
     from newsloom.paraphrase import ParaphraseMatcher
 
 T = TypeVar("T")
@@ -56,6 +56,14 @@ class Resources:
         from newsloom.nlp import load_embedder
 
         return load_embedder()
+
+    @functools.cached_property
+    def statement_embedder(self) -> StaticEmbedder:
+        """Cheap sentence vectors for story-level work (copy tracing, fusion): the static
+        embedder distilled from MiniLM, ~100x cheaper per sentence."""
+        from newsloom.nlp import load_static_embedder
+
+        return load_static_embedder()
 
     @functools.cached_property
     def matcher(self) -> ParaphraseMatcher:
@@ -193,17 +201,7 @@ def process_batch(
 
 
 def update_stories(store: Store, story_ids: Iterable[str], res: Resources) -> None:
-    """Recompute copy tracing and facts for stories whose articles changed."""
+    """Bring copy tracing and facts up to date for stories whose articles changed: only
+    their new articles are added to each story's kept state (`storystate`)."""
     for story_id in story_ids:
-        story = store.get_story(story_id)
-        articles = store.get_articles(story.article_ids)
-        articles = refine_story(articles, res.gazetteer)
-        story.title = story_title(story, articles)
-        story.derivations = dedupe.trace_copies(articles, res.embedder)
-        facts = fuse.fuse_story(articles, story.derivations, res.matcher)
-        roots = dedupe.independent_roots(articles, story.derivations)
-        with store.transaction():
-            store.save_stories([story])
-            for art in articles:
-                store.update_article(art)
-            store.save_facts(story_id, facts, n_independent=len(set(roots.values())))
+        storystate.update_story(store, story_id, res)

@@ -106,6 +106,31 @@ CREATE TABLE IF NOT EXISTS ingest_errors (
     problem TEXT NOT NULL,
     at TEXT NOT NULL DEFAULT (datetime('now'))
 );
+-- ---- fuse: incremental story state (owned by fuse, see newsloom/storystate.py) ----------
+-- One header per story (`token` changes on every save, so a process that cached the state
+-- can tell it is stale), one row per article (its statements for fusion and its copy
+-- signature) and one row per fact under construction. Written incrementally: only new
+-- articles and changed facts.
+CREATE TABLE IF NOT EXISTS fuse_stories (
+    story_id TEXT PRIMARY KEY,
+    token TEXT NOT NULL,
+    header TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS fuse_articles (
+    story_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    article_id TEXT NOT NULL,
+    facts TEXT NOT NULL,
+    copies TEXT NOT NULL,
+    PRIMARY KEY (story_id, position)
+);
+CREATE TABLE IF NOT EXISTS fuse_groups (
+    story_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY (story_id, position)
+);
+-- ---- end of fuse ---------------------------------------------------------------------------
 -- == storylines (cluster; #10) ========================================================
 -- A storyline links the stories (events) of one developing situation. `state` is the
 -- storyline index's own record of the storyline (StorylineIndex), `position` its slot;
@@ -490,6 +515,117 @@ class Store:
             "SELECT data FROM facts WHERE story_id = ? ORDER BY position", (story_id,)
         )
         return [Fact.from_dict(json.loads(r[0])) for r in rows]
+
+    def save_fact_changes(
+        self,
+        story_id: str,
+        upserts: list[tuple[Fact, int]],
+        removed: Iterable[str],
+        n_independent: int,
+    ) -> None:
+        """Write only the facts that changed (with their sort keys as positions), drop the
+        removed ones, and clear the story's dirty flag (fuse's incremental path)."""
+        with self.transaction():
+            for fact_id in removed:
+                self.conn.execute(
+                    "DELETE FROM facts WHERE story_id = ? AND id = ?", (story_id, fact_id)
+                )
+                self.conn.execute(
+                    "DELETE FROM facts_fts WHERE story_id = ? AND fact_id = ?", (story_id, fact_id)
+                )
+            for fact, position in upserts:
+                self.conn.execute(
+                    "INSERT INTO facts VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(story_id, id)"
+                    " DO UPDATE SET position=excluded.position, text=excluded.text,"
+                    " status=excluded.status, independent_sources=excluded.independent_sources,"
+                    " data=excluded.data",
+                    (
+                        fact.id,
+                        story_id,
+                        position,
+                        fact.text,
+                        fact.status,
+                        fact.independent_sources,
+                        json.dumps(fact.to_dict(), ensure_ascii=False),
+                    ),
+                )
+                self.conn.execute(
+                    "DELETE FROM facts_fts WHERE story_id = ? AND fact_id = ?", (story_id, fact.id)
+                )
+                self.conn.execute(
+                    "INSERT INTO facts_fts(text, story_id, fact_id) VALUES (?, ?, ?)",
+                    (fact.text, story_id, fact.id),
+                )
+            self.conn.execute(
+                "UPDATE stories SET dirty = 0, n_independent = ? WHERE id = ?",
+                (n_independent, story_id),
+            )
+            self._record_fact_history(story_id, [fact for fact, _ in upserts])
+
+    # -- fuse state (owned by fuse: newsloom/storystate.py) ---------------
+
+    def fuse_token(self, story_id: str) -> str | None:
+        row = self.conn.execute(
+            "SELECT token FROM fuse_stories WHERE story_id = ?", (story_id,)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def load_fuse_state(
+        self, story_id: str
+    ) -> tuple[str, Any, list[tuple[str, Any, Any]], list[Any]] | None:
+        """(token, header, [(article id, facts row, copies row)], [group rows]) or None."""
+        row = self.conn.execute(
+            "SELECT token, header FROM fuse_stories WHERE story_id = ?", (story_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        articles = [
+            (r[0], json.loads(r[1]), json.loads(r[2]))
+            for r in self.conn.execute(
+                "SELECT article_id, facts, copies FROM fuse_articles WHERE story_id = ?"
+                " ORDER BY position",
+                (story_id,),
+            )
+        ]
+        groups = [
+            json.loads(r[0])
+            for r in self.conn.execute(
+                "SELECT state FROM fuse_groups WHERE story_id = ? ORDER BY position", (story_id,)
+            )
+        ]
+        return str(row[0]), json.loads(row[1]), articles, groups
+
+    def save_fuse_state(
+        self,
+        story_id: str,
+        token: str,
+        header: Any,
+        articles: Iterable[tuple[int, str, Any, Any]],
+        groups: Iterable[tuple[int, Any]],
+    ) -> None:
+        """Write a story's fusion header and its new article rows and changed group rows."""
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO fuse_stories VALUES (?, ?, ?) ON CONFLICT(story_id)"
+                " DO UPDATE SET token=excluded.token, header=excluded.header",
+                (story_id, token, json.dumps(header)),
+            )
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO fuse_articles VALUES (?, ?, ?, ?, ?)",
+                (
+                    (story_id, pos, aid, json.dumps(facts), json.dumps(copies))
+                    for pos, aid, facts, copies in articles
+                ),
+            )
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO fuse_groups VALUES (?, ?, ?)",
+                ((story_id, pos, json.dumps(state)) for pos, state in groups),
+            )
+
+    def delete_fuse_state(self, story_id: str) -> None:
+        with self.transaction():
+            for table in ("fuse_stories", "fuse_articles", "fuse_groups"):
+                self.conn.execute(f"DELETE FROM {table} WHERE story_id = ?", (story_id,))
 
     # -- state ------------------------------------------------------------
 
