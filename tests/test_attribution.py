@@ -3,11 +3,10 @@ model, and the training script on a tiny PolNeAR-shaped corpus."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from conftest import load_script
 from test_quotes import quotes_of
 
 from newsloom.evaluate.quotes import documents, metrics_of, score
@@ -80,16 +79,6 @@ def test_shipped_model_keeps_reported_speech_and_a_stance() -> None:
     assert ("John Hale", "stance") in speakers
 
 
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "train_attribution", ROOT / "scripts" / "train_attribution.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _polnear(folder: Path, name: str, text: str, source: str, cue: str, content: str) -> None:
     (folder / "text").mkdir(parents=True, exist_ok=True)
     (folder / "attributions").mkdir(parents=True, exist_ok=True)
@@ -109,7 +98,7 @@ def test_training_script_fits_a_model_that_scores_like_the_eval(tmp_path: Path) 
     _polnear(tmp_path, "b", "Governor Ruiz attacked the budget. Snow fell.", "Governor Ruiz",
              "attacked", "the budget")  # fmt: skip
     docs = list(documents(tmp_path, "all"))
-    train = _script()
+    train = load_script("train_attribution")
     cache = {d.name: train.examples(d) for d in docs}
     labels = [y for _, ys in cache.values() for y in ys]
     assert 1 in labels and 0 in labels  # the attacks are attributions, the weather is not
