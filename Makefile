@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint eval bench clean
+.PHONY: install demo test lint fuzz eval bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,9 +29,18 @@ lint: install
 test: install lint
 	$(BIN)/pytest -q
 
+# Property tests of every reader and schemathesis on the live API at full size (over 10,000
+# generated cases; `make test` runs a slice of the same tests). Prints the counts.
+fuzz: install
+	@mkdir -p out
+	HYPOTHESIS_PROFILE=fuzz NEWSLOOM_FUZZ_REPORT=out/fuzz-cases.json $(BIN)/pytest -q -p no:logging tests/test_fuzz.py
+	@$(BIN)/python -c "import json; d = json.load(open('out/fuzz-cases.json')); \
+	print('fuzz cases:', sum(d.values()), 'in all'); [print(f'  {v:6d}  {k}') for k, v in d.items()]"
+
 eval: install
 	$(BIN)/newsloom eval text --data ../shared/eval/aeb
 	$(BIN)/newsloom eval places --data ../shared/eval/geowebnews/GWN.xml
+	-$(BIN)/newsloom eval places --data evalsets/localplaces/gold.jsonl  # page texts are not in git: see its README
 	$(BIN)/newsloom eval dates --data ../shared/eval/timebank
 	$(BIN)/newsloom eval quotes --data ../shared/eval/polnear/dev
 	$(BIN)/newsloom eval cluster --data ../shared/eval/ecbplus/ecbplus.jsonl --split test
@@ -39,6 +48,7 @@ eval: install
 
 bench: install
 	$(BIN)/python bench/bench_pipeline.py --n 1000
+	$(BIN)/python bench/bench_extract.py --n 300
 	$(BIN)/python bench/bench_cluster.py --n 10000
 	$(BIN)/python bench/bench_cluster_ecb.py
 

@@ -86,18 +86,21 @@ class Stream:
         kept = [n for n in names if rng.random() < 0.7]
         name_idx, name_tf = hashed_counts(Counter("w:" + n for n in kept))
         num_idx, num_tf = hashed_counts(Counter(f"#{x}" for x in rng.integers(0, 500, size=4)))
+        lead = idx[: len(idx) // 3], tf[: len(idx) // 3]
         feats = Features(
             article_id=aid,
             title=f"event {eid}",
             embedding=vec,
-            lex_idx=idx,
-            lex_tf=tf,
-            name_idx=name_idx,
-            name_tf=name_tf,
-            num_idx=num_idx,
-            num_tf=num_tf,
+            terms={
+                "body": (idx, tf),
+                "lead": lead,
+                "names": (name_idx, name_tf),
+                "numbers": (num_idx, num_tf),
+                "actions": hashed_counts(Counter(f"v:{eid % 50}" for _ in range(2))),
+            },
             entities=frozenset(kept),
             published=published,
+            event_days=(published,),
         )
         return Article(id=aid, text="", published=published), feats, eid
 

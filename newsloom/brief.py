@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from newsloom.extract.entities import merge_story_entities
+from newsloom.fuse import independent_reports
 from newsloom.models import Article, Citation, Fact, Story
 
 SUMMARY_SENTENCES = 5
@@ -33,7 +34,7 @@ def build_briefing(story: Story, articles: list[Article], facts: list[Fact]) -> 
         "last_published": dates[-1] if dates else "",
         "n_articles": len(articles),
         "n_sources": len({a.source for a in articles}),
-        "n_independent": len(articles) - len(derived),
+        "n_independent": independent_reports(articles, story.derivations),
         "merged_from": list(story.merged_from),
         "articles": [
             {
@@ -57,7 +58,7 @@ def build_briefing(story: Story, articles: list[Article], facts: list[Fact]) -> 
         ],
         "summary": _summary(facts, articles),
         "facts": fact_dicts,
-        "timeline": _timeline(fact_dicts),
+        "timeline": _timeline(fact_dicts, by_id),
         "places": _places(articles),
         "quotes": _quotes(articles),
         "entities": _entities(articles),
@@ -129,27 +130,60 @@ def _position(fact: Fact) -> int:
     return min((c.sentence for c in fact.citations), default=0)
 
 
-def _timeline(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    entries = [
+def _timeline(facts: list[dict[str, Any]], by_id: dict[str, Article]) -> list[dict[str, Any]]:
+    """Dated facts in date order, each with the `kind` of its date: `event` (what happened),
+    `deadline` (a deadline or plan that had not come when reported) or `background`; and each
+    value of a figure that changed (an `update` fact), dated when it was reported."""
+    changes = [
+        {
+            "date": u["time"][:10],
+            "kind": "event",
+            "text": f"{f['text']} [{u['value']}]",
+            "sources": u["sources"],
+            "status": "update",
+            "citations": u["citations"],
+        }
+        for f in facts
+        if f["status"] == "update"
+        for u in f.get("updates", [])
+        if CALENDAR_DATE.match(u["time"][:10])
+    ]
+    entries = changes + [
         {
             "date": f["date"],
+            "kind": _date_kind(f, by_id),
             "text": f["text"],
             "sources": f["sources"],
             "status": f["status"],
             "citations": f["citations"],
         }
         for f in facts
-        if CALENDAR_DATE.match(f["date"])
+        if CALENDAR_DATE.match(f["date"]) and f["status"] != "update"
     ]
     return sorted(entries, key=lambda e: e["date"])
+
+
+def _date_kind(fact: dict[str, Any], by_id: dict[str, Article]) -> str:
+    """The role of the time expression that dates a fact, in the sentences it cites."""
+    roles = [
+        t.role
+        for c in fact["citations"]
+        if c["article_id"] in by_id
+        for t in by_id[c["article_id"]].times
+        if t.sentence == c["sentence"] and t.value[: len(fact["date"])] == fact["date"]
+    ]
+    for kind in ("event", "deadline", "background"):
+        if kind in roles:
+            return kind
+    return "event"
 
 
 def _places(articles: list[Article]) -> list[dict[str, Any]]:
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for art in articles:
         for p in art.places:
-            if p.lat is None or p.lon is None:
-                continue
+            if p.lat is None or p.lon is None or p.form == "embedded":
+                continue  # "The Washington Post" is no place of the story
             key = (p.name, p.country)
             entry = groups.setdefault(
                 key,
@@ -180,6 +214,8 @@ def _quotes(articles: list[Article]) -> list[dict[str, Any]]:
     seen: set[tuple[str, str]] = set()
     for art in articles:
         for q in art.quotes:
+            if q.kind != "speech":
+                continue  # "X attacked Y" is a stance, not something X said
             key = (q.speaker.lower(), re.sub(r"\W+", " ", q.text.lower()).strip())
             if key in seen:
                 continue

@@ -6,10 +6,9 @@ processed and reported); 2 bad usage or an unusable database/evaluation data.
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +20,9 @@ from newsloom.errors import NewsloomError
 from newsloom.pipeline import Resources, RunReport, run
 from newsloom.render import to_html, to_json, to_markdown
 from newsloom.store import Store
+from newsloom.storylines import storyline_detail, storyline_rows, with_storyline
 
-EVAL_STAGES = ("text", "places", "dates", "quotes", "cluster", "paraphrase")
+EVAL_STAGES = ("text", "places", "dates", "quotes", "cluster", "paraphrase", "copies", "facts")
 
 db_option = click.option(
     "--db",
@@ -40,8 +40,20 @@ format_option = click.option(
     show_default=True,
     help="Briefing format on stdout.",
 )
+
+
+def _writable(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse an output path whose folder does not exist before any work is done."""
+    if value and not Path(value).resolve().parent.is_dir():
+        raise click.BadParameter(f"{value}: no such folder", ctx=ctx, param=param)
+    return value
+
+
 html_option = click.option(
-    "--html", type=click.Path(dir_okay=False), help="Also write a self-contained HTML report."
+    "--html",
+    type=click.Path(dir_okay=False),
+    callback=_writable,
+    help="Also write a self-contained HTML report.",
 )
 
 
@@ -79,9 +91,8 @@ def _briefings(store: Store, story_ids: list[str]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for sid in story_ids:
         story = store.get_story(sid)
-        out.append(
-            build_briefing(story, store.get_articles(story.article_ids), store.get_facts(sid))
-        )
+        articles = store.get_articles(story.article_ids)
+        out.append(with_storyline(store, build_briefing(story, articles, store.get_facts(sid))))
     return out
 
 
@@ -132,7 +143,7 @@ def ingest(resources: Resources, paths: tuple[str, ...], db: str) -> None:
 
 @cli.command()
 @db_option
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1_000_000))
 @click.option("--order", type=click.Choice(["recent", "size"]), default="recent", show_default=True)
 def stories(db: str, limit: int, order: str) -> None:
     """List the stories in the database."""
@@ -140,6 +151,43 @@ def stories(db: str, limit: int, order: str) -> None:
     for row in store.story_rows(limit=limit, order=order):
         dates = row["last_published"] or "undated"
         click.echo(f"{row['id']}  {row['n_articles']:>3} articles  {dates:<10}  {row['title']}")
+
+
+@cli.command()
+@click.argument("storyline_ids", nargs=-1)
+@db_option
+@click.option("--limit", default=20, show_default=True, help="How many storylines to list.")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
+def storylines(storyline_ids: tuple[str, ...], db: str, limit: int, as_json: bool) -> None:
+    """List storylines (events of one developing situation), or show the given ones
+    with their events in time order."""
+    store = _open(db)
+    if not storyline_ids:
+        rows, total = storyline_rows(store, limit=limit)
+        if as_json:
+            click.echo(json.dumps({"total": total, "storylines": rows}, ensure_ascii=False))
+            return
+        for row in rows:
+            days = _days(row["first_day"], row["last_day"])
+            click.echo(f"{row['id']}  {row['n_stories']:>3} events  {days:<23}  {row['title']}")
+        return
+    try:
+        details = [storyline_detail(store, line_id) for line_id in storyline_ids]
+    except NewsloomError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(details, ensure_ascii=False))
+        return
+    for line in details:
+        click.echo(f"{line['id']}  {line['title']}")
+        for e in line["events"]:
+            days = _days(e["first_published"][:10], e["last_published"][:10])
+            click.echo(f"  {days:<23}  {e['id']}  {e['n_articles']:>3} articles  {e['title']}")
+
+
+def _days(first: str, last: str) -> str:
+    """ "2023-11-17", "2023-11-17 – 2023-11-22" or "undated"."""
+    return " – ".join(dict.fromkeys(d for d in (first, last) if d)) or "undated"
 
 
 @cli.command()
@@ -164,9 +212,10 @@ def show(story_ids: tuple[str, ...], db: str, fmt: str, html: str | None) -> Non
 @click.option("--json", "as_json", is_flag=True, help="End with one JSON object of the metrics.")
 def evaluate(stage: str, data: str, limit: int | None, split: str, as_json: bool) -> None:
     """Measure one stage against public gold data (precision/recall/F1 beside references)."""
-    module = importlib.import_module(f"newsloom.evaluate.{stage}")
+    from newsloom.evaluate import run_stage
+
     try:
-        result = module.evaluate(Path(data), limit=limit, split=split)
+        result = run_stage(stage, Path(data), limit=limit, split=split)
     except NewsloomError as exc:
         click.echo(f"newsloom: {exc}", err=True)
         sys.exit(2)
@@ -178,18 +227,40 @@ def evaluate(stage: str, data: str, limit: int | None, split: str, as_json: bool
 @cli.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
     "--allow-dir",
     multiple=True,
     type=click.Path(file_okay=False, exists=True),
     help="A server folder that the admin ingest form may read (repeatable).",
 )
-def serve(db: str, host: str, port: int, allow_dir: tuple[str, ...]) -> None:
+@click.option(
+    "--token",
+    envvar="NEWSLOOM_TOKEN",
+    show_envvar=True,
+    default="",
+    help="Require this secret (16+ characters): a bearer header for /api/, a login form for"
+    " the pages. Required when --host is not a loopback address.",
+)
+@click.option("--read-only", is_flag=True, help="Refuse ingest (form and API answer 403).")
+def serve(
+    db: str, host: str, port: int, allow_dir: tuple[str, ...], token: str, read_only: bool
+) -> None:
     """Serve the web app and HTTP API on the database."""
     from newsloom.web.app import serve as serve_app
 
-    serve_app(db=db, host=host, port=port, allow_dirs=list(allow_dir))
+    try:
+        serve_app(
+            db=db,
+            host=host,
+            port=port,
+            allow_dirs=list(allow_dir),
+            token=token,
+            read_only=read_only,
+        )
+    except NewsloomError as exc:
+        click.echo(f"newsloom: {exc}", err=True)
+        sys.exit(2)
 
 
 @cli.command()
@@ -197,17 +268,122 @@ def serve(db: str, host: str, port: int, allow_dir: tuple[str, ...]) -> None:
 @db_option
 @click.option("--interval", default=60.0, show_default=True, help="Seconds between polls.")
 @click.option("--once", is_flag=True, help="Poll once and exit (for cron and tests).")
+@click.option(
+    "--alert",
+    "alert_queries",
+    multiple=True,
+    metavar="QUERY",
+    help="Alert when a story matching QUERY appears or gets a new conflict or updated figure"
+    " (repeatable).",
+)
+@click.option(
+    "--webhook", multiple=True, metavar="URL", help="POST each alert as JSON to URL (repeatable)."
+)
+@click.option(
+    "--alert-cmd",
+    "alert_cmds",
+    multiple=True,
+    metavar="CMD",
+    help="Run CMD with each alert's JSON on stdin (repeatable).",
+)
+@click.option(
+    "--base-url",
+    default="http://127.0.0.1:8000/",
+    show_default=True,
+    metavar="URL",
+    help="Where `newsloom serve` is reached, for the links in alerts.",
+)
 @click.pass_obj
 def watch(
-    resources: Resources, targets: tuple[str, ...], db: str, interval: float, once: bool
+    resources: Resources,
+    targets: tuple[str, ...],
+    db: str,
+    interval: float,
+    once: bool,
+    alert_queries: tuple[str, ...],
+    webhook: tuple[str, ...],
+    alert_cmds: tuple[str, ...],
+    base_url: str,
 ) -> None:
     """Ingest new files in folders, or new items of RSS/Atom feed URLs, as they appear."""
+    from newsloom.alerts import Alerter, make_targets
     from newsloom.watch import watch as watch_targets
 
+    if (webhook or alert_cmds) and not alert_queries:
+        raise click.UsageError("--webhook and --alert-cmd need an --alert QUERY")
+    store = _open(db)
+    alerter = None
     try:
-        watch_targets(list(targets), _open(db), resources, interval=interval, once=once)
+        if alert_queries:
+            alerter = Alerter(
+                db, alert_queries, make_targets(webhook, alert_cmds), base_url=base_url
+            )
+            alerter.start(store)
+
+        def check_alerts(_results: object) -> None:
+            if alerter is not None:
+                alerter.check(store)
+
+        watch_targets(
+            list(targets), store, resources, interval=interval, once=once, on_poll=check_alerts
+        )
     except NewsloomError as exc:
         raise click.ClickException(str(exc)) from exc
+    finally:
+        if alerter is not None:
+            alerter.close(drain=once)
+
+
+@cli.command()
+@click.argument("story_ids", nargs=-1)
+@click.option("--query", "-q", help="Export the stories matching this full-text search.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "geojson", "jsonl"]),
+    required=True,
+    help="csv: facts; geojson: places; jsonl: stories, articles and facts.",
+)
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to FILE (default stdout).")
+@click.option(
+    "--limit", default=200, show_default=True, help="At most this many stories for --query."
+)
+@db_option
+def export(
+    story_ids: tuple[str, ...], query: str | None, fmt: str, out: str | None, limit: int, db: str
+) -> None:
+    """Export stories' facts (CSV), places (GeoJSON) or articles and facts (JSON Lines)."""
+    from newsloom.export import export as export_stories
+
+    if bool(story_ids) == bool(query):
+        raise click.UsageError("give STORY_ID... or --query Q (one of them)")
+    store = _open(db)
+    ids = list(story_ids) or store.story_ids_matching(query or "", limit=limit)
+    if query and not ids:
+        click.echo(f"newsloom: no story matches {query!r}", err=True)
+    try:
+        chunks = export_stories(store, ids, fmt)
+        if out is None:
+            for chunk in chunks:
+                click.echo(chunk, nl=False)
+        else:
+            _write_atomically(Path(out), chunks)
+            stories = f"{len(ids)} stor{'y' if len(ids) == 1 else 'ies'}"
+            click.echo(f"newsloom: {stories} exported to {out}", err=True)
+    except NewsloomError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _write_atomically(path: Path, chunks: Iterable[str]) -> None:
+    """Write beside the target and rename, so a failed export never leaves half a file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def main() -> None:

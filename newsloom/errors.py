@@ -35,3 +35,8 @@ class NotFound(NewsloomError, LookupError):
 
 class EvalDataMissing(NewsloomError):
     """Evaluation data is not where it was expected (evaluation skips, with this message)."""
+
+
+class EvalDataError(NewsloomError):
+    """Evaluation data is there but is not gold data of the expected kind (wrong file,
+    wrong format, no gold items): one line naming the path and the problem, exit 2."""

@@ -97,6 +97,7 @@ def to_markdown(briefings: list[dict[str, Any]], errors: list[str] | None = None
             _md_header,
             _md_summary,
             _md_corroborated,
+            _md_updates,
             _md_disputed,
             _md_adds,
             _md_timeline,
@@ -104,6 +105,7 @@ def to_markdown(briefings: list[dict[str, Any]], errors: list[str] | None = None
             _md_quotes,
             _md_sources,
             _md_grouping,
+            _md_storyline,
         ):
             lines = section(story, cite)
             if lines:
@@ -112,6 +114,18 @@ def to_markdown(briefings: list[dict[str, Any]], errors: list[str] | None = None
     if errors:
         out += ["## Inputs that could not be read", ""] + [f"- {_md(e)}" for e in errors]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _md_storyline(story: dict[str, Any], cite: Citations) -> list[str]:
+    """The storyline's other events (cluster, #10), one line each in time order."""
+    events = story.get("storyline_events") or []
+    if not events:
+        return []
+    lines = [f"## Other events of this storyline (`{story['storyline']}`)", ""]
+    for e in events:
+        day = (e.get("first_published") or "")[:10] or "undated"
+        lines.append(f"- {day}: {_md(e.get('title') or e['id'])} · story `{e['id']}`")
+    return lines
 
 
 def _md_header(story: dict[str, Any], cite: Citations) -> list[str]:
@@ -143,6 +157,17 @@ def _md_corroborated(story: dict[str, Any], cite: Citations) -> list[str]:
     return ["## Confirmed by several sources", "", *lines] if lines else []
 
 
+def _md_updates(story: dict[str, Any], cite: Citations) -> list[str]:
+    lines = []
+    for f in (f for f in story["facts"] if f["status"] == "update"):
+        lines.append(f"- {_md(f['text'])}")
+        for u in f.get("updates", []):
+            sources = ", ".join(map(_md, u["sources"]))
+            when = _md(u["time"] or "undated")
+            lines.append(f"  - {_md(u['value'])} — {when}: {sources} {cite.mark(u['citations'])}")
+    return ["## Figures that changed", "", *lines] if lines else []
+
+
 def _md_disputed(story: dict[str, Any], cite: Citations) -> list[str]:
     lines = []
     for f in (f for f in story["facts"] if f["status"] == "conflict"):
@@ -162,12 +187,25 @@ def _md_adds(story: dict[str, Any], cite: Citations) -> list[str]:
     return ["## What each source adds", "", *lines[:-1]] if lines else []
 
 
+TIMELINE_SECTIONS = (
+    ("event", "Timeline"),
+    ("deadline", "Deadlines and plans"),
+    ("background", "Background dates"),
+)
+
+
 def _md_timeline(story: dict[str, Any], cite: Citations) -> list[str]:
-    lines = [
-        f"- **{e['date']}** — {_md(e['text'])} {cite.mark(e['citations'])}"
-        for e in story["timeline"]
-    ]
-    return ["## Timeline", "", *lines] if lines else []
+    """The events in date order, then deadlines/plans and background dates apart."""
+    out: list[str] = []
+    for kind, heading in TIMELINE_SECTIONS:
+        lines = [
+            f"- **{e['date']}** — {_md(e['text'])} {cite.mark(e['citations'])}"
+            for e in story["timeline"]
+            if e.get("kind", "event") == kind
+        ]
+        if lines:
+            out += [*([""] if out else []), f"## {heading}", "", *lines]
+    return out
 
 
 def _md_places(story: dict[str, Any], cite: Citations) -> list[str]:

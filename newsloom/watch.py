@@ -1,11 +1,14 @@
 """Watch folders and RSS/Atom feeds and ingest what is new, poll after poll.
 
-Folders: a file is (re)ingested when its path or modification time is new. Feeds:
-fetched with conditional requests (ETag / Last-Modified) under a size limit and
-timeouts, then read by `pipeline.run` like any feed file; articles already stored
-are skipped by content id, so a feed that repeats its items adds nothing. What has
-been seen lives in the store's state table, so a restarted watcher goes on where
-it stopped.
+Folders: a file is read once it is new or changed (size or modification time) and
+stable: the same size and time seen twice, `settle` seconds apart (in one poll, or
+across polls while it keeps changing), so a file still being written is not stored
+half-written and again when complete. Files that vanish between listing and reading
+are skipped. Feeds: fetched with conditional requests (ETag / Last-Modified) under a
+size limit and timeouts, then read by `pipeline.run` like any feed file; articles
+already stored are skipped by content id, so a feed that repeats its items adds
+nothing. What has been seen lives in the store's state table, so a restarted watcher
+goes on where it stopped.
 """
 
 from __future__ import annotations
@@ -14,19 +17,21 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
 
-from newsloom.errors import ConfigError, InputError
+from newsloom.errors import ConfigError, InputError, NewsloomError
 from newsloom.store import Store
 
 if TYPE_CHECKING:
     from newsloom.pipeline import Resources, RunReport
 
 MAX_FEED_BYTES = 10_000_000
+SETTLE_SECONDS = 1.0  # a file must keep its size and time this long before it is read
 TIMEOUT = httpx.Timeout(20.0, connect=10.0)
 USER_AGENT = "newsloom-watch"
 
@@ -62,8 +67,10 @@ def watch(
     resources: Resources,
     interval: float = 60.0,
     once: bool = False,
+    on_poll: Callable[[list[PollResult]], None] | None = None,
 ) -> list[PollResult]:
-    """Poll every target, then again every `interval` seconds (only once with `once`).
+    """Poll every target, then again every `interval` seconds (only once with `once`);
+    `on_poll` runs after each poll (alerts hook in here).
 
     Returns the results of the last poll (what a test or a cron job wants to see)."""
     check_targets(targets)
@@ -74,6 +81,8 @@ def watch(
             results = [poll(t, store, resources, client) for t in targets]
             for r in results:
                 _log(r)
+            if on_poll is not None:
+                on_poll(results)
             if once:
                 return results
             try:
@@ -83,26 +92,63 @@ def watch(
 
 
 def poll(target: str, store: Store, resources: Resources, client: httpx.Client) -> PollResult:
-    if is_url(target):
-        return poll_feed(target, store, resources, client)
-    return poll_folder(target, store, resources)
+    try:
+        if is_url(target):
+            return poll_feed(target, store, resources, client)
+        return poll_folder(target, store, resources)
+    except (NewsloomError, OSError) as exc:  # one failed poll must not end the watch
+        return PollResult(target, error=str(exc) or type(exc).__name__)
 
 
-def poll_folder(folder: str, store: Store, resources: Resources) -> PollResult:
-    """Ingest the files under `folder` that are new or changed since the last poll."""
+Signature = list[int] | None  # [size, mtime_ns]; None when the file cannot be stat'ed
+
+
+def poll_folder(
+    folder: str, store: Store, resources: Resources, settle: float = SETTLE_SECONDS
+) -> PollResult:
+    """Ingest the files under `folder` that are new or changed since they were read, once
+    each is stable (see the module docstring)."""
     root = Path(folder).resolve()
     key = f"watch:folder:{root}"
-    seen: dict[str, int] = store.load_state(key) or {}
-    current = {str(p): p.stat().st_mtime_ns for p in _files(root)}
-    fresh = sorted(p for p, mtime in current.items() if seen.get(p) != mtime)
+    state = store.load_state(key) or {}
+    done: dict[str, Signature] = state.get("done", {})
+    waiting: dict[str, Signature] = state.get("waiting", {})
+    own = {os.path.realpath(store.path + end) for end in ("", "-wal", "-shm", "-journal")}
+    current = _signatures([p for p in _files(root) if os.path.realpath(p) not in own])
+    changed = {p: sig for p, sig in current.items() if p not in done or done[p] != sig}
+    ready = sorted(p for p, sig in changed.items() if p in waiting and waiting[p] == sig)
+    unsure = {p: sig for p, sig in changed.items() if p not in ready}
+    if unsure and settle > 0:
+        time.sleep(settle)
+        again = _signatures([Path(p) for p in unsure])
+        ready = sorted([*ready, *(p for p, sig in unsure.items() if again.get(p, 0) == sig)])
+        unsure = {p: sig for p, sig in again.items() if p not in ready}
     result = PollResult(folder)
-    if fresh:
+    if ready:
         from newsloom import pipeline  # late: the models load only when there is work
 
-        result.report = pipeline.run(fresh, store, resources, on_error=False)
+        result.report = pipeline.run(ready, store, resources, on_error=False)
     # Deleted files are forgotten, so a file put back later is read again.
-    store.save_state(key, current)
+    done = {p: sig for p, sig in done.items() if p in current}
+    done.update((p, changed[p]) for p in ready)
+    store.save_state(key, {"done": done, "waiting": unsure})
     return result
+
+
+def _signatures(paths: list[Path]) -> dict[str, Signature]:
+    """[size, mtime_ns] of each file; a file that has vanished is left out, and one that
+    cannot be stat'ed gets None (it is then read once, and the reader names the problem)."""
+    out: dict[str, Signature] = {}
+    for path in paths:
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            continue
+        except OSError:
+            out[str(path)] = None
+            continue
+        out[str(path)] = [st.st_size, st.st_mtime_ns]
+    return out
 
 
 def _files(root: Path) -> list[Path]:
@@ -140,9 +186,8 @@ def poll_feed(url: str, store: Store, resources: Resources, client: httpx.Client
     with tempfile.TemporaryDirectory(prefix="newsloom-feed-") as tmp:
         path = Path(tmp) / "feed.xml"
         path.write_bytes(body)
-        result.report = pipeline.run([str(path)], store, resources, on_error=False)
-    for err in result.report.errors:
-        err.where = err.where.replace(str(path), url)
+        labels = {str(path): url}  # articles and errors name the feed, not the temp file
+        result.report = pipeline.run([str(path)], store, resources, on_error=False, labels=labels)
     store.save_state(
         key,
         {

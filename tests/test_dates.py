@@ -20,8 +20,8 @@ def test_thursday_night_in_a_friday_article_is_the_day_before() -> None:
     text = "On Thursday night, Washington and London declared they would send troops to Kabul."
     refs = find_times(text, FRIDAY)
     assert [r.value for r in refs] == ["2021-08-12"]
-    assert refs[0].text == "Thursday"
-    assert text[refs[0].start : refs[0].end] == "Thursday"
+    assert (refs[0].text, refs[0].timeml) == ("Thursday night", "2021-08-12TNI")
+    assert text[refs[0].start : refs[0].end] == "Thursday night"
 
 
 def test_weekdays_point_back_unless_future_or_next() -> None:
@@ -91,7 +91,8 @@ def test_relative_offsets_and_anaphora() -> None:
 def test_durations_are_timeml_periods() -> None:
     refs = find_times("Evacuation will take 24 to 48 hours, after 20 years of war.", FRIDAY)
     got = {r.text: (r.value, r.kind) for r in refs}
-    assert got == {"24 to 48 hours": ("PT48H", "duration"), "20 years": ("P20Y", "duration")}
+    assert got == {"24 to 48 hours": ("PT24H", "duration"), "20 years": ("P20Y", "duration")}
+    assert next(r.high for r in refs if r.text == "24 to 48 hours") == "PT48H"  # both bounds
 
 
 def test_no_false_hits_on_common_words() -> None:
@@ -173,3 +174,29 @@ def test_evaluate_scores_a_small_timeml_corpus(tmp_path: Path) -> None:
     assert result.metrics["strict_f1"] == 1.0
     with pytest.raises(ValueError):
         evaluate(tmp_path, split="nope")
+
+
+def test_issue15_race_times_ranges_and_coming_weekdays() -> None:
+    assert not find_times("She won the marathon, finishing in 3:07:35.", "2021-08-13")
+    (span,) = find_times("Repairs will take between 12 and 18 months.", "2021-08-13")
+    assert (span.text, span.value, span.high) == ("between 12 and 18 months", "P12M", "P18M")
+    (saturday,) = find_times("The ultimatum expires at 15:00 GMT Saturday.", "2021-08-13")
+    assert saturday.value == "2021-08-14T15:00"
+    (past,) = find_times("Fighting stopped at 15:00 GMT Saturday.", "2021-08-13")
+    assert past.value == "2021-08-07T15:00"
+
+
+def test_issue15_roles_tell_events_from_deadlines_and_background() -> None:
+    text = (
+        "Since May the fighting has grown. On Thursday the city fell. Biden wants the war over "
+        "by September 11. Talks will resume on Monday. The war began in 2001."
+    )
+    article = Article(id="t", text=text, published="2021-08-13")
+    roles = {t.text: t.role for t in times_for(article)}
+    assert roles == {
+        "May": "background",
+        "Thursday": "event",
+        "September 11": "deadline",
+        "Monday": "deadline",
+        "2001": "background",
+    }

@@ -43,3 +43,44 @@ def test_eval_missing_data_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["eval", "dates", "--data", str(tmp_path / "nope")])
     assert result.exit_code == 2
     assert "not found" in result.stderr
+
+
+def _local_set(folder: Path, text: str) -> Path:
+    """A one-document local-news gold file in `folder`, as scripts/build_localplaces.py writes."""
+    import hashlib
+
+    (folder / "pages").mkdir()
+    (folder / "pages" / "doc.txt").write_text(text, encoding="utf-8")
+    toponyms = [
+        {"start": 0, "end": 9, "text": "SAN DIEGO", "lat": 32.72, "lon": -117.16,
+         "geonameid": 5391811, "kind": "literal"},
+        {"start": text.index("Monroeville"), "end": text.index("Monroeville") + 11,
+         "text": "Monroeville", "lat": 31.53, "lon": -87.32, "geonameid": 4075663,
+         "kind": "literal"},
+    ]  # fmt: skip
+    record = {
+        "id": "doc",
+        "file": "pages/doc.txt",
+        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        "toponyms": toponyms,
+    }
+    gold = folder / "gold.jsonl"
+    gold.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    return gold
+
+
+def test_eval_places_reads_a_local_news_set(tmp_path: Path) -> None:
+    text = "SAN DIEGO (AP) — The author grew up in Monroeville, Ala., her sister said."
+    gold = _local_set(tmp_path, text)
+    result = CliRunner().invoke(cli, ["eval", "places", "--data", str(gold), "--json"])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout.strip().splitlines()[-1])
+    assert metrics["gold_toponyms"] == 2 and metrics["acc_161km"] == 1.0
+    assert metrics["literal_detect_r_overlap"] == 1.0
+
+
+def test_eval_places_refuses_a_changed_page(tmp_path: Path) -> None:
+    gold = _local_set(tmp_path, "SAN DIEGO — A reporter visited Monroeville, Ala., on Monday.")
+    (tmp_path / "pages" / "doc.txt").write_text("something else entirely", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["eval", "places", "--data", str(gold)])
+    assert result.exit_code != 0 and "differs" in result.output

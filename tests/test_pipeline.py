@@ -80,6 +80,12 @@ def test_pipeline_troop_facts_corroborated_by_both(seed_run: dict[str, Any]) -> 
 def test_pipeline_thursday_announcement_dated(seed_run: dict[str, Any]) -> None:
     timeline = seed_run["json"]["stories"][0]["timeline"]
     assert any(e["date"] == "2021-08-12" and "Thursday" in e["text"] for e in timeline), timeline
+    # Issue #15: "keen to bring the war to a close by September 11" is a deadline, not an
+    # event of the story; "Since May" is background.
+    kinds = {(e["date"], e["kind"]) for e in timeline}
+    assert ("2021-09-11", "event") not in kinds and ("2021-09-11", "deadline") in kinds, kinds
+    assert all(e["kind"] == "event" for e in timeline if e["date"] == "2021-08-12"), timeline
+    assert ("2021-05", "background") in kinds, kinds
 
 
 def test_pipeline_quote_attributed_to_ned_price(seed_run: dict[str, Any]) -> None:
@@ -217,3 +223,22 @@ def test_store_of_an_older_build_is_refused_in_one_line(
     assert result.exit_code == 1
     assert "cluster state is version 1" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_pipeline_kandahar_capture_corroborated_and_single_source_figures(
+    seed_run: dict[str, Any],
+) -> None:
+    """The central claim, shared inside different sentences, is confirmed by both outlets;
+    the figures only the BBC gives stay single-source (#11)."""
+    story = seed_run["json"]["stories"][0]
+    capture = [
+        f
+        for f in story["facts"]
+        if any("seized control of Kandahar" in c["text"] for c in f["citations"])
+        and any("have captured" in c["text"] for c in f["citations"])
+    ]
+    assert capture and capture[0]["status"] == "corroborated"
+    assert capture[0]["independent_sources"] == 2
+    for words in (("1,000", "civilians"), ("72,000", "children")):
+        fact = _fact_with(story, *words)
+        assert fact["status"] == "single" and fact["independent_sources"] == 1

@@ -119,7 +119,7 @@ def test_china_trade_story(gaz: Gazetteer) -> None:
     assert (found["China"].country, found["China"].feature) == ("CN", "country")
     assert near(found["Shanghai"], 31.22, 121.46)
     assert near(found["Beijing"], 39.91, 116.40)
-    assert found["the United States"].name == "United States"
+    assert found["United States"].name == "United States"
     assert found["Europe"].feature == "continent"
 
 

@@ -192,3 +192,60 @@ def test_polnear_smoke() -> None:
     result = evaluate(POLNEAR, limit=3)
     assert result.metrics["articles"] == 3
     assert float(result.metrics["source_exact_p"]) > 0.5
+
+
+def written_speaker(article: Article, quote: Quote) -> str:
+    return article.text[quote.speaker_start : quote.speaker_end]
+
+
+def test_issue15_dateline_is_no_speaker() -> None:
+    article, quotes = quotes_of(
+        "KABUL, Afghanistan (AP) — Taliban fighters said on Thursday they had taken the city."
+    )
+    quote = quote_with(quotes, "taken the city")
+    assert written_speaker(article, quote) == "Taliban fighters"
+
+
+def test_issue15_embedded_clause_subject_is_no_source() -> None:
+    _, quotes = quotes_of(
+        "Trump said the behaviour would continue should he be elected, adding that he had "
+        "no regrets."
+    )
+    assert {q.speaker for q in quotes} == {"Trump"}
+
+
+def test_issue15_speaker_spans_drop_time_phrases_and_keep_titles_apart() -> None:
+    article, quotes = quotes_of(
+        "Trump on Friday said the deal was dead.\n\n"
+        '"We will rebuild the bridge," said Mayor John Sloan on Tuesday.'
+    )
+    dead = quote_with(quotes, "deal was dead")
+    assert written_speaker(article, dead) == "Trump"
+    bridge = quote_with(quotes, "rebuild the bridge")
+    assert written_speaker(article, bridge) == "Mayor John Sloan"
+    assert (bridge.speaker, bridge.title) == ("John Sloan", "Mayor")
+
+
+def test_issue15_he_and_she_go_to_the_last_speaker_of_that_gender() -> None:
+    _, quotes = quotes_of(
+        "Jane Smith, the town clerk, spoke to reporters. She said the vote was fair.\n\n"
+        'Her husband, Tom Smith, disagreed. "It was rigged from the start," he said.\n\n'
+        '"It was fair and it was counted twice," she said.'
+    )
+    assert quote_with(quotes, "rigged").speaker == "Tom Smith"
+    assert quote_with(quotes, "counted twice").speaker == "Jane Smith"
+
+
+def test_issue15_stances_are_attributions_apart_from_speech() -> None:
+    _, quotes = quotes_of("Senator Graham urged Republicans to accept the science of climate.")
+    urge = quote_with(quotes, "Republicans to accept")
+    assert urge.speaker == "Graham" and urge.kind == "stance"
+    _, quotes = quotes_of("A new poll shows that most voters oppose the plan.")
+    assert quote_with(quotes, "most voters oppose").kind == "speech"
+
+
+def test_issue15_a_correction_notice_has_no_speaker() -> None:
+    _, quotes = quotes_of(
+        "Correction: An earlier version of this article misstated the date of the vote."
+    )
+    assert not [q for q in quotes if q.cue == ":"]

@@ -156,7 +156,7 @@ def test_allowed_files_checks_containment_and_symlinks(tmp_path: Path) -> None:
     (allowed / "escape").symlink_to(tmp_path)
     roots = [allowed.resolve()]
     files = allowed_files(str(allowed), roots)
-    assert files == [str((allowed / "sub" / "a.txt").resolve())]
+    assert files == {str((allowed / "sub" / "a.txt").resolve()): "allowed/sub/a.txt"}
     for bad in (str(tmp_path), str(allowed / "escape"), str(allowed / ".." / "secret.txt"), "/"):
         with pytest.raises(NewsloomError, match="outside"):
             allowed_files(bad, roots)

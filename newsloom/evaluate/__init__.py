@@ -1,16 +1,25 @@
 """Evaluation against public gold data: one module per stage (`newsloom eval <stage>`).
 
 Each module exposes `evaluate(data: Path, *, limit: int | None = None, split: str = "all")
--> EvalResult`. The CLI prints `EvalResult.table()` and, with `--json`, the metrics as
-one JSON object on the last line.
+-> EvalResult` and, if it has parts to report on, `SPLITS` (else only "all"). The CLI
+calls `run_stage`, prints `EvalResult.table()` and, with `--json`, the metrics as one
+JSON object on the last line. Wrong data is one `EvalDataError` naming the path and the
+problem (exit 2), never a traceback and never a silent run that measured nothing.
 """
 
 from __future__ import annotations
 
+import importlib
+import json
+from collections.abc import Collection, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
+from xml.etree.ElementTree import ParseError
 
-from newsloom.errors import EvalDataMissing
+from newsloom.errors import EvalDataError, EvalDataMissing, NewsloomError
+
+S = TypeVar("S", bound=Sized)
 
 
 @dataclass(slots=True)
@@ -42,8 +51,59 @@ class EvalResult:
 def require(path: Path) -> Path:
     """Return `path` if it exists, else raise EvalDataMissing with a clear message."""
     if not path.exists():
-        raise EvalDataMissing(f"evaluation data not found: {path} (see ../shared/README.md)")
+        raise EvalDataMissing(f"{path}: evaluation data not found (see ../shared/README.md)")
     return path
+
+
+def require_items(items: S, data: Path, what: str) -> S:
+    """Return the gold `items` a loader found, or raise EvalDataError when there are none
+    (a wrong file or folder must not score zero items as a success)."""
+    if not len(items):
+        raise EvalDataError(f"{data}: no {what} found")
+    return items
+
+
+def splits(stage: str) -> Collection[str]:
+    """The parts of a stage's data that `--split` may name."""
+    module = importlib.import_module(f"newsloom.evaluate.{stage}")
+    return tuple(getattr(module, "SPLITS", ("all",)))
+
+
+def run_stage(
+    stage: str, data: Path, *, limit: int | None = None, split: str = "all"
+) -> EvalResult:
+    """Evaluate `stage` on `data`; any way of failing to read the data is an EvalDataError."""
+    allowed = splits(stage)
+    if split not in allowed:
+        raise EvalDataError(f"--split {split!r}: eval {stage} has {', '.join(allowed)}")
+    module = importlib.import_module(f"newsloom.evaluate.{stage}")
+    try:
+        result: EvalResult = module.evaluate(data, limit=limit, split=split)
+    except NewsloomError:
+        raise
+    except (OSError, ValueError, KeyError, IndexError, TypeError, ParseError) as exc:
+        where = getattr(exc, "filename", None) or data
+        raise EvalDataError(f"{where}: not {stage} evaluation data ({_problem(exc)})") from exc
+    return result
+
+
+def _problem(exc: Exception) -> str:
+    """What was wrong with the data, in a few words."""
+    if isinstance(exc, IsADirectoryError):
+        return "a folder where a file was expected"
+    if isinstance(exc, NotADirectoryError):
+        return "a file where a folder was expected"
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"invalid JSON at line {exc.lineno}: {exc.msg}"
+    if isinstance(exc, ParseError):
+        return f"invalid XML: {exc}"
+    if isinstance(exc, KeyError):
+        return f"a record has no {exc.args[0]!r}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def prf(tp: float, fp: float, fn: float) -> tuple[float, float, float]:

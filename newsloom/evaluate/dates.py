@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsloom.evaluate import EvalResult, prf, require
+from newsloom.evaluate import EvalResult, prf, require, require_items
 from newsloom.extract.dates import find_times
 
 SPLITS = {"timebank": ("TimeBank",), "aquaint": ("AQUAINT",), "all": ("TimeBank", "AQUAINT")}
@@ -69,7 +69,8 @@ def _files(data: Path, split: str) -> list[Path]:
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}: choose from {sorted(SPLITS)}")
     root = require(data)
-    return [f for sub in SPLITS[split] for f in sorted((root / sub).glob("*.tml"))]
+    found = [f for sub in SPLITS[split] for f in sorted((root / sub).glob("*.tml"))]
+    return require_items(found, data, f"TimeML files ({'/*.tml, '.join(SPLITS[split])}/*.tml)")
 
 
 def evaluate(data: Path, *, limit: int | None = None, split: str = "all") -> EvalResult:
@@ -90,7 +91,7 @@ def evaluate(data: Path, *, limit: int | None = None, split: str = "all") -> Eva
                 relaxed += 1
                 strict += (p.start, p.end) == (g.start, g.end)
                 typed += p.kind == g.kind
-                valued += p.value == g.value
+                valued += (p.timeml or p.value) == g.value
                 break
     metrics: dict[str, float | int | str] = {"documents": len(files), "gold": n_gold}
     metrics["predicted"] = n_pred

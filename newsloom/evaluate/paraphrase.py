@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from newsloom.evaluate import EvalResult, prf, require
+from newsloom.evaluate import EvalResult, prf, require, require_items
 from newsloom.paraphrase import best_threshold, feature_matrix, fit_model
 
 FOLDS = 10
@@ -35,6 +35,7 @@ def load_mrpc(path: Path, limit: int | None = None) -> tuple[list[str], list[str
             b.append(cols[4])
             if limit is not None and len(labels) >= limit:
                 break
+    require_items(labels, path, "MRPC sentence pairs (5 tab-separated columns)")
     return a, b, np.asarray(labels, dtype=np.int64)
 
 

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsloom.errors import ConfigError
-from newsloom.evaluate import EvalResult, prf, require
+from newsloom.evaluate import EvalResult, prf, require, require_items
 from newsloom.models import Article, Mention, Quote, Sentence, content_id
 
 Spans = tuple[tuple[int, int], ...]
+SPLITS = ("all", "first", "second")  # halves of the PolNeAR dev split
 
 
 @dataclass(slots=True)
@@ -43,7 +44,7 @@ def evaluate(data: Path, *, limit: int | None = None, split: str = "all") -> Eva
 
     if split not in {"first", "second", "all"}:
         raise ConfigError(f"split must be first, second or all (PolNeAR dev halves), not {split!r}")
-    texts = sorted(require(data / "text").glob("*.txt"))
+    texts = require_items(sorted(require(data / "text").glob("*.txt")), data, "text/*.txt files")
     half = len(texts) // 2
     texts = {"first": texts[:half], "second": texts[half:], "all": texts}[split]
     if limit is not None:

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from newsloom.evaluate import EvalResult, prf, require
+from newsloom.evaluate import EvalResult, prf, require, require_items
 
 REFERENCE = {
     "trafilatura 2.0": 0.958,
@@ -90,7 +90,7 @@ def load_pages(data: Path, limit: int | None = None) -> list[tuple[str, str, str
         raw = gzip.decompress((data / "html" / f"{page_id}.html.gz").read_bytes())
         html = raw.decode("utf-8", errors="replace")
         pages.append((html, truth[page_id].get("url", ""), truth[page_id]["articleBody"]))
-    return pages
+    return require_items(pages, data, "pages in ground-truth.json")
 
 
 def evaluate(data: Path, *, limit: int | None = None, split: str = "all") -> EvalResult:

@@ -30,7 +30,7 @@ NUMBERS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
     "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "nineteen": 19, "twenty": 20, "couple": 2, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
     "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "half": 0.5,
 }  # fmt: skip
 VAGUE = {"several", "a few", "few", "many", "some", "recent", "the past few", "the last few"}
@@ -54,14 +54,15 @@ _NUMWORD = (
     r"eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|an?)"
 )
 _NUM = rf"(?:\d{{1,3}}(?:\.\d+)?|{_NUMWORD})"
-_QUANT = rf"(?:{_NUM}|several|a few|few|many|some)"
+_QUANT = rf"(?:{_NUM}|several|a few|few|many|some|a couple of|a couple)"
+_RATE = re.compile(r"\d[\d,.]*(?:\s+[a-z]+){0,2}\s*$|\bper\s*$", re.IGNORECASE)
 _UNIT = r"(?:second|minute|hour|day|week|month|quarter|year|decade|centur(?:y|ie))"
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _PART = r"(?:morning|afternoon|evening|night)"
 _MOD = r"(?:(?:early|late|mid|the (?:beginning|start|end|middle) of)[- ]?)"
 _FUTURE = re.compile(
     r"\b(?:will|won't|'ll|shall|(?:is|are|was|were) (?:due|set|scheduled|expected|going) to|"
-    r"(?:plans?|planned|intends?) to)\b",
+    r"(?:plans?|planned|intends?) to|deadline|expires?|until|is to|are to|next)\b",
     re.IGNORECASE,
 )
 
@@ -81,13 +82,19 @@ class _Ctx:
 
 Resolver = Callable[[re.Match[str], _Ctx], tuple[str, str] | None]
 _RULES: list[tuple[re.Pattern[str], Resolver]] = []
+_NEEDS: list[tuple[str, ...]] = []
 
 
-def _rule(pattern: str, flags: int = 0) -> Callable[[Resolver], Resolver]:
-    """Register a pattern with the function that resolves its matches."""
+def _rule(
+    pattern: str, flags: int = 0, needs: tuple[str, ...] = ()
+) -> Callable[[Resolver], Resolver]:
+    """Register a pattern with the function that resolves its matches. `needs`: words one
+    of which any match contains (lower case); a text without them skips the pattern, which
+    saves most of the regex time on a typical article."""
 
     def wrap(fn: Resolver) -> Resolver:
         _RULES.append((re.compile(pattern, flags), fn))
+        _NEEDS.append(needs)
         return fn
 
     return wrap
@@ -98,6 +105,8 @@ def _num(word: str) -> float | None:
     w = word.lower().strip()
     if w in VAGUE:
         return None
+    if w.startswith("a couple"):
+        return 2.0
     try:
         return float(w)
     except ValueError:
@@ -163,7 +172,7 @@ def _date(year: int | None, month: int, day: int) -> str | None:
         return None
 
 
-@_rule(r"\b(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?\b")
+@_rule(r"\b(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?\b", needs=("-",))
 def _iso_date(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     value = _date(int(m[1]), int(m[2]), int(m[3]))
     if value and m[4]:
@@ -171,7 +180,7 @@ def _iso_date(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     return (value, "date") if value else None
 
 
-@_rule(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?![\d/])")
+@_rule(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?![\d/])", needs=("/",))
 def _slash_date(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     """12/08/2021: day-first unless impossible; if both readings work, the one nearer
     the anchor wins (so US-dated copy is read the US way when it fits the news)."""
@@ -243,24 +252,45 @@ def _bare_month(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     return f"{year}-{month:02d}", "date"
 
 
-@_rule(rf"\b(?:(last|next|this|coming|past|Last|Next|This)\s+)?({_WEEKDAY})\b")
+@_rule(
+    rf"\b(?:(last|next|this|coming|past|Last|Next|This|the previous|the following)\s+)?"
+    rf"({_WEEKDAY})\b(?:\s+({_PART}))?"
+)
 def _weekday(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    """The weekday of the past week, or of the coming one in future tense or after "next";
+    "the previous Friday" counts back from the last date the text named. "Thursday night"
+    is that day, written `2021-08-12|TNI` for TimeML (see `find_times`)."""
     if ctx.anchor is None:
         return None
     target = WEEKDAYS.index(m[2].lower())
-    shift = (ctx.anchor.weekday() - target) % 7
     mod = (m[1] or "").lower()
-    if mod in ("next", "coming") or (mod != "last" and _future(ctx)):
-        shift = -((target - ctx.anchor.weekday()) % 7 or (7 if mod == "next" else 0))
+    base = (ctx.ref or ctx.anchor) if mod.startswith("the ") else ctx.anchor
+    shift = (base.weekday() - target) % 7
+    if mod == "the previous":
+        shift = shift or 7
+    elif mod in ("next", "coming", "the following") or (mod != "last" and _future(ctx)):
+        shift = -((target - base.weekday()) % 7 or (7 if mod != "" and mod != "this" else 0))
     elif mod == "last" and shift == 0:
         shift = 7
-    return _iso(ctx.anchor - dt.timedelta(days=shift)), "date"
+    day = _iso(base - dt.timedelta(days=shift))
+    return (f"{day}|{PARTS[m[3].lower()]}", "time") if m[3] else (day, "date")
 
 
 @_rule(
     r"\b(?:(late|early)\s+)?(today|tonight|tomorrow|yesterday|overnight|"
     r"(?:this|last|tomorrow|yesterday) (?:morning|afternoon|evening|night))\b",
     re.IGNORECASE,
+    needs=(
+        "today",
+        "tonight",
+        "tomorrow",
+        "yesterday",
+        "overnight",
+        "morning",
+        "afternoon",
+        "evening",
+        "night",
+    ),
 )
 def _deictic(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     if ctx.anchor is None:
@@ -274,7 +304,11 @@ def _deictic(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     return (f"{day}{part}", "time") if part else (day, "date")
 
 
-@_rule(r"\b(now|right now|currently|at present|at the moment)\b", re.IGNORECASE)
+@_rule(
+    r"\b(now|right now|currently|at present|at the moment)\b",
+    re.IGNORECASE,
+    needs=("now", "current", "present", "moment"),
+)
 def _present(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     return "PRESENT_REF", "date"
 
@@ -286,6 +320,7 @@ def _present(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     r"(?!\s+(?:few\s+)?(?:\w+\s+)?(?:days?|weeks?|months?|quarters?|years?|decades?|hours?|"
     r"summers?|winters?)\b)",
     re.IGNORECASE,
+    needs=("recent", "formerly", "past", "future", "term", "coming", "these days", "nowadays"),
 )
 def _vague_ref(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     word = m[1].lower()
@@ -301,6 +336,7 @@ def _vague_ref(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     r"the following|past|coming|previous)\s+(week|weekend|month|year|quarter|decade|"
     r"spring|summer|autumn|fall|winter|century)\b",
     re.IGNORECASE,
+    needs=("this", "last", "next", "past", "coming", "previous", "following"),
 )
 def _relative_period(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     which, unit = m[2].lower(), m[3].lower()
@@ -335,6 +371,7 @@ def _shift(base: dt.date, n: int, unit: str) -> str:
     rf"\b(?:(?:about|almost|nearly|some|more than|over|just|only)\s+)?({_QUANT})[- ]({_UNIT})s?"
     r"\s+(ago|earlier|later|from now|hence|previously)\b",
     re.IGNORECASE,
+    needs=("ago", "earlier", "later", "from now", "hence", "previously"),
 )
 def _offset(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     n = _num(m[1])
@@ -358,6 +395,17 @@ def _offset(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     r"\b(the )?(next|following|previous|same|preceding) (day|morning|evening|night|week|"
     r"month|year)\b",
     re.IGNORECASE,
+    needs=(
+        "before",
+        "after",
+        "earlier",
+        "later",
+        "next",
+        "following",
+        "previous",
+        "same",
+        "preceding",
+    ),
 )
 def _anaphoric(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     base = ctx.ref or ctx.anchor
@@ -377,36 +425,58 @@ def _anaphoric(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
 
 
 @_rule(
-    rf"\b(?:(?:about|almost|nearly|some|more than|less than|over|under|up to|at least|"
-    rf"another|the (?:past|last|next|first|final|previous|coming|following))\s+)?"
+    rf"\b(?:between\s+)?(?:(?:about|almost|nearly|some|more than|less than|over|under|up to|"
+    rf"at least|another|the (?:past|last|next|first|final|previous|coming|following))\s+)?"
     rf"(?:the\s+)?({_QUANT})(?:\s+(?:to|or|and)\s+({_NUM})|[-\u2013]({_NUM}))?[- ]"
-    rf"(?:(?:and a half|\d/\d)\s+)?({_UNIT})s?\b(?!-old|[- ]old)"
+    rf"(?:(and a half|\d/\d)\s+)?(?:(?:more|additional|extra|further)\s+)?"
+    rf"({_UNIT})s?\b(\s+and a half)?(?!-old|[- ]old)"
     r"(?!\s+(?:ago|earlier|later|from now|hence|previously))",
     re.IGNORECASE,
 )
 def _duration(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
-    """'24 to 48 hours' -> PT48H (the upper bound: TimeML has no ranges); 'several years' -> PXY."""
-    unit = m[4].lower().replace("centurie", "century")
-    n = _num(m[2] or m[3] or m[1])
+    """'several years' -> PXY; '2 1/2 years' -> P2Y6M; a range keeps both bounds: 'between
+    12 and 18 months' -> 'P12M/P18M' (`find_times` splits it into `value` and `high`)."""
+    unit = m[5].lower().replace("centurie", "century")
     if unit == "quarter" and (m[1].lower() == "a" or re.match(r"\s+of\b", ctx.text[ctx.end :])):
         return None  # "a quarter" is mostly a fraction ("a quarter-point cut")
+    if (
+        m[1].lower() in ("a", "an")
+        and not m[2]
+        and _RATE.search(ctx.text[max(0, ctx.start - 30) : ctx.start])
+    ):
+        return None  # "$1.76 a year", "700 seats a week": a rate, not a span of time
+    low = _num(m[1])
+    half = 0.5 if (m[4] or m[6]) else 0.0
+    value = _duration_value(None if low is None else low + half, unit)
+    high = m[2] or m[3]
+    if high and _num(high) is not None:
+        return f"{value}/{_duration_value(_num(high), unit)}", "duration"
+    return value, "duration"
+
+
+def _duration_value(n: float | None, unit: str) -> str:
+    """TimeML duration of `n` units ("P3D", "PT1M30S", "PXY" when vague)."""
     code = UNITS[unit]
     prefix = "PT" if unit in ("hour", "minute", "second") else "P"
     if n is None:
-        return f"{prefix}X{code}", "duration"
+        return f"{prefix}X{code}"
     if n != int(n):
-        return _fraction_duration(n, unit), "duration"
+        return _fraction_duration(n, unit)
     scale = {"decade": (10, "Y"), "century": (100, "Y"), "quarter": (3, "M")}  # as TimeML writes
     factor, code = scale.get(unit, (1, code))
-    return f"{prefix}{int(n) * factor}{code}", "duration"
+    return f"{prefix}{int(n) * factor}{code}"
 
 
 def _fraction_duration(n: float, unit: str) -> str:
-    """2.5 days -> P60H-like values are rare in news; express them one unit finer."""
-    finer = {"year": (12, "P", "M"), "month": (30, "P", "D"), "week": (7, "P", "D"),
-             "day": (24, "PT", "H"), "hour": (60, "PT", "M")}  # fmt: skip
-    factor, prefix, code = finer.get(unit, (1, "P", UNITS[unit]))
-    return f"{prefix}{round(n * factor)}{code}"
+    """2.5 years -> P2Y6M, a minute and a half -> PT1M30S: whole units, then the finer one."""
+    finer = {"year": ("M", 12), "month": ("D", 30), "week": ("D", 7), "day": ("H", 24),
+             "hour": ("M", 60), "minute": ("S", 60)}  # fmt: skip
+    code, factor = finer.get(unit, (UNITS[unit], 1))
+    whole, part = int(n), round((n - int(n)) * factor)
+    prefix = "PT" if unit in ("hour", "minute", "second") else "P"
+    if unit == "day":
+        return f"P{whole}DT{part}H" if whole else f"PT{part}H"
+    return f"{prefix}{whole}{UNITS[unit]}{part}{code}" if whole else f"{prefix}{part}{code}"
 
 
 @_rule(
@@ -414,6 +484,7 @@ def _fraction_duration(n: float, unit: str) -> str:
     r"(?:(first|second|third|fourth)[- ]quarter|"
     r"(first|second)[- ]half)(?:\s+of\s+(?:fiscal\s+)?(\d{4}))?\b",
     re.IGNORECASE,
+    needs=("quarter", "half"),
 )
 def _named_quarter(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     given = m[1] or m[5]
@@ -432,6 +503,7 @@ def _named_quarter(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     r"\bthe\s+(?:(?:latest|current|most recent)\s+(?:quarter|period)|quarter)\b|"
     r"\b(?:the\s+)?(?:year-ago|year-earlier|year earlier)(?:\s+(quarter|period))?\b",
     re.IGNORECASE,
+    needs=("quarter", "year-ago", "year-earlier", "year earlier", "period"),
 )
 def _context_quarter(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     """Earnings-report quarters: "the quarter" is the one last named (else the last one
@@ -456,6 +528,7 @@ _SPOKEN_UNIT = r"(?:one|two|three|four|five|six|seven|eight|nine)"
     rf"\b(?:nineteen\s+({_SPOKEN_DECADE})(?:[- ]({_SPOKEN_UNIT}))?|"
     rf"(?:the\s+year\s+)?two\s+thousand(?:\s+(?:and\s+)?({_SPOKEN_UNIT}|ten))?)\b",
     re.IGNORECASE,
+    needs=("nineteen", "thousand"),
 )
 def _spoken_year(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     """Broadcast transcripts spell years out: "nineteen ninety-six" -> 1996."""
@@ -466,7 +539,7 @@ def _spoken_year(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     return str(2000 + (NUMBERS[m[3].lower()] if m[3] else 0)), "date"
 
 
-@_rule(r"\brecent\s+(years|months|weeks|days)\b", re.IGNORECASE)
+@_rule(r"\brecent\s+(years|months|weeks|days)\b", re.IGNORECASE, needs=("recent",))
 def _recent(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     return f"PX{UNITS[m[1].lower()[:-1]]}", "duration"
 
@@ -488,12 +561,13 @@ def _year(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     r"\b(?:the\s+)?(?:(?:around|at|by)\s+)?(?:year[- ]end|year's end|end of the year|"
     r"(?:current|full|current fiscal|calendar)\s+year)\b",
     re.IGNORECASE,
+    needs=("year",),
 )
 def _this_year(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     return (str(ctx.anchor.year), "date") if ctx.anchor else None
 
 
-@_rule(r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)[- ]century\b", re.IGNORECASE)
+@_rule(r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)[- ]century\b", re.IGNORECASE, needs=("century",))
 def _century(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     return f"{int(m[1]) - 1:02d}", "date"
 
@@ -502,12 +576,13 @@ def _century(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     r"\b(?:the|nineteen)[\s-]+(twenties|thirties|forties|fifties|sixties|seventies|eighties|"
     r"nineties)\b",
     re.IGNORECASE,
+    needs=("ties",),
 )
 def _spoken_decade(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     return f"19{NUMBERS[m[1].lower()[:-3] + 'y'] // 10}", "date"
 
 
-@_rule(rf"\b({_MONTH_NAMES})\s+(last|this|next)\s+year\b")
+@_rule(rf"\b({_MONTH_NAMES})\s+(last|this|next)\s+year\b", needs=("year",))
 def _month_rel_year(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     if ctx.anchor is None:
         return None
@@ -515,7 +590,10 @@ def _month_rel_year(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     return f"{year}-{MONTHS[_mkey(m[1])]:02d}", "date"
 
 
-@_rule(r"\b(?:the\s+)?(?:(early|late|mid)[- ])?(1[6-9]\d0|20[0-9]0)'?s\b|\bthe\s+'(\d0)s\b")
+@_rule(
+    r"\b(?:the\s+)?(?:(early|late|mid)[- ])?(1[6-9]\d0|20[0-9]0)'?s\b|\bthe\s+'(\d0)s\b",
+    needs=("0s", "0's"),
+)
 def _decade(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     if m[2]:
         return m[2][:3], "date"
@@ -523,9 +601,10 @@ def _decade(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
 
 
 @_rule(
-    r"\b(\d{1,2})(?::(\d{2}))?\s*(a\.m\.|p\.m\.|am\b|pm\b)|\b(\d{1,2}):(\d{2})\b(?!:)"
+    r"\b(\d{1,2})(?::(\d{2}))?\s*(a\.m\.|p\.m\.|am\b|pm\b)|(?<![:\d])\b(\d{1,2}):(\d{2})\b(?!:\d)"
     r"|\b(noon|midday|midnight)\b",
     re.IGNORECASE,
+    needs=(":", ".m.", " am", " pm", "noon", "midday", "midnight"),
 )
 def _clock(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     base = ctx.ref or ctx.anchor
@@ -547,6 +626,7 @@ def _clock(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     r"\b(?:every|each|per|a)\s+(day|week|month|year|quarter|morning|night|evening)\b|"
     r"\b(weekly|monthly|yearly|nightly|hourly)\b",
     re.IGNORECASE,
+    needs=("every", "each", "per ", "weekly", "monthly", "yearly", "nightly", "hourly", " a "),
 )
 def _set(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     if m[1]:
@@ -561,7 +641,8 @@ def _set(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
 
 
 @_rule(
-    rf"\b(?:every|each)\s+(?:({_WEEKDAY})|({_MONTH_NAMES}))\b|\b({_WEEKDAY})s\b(?:\s+({_PART})s)?"
+    rf"\b(?:every|each)\s+(?:({_WEEKDAY})|({_MONTH_NAMES}))\b|\b({_WEEKDAY})s\b(?:\s+({_PART})s)?",
+    needs=("every", "each", "days", "nights"),
 )
 def _recurring(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     """ "each Thursday", "Tuesday nights", "every July": sets."""
@@ -571,7 +652,9 @@ def _recurring(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     return f"XXXX-WXX-{day}{PARTS[m[4]] if m[4] else ''}", "set"
 
 
-@_rule(r"\b(?:the\s+)?(?:(?:past|last|next|coming)\s+)?weekend\b", re.IGNORECASE)
+@_rule(
+    r"\b(?:the\s+)?(?:(?:past|last|next|coming)\s+)?weekend\b", re.IGNORECASE, needs=("weekend",)
+)
 def _weekend(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     if ctx.anchor is None:
         return None
@@ -592,7 +675,10 @@ def _parse_anchor(anchor: str) -> dt.date | None:
 def _candidates(text: str) -> list[tuple[int, int, int, re.Match[str]]]:
     """All rule matches, longest first at each start; (start, end, rule index, match)."""
     found = []
+    lower = text.lower()
     for i, (pattern, _) in enumerate(_RULES):
+        if _NEEDS[i] and not any(word in lower for word in _NEEDS[i]):
+            continue
         for m in pattern.finditer(text):
             if m.end() > m.start():
                 found.append((m.start(), m.end(), i, m))
@@ -626,9 +712,14 @@ def find_times(text: str, anchor: str) -> list[TimeRef]:
         if result is None:
             continue
         value, kind = result
+        value, _, high = value.partition("/")  # a range: "P12M/P18M"
+        value, _, part = value.partition("|")  # a part of a day: "2021-08-12|TNI"
+        if part:
+            kind = "date"  # the calendar day for briefings; TimeML's form apart
         taken_until = end
         out.append(TimeRef(text=text[start:end], value=value, start=start, end=end,
-                           sentence=-1, kind=kind))  # fmt: skip
+                           sentence=-1, kind=kind, high=high,
+                           timeml=f"{value}T{part.removeprefix('T')}" if part else ""))  # fmt: skip
         if kind in ("date", "time") and value[:1].isdigit() and _RULES[i][1] not in _ANAPHORIC:
             ref = _to_day(value) or ref
             quarter = value if re.fullmatch(r"\d{4}-Q\d", value) else quarter
@@ -659,8 +750,55 @@ def _merge_clock_dates(text: str, refs: list[TimeRef]) -> list[TimeRef]:
 
 
 def times_for(article: Article) -> list[TimeRef]:
-    """The article's time expressions, anchored on its publication day."""
+    """The article's time expressions, anchored on its publication day, each with its role."""
     refs = find_times(article.text, article.day)
+    anchor = _parse_anchor(article.day)
     for ref in refs:
         ref.sentence = article.sentence_at(ref.start)
+        ref.role = role_of(article.text, ref, anchor)
     return refs
+
+
+# What a date does in its sentence. A timeline dates what happened: a deadline or a plan
+# ("to end the war by September 11", "talks will resume on Monday") had not happened when the
+# story was written, and background ("since May", "began in 2019", "last year") is not
+# the story's news.
+_DEADLINE_BEFORE = re.compile(
+    r"(?i)\b(?:by|until|till|before|no later than|deadline(?: of)?|due(?: on| by)?|"
+    r"expires?(?: on| at)?|scheduled (?:for|on)|set for|planned for)\s+(?:the\s+)?$"
+)
+_BACKGROUND_BEFORE = re.compile(
+    r"(?i)\b(?:since|began(?: in| on)?|started(?: in| on)?|begun(?: in)?|ever since|as early as|"
+    r"dating back to|back in|as of)\s+(?:the\s+)?(?:late\s+|early\s+|mid-?)?$"
+)
+BACKGROUND_DAYS = 31  # a date this long before publication is background, not news
+
+
+def role_of(text: str, ref: TimeRef, anchor: dt.date | None) -> str:
+    """event | deadline | background, from the words before the date, the tense of its
+    sentence and how far it lies from the publication day."""
+    if ref.kind in ("duration", "set"):
+        return "background"
+    before = text[max(0, ref.start - 40) : ref.start]
+    if _DEADLINE_BEFORE.search(before):
+        return "deadline"
+    if _BACKGROUND_BEFORE.search(before):
+        return "background"
+    day = _to_day(ref.value) or _period_end(ref.value)
+    if anchor is None or day is None:
+        return "event"
+    if day > anchor:
+        return "deadline"  # a plan or a deadline: it had not come when the story was written
+    return "background" if (anchor - day).days > BACKGROUND_DAYS else "event"
+
+
+def _period_end(value: str) -> dt.date | None:
+    """The last day of a month or year value ("2021-05" -> 2021-05-31), for its distance."""
+    try:
+        if re.fullmatch(r"\d{4}-\d\d", value):
+            return _add_months(dt.date(int(value[:4]), int(value[5:]), 1), 1) - dt.timedelta(1)
+        if re.fullmatch(r"\d{4}", value):
+            return dt.date(int(value), 12, 31)
+    except ValueError:
+        return None
+    return None

@@ -15,11 +15,13 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from spacy.tokens import Span
+
 from newsloom.extract.places import Gazetteer, best_candidate, fold, load_gazetteer
 from newsloom.models import Article, Mention
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc, Span
+    from spacy.tokens import Doc
 
 
 def _words(text: str) -> frozenset[str]:
@@ -49,6 +51,8 @@ ORG_WORDS = _words(
     """
 )
 
+DOC_TEXT = "newsloom.text"  # Doc.user_data key of the joined text
+AP_STATE = re.compile(r"[A-Z][a-z]{1,4}\.|[A-Z]\.[A-Z]\.|[A-Z]{2}")
 SPEECH_VERBS = frozenset({"say", "said", "says", "told", "tells", "added", "asked", "wrote"})
 
 # Well-known aliases that neither spelling nor initials reveal (folded key -> canonical).
@@ -80,6 +84,21 @@ ACRONYM_SKIP = frozenset({"of", "the", "and", "for", "on", "in", "&"})
 MIN_CITY_POPULATION = 20000  # smaller towns share names with too many people and words
 MIN_ADDED_POPULATION = 100000  # for names that NER did not mark at all
 
+# Words before a name that place it ("west of Buckeye", "in Ruskington", "from Kinistino"):
+# with one of these a town of any size in the gazetteer is read as a town, not a person.
+LOCATIVE = _words(
+    "in near at from outside around across throughout between into toward towards via"
+)
+# "<word> of X" that makes X a place ("north of", "town of", "Smith of Prineville").
+OF_PLACE = _words(
+    """
+    north south east west northeast northwest southeast southwest northern southern eastern
+    western town village city community township county outskirts resident residents native
+    mayor outside suburb
+    """
+)
+LIST_WORDS = frozenset({",", "and", "or"})
+
 
 def _strip_name(text: str, person: bool = True) -> str:
     """Drop "the", possessive 's, extra spaces and (for people) leading titles."""
@@ -107,22 +126,96 @@ def _looks_like_org_or_person(span: Span) -> bool:
     return after is not None and after.lower_ in {"inc", "ltd", "corp"}
 
 
-def _place_label(span: Span, gazetteer: Gazetteer, person_words: set[str]) -> str:
+def _place_label(
+    span: Span, gazetteer: Gazetteer, person_words: set[str], places: list[bool]
+) -> str:
     """GPE when a PERSON/ORG span is really a known place, else its own label.
 
     A one-word PERSON must be a big place and not a word of a full name elsewhere
-    ("Tyler" after "Anne Tyler" stays a person).
+    ("Tyler" after "Anne Tyler" stays a person). A town of any size counts when the
+    text places it: "west of Buckeye", "in Ruskington", "Smith of Prineville", a list of
+    places ("Horbling and Ruskington"), "Monroeville, Ala.", or a dateline. `places`
+    marks the tokens already read as places.
     """
     if span.label_ not in {"PERSON", "ORG"}:
         return span.label_
     text = _strip_name(span.text)
+    if _looks_like_org_or_person(span):
+        return span.label_
+    if gazetteer.is_known_place(text) and _placed(span, places):
+        return "GPE"
     single_person = span.label_ == "PERSON" and len(span) == 1
     if single_person and text in person_words:
         return span.label_
     size = MIN_ADDED_POPULATION if single_person else MIN_CITY_POPULATION
-    if gazetteer.is_known_place(text, size) and not _looks_like_org_or_person(span):
-        return "GPE"
-    return span.label_
+    return "GPE" if gazetteer.is_known_place(text, size) else span.label_
+
+
+def _placed(span: Span, places: list[bool]) -> bool:
+    """Whether the words around a name say it is a place."""
+    doc = span.doc
+    after = doc[span.end] if span.end < len(doc) else None
+    if after is not None and after.text in {"'s", "’s"}:
+        return False  # "Copeland's devices"
+    before = doc[span.start - 1] if span.start > 0 else None
+    if before is not None and before.lower_ in LOCATIVE:
+        return True
+    if before is not None and before.lower_ == "of" and span.start > 1:
+        word = doc[span.start - 2]
+        if word.lower_ in OF_PLACE or word.ent_type_ == "PERSON":
+            return True
+    if (
+        before is not None
+        and before.text in LIST_WORDS
+        and span.start > 1
+        and places[span.start - 2]
+    ):
+        return True
+    if after is not None and after.text in LIST_WORDS and span.end + 1 < len(doc):
+        nxt = doc[span.end + 1]
+        if nxt.ent_type_ in {"GPE", "LOC"} or AP_STATE.fullmatch(nxt.text):
+            return True
+    return _dateline(span)
+
+
+def doc_text(doc: Doc) -> str:
+    """The doc's text, joined once per doc (spaCy rebuilds `Doc.text` from its tokens on
+    every call, which costs more than the extraction rules themselves)."""
+    text = doc.user_data.get(DOC_TEXT)
+    if text is None:
+        text = doc.user_data[DOC_TEXT] = doc.text
+    return str(text)
+
+
+def _dateline(span: Span) -> bool:
+    """An all-caps name opening a line, followed by a comma, dash or "(AP)"."""
+    doc = span.doc
+    text = doc_text(doc)
+    start = span.start_char
+    if not span.text.isupper() or len(span.text) < 3:
+        return False
+    if start and text[start - 1] not in "\n" and text[:start].strip():
+        return False
+    return re.match(r"\s*(?:,|—|–|-|\(|:)", text[span.end_char : span.end_char + 3]) is not None
+
+
+def _list_parts(ent: Span, gazetteer: Gazetteer) -> list[tuple[int, int]]:
+    """ "Deary and Bovill" read as one ORG: its parts, when they are names and one is a
+    known place."""
+    parts, start = [], ent.start
+    for tok in ent:
+        if tok.text in LIST_WORDS:
+            parts.append((start, tok.i))
+            start = tok.i + 1
+    parts.append((start, ent.end))
+    doc = ent.doc
+    if (
+        len(parts) > 1
+        and all(j > i and _is_capitalised(doc[i].text) for i, j in parts)
+        and any(gazetteer.is_known_place(doc[i:j].text) for i, j in parts)
+    ):
+        return parts
+    return [(ent.start, ent.end)]
 
 
 def _is_capitalised(text: str) -> bool:
@@ -154,12 +247,8 @@ def _missed_places(doc: Doc, taken: list[bool], gazetteer: Gazetteer) -> list[tu
         text = span.text
         proper = all(t.pos_ == "PROPN" for t in span) or (text.isupper() and len(text) > 3)
         after_title = i > 0 and doc[i - 1].lower_.rstrip(".") in TITLES
-        if (
-            proper
-            and not after_title
-            and not set(text.split()) & person_words
-            and gazetteer.is_known_place(text, MIN_ADDED_POPULATION)
-        ):
+        known = gazetteer.is_known_place(text, 0 if _dateline(span) else MIN_ADDED_POPULATION)
+        if proper and not after_title and not set(text.split()) & person_words and known:
             found.append((start, j))
         i = j
     return found
@@ -225,10 +314,15 @@ def find_mentions(article: Article, doc: Doc, gazetteer: Gazetteer | None = None
     taken = [False] * len(doc)
     spans: list[tuple[int, int, str]] = []
     person_words = {t.text for e in doc.ents if e.label_ == "PERSON" and len(e) > 1 for t in e}
+    places = [t.ent_type_ in {"GPE", "LOC"} for t in doc]
     for ent in doc.ents:
         taken[ent.start : ent.end] = [True] * len(ent)  # "March" as a DATE is no town
         if ent.label_ in LABELS:
-            spans.append((ent.start, ent.end, _place_label(ent, gaz, person_words)))
+            for i, j in _list_parts(ent, gaz):
+                part = ent if j - i == len(ent) else Span(doc, i, j, label=ent.label_)
+                label = _place_label(part, gaz, person_words, places)
+                places[i:j] = [label in {"GPE", "LOC"}] * (j - i)
+                spans.append((i, j, label))
     spans += [(i, i + 1, "PERSON") for i in _missed_surnames(doc, taken, spans)]
     spans += [(i, j, "GPE") for i, j in _missed_places(doc, taken, gaz)]
     mentions = []

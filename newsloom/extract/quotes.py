@@ -13,10 +13,12 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
+from newsloom.extract.entities import doc_text
 from newsloom.models import Article, Mention, Quote
 
 _IRREGULAR = {
@@ -37,10 +39,29 @@ _REGULAR_WORDS = (
     "ask respond declare acknowledge confirm predict promise urge accuse allege estimate "
     "reveal recall complain stress emphasize emphasise agree contend maintain assert concede "
     "caution vow pledge post conclude indicate joke recount observe charge boast answer "
-    "assure remark repeat continue counter fear hope worry show question demand learn "
+    "assure remark repeat counter fear hope worry show question demand learn "
     "cite mention call"
 )
 _REGULAR = _REGULAR_WORDS.split()
+# Verbs of stance, evaluation and intent: PolNeAR-style attributions that are not reported
+# speech ("Trump attacked Machado", "Graham urged Republicans to …", "Clinton wants …").
+# Their content may be an object or an infinitive, not only a clause; quotes of this kind
+# are kept apart from reported speech (`Quote.kind == "stance"`).
+_STANCE_WORDS = (
+    "praise criticize criticise condemn denounce blast slam attack mock ridicule defend blame "
+    "credit thank applaud welcome reject dismiss dispute endorse back support oppose champion "
+    "promote propose recommend advise encourage invite plan intend want wish expect doubt "
+    "consider view regard prefer favor favour decide refuse decline threaten recognize "
+    "disclose publish document highlight link compare liken describe characterize label "
+    "reference invoke push advocate tout hail lament decry fault challenge vote offer "
+    "point promise vow pledge urge accuse cite mention call question demand"
+)
+_STANCE_IRREGULAR = {
+    "seek": ("sought", "seeks", "seeking"),
+    "feel": ("felt", "feels", "feeling"),
+    "know": ("knew", "knows", "knowing", "known"),
+    "see": ("saw", "sees", "seeing", "seen"),
+}
 
 
 def _inflect(lemma: str) -> tuple[str, ...]:
@@ -61,6 +82,26 @@ def _cue_forms() -> dict[str, str]:
 
 
 CUE_FORMS = _cue_forms()
+STANCE_FORMS = {form: lemma for lemma in _STANCE_WORDS.split() for form in _inflect(lemma)} | {
+    form: lemma for lemma, forms in _STANCE_IRREGULAR.items() for form in (lemma, *forms)
+}
+# Stance complements: an object, an infinitive, a predicate or a prepositional object.
+_STANCE_DEPS = ("dobj", "xcomp", "oprd", "prep", "dative")
+# Reporting verbs that, without a clause, are rarely an attribution ("said nothing",
+# "thinks so", "found the keys").
+_NO_STANCE = {"say", "think", "believe", "find", "learn", "ask", "answer", "report", "speak"}
+# Paragraph labels that look like a speaker before a colon.
+_NOTICES = {
+    "correction", "clarification", "update", "updated", "editor's note", "note", "photo",
+    "source", "sources", "related", "read more", "watch", "listen", "video", "advertisement",
+}  # fmt: skip
+# Nouns that say what their possessor said, thinks or plans ("Trump's claim that …").
+_SAID_NOUNS = {
+    "claim", "claims", "assertion", "allegation", "allegations", "accusation", "accusations",
+    "statement", "remarks", "comments", "criticism", "warning", "pledge", "promise", "vow",
+}  # fmt: skip
+# Subjects that are no source ("it remains", "there were", "which shows").
+_NO_SOURCE = {"it", "this", "that", "which", "there", "what", "these", "those"}
 # Verbs that report speech only with a clause ("X hopes that …"), never with a bare quote.
 _CLAUSE_ONLY = {
     "believe",
@@ -69,7 +110,6 @@ _CLAUSE_ONLY = {
     "fear",
     "worry",
     "find",
-    "continue",
     "repeat",
     "cite",
     "mention",
@@ -87,13 +127,41 @@ _OBJECT_DEPS = {
     "promise": ("xcomp",),
 }
 _OPEN, _CLOSE = "“", "”"
+_STARTS = "newsloom.token_starts"  # per-doc cache in Doc.user_data
 _PERSON_PRONOUNS = {"he", "she", "him", "her"}
+_MALE = {"he", "him", "his", "himself"}
+_FEMALE = {"she", "her", "hers", "herself"}
+_MALE_TITLES = {"mr", "sir", "lord", "king", "prince", "father", "brother", "mister"}
+_FEMALE_TITLES = {"mrs", "ms", "miss", "lady", "queen", "princess", "dame", "sister", "madam"}
+_PRONOUN_REACH = 300  # characters after a name within which he/she may refer to it
+_TITLES = _MALE_TITLES | _FEMALE_TITLES | {
+    "dr", "prof", "president", "vice", "prime", "minister", "secretary", "senator", "sen",
+    "rep", "gov", "governor", "mayor", "gen", "general", "col", "lt", "capt", "sgt", "judge",
+    "justice", "chief", "rev", "del", "chancellor", "ambassador", "spokesman", "spokeswoman",
+    "pope", "sheikh", "commissioner", "councilman", "councilwoman", "councillor", "sheriff",
+}  # fmt: skip
 _THING_PRONOUNS = {"it"}
 _RELATIVE = {"who", "which", "that"}
 _SUBJ = {"nsubj", "nsubjpass"}
+_AGENTS = {"PROPN", "NOUN", "PRON"}  # parts of speech of a stance's source
 _EDGE_PUNCT = " \t\n,;:—–-"
+_SEPARATORS = {",", "-", "—", "–", "--", ":"}
+_NAME_PARTS = {"det", "compound", "amod", "nmod", "poss", "nummod", "punct"}
+# A dateline opening a line: "WASHINGTON (AFP) -", "KABUL, Afghanistan —".
+_DATELINE = re.compile(
+    r"[A-Z][A-Z .'’-]{2,}(?:,[^\n(—–]{1,30})?\s*(?:\([^)\n]{1,20}\)\s*)?(?:—|–|--|-|:)\s*"
+)
 _DASH_SPEAKER = re.compile(r"[^\S\n]*([―—–]|--)[^\S\n]*([A-Z][^\n]{1,60}?)(?:[^\S\n]|\.)*(?=\n|$)")
 _COLON_SPEAKER = re.compile(r"^[\"“]?((?:[A-Z][\w.'’-]*\s?){1,4}):\s")
+
+
+# Where to look in the text (a scan of its words, then only those tokens): reporting and
+# stance verbs, "according", saying nouns, gendered pronouns.
+_WORD = re.compile(r"[A-Za-z]+")
+_CUE_WORD = frozenset(CUE_FORMS) | frozenset(STANCE_FORMS)
+_ACCORDING = frozenset({"according"})
+_SAID_NOUN = frozenset(_SAID_NOUNS)
+_GENDERED = frozenset(_MALE | _FEMALE)
 
 
 @dataclass(slots=True)
@@ -116,13 +184,14 @@ class _Cue:
     speaker: tuple[int, int]
     content: tuple[int, int]
     head_index: int  # token index of the speaker's head (-1 if none)
+    kind: str = "speech"  # speech | stance (see STANCE_FORMS)
 
 
 def find_quotes(article: Article, doc: Doc, mentions: list[Mention]) -> list[Quote]:
     """All direct and indirect quotes in `article`, in text order."""
     text = article.text
     spans = _quote_spans(text, doc)
-    cues = [c for c in (_cue_of(tok) for tok in doc if _is_cue(tok)) if c is not None]
+    cues = [c for c in (_cue_of(tok) for tok in _words_at(doc, _CUE_WORD) if _is_cue(tok)) if c]
     quotes: list[Quote] = []
     covered: list[tuple[int, int]] = []
     used: set[int] = set()
@@ -166,6 +235,7 @@ def find_quotes(article: Article, doc: Doc, mentions: list[Mention]) -> list[Quo
             continue
         quotes.append(_quote_from_cue(cue, doc, False, _before_inner_cue(cue, cues, text)))
     quotes += _according_to(doc, [(q.start, q.end) for q in quotes])
+    quotes += _said_nouns(doc, [(q.speaker_start, q.speaker_end) for q in quotes])
     quotes.sort(key=lambda q: q.start)
     _resolve(quotes, doc, mentions, spans)
     for q in quotes:
@@ -252,25 +322,40 @@ def _sentence_end(doc: Doc, offset: int, limit: int) -> int:
 
 
 def _is_cue(tok: Token) -> bool:
-    return tok.tag_.startswith("VB") and tok.lower_ in CUE_FORMS
+    return tok.tag_.startswith("VB") and (tok.lower_ in CUE_FORMS or tok.lower_ in STANCE_FORMS)
+
+
+def _stance(tok: Token) -> bool:
+    """A stance verb, or a reporting verb, used without a reported clause ("attacked
+    Machado", "warned states to …", "responded with attacks")."""
+    lemma = STANCE_FORMS.get(tok.lower_) or CUE_FORMS.get(tok.lower_, "")
+    if not lemma or lemma in _NO_STANCE or any(c.dep_ == "ccomp" for c in tok.children):
+        return False
+    return lemma != "tell" or any(c.dep_ == "xcomp" for c in tok.children)
 
 
 def _cue_of(tok: Token) -> _Cue | None:
     subj = _subject(tok)
-    content = _content(tok)
+    content = _content(tok) if tok.lower_ in CUE_FORMS else _clause(tok)
+    kind = "speech" if tok.lower_ in CUE_FORMS else "stance"
+    if content is None and _stance(tok):
+        if subj is None or subj.lower_ in _NO_SOURCE or subj.pos_ not in _AGENTS:
+            return None
+        content, kind = _stance_content(tok), "stance"
     if subj is None and content is None:
         return None
     speaker = _np_span(subj, tok) if subj is not None else (-1, -1)
     if content is not None and speaker[0] >= content[1]:
         content = (_clause_start(tok, content[0]), content[1])
-    return _Cue(tok, speaker, content or (-1, -1), subj.i if subj is not None else -1)
+    head = subj.i if subj is not None else -1
+    return _Cue(tok, speaker, content or (-1, -1), head, kind)
 
 
 def _clause_start(tok: Token, start: int) -> int:
     """ "A, but B, X said": the content is everything before the speaker in its sentence
     (the parser often hangs only B on the cue), not reaching back past a paragraph."""
     sent = tok.sent
-    text = tok.doc.text
+    text = _text(tok.doc)
     begin = max(sent.start_char, text.rfind("\n", 0, start) + 1)
     while begin < start and not (text[begin].isalnum() or text[begin] in "“\"'"):
         begin += 1
@@ -294,6 +379,22 @@ def _subject(tok: Token) -> Token | None:
             cur = cur.head
         else:
             return None
+    return None
+
+
+def _stance_content(tok: Token) -> tuple[int, int] | None:
+    """What a stance verb is about: its object, infinitive or prepositional object."""
+    parts = [c for c in tok.children if c.dep_ in _STANCE_DEPS and c.i > tok.i]
+    if not parts:
+        return None
+    return _trim(tok.doc, parts[0].left_edge.i, parts[-1].right_edge.i, None)
+
+
+def _clause(tok: Token) -> tuple[int, int] | None:
+    """A stance verb's reported clause ("hopes that …"), if it has one."""
+    for child in tok.children:
+        if child.dep_ == "ccomp":
+            return _trim(tok.doc, child.left_edge.i, child.right_edge.i, None)
     return None
 
 
@@ -331,9 +432,9 @@ def _trim(doc: Doc, left: int, right: int, cue: Token | None) -> tuple[int, int]
     if right - left < 1:
         return None
     start, end = doc[left].idx, doc[right].idx + len(doc[right])
-    if doc.text[end : end + 1] == _CLOSE and doc.text.count(_OPEN, start, end) > doc.text.count(
-        _CLOSE, start, end
-    ):
+    if _text(doc)[end : end + 1] == _CLOSE and _text(doc).count(_OPEN, start, end) > _text(
+        doc
+    ).count(_CLOSE, start, end):
         end += 1  # keep the closing mark of a quoted phrase the parser hung elsewhere
     return start, end
 
@@ -348,6 +449,25 @@ def _np_span(tok: Token, cue: Token | None = None) -> tuple[int, int]:
         if child.dep_ in {"acl", "advcl"} and child.tag_ == "VBG" and doc[child.i - 1].text == ",":
             right = child.i - 1
             break
+        if _when(child) or (child.dep_ == "acl" and child.tag_ == "VBN"):
+            # "Trump on Friday", "an arbitration panel in 2001", "a poll released in August"
+            right = child.i - 1
+            break
+    for child in tok.lefts:  # "the election, Minyon Moore", "predictable - Donald J. Trump"
+        if tok.pos_ != "PROPN" or child.dep_ in _NAME_PARTS or child.pos_ == "PROPN":
+            continue
+        seps = [i for i in range(child.right_edge.i, tok.i) if doc[i].text in _SEPARATORS]
+        if seps and any(doc[i].is_lower for i in range(child.left_edge.i, seps[-1])):
+            left = max(left, seps[-1] + 1)
+    dateline = _DATELINE.match(_text(doc), doc[left].idx)
+    if dateline is not None and (
+        left == 0 or "\n" in doc[left - 1].whitespace_ + doc[left - 1].text
+    ):
+        after = _token_at(doc, dateline.end()).i  # "WASHINGTON (AFP) - Officials said"
+        after += doc[after].idx < dateline.end()
+        if tok.idx < dateline.end() and cue is not None and after < cue.i:
+            right = cue.i - 1  # the parser made the dateline the subject
+        left = max(left, min(after, right))
     if cue is not None and tok.i < cue.i <= right:
         right = cue.left_edge.i - 1 if cue.left_edge.i > tok.i else tok.i
     for i in range(tok.i - 1, left - 1, -1):
@@ -365,6 +485,13 @@ def _np_span(tok: Token, cue: Token | None = None) -> tuple[int, int]:
     while left < right and (doc[left].is_punct or doc[left].is_space):
         left += 1
     return doc[left].idx, doc[right].idx + len(doc[right])
+
+
+def _when(tok: Token) -> bool:
+    """A time phrase hung on a speaker: "on Friday", "in 2001", "last week"."""
+    if tok.dep_ == "prep" and tok.lower_ in {"on", "in", "at", "during", "last", "this"}:
+        return any(c.ent_type_ in {"DATE", "TIME"} for c in tok.subtree if c is not tok)
+    return tok.dep_ == "npadvmod" and tok.ent_type_ in {"DATE", "TIME"}
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -392,12 +519,12 @@ def _direct(
     """Attribute one quotation: a cue in its own sentences, else a neighbour sentence, else
     the previous speaker when the paragraph is only the quote."""
     content = (span.inner_start, span.inner_end)
-    byline = _DASH_SPEAKER.match(doc.text, span.end)
+    byline = _DASH_SPEAKER.match(_text(doc), span.end)
     if byline is not None:
         ss, se = byline.span(2)
-        said = doc.text[content[0] : content[1]]
+        said = _text(doc)[content[0] : content[1]]
         return Quote(
-            said, doc.text[ss:se], content[0], content[1], -1, True, byline.group(1), ss, se
+            said, _text(doc)[ss:se], content[0], content[1], -1, True, byline.group(1), ss, se
         )
     cue = _cue_near(span, doc, cues)
     if cue is None and not span.continues:
@@ -408,7 +535,7 @@ def _direct(
         return _quote_from_cue(cue, doc, True, content)
     if last is not None and (span.continues or _alone(span, doc)):
         return _implicit(doc, span, last)
-    if last is not None and last.speaker_start >= 0 and _same_paragraph(doc.text, last, span):
+    if last is not None and last.speaker_start >= 0 and _same_paragraph(_text(doc), last, span):
         # “…,” he said. “More.” — the second part is the same attribution
         return dataclasses.replace(
             _implicit(doc, span, last),
@@ -425,7 +552,7 @@ def _same_paragraph(text: str, last: Quote, span: _Span) -> bool:
 def _implicit(doc: Doc, span: _Span, source: Quote) -> Quote:
     """A quotation whose speaker is given elsewhere (the paragraph before or after)."""
     return Quote(
-        text=doc.text[span.inner_start : span.inner_end],
+        text=_text(doc)[span.inner_start : span.inner_end],
         speaker=source.speaker,
         start=span.inner_start,
         end=span.inner_end,
@@ -435,15 +562,30 @@ def _implicit(doc: Doc, span: _Span, source: Quote) -> Quote:
     )
 
 
+def _words_at(doc: Doc, words: frozenset[str]) -> list[Token]:
+    """The tokens of the doc that are one of `words` (lower case): a scan of the text finds
+    the few candidates faster than walking every token of the doc."""
+    return [
+        _token_at(doc, m.start()) for m in _WORD.finditer(_text(doc)) if m.group().lower() in words
+    ]
+
+
 def _token_at(doc: Doc, offset: int) -> Token:
     """The token at or just before char `offset`."""
-    i = bisect.bisect_right([t.idx for t in doc], offset) - 1
+    starts = doc.user_data.get(_STARTS)
+    if starts is None:
+        starts = doc.user_data[_STARTS] = [t.idx for t in doc]
+    i = bisect.bisect_right(starts, offset) - 1
     return doc[max(i, 0)]
+
+
+def _text(doc: Doc) -> str:
+    return doc_text(doc)
 
 
 def _sents(span: _Span, doc: Doc) -> list[Span]:
     out: list[Span] = []
-    for offset in (span.start, min(span.end, len(doc.text) - 1)):
+    for offset in (span.start, min(span.end, len(_text(doc)) - 1)):
         sent = _token_at(doc, offset).sent
         if sent not in out:
             out.append(sent)
@@ -462,7 +604,7 @@ def _cue_near(span: _Span, doc: Doc, cues: list[_Cue]) -> _Cue | None:
             if cue.speaker[0] < 0 or _clause_only(cue, span):
                 continue
             if _overlaps(cue.speaker, (span.start, span.end)):
-                clipped = _clip_speaker(cue, span, doc.text)
+                clipped = _clip_speaker(cue, span, _text(doc))
                 if clipped is None:
                     continue
                 cue = clipped
@@ -496,7 +638,7 @@ def _clause_only(cue: _Cue, span: _Span) -> bool:
 
 def _cue_neighbour(span: _Span, doc: Doc, cues: list[_Cue], used: set[int]) -> _Cue | None:
     """`X said:` ending the previous sentence, or a bare `he said.` right after the quote."""
-    text = doc.text
+    text = _text(doc)
     before = text[: span.start].rstrip()
     for cue in reversed(cues):
         if cue.token.i in used or cue.speaker[0] < 0:
@@ -526,14 +668,14 @@ def _cue_neighbour(span: _Span, doc: Doc, cues: list[_Cue], used: set[int]) -> _
 
 def _alone_sentence(span: _Span, doc: Doc) -> bool:
     """True when the quotation is a whole sentence (nothing but the quote before it)."""
-    text = doc.text
+    text = _text(doc)
     ps = text.rfind("\n", 0, span.start) + 1
     return not text[ps : span.start].strip()
 
 
 def _alone(span: _Span, doc: Doc) -> bool:
     """True when the quotation fills its whole paragraph."""
-    text = doc.text
+    text = _text(doc)
     ps = text.rfind("\n", 0, span.start) + 1
     pe = text.find("\n", span.end)
     pe = len(text) if pe < 0 else pe
@@ -543,8 +685,8 @@ def _alone(span: _Span, doc: Doc) -> bool:
 def _quote_from_cue(cue: _Cue, doc: Doc, direct: bool, content: tuple[int, int]) -> Quote:
     s, e = cue.speaker
     return Quote(
-        text=doc.text[content[0] : content[1]],
-        speaker=doc.text[s:e] if s >= 0 else "",
+        text=_text(doc)[content[0] : content[1]],
+        speaker=_text(doc)[s:e] if s >= 0 else "",
         start=content[0],
         end=content[1],
         sentence=-1,
@@ -552,6 +694,7 @@ def _quote_from_cue(cue: _Cue, doc: Doc, direct: bool, content: tuple[int, int])
         cue=cue.token.text,
         speaker_start=s,
         speaker_end=e,
+        kind="speech" if direct else cue.kind,
     )
 
 
@@ -572,6 +715,8 @@ def _colon_quotes(text: str, mentions: list[Mention]) -> list[Quote]:
         se = ss + len(hit.group(1).rstrip())
         if not text[ss:se].isupper() and (ss, se) not in names and " " in text[ss:se]:
             continue
+        if text[ss:se].lower() in _NOTICES:
+            continue  # "Correction: An earlier version …" is the paper's note, no speaker
         cs = m.start() + hit.end()
         ce = m.end()
         while ce > cs and text[ce - 1] in ' "”':
@@ -583,7 +728,7 @@ def _colon_quotes(text: str, mentions: list[Mention]) -> list[Quote]:
 def _according_to(doc: Doc, taken: list[tuple[int, int]]) -> list[Quote]:
     """`according to X, …`: X is the speaker, the rest of the sentence the content."""
     out: list[Quote] = []
-    for tok in doc:
+    for tok in _words_at(doc, _ACCORDING):
         if tok.lower_ != "according" or tok.i + 2 >= len(doc) or doc[tok.i + 1].lower_ != "to":
             continue
         objs = [c for c in doc[tok.i + 1].children if c.dep_ == "pobj"]
@@ -605,7 +750,37 @@ def _according_to(doc: Doc, taken: list[tuple[int, int]]) -> list[Quote]:
         cs, ce = doc[left].idx, doc[right].idx + len(doc[right])
         if any(_overlaps((cs, ce), t) for t in taken):
             continue
-        out.append(Quote(doc.text[cs:ce], doc.text[s:e], cs, ce, -1, False, "according to", s, e))
+        out.append(
+            Quote(_text(doc)[cs:ce], _text(doc)[s:e], cs, ce, -1, False, "according to", s, e)
+        )
+    return out
+
+
+def _said_nouns(doc: Doc, taken: list[tuple[int, int]]) -> list[Quote]:
+    """ "Trump's claim that …", "his remarks on …": the possessor is the source of what the
+    noun says (its clause or prepositional object)."""
+    out: list[Quote] = []
+    text = _text(doc)
+    for tok in _words_at(doc, _SAID_NOUN):
+        if tok.pos_ != "NOUN" or tok.lower_ not in _SAID_NOUNS:
+            continue
+        owner = next((c for c in tok.children if c.dep_ == "poss"), None)
+        parts = [c for c in tok.children if c.dep_ in {"acl", "ccomp", "prep"} and c.i > tok.i]
+        if owner is None or not parts or owner.lower_ in _NO_SOURCE:
+            continue
+        end = owner.idx + len(owner)
+        case = next((c for c in owner.children if c.dep_ == "case"), None)
+        if case is not None:
+            end = case.idx + len(case)  # the gold source keeps the "'s"
+        speaker = (owner.left_edge.idx, end)
+        content = _trim(doc, parts[0].left_edge.i, parts[-1].right_edge.i, None)
+        if content is None or any(_overlaps(speaker, t) for t in taken):
+            continue
+        cs, ce = content
+        out.append(
+            Quote(text[cs:ce], text[speaker[0] : speaker[1]], cs, ce, -1, False, tok.text,
+                  speaker[0], speaker[1], kind="stance")
+        )  # fmt: skip
     return out
 
 
@@ -613,26 +788,87 @@ def _according_to(doc: Doc, taken: list[tuple[int, int]]) -> list[Quote]:
 
 
 def _resolve(quotes: list[Quote], doc: Doc, mentions: list[Mention], spans: list[_Span]) -> None:
-    """Turn speaker spans into names: pronoun -> last person, surname -> full name,
-    title + name -> the name; descriptions stay as written."""
+    """Turn speaker spans into names: he/she -> the last named speaker of that gender (else
+    the last person of that gender), surname -> full name, title + name -> the name (the
+    title kept in `Quote.title`); descriptions stay as written."""
     inside = [(s.start, s.end) for s in spans]
     persons = [
         m
         for m in sorted(mentions, key=lambda m: m.start)
         if m.label == "PERSON" and not any(a <= m.start < b for a, b in inside)
     ]
+    genders = _genders(doc, persons)
+    speakers: list[tuple[int, str]] = []  # (offset, name) of speakers named so far
     for q in quotes:
         if q.speaker_start < 0:
             continue
+        written = _text(doc)[q.speaker_start : q.speaker_end]
+        if written.lower() in _PERSON_PRONOUNS:
+            q.speaker = _pronoun_name(written.lower(), q.speaker_start, persons, genders, speakers)
+            continue
         q.speaker = _name_for(q, doc, mentions, persons)
+        q.title = _title(doc, q.speaker_start, q.speaker_end)
+        if q.speaker != written or any(p.start >= q.speaker_start for p in persons):
+            speakers.append((q.speaker_start, q.speaker))
+
+
+def _genders(doc: Doc, persons: list[Mention]) -> dict[str, str]:
+    """ "m" or "f" per full name, by title ("Mrs. Clinton") and by the he/she that
+    follows a mention before another person is named."""
+    votes: dict[str, Counter[str]] = {}
+    text = _text(doc)
+    for m in persons:
+        name = _full_name(m.norm or m.text, persons)
+        before = text[max(0, m.start - 12) : m.start].lower().replace(".", "").split()
+        word = before[-1] if before else ""
+        sex = "m" if word in _MALE_TITLES else "f" if word in _FEMALE_TITLES else ""
+        if sex:
+            votes.setdefault(name, Counter())[sex] += 2
+    starts = [p.start for p in persons]
+    for tok in _words_at(doc, _GENDERED):
+        sex = "m" if tok.lower_ in _MALE else "f" if tok.lower_ in _FEMALE else ""
+        i = bisect.bisect_left(starts, tok.idx) - 1
+        if not sex or i < 0 or tok.idx - persons[i].end > _PRONOUN_REACH:
+            continue
+        name = _full_name(persons[i].norm or persons[i].text, persons)
+        votes.setdefault(name, Counter())[sex] += 1
+    return {name: count.most_common(1)[0][0] for name, count in votes.items()}
+
+
+def _pronoun_name(
+    pronoun: str,
+    offset: int,
+    persons: list[Mention],
+    genders: dict[str, str],
+    speakers: list[tuple[int, str]],
+) -> str:
+    """Who "he"/"she" is: the last speaker named before it of that gender, else the last
+    person mentioned of that gender, else the last person."""
+    sex = "f" if pronoun in _FEMALE else "m"
+    for _, name in reversed([s for s in speakers if s[0] < offset]):
+        if genders.get(name) == sex:
+            return name
+    before = [_full_name(p.norm or p.text, persons) for p in persons if p.end <= offset]
+    same = [name for name in before if genders.get(name) == sex]
+    unknown = [name for name in before if name not in genders]
+    pick = same or unknown or before
+    return pick[-1] if pick else pronoun
+
+
+def _title(doc: Doc, start: int, end: int) -> str:
+    """The title written before a speaker's name ("Mr.", "Mayor", "Sen."), if any."""
+    words = _text(doc)[start:end].split()
+    titles = []
+    for word in words[:-1]:
+        if word.lower().rstrip(".,") not in _TITLES:
+            break
+        titles.append(word.rstrip(","))
+    return " ".join(titles)
 
 
 def _name_for(q: Quote, doc: Doc, mentions: list[Mention], persons: list[Mention]) -> str:
-    written = doc.text[q.speaker_start : q.speaker_end]
+    written = _text(doc)[q.speaker_start : q.speaker_end]
     low = written.lower()
-    if low in _PERSON_PRONOUNS:
-        before = [m for m in persons if m.end <= q.speaker_start]
-        return _full_name(before[-1].norm or before[-1].text, persons) if before else written
     if low in _THING_PRONOUNS:
         orgs = [m for m in mentions if m.label == "ORG" and m.end <= q.speaker_start]
         return (orgs[-1].norm or orgs[-1].text) if orgs else written
@@ -641,13 +877,13 @@ def _name_for(q: Quote, doc: Doc, mentions: list[Mention], persons: list[Mention
         if antecedent is None:
             return written
         q = dataclasses.replace(q, speaker_start=antecedent[0], speaker_end=antecedent[1])
-        written = doc.text[antecedent[0] : antecedent[1]]
+        written = _text(doc)[antecedent[0] : antecedent[1]]
     core = _core(doc, q.speaker_start, q.speaker_end)
     inner = [m for m in mentions if core[0] <= m.start and m.end <= core[1]]
     people = [m for m in inner if m.label == "PERSON"]
     if people:
         return _full_name(people[-1].norm or people[-1].text, persons)
-    words = doc.text[core[0] : core[1]].split()
+    words = _text(doc)[core[0] : core[1]].split()
     tail = words[-1] if words else ""
     if tail[:1].isupper() and _full_name(tail, persons) != tail:
         return _full_name(tail, persons)  # a surname the NER missed: "Price added"

@@ -4,41 +4,56 @@ Pages are rendered on the server with Jinja2 (autoescape on) and carry no script
 a strict Content-Security-Policy forbids them anyway, because article text is
 untrusted. The JSON API under /api/ returns the same briefing structure as
 `newsloom brief --format json`. The server reads server-side folders only inside
-the `--allow-dir` folders it was started with, and binds to localhost by default.
+the `--allow-dir` folders it was started with, and binds to localhost by default;
+bound to another address it requires a token (a bearer header for the API, a login
+form setting an HttpOnly, SameSite=Strict cookie for the pages). `read_only` turns
+ingest off. Stored origins name uploads by their file name, never a server path.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import ipaddress
 import itertools
 import json
 import re
+import sys
 import tempfile
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import jinja2
 from fastapi import FastAPI, File, Form, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field, ValidationError, model_validator
 from starlette.concurrency import run_in_threadpool
 
-from newsloom import __version__
+from newsloom import __version__, export, feeds
 from newsloom.brief import build_briefing
-from newsloom.errors import NewsloomError, NotFound
+from newsloom.errors import ConfigError, NewsloomError, NotFound
 from newsloom.models import Article
 from newsloom.render import Citations, safe_url, story_map
 from newsloom.store import Store
+from newsloom.storylines import storyline_detail, storyline_rows, with_storyline
 
 if TYPE_CHECKING:
     from newsloom.pipeline import Resources, RunReport
 
 MAX_UPLOAD_BYTES = 20_000_000
 MAX_API_ARTICLES = 1000
+MAX_OFFSET = 1_000_000_000  # beyond any archive; larger values cannot even reach SQLite
+MIN_TOKEN_CHARS = 16
+TOKEN_ENV = "NEWSLOOM_TOKEN"
+SESSION_COOKIE = "newsloom_session"
+READ_ONLY = "this server is read-only (started with --read-only): ingest is disabled"
 PAGE_SIZE = 30
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; "
@@ -47,6 +62,9 @@ CSP = (
 HERE = Path(__file__).resolve().parent
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 _DAY = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TEMP_ORIGIN = re.compile(r"^.*?/newsloom-(?:upload|api|feed)-[^/]+/(?:\d{3}/)?")
+_PUBLIC_PATHS = ("/login", "/static/", "/briefing.css")
 
 
 class IngestArticle(BaseModel):
@@ -78,11 +96,20 @@ class App:
     SQLite connection (serialised); ingest runs one at a time on their own connection,
     so pages stay readable while a batch is processed (WAL mode)."""
 
-    def __init__(self, db: str, allow_dirs: list[str], resources: Resources | None) -> None:
+    def __init__(
+        self,
+        db: str,
+        allow_dirs: list[str],
+        resources: Resources | None,
+        token: str = "",
+        read_only: bool = False,
+    ) -> None:
         self.path = db
         self.store = Store(db)
         self.allow_dirs = [Path(d).resolve() for d in allow_dirs]
         self._resources = resources
+        self.token = token
+        self.read_only = read_only
         self.lock = threading.RLock()
         self.run_lock = threading.Lock()
 
@@ -99,15 +126,31 @@ class App:
         with self.lock:
             yield self.store
 
-    def run(self, paths: list[str]) -> RunReport:
+    def run(self, paths: list[str], labels: dict[str, str]) -> RunReport:
+        """Ingest `paths`, stored and reported under their `labels` (never server paths)."""
         from newsloom import pipeline  # imported late: pages work without the models
 
         with self.run_lock:
             store = Store(self.path)
             try:
-                return pipeline.run(paths, store, self.resources, on_error=False)
+                return pipeline.run(paths, store, self.resources, on_error=False, labels=labels)
             finally:
                 store.close()
+
+    @property
+    def session(self) -> str:
+        """The login cookie's value: derived from the token, so the token never travels twice."""
+        return hmac.new(self.token.encode(), b"newsloom-session", hashlib.sha256).hexdigest()
+
+    def authorized(self, request: Request) -> bool:
+        """Whether the request carries the token (bearer header) or the login cookie."""
+        if not self.token:
+            return True
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), self.token):
+            return True
+        cookie = request.cookies.get(SESSION_COOKIE, "")
+        return hmac.compare_digest(cookie, self.session)
 
 
 # -- queries ---------------------------------------------------------------
@@ -187,7 +230,24 @@ def _story_extras(store: Store, row: dict[str, Any]) -> dict[str, Any]:
 def briefing(store: Store, story_id: str) -> dict[str, Any]:
     story = store.get_story(story_id)
     articles = store.get_articles(story.article_ids)
-    return build_briefing(story, articles, store.get_facts(story_id))
+    out = build_briefing(story, articles, store.get_facts(story_id))
+    for a in out.get("articles", []):
+        a["origin"] = public_origin(a.get("origin", ""))
+    return with_storyline(store, out)
+
+
+def public_origin(origin: str) -> str:
+    """An origin fit to show: archives from before uploads were stored by file name hold
+    the server's temp paths (`/tmp/newsloom-upload-…/000/name.txt`); show the name."""
+    return _TEMP_ORIGIN.sub("", origin)
+
+
+def search_query(q: str) -> str:
+    """The query, stripped; control characters (a NUL breaks SQLite's full-text search)
+    are refused (HTTP 400)."""
+    if _CONTROL.search(q):
+        raise NewsloomError("q: control characters are not allowed in a search")
+    return q.strip()
 
 
 def search(store: Store, query: str, limit: int = 50) -> dict[str, Any]:
@@ -211,6 +271,7 @@ def search(store: Store, query: str, limit: int = 50) -> dict[str, Any]:
 
 def article_json(store: Store, article_id: str) -> dict[str, Any]:
     art = store.get_article(article_id)
+    art.origin = public_origin(art.origin)
     return {**art.to_dict(), "story_id": store.story_of(article_id)}
 
 
@@ -262,11 +323,19 @@ def _segments(
 
 
 def create_app(
-    db: str, allow_dirs: list[str] | None = None, resources: Resources | None = None
+    db: str,
+    allow_dirs: list[str] | None = None,
+    resources: Resources | None = None,
+    *,
+    token: str = "",
+    read_only: bool = False,
 ) -> FastAPI:
     """Build the app over the store at `db`; `allow_dirs` are the server folders the
-    ingest form may read."""
-    state = App(db, list(allow_dirs or []), resources)
+    ingest form may read. With a `token`, every route but the login page requires it;
+    `read_only` refuses ingest (HTTP 403)."""
+    if token and len(token) < MIN_TOKEN_CHARS:
+        raise ConfigError(f"the token must have at least {MIN_TOKEN_CHARS} characters")
+    state = App(db, list(allow_dirs or []), resources, token=token, read_only=read_only)
     app = FastAPI(
         title="newsloom",
         version=__version__,
@@ -282,6 +351,7 @@ def create_app(
         lstrip_blocks=True,
     )
     env.filters["safe_url"] = safe_url
+    env.globals.update(read_only=read_only, auth=bool(token))
     briefing_css = (HERE.parent / "templates" / "briefing.css").read_text(encoding="utf-8")
 
     @app.get("/briefing.css", include_in_schema=False)
@@ -295,25 +365,32 @@ def create_app(
         html = env.get_template(name).render(version=__version__, **context)
         return HTMLResponse(html, status_code=status)
 
-    _install_middleware(app)
+    _install_middleware(app, state)
     _install_errors(app, page)
+    _install_login(app, state, page)
     _install_pages(app, state, page)
     _install_api(app, state)
+    _install_feeds(app, state)
+    _install_exports(app, state)
+    _install_openapi(app)
     return app
 
 
-def _install_middleware(app: FastAPI) -> None:
+def _install_middleware(app: FastAPI, state: App) -> None:
     @app.middleware("http")
     async def guard(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         length = request.headers.get("content-length", "")
+        path = request.url.path
         if length.isdigit() and int(length) > MAX_UPLOAD_BYTES:
             response: Response = JSONResponse(
                 {"detail": f"request larger than {MAX_UPLOAD_BYTES} bytes"}, status_code=413
             )
         elif request.method == "POST" and not _same_origin(request):
             response = JSONResponse({"detail": "cross-origin request refused"}, status_code=403)
+        elif not path.startswith(_PUBLIC_PATHS) and not state.authorized(request):
+            response = _login_required(request)
         else:
             response = await call_next(request)
         response.headers["Content-Security-Policy"] = CSP
@@ -321,6 +398,26 @@ def _install_middleware(app: FastAPI) -> None:
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
         return response
+
+
+def _login_required(request: Request) -> Response:
+    """401 with a bearer challenge for the API; the login form for pages."""
+    path = request.url.path
+    if path.startswith(("/api/", "/feeds/")) or path == "/openapi.json":  # clients, not people
+        return JSONResponse(
+            {"detail": "authentication required: send the header Authorization: Bearer <token>"},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    target = path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
+
+
+def _local_target(target: str) -> str:
+    """Where to go after logging in: a path on this server only (no open redirect)."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
 
 
 def _same_origin(request: Request) -> bool:
@@ -344,6 +441,77 @@ def _install_errors(app: FastAPI, page: Callable[..., HTMLResponse]) -> None:
             return JSONResponse({"detail": str(exc)}, status_code=400)
         return page("error.html", status=400, title="Error", message=str(exc))
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        """A bad query value: JSON for the API, an error page (not raw JSON) for pages."""
+        problems = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": problems}, status_code=422)
+        message = "; ".join(
+            f"{p['loc'][-1] if p['loc'] else 'request'}: {p['msg']}" for p in problems
+        )
+        return page("error.html", status=422, title="Bad request", message=message)
+
+
+def _install_login(app: FastAPI, state: App, page: Callable[..., HTMLResponse]) -> None:
+    @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
+    def login_form(next: str = Query("/", max_length=2000)) -> HTMLResponse:
+        return page("login.html", next=_local_target(next), error="")
+
+    @app.post("/login", response_class=HTMLResponse, include_in_schema=False)
+    def login(
+        request: Request, token: str = Form("", max_length=1000), next: str = Form("/")
+    ) -> Response:
+        target = _local_target(next)
+        if not state.token:
+            return RedirectResponse(target, status_code=303)
+        if not hmac.compare_digest(token.encode(), state.token.encode()):
+            return page("login.html", status=401, next=target, error="wrong token")
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE,
+            state.session,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            max_age=7 * 24 * 3600,
+        )
+        return response
+
+    @app.post("/logout", include_in_schema=False)
+    def logout() -> Response:
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="strict")
+        return response
+
+
+def _install_openapi(app: FastAPI) -> None:
+    """Put the ingest body's models among the document's components, so that every
+    `$ref` in /openapi.json resolves (pydantic writes them under a local `$defs`)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            doc = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            schema = IngestRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+            doc.setdefault("components", {}).setdefault("schemas", {}).update(
+                schema.pop("$defs", {})
+            )
+            doc["components"]["schemas"]["IngestRequest"] = schema
+            body = doc["paths"]["/api/ingest"]["post"]["requestBody"]["content"]
+            body["application/json"]["schema"] = {"$ref": "#/components/schemas/IngestRequest"}
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
 
 def _filters(date_from: str, date_to: str, place: str, source: str, entity: str) -> dict[str, str]:
     for name, value in (("from", date_from), ("to", date_to)):
@@ -362,7 +530,7 @@ def _install_pages(app: FastAPI, state: App, page: Callable[..., HTMLResponse]) 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def stories_page(
         order: str = Query("recent", pattern="^(recent|size)$"),
-        offset: int = Query(0, ge=0),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
         date_from: str = Query("", alias="from", max_length=10),
         date_to: str = Query("", alias="to", max_length=10),
         place: str = Query("", max_length=200),
@@ -386,15 +554,22 @@ def _install_pages(app: FastAPI, state: App, page: Callable[..., HTMLResponse]) 
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_page(q: str = Query("", max_length=500)) -> HTMLResponse:
+        query = search_query(q)
         with state.db() as store:
-            result = search(store, q) if q.strip() else None
-        return page("search.html", q=q, result=result)
+            result = search(store, query) if query else None
+        return page("search.html", q=query, result=result)
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     def story_page(story_id: str) -> HTMLResponse:
         with state.db() as store:
             s = briefing(store, story_id)
         return page("story.html", s=s, cite=Citations(s), map=story_map(s["places"]), tree=_tree(s))
+
+    @app.get("/storylines/{storyline_id}", response_class=HTMLResponse, include_in_schema=False)
+    def storyline_page(storyline_id: str) -> HTMLResponse:
+        with state.db() as store:
+            line = storyline_detail(store, storyline_id)
+        return page("storyline.html", line=line)
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(article_id: str) -> HTMLResponse:
@@ -410,8 +585,13 @@ def _install_pages(app: FastAPI, state: App, page: Callable[..., HTMLResponse]) 
             story_title=story_title,
         )
 
+    def read_only_page() -> HTMLResponse:
+        return page("error.html", status=403, title="Read-only", message=READ_ONLY)
+
     @app.get("/ingest", response_class=HTMLResponse, include_in_schema=False)
     def ingest_form() -> HTMLResponse:
+        if state.read_only:
+            return read_only_page()
         return page("ingest.html", allow_dirs=state.allow_dirs, report=None)
 
     @app.post("/ingest", response_class=HTMLResponse, include_in_schema=False)
@@ -419,11 +599,14 @@ def _install_pages(app: FastAPI, state: App, page: Callable[..., HTMLResponse]) 
         files: list[UploadFile] = File(default=[]),
         folder: str = Form(""),
     ) -> HTMLResponse:
+        if state.read_only:
+            return read_only_page()
         with tempfile.TemporaryDirectory(prefix="newsloom-upload-") as tmp:
             try:
-                paths = await _save_uploads(files, Path(tmp))
+                labels = await _save_uploads(files, Path(tmp))
                 if folder.strip():
-                    paths += allowed_files(folder.strip(), state.allow_dirs)
+                    labels |= allowed_files(folder.strip(), state.allow_dirs)
+                paths = list(labels)
             except NewsloomError as exc:
                 return page(
                     "ingest.html",
@@ -440,8 +623,8 @@ def _install_pages(app: FastAPI, state: App, page: Callable[..., HTMLResponse]) 
                     report=None,
                     error="choose at least one file (or a folder)",
                 )
-            report = await run_in_threadpool(state.run, paths)
-            result = _report_json(report, tmp)
+            report = await run_in_threadpool(state.run, paths, labels)
+            result = _report_json(report)
         with state.db() as store:
             touched = [
                 {"id": sid, "title": store.get_story(sid).title} for sid in result["story_ids"]
@@ -449,9 +632,11 @@ def _install_pages(app: FastAPI, state: App, page: Callable[..., HTMLResponse]) 
         return page("ingest.html", allow_dirs=state.allow_dirs, report=result, touched=touched)
 
 
-async def _save_uploads(files: list[UploadFile], folder: Path) -> list[str]:
-    """Write uploads under safe names inside `folder`, enforcing the total size limit."""
-    total, paths = 0, []
+async def _save_uploads(files: list[UploadFile], folder: Path) -> dict[str, str]:
+    """Write uploads under safe names inside `folder`, enforcing the total size limit.
+
+    Returns each saved path with the upload's own file name, the name to store and show."""
+    total, paths = 0, {}
     for n, upload in enumerate(files):
         if not upload.filename:
             continue
@@ -466,12 +651,13 @@ async def _save_uploads(files: list[UploadFile], folder: Path) -> list[str]:
                 if total > MAX_UPLOAD_BYTES:
                     raise NewsloomError(f"uploads larger than {MAX_UPLOAD_BYTES} bytes in all")
                 out.write(chunk)
-        paths.append(str(path))
+        paths[str(path)] = name
     return paths
 
 
-def allowed_files(folder: str, allow_dirs: list[Path]) -> list[str]:
-    """The regular files under `folder`, if it lies inside an allowed folder.
+def allowed_files(folder: str, allow_dirs: list[Path]) -> dict[str, str]:
+    """The regular files under `folder`, if it lies inside an allowed folder, each with
+    its name relative to the allowed folder's parent (what is stored and shown).
 
     Paths are resolved (following symlinks) before the containment check, and every
     file found is checked again, so a symlink cannot lead outside."""
@@ -484,28 +670,25 @@ def allowed_files(folder: str, allow_dirs: list[Path]) -> list[str]:
     if not any(root.is_relative_to(d) for d in allow_dirs):
         raise NewsloomError(f"{folder}: outside the allowed folders")
     candidates = [root] if root.is_file() else sorted(root.rglob("*"))
-    out = []
+    out = {}
     for path in candidates:
         real = path.resolve()
         hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
-        if real.is_file() and not hidden and any(real.is_relative_to(d) for d in allow_dirs):
-            out.append(str(real))
+        home = next((d for d in allow_dirs if real.is_relative_to(d)), None)
+        if real.is_file() and not hidden and home is not None:
+            out[str(real)] = str(real.relative_to(home.parent))
     return out
 
 
-def _report_json(report: RunReport, tmp: str) -> dict[str, Any]:
-    """A run report for people and clients, with temp paths replaced by upload names."""
-
-    def where(text: str) -> str:
-        return re.sub(re.escape(tmp) + r"/(\d{3}/)?", "", text)
-
+def _report_json(report: RunReport) -> dict[str, Any]:
+    """A run report for people and clients (inputs named by their labels)."""
     return {
         "read": report.read,
         "new": report.new,
         "already_stored": report.already_stored,
         "article_ids": report.article_ids,
         "story_ids": report.story_ids,
-        "errors": [{"where": where(e.where), "problem": e.problem} for e in report.errors],
+        "errors": [{"where": e.where, "problem": e.problem} for e in report.errors],
     }
 
 
@@ -534,7 +717,7 @@ def _install_api(app: FastAPI, state: App) -> None:
     @app.get("/api/stories", tags=["stories"])
     def api_stories(
         limit: int = Query(20, ge=1, le=200),
-        offset: int = Query(0, ge=0),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
         order: str = Query("recent", pattern="^(recent|size)$"),
         date_from: str = Query("", alias="from", max_length=10, description="YYYY-MM-DD"),
         date_to: str = Query("", alias="to", max_length=10, description="YYYY-MM-DD"),
@@ -554,6 +737,21 @@ def _install_api(app: FastAPI, state: App) -> None:
         with state.db() as store:
             return briefing(store, story_id)
 
+    @app.get("/api/storylines", tags=["storylines"])
+    def api_storylines(
+        limit: int = Query(20, ge=1, le=200), offset: int = Query(0, ge=0, le=10**9)
+    ) -> dict[str, Any]:
+        """Storylines (events of one developing situation), most recent first."""
+        with state.db() as store:
+            rows, total = storyline_rows(store, limit=limit, offset=offset)
+        return {"total": total, "limit": limit, "offset": offset, "storylines": rows}
+
+    @app.get("/api/storylines/{storyline_id}", tags=["storylines"])
+    def api_storyline(storyline_id: str) -> dict[str, Any]:
+        """One storyline with its events (stories) in time order; merged ids resolve."""
+        with state.db() as store:
+            return storyline_detail(store, storyline_id)
+
     @app.get("/api/articles/{article_id}", tags=["articles"])
     def api_article(article_id: str) -> dict[str, Any]:
         """One article with everything extracted from it, and its story id."""
@@ -565,10 +763,11 @@ def _install_api(app: FastAPI, state: App) -> None:
         q: str = Query(..., min_length=1, max_length=500), limit: int = Query(50, ge=1, le=200)
     ) -> dict[str, Any]:
         """Full-text search over articles and facts, grouped by story."""
-        if not q.strip():
+        query = search_query(q)
+        if not query:
             raise NewsloomError("q: empty query")
         with state.db() as store:
-            return search(store, q, limit=limit)
+            return search(store, query, limit=limit)
 
     @app.post(
         "/api/ingest",
@@ -586,6 +785,8 @@ def _install_api(app: FastAPI, state: App) -> None:
     )
     async def api_ingest(request: Request) -> Response:
         """Ingest articles (JSON list, or one raw text/HTML report) and update stories."""
+        if state.read_only:
+            return JSONResponse({"detail": READ_ONLY}, status_code=403)
         body = await _read_body(request)
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         with tempfile.TemporaryDirectory(prefix="newsloom-api-") as tmp:
@@ -610,8 +811,8 @@ def _install_api(app: FastAPI, state: App) -> None:
                 return JSONResponse(
                     {"detail": "send application/json, text/plain or text/html"}, status_code=415
                 )
-            report = await run_in_threadpool(state.run, [str(path)])
-            return JSONResponse(_report_json(report, tmp))
+            report = await run_in_threadpool(state.run, [str(path)], {str(path): "api"})
+            return JSONResponse(_report_json(report))
 
 
 async def _read_body(request: Request) -> bytes:
@@ -628,10 +829,128 @@ def _messages(exc: ValidationError) -> list[dict[str, Any]]:
     return [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
 
 
+def is_loopback(host: str) -> bool:
+    """Whether `host` is reachable from this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any interface
+
+
 def serve(
-    db: str, host: str = "127.0.0.1", port: int = 8000, allow_dirs: list[str] | None = None
+    db: str,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    allow_dirs: list[str] | None = None,
+    *,
+    token: str = "",
+    read_only: bool = False,
 ) -> None:
-    """Run the app with uvicorn (localhost unless told otherwise)."""
+    """Run the app with uvicorn (localhost unless told otherwise).
+
+    Bound to any other address, the server refuses to start without a token, and warns."""
     import uvicorn
 
-    uvicorn.run(create_app(db, allow_dirs or []), host=host, port=port, log_level="info")
+    exposed = not is_loopback(host)
+    if exposed and not token:
+        raise ConfigError(
+            f"--host {host} is reachable from other machines: give a token with --token"
+            f" or the environment variable {TOKEN_ENV} (at least {MIN_TOKEN_CHARS}"
+            " characters), or bind to 127.0.0.1"
+        )
+    app = create_app(db, allow_dirs or [], token=token, read_only=read_only)
+    if exposed:
+        print(
+            f"newsloom: warning: serving on {host}:{port}, reachable from other machines;"
+            " every request needs the token, and traffic is not encrypted (put a TLS proxy"
+            " in front for use beyond a trusted network)",
+            file=sys.stderr,
+        )
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+# -- feeds and exports (#16) ---------------------------------------------------------
+
+ATOM_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {feeds.MEDIA_TYPE: {}}, "description": "an Atom feed (RFC 4287)"},
+    304: {"description": "not modified since the ETag given in If-None-Match"},
+    404: {"content": {"text/html": {}}, "description": "no such story or storyline"},
+}
+EXPORT_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {f.media_type: {} for f in export.FORMATS.values()},
+        "description": "the export, as an attachment (columns in docs/json-schema.md)",
+    },
+}
+
+
+def _install_feeds(app: FastAPI, state: App) -> None:
+    def atom(request: Request, build: Callable[[Store, str], feeds.Feed]) -> Response:
+        with state.db() as store:
+            body = feeds.render(build(store, str(request.base_url)))
+        etag = '"' + hashlib.sha256(body).hexdigest()[:24] + '"'
+        headers = {"ETag": etag, "Cache-Control": "no-cache"}
+        if etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=headers)
+        return Response(body, media_type=f"{feeds.MEDIA_TYPE}; charset=utf-8", headers=headers)
+
+    @app.get("/feeds/stories.atom", tags=["feeds"], responses=ATOM_RESPONSE)
+    def feed_stories(request: Request) -> Response:
+        """The newest stories (by their last change) as an Atom feed."""
+        return atom(request, feeds.stories_feed)
+
+    @app.get("/feeds/search.atom", tags=["feeds"], responses=ATOM_RESPONSE)
+    def feed_search(
+        request: Request, q: str = Query(..., min_length=1, max_length=500)
+    ) -> Response:
+        """The stories matching a full-text search, as an Atom feed."""
+        query = search_query(q)
+        if not query:
+            raise NewsloomError("q: empty query")
+        return atom(request, lambda store, base: feeds.search_feed(store, base, query))
+
+    @app.get("/feeds/stories/{story_id}.atom", tags=["feeds"], responses=ATOM_RESPONSE)
+    def feed_story(request: Request, story_id: str) -> Response:
+        """One story's updates: facts newly confirmed, new disputes, updated figures."""
+        return atom(request, lambda store, base: feeds.story_feed(store, base, story_id))
+
+    @app.get("/feeds/storylines/{storyline_id}.atom", tags=["feeds"], responses=ATOM_RESPONSE)
+    def feed_storyline(request: Request, storyline_id: str) -> Response:
+        """A storyline's stories and their updates."""
+        return atom(request, lambda store, base: feeds.storyline_feed(store, base, storyline_id))
+
+
+def _download(body: str, fmt: str, name: str) -> Response:
+    return Response(
+        body,
+        media_type=export.FORMATS[fmt].media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _install_exports(app: FastAPI, state: App) -> None:
+    fmt_query = Query(..., alias="format", pattern="^(csv|geojson|jsonl)$")
+
+    @app.get("/api/stories/{story_id}/export", tags=["export"], responses=EXPORT_RESPONSE)
+    def api_story_export(story_id: str, fmt: str = fmt_query) -> Response:
+        """One story's facts (csv), places (geojson) or articles and facts (jsonl)."""
+        with state.db() as store:
+            body = "".join(export.export(store, [story_id], fmt))
+        return _download(body, fmt, export.filename(fmt, story_id=story_id))
+
+    @app.get("/api/export", tags=["export"], responses=EXPORT_RESPONSE)
+    def api_export(
+        q: str = Query(..., min_length=1, max_length=500),
+        fmt: str = fmt_query,
+        limit: int = Query(50, ge=1, le=200),
+    ) -> Response:
+        """The stories matching a full-text search, exported as for one story."""
+        query = search_query(q)
+        if not query:
+            raise NewsloomError("q: empty query")
+        with state.db() as store:
+            ids = store.story_ids_matching(query, limit=limit)
+            body = "".join(export.export(store, ids, fmt))
+        return _download(body, fmt, export.filename(fmt, query=q))

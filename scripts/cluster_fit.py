@@ -1,0 +1,137 @@
+"""Fit the story decision (`cluster.FITTED_WEIGHTS`, `FITTED_BIAS`) on dev data of two corpora.
+
+    python scripts/cluster_fit.py [--ecb ../shared/eval/ecbplus/ecbplus.jsonl]
+                                  [--realweb evalsets/realweb/dev.jsonl] [--cache .cache/eval]
+
+Examples are what the stream decides on: an article against a story. For every dev article,
+positives are the article against its own event's other reports (one of them, half of them,
+all of them: stories of different sizes); negatives are the article against the other events
+of its storyline (ECB+: its topic) and against the 5 events nearest its embedding, at the same
+sizes. Each example's signals are the average links `cluster.link_features` computes, with
+IDF from the whole dev set. A logistic regression (corpus-balanced sample weights, so ECB+'s
+772 dev documents do not drown the 117 real-web ones) gives the weights; the thresholds
+(`Settings.join`, `Settings.merge`) are then chosen on the dev streams with
+`scripts/cluster_ablation.py`. Only dev halves are read: ECB+ topics 1-35, realweb dev.jsonl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import pickle
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from newsloom.cluster import FEATURES, STATE_VERSION, Settings, StoryIndex, _Agg, link_features
+from newsloom.errors import EvalDataError, EvalDataMissing
+from newsloom.evaluate.cluster import EvalSet, prepare, read_eval_set
+from newsloom.pipeline import Resources
+
+
+def cached_set(data: Path, cache: Path, resources: Resources) -> EvalSet:
+    """`read_eval_set` + `prepare` (extraction and features), kept in `cache` by the data
+    file's hash and the index version (extraction takes minutes on ECB+)."""
+    key = hashlib.sha1(data.read_bytes()).hexdigest()[:16]
+    path = cache / f"{data.stem}-{key}-v{STATE_VERSION}.pkl"
+    if path.exists():
+        evalset: EvalSet = pickle.loads(path.read_bytes())
+        return evalset
+    evalset = prepare(read_eval_set(data), resources)
+    cache.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(evalset))
+    return evalset
+
+
+def groups_of(evalset: EvalSet) -> list[str]:
+    """Storylines when the gold has them, else ECB+ topics."""
+    if evalset.storylines is not None:
+        return evalset.storylines
+    return [e.split("-")[0] for e in evalset.events]
+
+
+def examples(
+    evalset: EvalSet, settings: Settings | None = None, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """(features, same event?) for article-against-story examples (see module docstring)."""
+    index = StoryIndex(settings)
+    for f in evalset.features:
+        index._docs += 1
+        for ids, _ in f.terms.values():
+            index._df[ids] += 1
+    aggs = [index._article_agg(f) for f in evalset.features]
+    by_event: dict[str, list[int]] = defaultdict(list)
+    for i, event in enumerate(evalset.events):
+        by_event[event].append(i)
+    groups = groups_of(evalset)
+
+    def agg_of(ids: list[int]) -> _Agg:
+        total = _Agg()
+        for i in ids:
+            total.add(aggs[i], 10**6)
+        return total
+
+    centroid = {}
+    for event, ids in by_event.items():
+        vec = np.sum([evalset.features[i].embedding for i in ids], axis=0)
+        centroid[event] = vec / np.linalg.norm(vec)
+    rng = np.random.default_rng(seed)
+    rows, labels = [], []
+    for i, f in enumerate(evalset.features):
+        own = evalset.events[i]
+        siblings = {evalset.events[j] for j, g in enumerate(groups) if g == groups[i]}
+        near = sorted(
+            (e for e in by_event if e != own), key=lambda e: -float(centroid[e] @ f.embedding)
+        )
+        for event in sorted(siblings | set(near[:5])):
+            ids = [j for j in by_event[event] if j != i]
+            for size in sorted({1, max(1, len(ids) // 2), len(ids)} if ids else set()):
+                sample = [int(x) for x in rng.choice(ids, size=size, replace=False)]
+                rows.append(link_features(aggs[i], agg_of(sample)))
+                labels.append(event == own)
+    return np.array(rows), np.array(labels)
+
+
+def fit(parts: list[tuple[np.ndarray, np.ndarray]], drop: tuple[str, ...] = ()) -> Settings:
+    """Logistic regression over the examples of every corpus, each corpus weighing the
+    same; `drop` leaves signals out (their weight is 0)."""
+    from sklearn.linear_model import LogisticRegression
+
+    keep = [k for k, name in enumerate(FEATURES) if name not in drop]
+    x = np.vstack([p[0][:, keep] for p in parts])
+    y = np.concatenate([p[1] for p in parts])
+    w = np.concatenate([np.full(len(p[1]), 1.0 / len(p[1])) for p in parts])
+    model = LogisticRegression(C=1.0, max_iter=5000).fit(x, y, sample_weight=w * len(y) / w.sum())
+    weights = dict.fromkeys(FEATURES, 0.0)
+    for k, coef in zip(keep, model.coef_[0], strict=True):
+        weights[FEATURES[k]] = round(float(coef), 2)
+    return Settings(weights=weights, bias=round(float(model.intercept_[0]), 2))
+
+
+def dev_sets(ecb: Path, realweb: Path, cache: Path) -> dict[str, EvalSet]:
+    resources = Resources()
+    return {
+        "ecb": cached_set(ecb, cache, resources).subset("dev"),
+        "realweb": cached_set(realweb, cache, resources),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ecb", type=Path, default=Path("../shared/eval/ecbplus/ecbplus.jsonl"))
+    parser.add_argument("--realweb", type=Path, default=Path("evalsets/realweb/dev.jsonl"))
+    parser.add_argument("--cache", type=Path, default=Path(".cache/eval"))
+    args = parser.parse_args()
+    try:
+        sets = dev_sets(args.ecb, args.realweb, args.cache)
+    except (EvalDataMissing, EvalDataError) as exc:
+        sys.exit(f"cluster_fit: {exc}")
+    settings = fit([examples(s) for s in sets.values()])
+    print(json.dumps({"weights": settings.weights, "bias": settings.bias}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
