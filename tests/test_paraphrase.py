@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import load_script
 
 from newsloom.cli import cli
 from newsloom.paraphrase import (
@@ -16,6 +17,7 @@ from newsloom.paraphrase import (
     CROSSENCODER_FILE,
     SCALAR_FEATURES,
     STACK_FEATURES,
+    LogisticModel,
     ParaphraseMatcher,
     evidence,
     load_model,
@@ -229,3 +231,30 @@ def test_eval_without_shipped_refuses_other_files(tmp_path: Path) -> None:
     assert "--shipped" in result.stderr
     result = CliRunner().invoke(cli, ["eval", "dates", "--data", str(data), "--shipped"])
     assert result.exit_code == 2
+
+
+def test_training_script_threshold_floor_and_shift() -> None:
+    train = load_script("train_crossencoder")
+    scores = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
+    y = np.array([1, 1, 0, 1, 0, 0])
+    # Precision of the top k: 1, 1, .67, .75, .6, .5; among cuts >= 0.7 the best F1 is at k=4.
+    assert train.precise_threshold(scores, y, 0.7) == 0.6
+    assert train.precise_threshold(scores, y, 0.8) == 0.8
+    # The cheap stacker is shifted so that its own cut lands on the shared threshold.
+    model = LogisticModel(np.zeros(1), np.ones(1), np.array([2.0]), 0.0)
+    shifted = train.shift_to(model, 0.7, 0.6)
+    at_cut = np.array([[np.log(0.7 / 0.3) / 2]])
+    assert model.predict_proba(at_cut)[0] == pytest.approx(0.7)
+    assert shifted.predict_proba(at_cut)[0] == pytest.approx(0.6)
+
+
+def test_training_script_reads_the_folds_that_were_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    train = load_script("train_crossencoder")
+    monkeypatch.setattr(train, "BUILD", tmp_path)
+    (tmp_path / "oof-fold1.json").write_text(json.dumps({"1-2": [0.5, 0.25]}))
+    pairs = train.Pairs(["1-2", "3-4"], ["a", "c"], ["b", "d"], np.array([1, 0]))
+    logits = train.load_oof(pairs)
+    assert logits[0].tolist() == [0.5, 0.25]
+    assert np.isnan(logits[1]).all()  # its fold was never run: left out of the stacker's fit
