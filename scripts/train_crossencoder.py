@@ -473,9 +473,10 @@ def precise_threshold(scores: np.ndarray, y: np.ndarray, min_precision: float) -
 
 
 def prf1(pred: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    from newsloom.evaluate import prf
+
     tp = int((pred & (y == 1)).sum())
-    p, r = tp / max(int(pred.sum()), 1), tp / max(int((y == 1).sum()), 1)
-    return p, r, 2 * p * r / max(p + r, 1e-9)
+    return prf(tp, int(pred.sum()) - tp, int((y == 1).sum()) - tp)
 
 
 def report(name: str, pred: np.ndarray, y: np.ndarray) -> None:
