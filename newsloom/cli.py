@@ -264,12 +264,22 @@ def show(story_ids: tuple[str, ...], db: str, fmt: str, html: str | None) -> Non
 @click.option("--limit", type=int, default=None, help="Only the first N items (a quick slice).")
 @click.option("--split", default="all", show_default=True, help="Which part to report on.")
 @click.option("--json", "as_json", is_flag=True, help="End with one JSON object of the metrics.")
-def evaluate(stage: str, data: str, limit: int | None, split: str, as_json: bool) -> None:
+@click.option(
+    "--shipped",
+    is_flag=True,
+    help="paraphrase: score every pair of DATA with the shipped model, no refitting.",
+)
+def evaluate(
+    stage: str, data: str, limit: int | None, split: str, as_json: bool, shipped: bool
+) -> None:
     """Measure one stage against public gold data (precision/recall/F1 beside references)."""
     from newsloom.evaluate import run_stage
 
+    if shipped and stage != "paraphrase":
+        raise click.UsageError("--shipped applies to the paraphrase stage only")
+    options = {"shipped": True} if shipped else {}
     try:
-        result = run_stage(stage, Path(data), limit=limit, split=split)
+        result = run_stage(stage, Path(data), limit=limit, split=split, **options)
     except NewsloomError as exc:
         click.echo(f"newsloom: {exc}", err=True)
         sys.exit(2)

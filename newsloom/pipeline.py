@@ -73,9 +73,10 @@ class Resources:
 
     @functools.cached_property
     def matcher(self) -> ParaphraseMatcher:
-        from newsloom.paraphrase import ParaphraseMatcher
+        from newsloom.paraphrase import PIPELINE_CROSSENCODER_PAIRS, ParaphraseMatcher
 
-        return ParaphraseMatcher(self.embedder)
+        # its own static embedder (the one its gate was trained on); a bounded cost per article
+        return ParaphraseMatcher(crossencoder_pairs=PIPELINE_CROSSENCODER_PAIRS)
 
 
 @dataclass(slots=True)
