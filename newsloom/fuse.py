@@ -1339,6 +1339,7 @@ def _statement_state(st: Statement) -> dict[str, Any]:
                 k.negated,
                 k.main,
                 k.time,
+                k.holder,
             ]
             for k in st.claims
         ],
@@ -1364,7 +1365,7 @@ def _statement_from_state(d: dict[str, Any], article: int) -> Statement:
             frozenset(k[5]),
             k[6],
             k[7],
-            k[8] if len(k) > 8 else "",
+            *k[8:10],
         )
         for k in d["k"]
     ]
