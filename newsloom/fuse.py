@@ -1164,9 +1164,10 @@ def _content_words(text: str) -> set[str]:
 
 
 def _disputed(index: StoryFacts, members: list[Member]) -> bool:
-    """Members that date their claim to different days, name different holders of one title
+    """Members that date their claims to different days, name different holders of one title
     or affirm and negate one action. Read off parses, these are too often artefacts to show as
-    a conflict ("as of March 8" against "closed on Sunday"), but they withhold corroboration."""
+    a conflict ("Mnangagwa said Mugabe should resign" against "Mugabe resigns"; "no
+    electronics were considered safe" in a garbled copy), but they withhold corroboration."""
     if all(j >= 0 and index.statements[s].claims[j].track for s, j in members):
         return False
     return bool(
@@ -1206,8 +1207,9 @@ def _disagreement(
     index: StoryFacts, members: list[Member]
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(conflict, updates) of a fact: figures that changed over time become updates; figures
-    of one counted thing that differ at one time are a conflict (days, names and polarity
-    that differ only withhold corroboration: see `_disputed`).
+    of one counted thing that differ at one time, and days, names or polarity that differ
+    between two members whose claims match, are a conflict (such differences between members
+    of unmatched claims only withhold corroboration: see `_disputed`).
 
     A figure changed over time when its reports are dated apart, when one is an "at least",
     or when it is a toll whose reports are not all dated (tolls grow while a story unfolds);
@@ -1217,6 +1219,14 @@ def _disagreement(
     for thing in classes:
         if not _evolves(thing):
             return _conflict_dict(index, "number", [(c[1].text, c[2][0]) for c in thing]), []
+    if not all(j >= 0 and index.statements[s].claims[j].track for s, j in members):
+        for kind, found in (
+            ("date", _date_conflict(index, members, same_claim=True)),
+            ("name", _name_conflict(index, members, same_claim=True)),
+            ("negation", _negation_conflict(index, members, same_claim=True)),
+        ):
+            if found:
+                return _conflict_dict(index, kind, found), []
     for thing in classes:
         ordered = sorted(thing, key=lambda c: (c[0], c[1].point))
         return {}, [_update(index, c) for c in ordered]
@@ -1320,27 +1330,66 @@ def _member_date(index: StoryFacts, m: Member) -> str:
     return st.claims[m[1]].time if m[1] >= 0 else st.date if m[1] == -1 else ""
 
 
-def _date_conflict(index: StoryFacts, members: list[Member]) -> list[tuple[str, Member]]:
+def _date_conflict(
+    index: StoryFacts, members: list[Member], same_claim: bool = False
+) -> list[tuple[str, Member]]:
     """Two members that date their claim to different days (years alone are too often
-    background: "after their 2021 Copa victory and the 2022 World Cup")."""
+    background: "after their 2021 Copa victory and the 2022 World Cup"); with `same_claim`,
+    only two members whose claims match ("resigned on Monday" / "resigned on Tuesday", not
+    "deposits as of March 8" / "closed on Sunday")."""
     dated = [(_member_date(index, m), m) for m in members]
     dated = [(d, m) for d, m in dated if len(d) >= 10]
-    for d, m in dated[1:]:
-        if not compatible_dates(dated[0][0], d):
-            return [dated[0], (d, m)]
+    for x, (da, a) in enumerate(dated):
+        for db, b in dated[x + 1 :]:
+            if compatible_dates(da, db):
+                continue
+            if not same_claim or _claims_agree(index, a, b):
+                return [(da, a), (db, b)]
     return []
 
 
-def _name_conflict(index: StoryFacts, members: list[Member]) -> list[tuple[str, Member]]:
+def _claims_agree(index: StoryFacts, a: Member, b: Member) -> bool:
+    """Whether two members state one claim: their claims match, or neither statement has a
+    parsed claim to tell them apart (whole statements)."""
+    sa, sb = index.statements[a[0]], index.statements[b[0]]
+    if not sa.claims and not sb.claims:
+        return True
+    ca, cb = _core_claim(sa, a[1]), _core_claim(sb, b[1])
+    return ca is not None and cb is not None and claims_match(ca, cb) > 0
+
+
+def _takes_part(index: StoryFacts, name: str, m: Member) -> bool:
+    """Whether a titled name is a participant of the member's claim (not the speaker who
+    said "Mugabe should resign"); true where no claim was parsed."""
+    st = index.statements[m[0]]
+    core = _core_claim(st, m[1])
+    if not st.claims:
+        return True
+    return core is not None and _overlap(
+        frozenset({name.lower()}), core.agent_names | core.patient_names
+    )
+
+
+def _name_conflict(
+    index: StoryFacts, members: list[Member], same_claim: bool = False
+) -> list[tuple[str, Member]]:
     named = [(t, n, m) for m in members for t, n in index.statements[m[0]].titles]
     for x, (ta, na, a) in enumerate(named):
         for tb, nb, b in named[x + 1 :]:
-            if ta == tb and a[0] != b[0] and not set(na.split()) & set(nb.split()):
+            if ta != tb or a[0] == b[0] or set(na.split()) & set(nb.split()):
+                continue
+            if not same_claim or (
+                _claims_agree(index, a, b)
+                and _takes_part(index, na, a)
+                and _takes_part(index, nb, b)
+            ):
                 return [(na, a), (nb, b)]
     return []
 
 
-def _negation_conflict(index: StoryFacts, members: list[Member]) -> list[tuple[str, Member]]:
+def _negation_conflict(
+    index: StoryFacts, members: list[Member], same_claim: bool = False
+) -> list[tuple[str, Member]]:
     """One member affirms what another negates: the main claims of two statements, of one verb
     class ("has not won a title" and "still in search of a trophy" are no contradiction;
     "devices that had not exploded" negates a clause inside), or two whole statements where
@@ -1358,6 +1407,8 @@ def _negation_conflict(index: StoryFacts, members: list[Member]) -> list[tuple[s
         for b in stated[x + 1 :]:
             verb_b, neg_b = polarity(b)
             if verb_a == verb_b and neg_a != neg_b:
+                if same_claim and not _claims_agree(index, a, b):
+                    continue
                 pos, neg = (b, a) if neg_a else (a, b)
                 return [("affirmed", pos), ("negated", neg)]
     return []
