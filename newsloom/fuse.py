@@ -1118,7 +1118,8 @@ def _backing(
     stmts: list[Statement], arts: list[_Article], members: list[Member], shown: int
 ) -> int:
     """Independent sources backing statement `shown` of a fact (see `_carries`)."""
-    core = _core_claim(stmts[shown], members[shown][1])
+    st, slot = stmts[shown], members[shown][1]
+    core = _core_claim(st, slot) if slot in (-1, st.primary) else None  # a side claim: no
     backing = [i for i in range(len(stmts)) if i == shown or _carries(stmts[shown], core, stmts[i])]
     wording = shared_wording([stmts[i].text for i in backing])
     return _components(
@@ -1137,18 +1138,20 @@ def _core_claim(shown: Statement, slot: int) -> ClaimKey | None:
 
 def _carries(shown: Statement, core: ClaimKey | None, st: Statement) -> bool:
     """Whether a member backs the fact as a reader sees it (its shown statement), not only a
-    side part of it: it gives the same figure of the same counted thing, or a claim matching
-    the shown claim with a participant named on both sides (actor + action: "the Taliban
+    side part of it: it gives the same figure (not a rounding of it: "about 2,750" is not
+    backed by "2,800") of the same counted thing, or its main claim matches the shown main
+    claim with a participant named on both sides (actor + action: "the Taliban
     seized control of Kandahar" backs "the Taliban have captured ... Kandahar"), or shares
     SUPPORT_OVERLAP of their content words. A sentence that only shares "Mugabe resigned"
     with "Mnangagwa was nominated after Mugabe resigned" aligns but does not count."""
-    if any(v.same_thing(w) and v.equal(w) for v in st.values for w in shown.values):
+    if any(v.same_thing(w) and v.point == w.point for v in st.values for w in shown.values):
         return True
     if core is not None and not core.track:
         named = core.agent_names | core.patient_names
-        for claim in st.claims:
+        for k, claim in enumerate(st.claims):
             if (
-                not claim.track
+                k == st.primary
+                and not claim.track
                 and claims_match(claim, core) > 0
                 and _overlap(named, claim.agent_names | claim.patient_names)
             ):
