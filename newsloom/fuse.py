@@ -1139,7 +1139,7 @@ def _core_claim(shown: Statement, slot: int) -> ClaimKey | None:
 def _carries(shown: Statement, core: ClaimKey | None, st: Statement) -> bool:
     """Whether a member backs the fact as a reader sees it (its shown statement), not only a
     side part of it: it gives the same figure (not a rounding of it: "about 2,750" is not
-    backed by "2,800") of the same counted thing, or its main claim matches the shown main
+    backed by "2,800") of the same counted thing, or a claim of it matches the shown main
     claim with a participant named on both sides (actor + action: "the Taliban
     seized control of Kandahar" backs "the Taliban have captured ... Kandahar"), or shares
     SUPPORT_OVERLAP of their content words. A sentence that only shares "Mugabe resigned"
@@ -1148,10 +1148,9 @@ def _carries(shown: Statement, core: ClaimKey | None, st: Statement) -> bool:
         return True
     if core is not None and not core.track:
         named = core.agent_names | core.patient_names
-        for k, claim in enumerate(st.claims):
+        for claim in st.claims:
             if (
-                k == st.primary
-                and not claim.track
+                not claim.track
                 and claims_match(claim, core) > 0
                 and _overlap(named, claim.agent_names | claim.patient_names)
             ):

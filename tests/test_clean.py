@@ -348,8 +348,8 @@ def test_furniture_lines_are_dropped_from_html_pages(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "boilerplate"),
     [
-        ("Representatives for Signature Bank did not immediately respond to a request for comment.", True),
-        ("Signature Bank representatives didn’t immediately respond to a request for comment.", True),
+        ("Representatives for the bank did not respond to a request for comment.", True),
+        ("The bank's representatives didn’t immediately respond to a request for comment.", True),
         ("OpenAI did not immediately respond to Reuters request for comment.", True),
         ("A spokesman for the ministry declined to comment.", True),
         ("The FBI could not be reached for comment on Friday.", True),
