@@ -52,7 +52,10 @@ class EvalSet:
 
     def subset(self, split: str) -> EvalSet:
         """The articles of one split ("all": everything)."""
-        keep = [i for i, s in enumerate(self.splits) if split == "all" or s == split]
+        return self.take([i for i, s in enumerate(self.splits) if split == "all" or s == split])
+
+    def take(self, keep: list[int]) -> EvalSet:
+        """The articles at positions `keep`, with their labels and features."""
         return EvalSet(
             articles=[self.articles[i] for i in keep],
             events=[self.events[i] for i in keep],
