@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from newsloom.extract.entities import merge_story_entities
+from newsloom.fuse import independent_reports
 from newsloom.models import Article, Citation, Fact, Story
 
 SUMMARY_SENTENCES = 5
@@ -33,7 +34,7 @@ def build_briefing(story: Story, articles: list[Article], facts: list[Fact]) -> 
         "last_published": dates[-1] if dates else "",
         "n_articles": len(articles),
         "n_sources": len({a.source for a in articles}),
-        "n_independent": len(articles) - len(derived),
+        "n_independent": independent_reports(articles, story.derivations),
         "merged_from": list(story.merged_from),
         "articles": [
             {
@@ -131,8 +132,23 @@ def _position(fact: Fact) -> int:
 
 def _timeline(facts: list[dict[str, Any]], by_id: dict[str, Article]) -> list[dict[str, Any]]:
     """Dated facts in date order, each with the `kind` of its date: `event` (what happened),
-    `deadline` (a deadline or plan that had not come when reported) or `background`."""
-    entries = [
+    `deadline` (a deadline or plan that had not come when reported) or `background`; and each
+    value of a figure that changed (an `update` fact), dated when it was reported."""
+    changes = [
+        {
+            "date": u["time"][:10],
+            "kind": "event",
+            "text": f"{f['text']} [{u['value']}]",
+            "sources": u["sources"],
+            "status": "update",
+            "citations": u["citations"],
+        }
+        for f in facts
+        if f["status"] == "update"
+        for u in f.get("updates", [])
+        if CALENDAR_DATE.match(u["time"][:10])
+    ]
+    entries = changes + [
         {
             "date": f["date"],
             "kind": _date_kind(f, by_id),
@@ -142,7 +158,7 @@ def _timeline(facts: list[dict[str, Any]], by_id: dict[str, Article]) -> list[di
             "citations": f["citations"],
         }
         for f in facts
-        if CALENDAR_DATE.match(f["date"])
+        if CALENDAR_DATE.match(f["date"]) and f["status"] != "update"
     ]
     return sorted(entries, key=lambda e: e["date"])
 

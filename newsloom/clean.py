@@ -106,8 +106,51 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _END_PUNCT = tuple('.!?:;"”’)…')
 
 
+# Page furniture that survives extraction as text: photo credits, share and print widgets,
+# "watch/read more" links, agency footers. Whole lines are dropped here; `is_furniture` also
+# guards statement splitting, where a credit glued to a paragraph ends up a sentence alone.
+_AGENCY = (
+    r"(?:AFP|AP|Reuters|EPA(?:-EFE)?|EFE|Getty\s*Images|Shutterstock|Xinhua|Anadolu|Bloomberg"
+    r"|Associated\s+Press|Agence\s+France[- ]Presse|dpa|SIPA|Alamy|PA(?:\s+Media|\s+Wire)?"
+    r"|ANI|PTI|Press\s+Association|Pool|Handout)"
+)
+_NAME_RUN = r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}"
+_FURNITURE = re.compile(
+    rf"""^[(\[]?(?:
+      (?:photo(?:graph)?s?|images?|pictures?|video|credits?|illustration|graphic)
+        (?:\s+credits?)?\s*(?:[:/|©]|by\b)\s*.{{0,90}}
+    | (?:{_NAME_RUN}\s*(?:/|for|via)\s*)?{_AGENCY}(?:\s*(?:/|via|photo|-|–)\s*{_NAME_RUN})*
+        (?:\s*(?:/|via)\s*{_AGENCY})?(?:\s*file)?(?:\s+photo)?
+    | {_NAME_RUN}\s*/\s*(?:{_AGENCY}|The\s+[A-Z][\w]+(?:\s+[A-Z][\w]+){{0,2}})
+    | .{{0,80}}\b(?:via|/)\s*{_AGENCY}
+    | (?:AP|AFP|Reuters)\s+Photo\b.{{0,60}}
+    | print\s+friendly,?\s*pdf\s*(?:&|and)\s*email
+    | (?:share|click)\s+(?:this|to\s+(?:share|print|email)|on)\b.{{0,80}}
+    | (?:facebook|twitter|x|whatsapp|linkedin|pinterest|reddit|email|e-mail|print|telegram|
+         messenger|copy\s+link|comments?)
+        (?:\s*[|,/·•]?\s*(?:facebook|twitter|x|whatsapp|linkedin|pinterest|reddit|email|
+         e-mail|print|telegram|messenger|copy\s+link|comments?))*
+    | (?:watch|listen)\b.{{0,80}}\b(?:above|below|here|now|video|live)
+    | (?:watch|listen|video|read\s+more|also\s+read|read\s+also|related|recommended|
+         more\s+(?:from|on)\b.{{0,40}}?|see\s+also|don'?t\s+miss|trending)\s*[:|>»].{{0,160}}
+    | (?:read|see)\s+more\b.{{0,120}}
+    | (?:additional\s+)?(?:reporting|writing|editing|compiled)\s+by\b.{{0,200}}
+    | (?:this\s+(?:story|article)\s+(?:has\s+been|was)\s+(?:updated|corrected)).{{0,160}}
+    )[.)\]]*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def is_furniture(text: str) -> bool:
+    """Whether a line or sentence is page furniture rather than reporting: a photo credit
+    ("AFP via Getty Images", "(Yves Malenfer / Associated Press)"), a share or print widget
+    ("Print Friendly, PDF & Email"), a "watch/read more" line, an agency footer."""
+    line = text.strip()
+    return len(line) <= 240 and bool(_FURNITURE.match(line))
+
+
 def _is_boilerplate(line: str) -> bool:
-    if _DROP_LINE.match(line):
+    if _DROP_LINE.match(line) or is_furniture(line):
         return True
     return len(line) < 400 and bool(_COOKIE.search(line) and _COOKIE_CUE.search(line))
 

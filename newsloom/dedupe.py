@@ -1,17 +1,36 @@
-"""Find copies: exact and near duplicates, and paraphrased rewrites within a story.
+"""Find copies inside a story: exact and near duplicates, spun rewrites, shared wire text.
 
-Five rewrites of one AFP dispatch are one independent report, so fusion must know
-who copied whom. Exact copies share a normalised-text hash; near copies share
-most word 5-shingles (MinHash LSH); rewrites keep the original's sentences in
-order but reword them, so they are found by sentence alignment. Two outlets that
-each quote the same wire but write their own reports align on few sentences and
-are not copies: the rewrite threshold is deliberately high.
+Five rewrites of one AFP dispatch are one independent report, so fusion must know who copied
+whom. `CopyTracer` takes a story's articles one at a time and links each new one to the
+earlier article it copies (or that copies it), looking up candidates instead of comparing
+with every article: exact copies by a hash of the normalised text, near copies by MinHash LSH
+over word 5-shingles, rewrites by their sentences' nearest sentences in the story (one matrix
+product) and by shared runs of names and numbers.
+
+Sentences are aligned one to one, in any order, so a rewrite is caught whether it swaps
+words for synonyms, reorders clauses or sentences, or breaks the grammar (a "spun" page):
+two sentences align when their vectors are close, when they keep most content words, or when
+they keep the same names and numbers (spinners reword everything else, but never those). Then:
+
+- `exact` / `near`: the same text, or the same text lightly edited (MinHash Jaccard >= 0.8);
+- `rewrite`: most of one page's sentences (>= 60%) align with the other's: the shorter, or
+  the later if both are complete, is derived from the other;
+- `same_wire`: both pages carry the same agency text word for word (three or more
+  near-identical sentences, or a near copy of a page that credits a wire: "(AFP)", "Reuters",
+  "AP") beside text of their own: one origin, neither copied the other.
+
+Two outlets that each quote the same wire but write their own reports align on few
+sentences, and their wording differs, so they stay independent.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import itertools
 import re
+import zlib
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,18 +42,28 @@ if TYPE_CHECKING:
     from newsloom.nlp import Embedder
 
 NEAR_THRESHOLD = 0.8
+LSH_THRESHOLD = 0.5  # MinHash candidates; near copies need NEAR_THRESHOLD on the estimate
 SHINGLE = 5
-NUM_PERM = 128
-SENT_COSINE = 0.80  # two sentences say the same thing (MiniLM cosine)
-SENT_LEXICAL = 0.6  # or keep most content words (Jaccard): a lightly edited sentence
-REWRITE_SHARE = 0.6  # share of the derived article's sentences aligned, in order
-MIN_ALIGNED = 3
+NUM_PERM = 64
+SENT_COSINE = 0.80  # two sentences say the same thing (sentence vectors)
+KEY_COSINE = 0.5  # ... or keep the same names and numbers and are this close
+SENT_LEXICAL = 0.6  # ... or keep most content words (Jaccard): a lightly edited sentence
+VERBATIM = 0.7  # content-word Jaccard of a sentence copied word for word
+VERBATIM_GRAMS = 4  # ... or word 4-grams it shares (a run of 7+ words), 60% of the shorter
+REWRITE_SHARE = 0.6  # share of the derived page's sentences aligned with the original
+MIN_ALIGNED = 3  # sentences aligned before a page counts as copied (fewer if it is shorter)
+WIRE_SENTENCES = 3  # verbatim sentences shared before two pages carry one wire text
+CANDIDATES = 3  # earlier articles aligned in full with a new one
+NEIGHBOURS = 4  # nearest story sentences looked at for each new sentence
+RECENT = 4096  # latest sentences searched by vector (older ones through LSH and name keys)
+MIN_WORDS = 4  # shorter lines ("Read more.") are not compared
 WIRES = {
     "AFP": re.compile(r"\bAFP\b|Agence France[- ]Presse"),
     "AP": re.compile(r"\bAP\b|Associated Press"),
     "Reuters": re.compile(r"\bReuters\b"),
 }
 _TOKEN = re.compile(r"\w+")
+_KEY_ITEM = re.compile(r"(?<![\w.])(?:[A-Z][\w'’-]+|\d[\d,.]*\d|\d)")
 
 
 def _tokens(text: str) -> list[str]:
@@ -56,6 +85,10 @@ def _minhash(tokens: list[str]) -> MinHash:
     grams = {" ".join(tokens[i : i + SHINGLE]) for i in range(max(1, len(tokens) - SHINGLE + 1))}
     mh.update_batch([g.encode("utf-8") for g in grams])
     return mh
+
+
+def _from_values(hashvalues: np.ndarray) -> MinHash:
+    return MinHash(num_perm=NUM_PERM, seed=1, hashvalues=hashvalues, scheme="affine32")
 
 
 def find_duplicates(articles: list[Article]) -> list[Derivation]:
@@ -86,75 +119,403 @@ def find_duplicates(articles: list[Article]) -> list[Derivation]:
     return out
 
 
-def _align(
-    emb_a: np.ndarray, emb_b: np.ndarray, tok_a: list[set[str]], tok_b: list[set[str]]
-) -> list[tuple[int, int]]:
-    """In-order sentence pairs (i in A, j in B) that say the same thing.
+# ---------------------------------------------------------------- signatures
 
-    Each sentence of A takes its best match in B; the longest chain increasing in
-    both A and B is kept, so shuffled generic sentences do not count."""
-    sims = emb_a @ emb_b.T
-    pairs = []
-    for i, words in enumerate(tok_a):
-        j = int(np.argmax(sims[i]))
-        if sims[i, j] >= SENT_COSINE:
-            pairs.append((i, j))
+
+def _content(text: str) -> frozenset[str]:
+    return frozenset(t for t in _tokens(text) if len(t) > 3)
+
+
+def _key(text: str, names: frozenset[str]) -> tuple[str, ...]:
+    """The names and numbers of a sentence, in order. Its first word is capitalised whatever
+    it is, so it counts only if the article capitalises it inside a sentence too."""
+    items = _KEY_ITEM.findall(text)
+    first = _TOKEN.match(text.lstrip("“\"'‘( "))
+    if items and first and items[0] == first.group(0) and items[0] not in names:
+        items = items[1:]
+    return tuple(_POSSESSIVE.sub("", i.lower().replace(",", "").replace("’", "'")) for i in items)
+
+
+def _inner_names(text: str) -> frozenset[str]:
+    """Capitalised words that follow another word: names, not sentence openers."""
+    return frozenset(m.group(1) for m in _INNER_NAME.finditer(text))
+
+
+_INNER_NAME = re.compile(r"[a-z,;:]\s+([A-Z][\w'’-]+)")
+_POSSESSIVE = re.compile(r"'s?$")
+_QUOTED = re.compile(r"[“\"][^“”\"]{8,}[”\"]")
+_POST_SIGNATURE = re.compile(r"\(@\w+\)|pic\.twitter\.com|—\s*[\w .]+\(@")
+
+
+def _grams(text: str) -> np.ndarray:
+    """Hashes of the sentence's word 4-grams (sorted, stable across processes)."""
+    words = _tokens(text.replace("’", "'"))
+    grams = {zlib.crc32(" ".join(words[i : i + 4]).encode()) for i in range(len(words) - 3)}
+    return np.array(sorted(grams), dtype=np.uint32)
+
+
+def _quoted(sentence: str, paragraph: str) -> bool:
+    """Mostly someone else's words: inside quotation marks, or part of an embedded post
+    ("— OpenAI (@OpenAI) November 22, 2023"). Two outlets quoting one statement are not
+    one wire text."""
+    if _POST_SIGNATURE.search(paragraph):
+        return True
+    inside = sum(len(m.group(0)) for m in _QUOTED.finditer(sentence))
+    return inside >= 0.5 * len(sentence)
+
+
+@dataclass(slots=True)
+class _Page:
+    """What copy tracing keeps of one article."""
+
+    id: str
+    rank: tuple[str, int, str]
+    digest: str
+    minhash: np.ndarray  # MinHash hash values (uint64)
+    contents: list[frozenset[str]]  # content words of each compared sentence
+    keys: list[tuple[str, ...]]  # names and numbers of each compared sentence
+    grams: list[np.ndarray]  # word 4-gram hashes of each compared sentence
+    quoted: list[bool]  # sentences that are mostly a quotation or an embedded post
+    first_row: int  # its sentences' rows in the tracer's vector matrix
+    credits: list[str] = field(default_factory=list)
+    parent: str = ""
+
+    @property
+    def n(self) -> int:
+        return len(self.contents)
+
+
+@dataclass(slots=True)
+class _Alignment:
+    pairs: list[tuple[int, int, float, bool]]  # (i new, j old, score, verbatim)
+
+    @property
+    def matched(self) -> int:
+        return len(self.pairs)
+
+    @property
+    def verbatim(self) -> int:
+        return sum(1 for p in self.pairs if p[3])
+
+
+class CopyTracer:
+    """Copy tracing over a story that grows one article at a time.
+
+    Example:
+        >>> tracer = CopyTracer()
+        >>> found = tracer.add(article, embedder.embed)     # doctest: +SKIP
+        >>> tracer.root(article.id)                          # doctest: +SKIP
+    """
+
+    def __init__(self) -> None:
+        self.pages: list[_Page] = []
+        self.by_id: dict[str, int] = {}
+        self.by_digest: dict[str, int] = {}
+        self.derivations: list[Derivation] = []
+        self.vecs = np.zeros((0, 0), dtype=np.float32)
+        self.owner: list[int] = []  # page of each vector row
+        self._n = 0
+        self.lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+        self.key_index: dict[tuple[str, str], list[int]] = {}
+        self._new_pages: list[int] = []
+
+    # -- growing ----------------------------------------------------------
+
+    def add(self, article: Article, embed: Any) -> list[Derivation]:
+        """Index one article; return the derivations found with it (the new article's own,
+        or an earlier article's found to copy the new one)."""
+        tokens = _tokens(article.text)
+        digest = hashlib.sha256(" ".join(tokens).encode("utf-8")).hexdigest()
+        kept = [s for s in article.sentences if len(s.text.split()) >= MIN_WORDS]
+        sents = [s.text for s in kept]
+        paragraphs: dict[int, str] = {}
+        for sent in article.sentences:
+            paragraphs[sent.paragraph] = paragraphs.get(sent.paragraph, "") + " " + sent.text
+        # Half precision as stored, so a reloaded tracer decides exactly as this one.
+        vecs = embed(sents).astype(np.float16).astype(np.float32) if sents else np.zeros((0, 0))
+        mh = _minhash(tokens)
+        names = _inner_names(article.text)
+        page = _Page(
+            id=article.id,
+            rank=_rank(article),
+            digest=digest,
+            minhash=mh.hashvalues.copy(),
+            contents=[_content(t) for t in sents],
+            keys=[_key(t, names) for t in sents],
+            grams=[_grams(t) for t in sents],
+            quoted=[_quoted(x.text, paragraphs[x.paragraph]) for x in kept],
+            first_row=self._n,
+            credits=credited_wires(article),
+        )
+        found = self._trace(page, mh, vecs)
+        pos = len(self.pages)
+        self.pages.append(page)
+        self.by_id[page.id] = pos
+        self.by_digest.setdefault(digest, pos)
+        self.lsh.insert(str(pos), mh)
+        self._index_keys(pos)
+        self._append_vectors(vecs, pos)
+        self._new_pages.append(pos)
+        for d in found:
+            self.pages[self.by_id[d.article_id]].parent = d.original_id
+            self.derivations.append(d)
+        return found
+
+    def root(self, article_id: str) -> str:
+        """The independent report an article derives from (itself if none)."""
+        node, seen = article_id, {article_id}
+        while node in self.by_id:
+            parent = self.pages[self.by_id[node]].parent
+            if not parent or parent in seen:
+                break
+            node = parent
+            seen.add(node)
+        return node
+
+    def _append_vectors(self, vecs: np.ndarray, pos: int) -> None:
+        if not len(vecs):
+            return
+        if self.vecs.shape[1] == 0:
+            self.vecs = np.zeros((max(64, len(vecs)), vecs.shape[1]), dtype=np.float32)
+        need = self._n + len(vecs)
+        if need > len(self.vecs):
+            grown = np.zeros((max(need, 2 * len(self.vecs)), self.vecs.shape[1]), np.float32)
+            grown[: self._n] = self.vecs[: self._n]
+            self.vecs = grown
+        self.vecs[self._n : need] = vecs
+        self.owner.extend([pos] * len(vecs))
+        self._n = need
+
+    def _index_keys(self, pos: int) -> None:
+        for key in self.pages[pos].keys:
+            for pair in itertools.pairwise(key):
+                bucket = self.key_index.setdefault(pair, [])
+                if not bucket or bucket[-1] != pos:
+                    bucket.append(pos)
+
+    # -- tracing ----------------------------------------------------------
+
+    def _candidates(self, page: _Page, mh: MinHash, vecs: np.ndarray) -> list[int]:
+        """Earlier pages most likely to share text with the new one."""
+        votes: dict[int, float] = {}
+        if page.digest in self.by_digest:
+            votes[self.by_digest[page.digest]] = 1e9
+        for hit in self.lsh.query(mh):
+            votes[int(hit)] = votes.get(int(hit), 0.0) + 100.0
+        if self._n and len(vecs):
+            start = max(0, self._n - RECENT)  # older pages are reached through LSH and keys
+            sims = vecs @ self.vecs[start : self._n].T
+            k = min(NEIGHBOURS, self._n - start)
+            tops = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < self._n - start else None
+            for r, row in enumerate(sims):
+                top = tops[r] if tops is not None else range(self._n - start)
+                hit_pages = {self.owner[start + i] for i in top if row[i] >= SENT_COSINE - 0.1}
+                for p in hit_pages:
+                    votes[p] = votes.get(p, 0.0) + 1.0
+        for key in page.keys:
+            hit_pages = set()
+            for pair in itertools.pairwise(key):
+                hit_pages.update(self.key_index.get(pair, ())[-50:])
+            for p in hit_pages:
+                votes[p] = votes.get(p, 0.0) + 0.5
+        ranked = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [p for p, v in ranked[:CANDIDATES] if v >= 1.0]
+
+    def _trace(self, page: _Page, mh: MinHash, vecs: np.ndarray) -> list[Derivation]:
+        best: tuple[float, Derivation] | None = None
+        for pos in self._candidates(page, mh, vecs):
+            old = self.pages[pos]
+            found = self._relation(page, vecs, old, mh)
+            if found is not None and (best is None or found[0] > best[0]):
+                best = found
+        return [best[1]] if best else []
+
+    def _relation(
+        self, new: _Page, vecs: np.ndarray, old: _Page, mh: MinHash
+    ) -> tuple[float, Derivation] | None:
+        """How the new page relates to an earlier one: (strength, derivation) or None."""
+        credits = sorted(set(new.credits) | set(old.credits))
+        if new.digest == old.digest:
+            kind = "same_wire" if credits and new.credits == old.credits else "exact"
+            return 2.0, self._link(new, old, kind, 1.0, {"sha256": new.digest[:16]})
+        jaccard = float(np.mean(mh.hashvalues == old.minhash))
+        if jaccard >= NEAR_THRESHOLD:
+            kind = "same_wire" if credits else "near"
+            return 1.5 + jaccard, self._link(
+                new,
+                old,
+                kind,
+                round(jaccard, 4),
+                {"jaccard": round(jaccard, 4), "credited_wire": credits},
+            )
+        if not new.n or not old.n:
+            return None
+        rows = self.vecs[old.first_row : old.first_row + old.n]
+        aligned = _align(new, vecs, old, rows)
+        m = aligned.matched
+        share_new, share_old = m / new.n, m / old.n
+        evidence = {
+            "matched_sentences": m,
+            "verbatim_sentences": aligned.verbatim,
+            "share": round(max(share_new, share_old), 4),
+            "pairs": [[i, j] for i, j, _, _ in aligned.pairs[:10]],
+            "credited_wire": credits,
+        }
+        verbatim = aligned.verbatim >= max(1, 0.5 * m)  # copied wording, not reworded
+        if share_new >= REWRITE_SHARE and m >= min(MIN_ALIGNED, new.n) and m >= 2:
+            kind = "same_wire" if verbatim and credits else "near" if verbatim else "rewrite"
+            if share_old >= REWRITE_SHARE and old.rank > new.rank and not old.parent:
+                return 1.0 + share_new, self._link(old, new, kind, round(share_old, 4), evidence)
+            return 1.0 + share_new, self._link(new, old, kind, round(share_new, 4), evidence)
+        if share_old >= REWRITE_SHARE and m >= min(MIN_ALIGNED, old.n) and m >= 2:
+            if not old.parent:
+                kind = "same_wire" if verbatim and credits else "near" if verbatim else "rewrite"
+                return 1.0 + share_old, self._link(old, new, kind, round(share_old, 4), evidence)
+            return None
+        shorter = min(new.n, old.n)
+        if aligned.verbatim >= WIRE_SENTENCES or (aligned.verbatim >= 2 and shorter <= 6):
+            share = aligned.verbatim / min(new.n, old.n)
+            return share, self._link(new, old, "same_wire", round(share, 4), evidence)
+        return None
+
+    @staticmethod
+    def _link(
+        copy: _Page, original: _Page, kind: str, score: float, evidence: dict[str, Any]
+    ) -> Derivation:
+        if kind == "same_wire" and original.rank > copy.rank and not original.parent:
+            copy, original = original, copy  # one origin: the earlier page stands for it
+        return Derivation(copy.id, original.id, kind, score, evidence)
+
+    def descendants(self, article_id: str) -> list[str]:
+        """Articles whose root passes through `article_id` (itself first)."""
+        children: dict[str, list[str]] = {}
+        for page in self.pages:
+            if page.parent:
+                children.setdefault(page.parent, []).append(page.id)
+        out, todo = [], [article_id]
+        while todo:
+            node = todo.pop()
+            if node in out:
+                continue
+            out.append(node)
+            todo.extend(children.get(node, []))
+        return out
+
+    # -- state ------------------------------------------------------------
+
+    def state_delta(self) -> list[tuple[str, dict[str, Any]]]:
+        """(article id, state) of the pages added since the last call."""
+        out = [(self.pages[p].id, self._page_state(p)) for p in self._new_pages]
+        self._new_pages = []
+        return out
+
+    def _page_state(self, pos: int) -> dict[str, Any]:
+        page = self.pages[pos]
+        vecs = self.vecs[page.first_row : page.first_row + page.n]
+        return {
+            "id": page.id,
+            "rank": list(page.rank),
+            "digest": page.digest,
+            "minhash": base64.b64encode(page.minhash.astype("<u8").tobytes()).decode("ascii"),
+            "contents": [sorted(c) for c in page.contents],
+            "keys": [list(k) for k in page.keys],
+            "grams": [g.tolist() for g in page.grams],
+            "quoted": page.quoted,
+            "credits": page.credits,
+            "vectors": base64.b64encode(vecs.astype("<f2").tobytes()).decode("ascii"),
+            "dim": int(self.vecs.shape[1]),
+        }
+
+    @classmethod
+    def from_state(cls, pages: list[dict[str, Any]], derivations: list[Derivation]) -> CopyTracer:
+        """Rebuild from page states (in arrival order) and the story's derivations."""
+        tracer = cls()
+        for pos, d in enumerate(pages):
+            hv = np.frombuffer(base64.b64decode(d["minhash"]), dtype="<u8").astype(np.uint64)
+            page = _Page(
+                id=d["id"],
+                rank=(d["rank"][0], int(d["rank"][1]), d["rank"][2]),
+                digest=d["digest"],
+                minhash=hv,
+                contents=[frozenset(c) for c in d["contents"]],
+                keys=[tuple(k) for k in d["keys"]],
+                grams=[np.array(g, dtype=np.uint32) for g in d["grams"]],
+                quoted=list(d["quoted"]),
+                first_row=tracer._n,
+                credits=list(d["credits"]),
+            )
+            tracer.pages.append(page)
+            tracer.by_id[page.id] = pos
+            tracer.by_digest.setdefault(page.digest, pos)
+            tracer.lsh.insert(str(pos), _from_values(hv))
+            tracer._index_keys(pos)
+            if page.n:
+                raw = np.frombuffer(base64.b64decode(d["vectors"]), dtype="<f2")
+                tracer._append_vectors(raw.reshape(page.n, d["dim"]).astype(np.float32), pos)
+        for der in derivations:
+            if der.article_id in tracer.by_id:
+                tracer.pages[tracer.by_id[der.article_id]].parent = der.original_id
+        tracer.derivations = list(derivations)
+        return tracer
+
+
+def _align(new: _Page, vn: np.ndarray, old: _Page, vo: np.ndarray) -> _Alignment:
+    """One-to-one sentence pairs that say the same thing, strongest first (any order)."""
+    sims = vn @ vo.T
+    pairs: list[tuple[float, int, int, bool]] = []
+    for i in range(new.n):
+        for j in np.nonzero(sims[i] >= min(KEY_COSINE, SENT_COSINE))[0].tolist():
+            cos = float(sims[i, j])
+            a, b = new.contents[i], old.contents[j]
+            lex = len(a & b) / max(1, len(a | b))
+            ga, gb = new.grams[i], old.grams[j]
+            shared = len(np.intersect1d(ga, gb, assume_unique=True)) if len(ga) and len(gb) else 0
+            verbatim = (
+                (lex >= VERBATIM and len(a) >= 3)
+                or (shared >= VERBATIM_GRAMS and shared >= 0.6 * min(len(ga), len(gb)))
+            ) and not (new.quoted[i] or old.quoted[j])
+            ka, kb = new.keys[i], old.keys[j]
+            if _other_facts(ka, kb):
+                continue  # other names or numbers: another fact in like words
+            same_key = _same_key(ka, kb)
+            if cos >= SENT_COSINE or (lex >= SENT_LEXICAL and len(a) >= 3) or same_key:
+                pairs.append((max(cos, lex), i, j, verbatim))
+    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+    used_i: set[int] = set()
+    used_j: set[int] = set()
+    chosen = []
+    for score, i, j, verbatim in pairs:
+        if i in used_i or j in used_j:
             continue
-        lex = [len(words & t) / max(1, len(words | t)) for t in tok_b]
-        jl = int(np.argmax(lex))
-        if lex[jl] >= SENT_LEXICAL and len(words) >= 4:
-            pairs.append((i, jl))
-    return _longest_chain(pairs)
+        used_i.add(i)
+        used_j.add(j)
+        chosen.append((i, j, round(score, 3), verbatim))
+    return _Alignment(sorted(chosen))
 
 
-def _longest_chain(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Longest subsequence of `pairs` (sorted by i) with strictly increasing j."""
-    best: list[list[tuple[int, int]]] = []
-    for k, (_i, j) in enumerate(pairs):
-        prev = [best[m] for m in range(k) if pairs[m][1] < j]
-        best.append([*max(prev, key=len, default=[]), pairs[k]])
-    return max(best, key=len, default=[])
+def _other_facts(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Two sentences name different people or places, or give different numbers."""
+    names_a = {x for x in a if not x[0].isdigit()}
+    names_b = {x for x in b if not x[0].isdigit()}
+    nums_a, nums_b = set(a) - names_a, set(b) - names_b
+    return bool(
+        (names_a and names_b and not names_a & names_b) or (nums_a and nums_b and nums_a != nums_b)
+    )
 
 
-def _content(text: str) -> set[str]:
-    return {t for t in _tokens(text) if len(t) > 3}
+def _same_key(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Most names and numbers of two sentences are the same, and at least two of them."""
+    sa, sb = set(a), set(b)
+    shared = sa & sb
+    return len(shared) >= 2 and len(shared) >= 0.6 * len(sa | sb)
 
 
 def trace_copies(articles: list[Article], embedder: Embedder) -> list[Derivation]:
-    """Paraphrased rewrites within one story (kind "rewrite"), derived -> original."""
-    arts = [a for a in sorted(articles, key=_rank) if a.sentences]
-    texts = [s.text for a in arts for s in a.sentences]
-    vecs = embedder.embed(texts)
-    embs, toks, pos = [], [], 0
-    for a in arts:
-        embs.append(vecs[pos : pos + len(a.sentences)])
-        toks.append([_content(s.text) for s in a.sentences])
-        pos += len(a.sentences)
-    out: list[Derivation] = []
-    for k, art in enumerate(arts):  # arts[:k] are the more likely originals
-        best: tuple[float, int, list[tuple[int, int]]] = (0.0, -1, [])
-        for m in range(k):
-            chain = _align(embs[k], embs[m], toks[k], toks[m])
-            share = len(chain) / len(art.sentences)
-            if share > best[0] and len(chain) >= MIN_ALIGNED:
-                best = (share, m, chain)
-        share, m, chain = best
-        if share >= REWRITE_SHARE:
-            evidence = _evidence(art, arts[m], share, chain)
-            out.append(Derivation(art.id, arts[m].id, "rewrite", round(share, 4), evidence))
-    return out
-
-
-def _evidence(
-    art: Article, orig: Article, share: float, chain: list[tuple[int, int]]
-) -> dict[str, Any]:
-    return {
-        "matched_sentences": len(chain),
-        "share": round(share, 4),
-        "pairs": chain[:10],
-        "credited_wire": credited_wires(art),
-        "original_credits": credited_wires(orig),
-    }
+    """Copies within one story, the articles taken in the order given (derived -> original)."""
+    tracer = CopyTracer()
+    for art in articles:
+        tracer.add(art, embedder.embed)
+    return tracer.derivations
 
 
 def independent_roots(articles: list[Article], derivations: list[Derivation]) -> dict[str, str]:

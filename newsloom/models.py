@@ -135,6 +135,7 @@ class Quote:
     speaker_end: int = -1
     kind: str = "speech"  # speech (reported words) | stance ("X attacked Y", "X wants Z")
     title: str = ""  # the title written before the speaker's name: "Mr.", "Mayor", "Sen."
+    cue_start: int = -1  # char offset of the cue in the article text (-1: unknown)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -167,6 +168,63 @@ class Quantity:
 
 
 @dataclass(slots=True)
+class Figure:
+    """A quantity as part of a claim: `quantity` indexes `Article.quantities`; `role` says
+    where it sits (agent | patient | other) and `holder` whose figure it is ("306 for
+    Biden" -> "Biden"), so two claims compare Biden's figure with Biden's, never Trump's."""
+
+    quantity: int
+    role: str = "other"
+    holder: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Figure:
+        return _from_dict(cls, data)
+
+
+@dataclass(slots=True)
+class Claim:
+    """Who did what to whom, where, when, how many: one clause of one sentence.
+
+    `verb` is the lemma with its particle or light noun ("take over", "seize control");
+    `agent` is the doer and `patient` the one done to, whatever the voice ("Kandahar fell
+    to the Taliban" and "the Taliban captured Kandahar" both give agent Taliban, patient
+    Kandahar). `*_names` are the normalised names inside each argument; `start`/`end`
+    span the clause in `Article.text`."""
+
+    sentence: int
+    start: int
+    end: int
+    verb: str
+    negated: bool = False
+    passive: bool = False
+    agent: str = ""
+    patient: str = ""
+    agent_names: list[str] = field(default_factory=list)
+    patient_names: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    time: str = ""  # ISO value of the first date expression in the clause
+    figures: list[Figure] = field(default_factory=list)
+    reported: bool = False  # the clause is what someone said (inside a quote or a "said" clause)
+    main: bool = False  # the sentence's main clause
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Claim:
+        claim = _from_dict(cls, data)
+        claim.agent_names = list(data.get("agent_names", []))
+        claim.patient_names = list(data.get("patient_names", []))
+        claim.places = list(data.get("places", []))
+        claim.figures = [Figure.from_dict(f) for f in data.get("figures", [])]
+        return claim
+
+
+@dataclass(slots=True)
 class Article:
     """One news report. `id` is a content hash; `source` is the outlet name."""
 
@@ -186,6 +244,7 @@ class Article:
     times: list[TimeRef] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
     quantities: list[Quantity] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)  # lemmas of the lead's verbs (cluster)
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -214,6 +273,7 @@ class Article:
         art.times = [TimeRef.from_dict(t) for t in data.get("times", [])]
         art.quotes = [Quote.from_dict(q) for q in data.get("quotes", [])]
         art.quantities = [Quantity.from_dict(q) for q in data.get("quantities", [])]
+        art.claims = [Claim.from_dict(c) for c in data.get("claims", [])]
         art.captions = list(data.get("captions", []))
         art.actions = list(data.get("actions", []))
         art.meta = dict(data.get("meta", {}))
@@ -240,7 +300,10 @@ class Link:
 
 @dataclass(slots=True)
 class Derivation:
-    """`article_id` copies or rewrites `original_id` (kind: exact | near | rewrite)."""
+    """`article_id` copies or rewrites `original_id`. `kind`: exact (same text), near (the
+    same text lightly edited), rewrite (every sentence reworded, spun or summarised) or
+    same_wire (both carry one agency's text beside their own: one origin, and
+    `original_id` is the earlier of the two). `evidence` says what matched."""
 
     article_id: str
     original_id: str
@@ -302,10 +365,13 @@ class Citation:
 class Fact:
     """A statement aligned across a story's articles.
 
-    `status` is corroborated | single | conflict. `sources` lists every outlet
-    stating it; `independent_sources` counts them after folding copies and shared
-    origins (five rewrites of one AFP dispatch count once). `origin` is the party
-    the fact is attributed to ("AFP", "the UN") when there is one."""
+    `status` is corroborated | single | conflict | update. `sources` lists every outlet
+    stating it; `independent_sources` counts outlets (sites) after folding copies, shared
+    wire text and shared origins (five rewrites of one AFP dispatch count once, and so do
+    two pages of one site). `origin` is the party the fact is attributed to ("AFP", "the
+    UN") when there is one. An `update` is one figure that changed over time (a toll 50,
+    then 73, then 100+): `updates` lists each value with its time, sources and citations,
+    oldest first; a `conflict` is a disagreement at one time, described in `conflict`."""
 
     id: str
     text: str
@@ -316,6 +382,7 @@ class Fact:
     origin: str = ""
     date: str = ""  # ISO date of the event, if the fact is dated
     conflict: dict[str, Any] = field(default_factory=dict)  # what disagrees, with each side
+    updates: list[dict[str, Any]] = field(default_factory=list)  # {value, time, sources, citations}
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -324,4 +391,5 @@ class Fact:
     def from_dict(cls, data: dict[str, Any]) -> Fact:
         fact = _from_dict(cls, data)
         fact.citations = [Citation.from_dict(c) for c in data.get("citations", [])]
+        fact.updates = [dict(u) for u in data.get("updates", [])]
         return fact

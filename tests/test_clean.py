@@ -12,6 +12,7 @@ from newsloom.clean import (
     clean_article,
     clean_batch,
     fix_mojibake,
+    is_furniture,
     looks_english,
     split_sentences,
 )
@@ -263,3 +264,81 @@ def test_cleaning_twice_changes_nothing() -> None:
 )
 def test_looks_english(text: str, english: bool) -> None:
     assert looks_english(text) is english
+
+
+FURNITURE_PAGE = """Rescuers search the ruins of the hotel
+
+Rescuers worked through the night at the collapsed hotel in the town centre on Tuesday.
+
+AFP via Getty Images
+
+(Yves Malenfer / Associated Press)
+
+Twelve people were pulled alive from the rubble, the fire service said.
+
+Print Friendly, PDF & Email
+
+Watch more from CBS above.
+
+READ MORE: How the hotel was built
+
+Share this:
+
+(Reporting by Jane Doe; Editing by John Roe)
+"""
+
+
+def test_furniture_lines_are_dropped_from_text_pages() -> None:
+    art = clean_article(Article(id="", text=FURNITURE_PAGE))
+    assert [s.text for s in art.sentences] == [
+        "Rescuers search the ruins of the hotel",
+        "Rescuers worked through the night at the collapsed hotel in the town centre on Tuesday.",
+        "Twelve people were pulled alive from the rubble, the fire service said.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "AFP via Getty Images",
+        "Mohammed Abed/AFP via Getty Images",
+        "(AP Photo/Claude Paris)",
+        "Photograph: Christophe Ena/AP",
+        "Click to share on Twitter (Opens in new window)",
+        "Facebook Twitter WhatsApp Email",
+        "Watch: rescuers reach the site",
+    ],
+)
+def test_is_furniture(line: str) -> None:
+    assert is_furniture(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Reuters reported that the plane crashed.",
+        "A resident told AFP that government forces withdrew.",
+        "Watch out for falling debris, police warned residents on Tuesday.",
+        "Share prices fell sharply in Frankfurt on Tuesday.",
+        "Related companies saw their shares fall.",
+    ],
+)
+def test_reporting_is_not_furniture(line: str) -> None:
+    assert not is_furniture(line)
+
+
+def test_furniture_lines_are_dropped_from_html_pages(tmp_path: Path) -> None:
+    body = "".join(f"<p>{line}</p>" for line in FURNITURE_PAGE.strip().split("\n\n")[1:] if line)
+    page = tmp_path / "hotel.html"
+    page.write_text(
+        "<html><head><title>Rescuers search the ruins of the hotel</title></head>"
+        f"<body><article><h1>Rescuers search the ruins of the hotel</h1>{body}</article>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    (item,) = read_inputs([str(page)])
+    assert isinstance(item, Article)
+    art = clean_article(item)
+    assert "Getty" not in art.text and "Print Friendly" not in art.text
+    assert "CBS" not in art.text and "Reporting by" not in art.text
+    assert "Twelve people were pulled alive from the rubble" in art.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from newsloom.nlp import Embedder, load_spacy
+from newsloom.nlp import Embedder, load_spacy, load_static_embedder
 
 
 def test_nlp_embedder_ranks_paraphrase_above_unrelated() -> None:
@@ -33,3 +33,39 @@ def test_nlp_embedder_cache_returns_identical_vectors_and_stays_bounded() -> Non
 def test_nlp_spacy_model_finds_entities() -> None:
     doc = load_spacy()("Ned Price, a State Department spokesman, spoke in Washington.")
     assert ("Ned Price", "PERSON") in {(e.text, e.label_) for e in doc.ents}
+
+
+def test_nlp_static_embedder_ranks_paraphrase_above_unrelated() -> None:
+    emb = load_static_embedder()
+    vecs = emb.embed(
+        [
+            "3,000 US troops will be deployed to Kabul",
+            "The US is to send nearly 3,000 troops to Kabul airport",
+            "Two celebrities enter rehab clinics in California",
+            "",
+            "!!!",
+        ]
+    )
+    assert vecs.shape == (5, emb.dim) and vecs.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vecs[[0, 1, 2, 4]], axis=1), 1.0, atol=1e-4)
+    assert not vecs[3].any()  # no tokens: a zero vector, not NaN
+    assert vecs[0] @ vecs[1] > 0.5 > vecs[0] @ vecs[2]
+    assert emb.embed([]).shape == (0, emb.dim)
+
+
+def test_nlp_static_embedder_follows_minilm() -> None:
+    """The table stands in for MiniLM: the same nearest neighbour for each of a few sentences."""
+    sentences = [
+        "A magnitude 6.1 earthquake struck off the coast of Indonesia on Monday.",
+        "Indonesia was hit by a strong undersea quake early this week.",
+        "The central bank raised interest rates by a quarter point.",
+        "Borrowing costs went up as the bank tightened monetary policy.",
+        "The striker scored twice as United beat City 3-1.",
+        "Manchester United won the derby with two goals from their forward.",
+    ]
+    static = load_static_embedder().embed(sentences)
+    teacher = Embedder(cache_size=0).embed(sentences)
+    for vecs in (static, teacher):
+        sims = vecs @ vecs.T
+        np.fill_diagonal(sims, -1)
+        assert sims.argmax(axis=1).tolist() == [1, 0, 3, 2, 5, 4]

@@ -223,3 +223,22 @@ def test_store_of_an_older_build_is_refused_in_one_line(
     assert result.exit_code == 1
     assert "cluster state is version 1" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_pipeline_kandahar_capture_corroborated_and_single_source_figures(
+    seed_run: dict[str, Any],
+) -> None:
+    """The central claim, shared inside different sentences, is confirmed by both outlets;
+    the figures only the BBC gives stay single-source (#11)."""
+    story = seed_run["json"]["stories"][0]
+    capture = [
+        f
+        for f in story["facts"]
+        if any("seized control of Kandahar" in c["text"] for c in f["citations"])
+        and any("have captured" in c["text"] for c in f["citations"])
+    ]
+    assert capture and capture[0]["status"] == "corroborated"
+    assert capture[0]["independent_sources"] == 2
+    for words in (("1,000", "civilians"), ("72,000", "children")):
+        fact = _fact_with(story, *words)
+        assert fact["status"] == "single" and fact["independent_sources"] == 1

@@ -1,4 +1,4 @@
-"""Extract stage: entities, places, time expressions, quotes and quantities.
+"""Extract stage: entities, places, time expressions, quotes, quantities and claims.
 
 One spaCy pass per article feeds every extractor; each extractor is a pure function
 in its own module (`entities`, `places`, `dates`, `quotes`, `quantities`).
@@ -10,7 +10,7 @@ import logging
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from newsloom.extract import actions, dates, entities, places, quantities, quotes
+from newsloom.extract import actions, claims, dates, entities, places, quantities, quotes
 from newsloom.limits import parse_safe
 from newsloom.models import Article
 
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 
 def extract_article(article: Article, doc: Doc, gazetteer: Gazetteer) -> Article:
-    """Fill the article's mentions, places, times, quotes and quantities from its parse.
+    """Fill the article's mentions, places, times, quotes, quantities and claims from its parse.
 
     An extractor that fails on one article (a bug met on unusual text) must not lose the
     batch: its field stays empty, the failure is logged and noted in `meta["extract_errors"]`.
@@ -41,6 +41,7 @@ def extract_article(article: Article, doc: Doc, gazetteer: Gazetteer) -> Article
         ("times", lambda: dates.times_for(article)),
         ("quotes", lambda: quotes.find_quotes(article, doc, article.mentions)),
         ("quantities", lambda: quantities.find_quantities(article)),
+        ("claims", lambda: claims.find_claims(article, doc)),
         ("actions", lambda: actions.lead_actions(article, doc)),
     )
     for field, step in steps:
@@ -61,16 +62,25 @@ def extract_batch(
     return [extract_article(a, doc, gazetteer) for a, doc in zip(articles, docs, strict=True)]
 
 
-def refine_story(articles: list[Article], gazetteer: Gazetteer) -> list[Article]:
+def refine_story(
+    articles: list[Article],
+    gazetteer: Gazetteer,
+    context: Counter[str] | None = None,
+    anchor: str = "",
+) -> list[Article]:
     """Story-level second pass: what one article alone cannot know.
 
     - Places are re-resolved with the countries that the story's other articles
       mention, so an ambiguous name goes to the story's region.
     - An undated article borrows the story's earliest publication date as the anchor
       for relative dates ("on Thursday"), marked `meta["date_anchor"] = "story"`.
+
+    `context` (country counts) and `anchor` (earliest date) may come from articles of the
+    story that are not in `articles` (an incremental update refines only new ones).
     """
-    context: Counter[str] = Counter(p.country for a in articles for p in a.places if p.country)
-    dated = sorted(a.day for a in articles if a.day)
+    if context is None:
+        context = Counter(p.country for a in articles for p in a.places if p.country)
+    dated = sorted(d for d in [anchor, *(a.day for a in articles)] if d)
     for art in articles:
         if context:
             art.places = places.resolve_places(art, art.mentions, gazetteer, context)

@@ -56,18 +56,44 @@ _WORDNUM = (
 )
 _FRACTION = r"(?:half|a third|one third|two[- ]thirds|a quarter|one quarter|three quarters|" \
     r"a fifth|a tenth)"  # fmt: skip
+# Units of measure, compared after conversion by `newsloom.compare` (metres against feet).
+MEASURES = {
+    "km/h": "km/h", "kph": "km/h", "kmh": "km/h", "mph": "mph", "knots": "knot", "knot": "knot",
+    "sq km": "sq km", "square kilometres": "sq km", "square kilometers": "sq km",
+    "square miles": "sq mi", "square mile": "sq mi", "km": "km", "kilometres": "km",
+    "kilometers": "km", "kilometre": "km", "kilometer": "km", "metres": "m", "meters": "m",
+    "metre": "m", "meter": "m", "cm": "cm", "centimetres": "cm", "centimeters": "cm", "mm": "mm",
+    "ft": "ft", "feet": "ft", "foot": "ft", "miles": "mi", "mile": "mi", "yards": "yd",
+    "yard": "yd", "inches": "inch", "inch": "inch", "kg": "kg", "kilograms": "kg",
+    "kilogram": "kg", "kilos": "kg", "lbs": "lb", "lb": "lb", "tonnes": "tonne", "tonne": "tonne",
+    "hectares": "hectare", "hectare": "hectare", "acres": "acre", "acre": "acre",
+    "degrees celsius": "C", "degrees fahrenheit": "F", "degrees c": "C", "degrees f": "F",
+}  # fmt: skip
+_MEASURE = "|".join(sorted((re.escape(u) for u in MEASURES), key=len, reverse=True))
+# Words after which a number names a model, a flight or a rule, not a count ("Boeing 737").
+_CODE_BEFORE = re.compile(
+    r"\b(?:Boeing|Airbus|Embraer|Bombardier|Cessna|Antonov|Tupolev|Ilyushin|Sukhoi|MiG|Flight|"
+    r"Windows|iPhone|Galaxy|Model|Type|Class|Mark|Mk|Route|Highway|Interstate|Terminal|Gate|"
+    r"Platform|Article|Section|Chapter|Resolution|Proposition|Prop|Category|Level|Stage|Phase|"
+    r"Version|Series|Apollo|Soyuz|Falcon|Unit|Block|Room|Ward|District|Precinct|Division|"
+    r"Brigade|Regiment|Battalion)\s+$|\b[A-Z]{2,}\s+$"
+)
 _QUAL = "|".join(sorted((re.escape(q) for q in QUALIFIERS), key=len, reverse=True))
 _PATTERN = re.compile(
     rf"(?:\b(?P<qual>{_QUAL})\s+)?"
     rf"(?:(?P<frac>\b{_FRACTION})\s+of\s+(?:the\s+)?|"
     rf"(?P<cur>US\$|\$|£|€|¥|\bRs\.?\s?)?(?P<num>(?<![\w.,-])\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?"
-    rf"|(?<![\w.,-])\d+(?:\.\d+)?|\b{_WORDNUM}\b)"
-    rf"(?:\s?(?P<scale>k|m|mn|bn|b|tn|million|billion|thousand|trillion)\b)?(?![A-Za-z])"
+    rf"|(?<![\w.,-])\d+(?:\.\d+)?(?!\d)|\b{_WORDNUM}\b)"
+    rf"(?:\s?(?:-|–|—|\bto\b(?=\s*\d[\d,.]*\s?(?:{_MEASURE})\b))\s?"
+    rf"(?P<high>\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?)(?![\w-]))?"
+    rf"(?:\s?(?P<measure>{_MEASURE})\b|(?P<temp>(?-i:\s?°\s?[CF]\b|(?<=\d)[CF](?![\w-])))"
+    rf"|\s?(?P<scale>k|m|mn|bn|b|tn|million|billion|thousand|trillion)\b)?(?![A-Za-z])"
     rf"(?P<pct>\s?%|\s(?:per\s?cent|percent)\b)?"
-    rf"(?:(?P<age>-year-old|-month-old)|-(?P<compound>[a-z]+)\b)?)",
+    rf"(?:(?P<age>-year-old|-month-old)|-(?P<compound>(?-i:[a-z]+))\b)?)",
     re.IGNORECASE,
 )
-_WORD = re.compile(r"[ \t]*([A-Za-z][A-Za-z'-]*)")  # same line only
+_WORD = re.compile(r"[ \t]*([A-Za-z][A-Za-z'-]*(?:-?\d[\w-]*)?)")  # same line only
+_PLURAL_AFTER = re.compile(r"\s+(?:[a-z]+-)?[a-z]+s\b|\s+(?:people|children|men|women)\b")
 
 
 def _value(m: re.Match[str]) -> float:
@@ -93,8 +119,10 @@ def _counted(text: str, pos: int) -> tuple[str, int]:
         w = _WORD.match(text, pos)
         if not w or w[1].lower() in STOP or w[1].lower().endswith("ly"):
             break
-        words.append((w[1], w.end()))
         pos = w.end()
+        if any(c.isdigit() for c in w[1]):
+            continue  # a model code inside the phrase: "two F-16 jets" counts jets
+        words.append((w[1], w.end()))
         low = w[1].lower()
         if low in PLURALS or (w[1] != w[1].upper() and low.endswith(("s", "ed"))):
             break  # plural noun or participle: the head ("troops", "killed")
@@ -111,6 +139,10 @@ def _skip(text: str, m: re.Match[str]) -> bool:
         return True
     if re.search(r"(?:\bNo\.|#|\bnumber)\s*$", text[max(0, m.start() - 8) : m.start()], re.I):
         return True
+    if not m["cur"] and _CODE_BEFORE.search(text[max(0, m.start() - 16) : m.start()]):
+        return True  # "Boeing 737", "MAX 8": a model or a code
+    if re.match(r"\s+[A-Z]{2,}\s*\d", text[m.end() : m.end() + 12]):
+        return True  # "737 MAX 8"
     return bool(m["num"] and m["num"].lower() == "one" and not m["qual"])
 
 
@@ -147,11 +179,17 @@ def _quantity(article: Article, m: re.Match[str]) -> Quantity:
             head = head or "money"
         elif m["pct"]:
             unit, head, end = "%", "percent", m.end()
+        elif m["measure"] or m["temp"]:
+            raw_unit = (m["measure"] or m["temp"]).strip(" °").lower()
+            unit, head, end = MEASURES.get(raw_unit, raw_unit.upper()), "", m.end()
+        elif (m["scale"] or "").lower() == "m" and not _PLURAL_AFTER.match(text, m.end()):
+            value /= SCALE["m"]  # "40 m high": metres, not millions
+            unit, head, end = "m", "", m.end()
         elif m["age"]:
             unit, head, end = "years" if "year" in m["age"] else "months", "age", m.end()
         elif m["compound"]:  # "eight-day blitz", "10-point plan": the number measures that
             head, end = m["compound"].lower(), m.end()
-    if not head:
+    if not head and not unit:
         end = m.end()
     return Quantity(
         text=text[m.start() : end],
@@ -165,7 +203,7 @@ def _quantity(article: Article, m: re.Match[str]) -> Quantity:
     )
 
 
-def _bounds(q: Quantity) -> tuple[float, float]:
+def bounds(q: Quantity) -> tuple[float, float]:
     """The interval a reported figure allows.
 
     Tolerance rule: an exact figure allows nothing (13 and 12 conflict) unless it looks
@@ -195,10 +233,10 @@ def _noun_key(word: str) -> str:
 
 def agree(a: Quantity, b: Quantity) -> bool | None:
     """None if `a` and `b` count different things; else whether their intervals (see
-    `_bounds`) overlap: "nearly 3,000" agrees with 3,000, "more than 1,000" with 1,200,
+    `bounds`) overlap: "nearly 3,000" agrees with 3,000, "more than 1,000" with 1,200,
     13 killed conflicts with 12 killed."""
     if _noun_key(a.counts) != _noun_key(b.counts) or a.unit != b.unit or not a.counts:
         return None
-    lo_a, hi_a = _bounds(a)
-    lo_b, hi_b = _bounds(b)
+    lo_a, hi_a = bounds(a)
+    lo_b, hi_b = bounds(b)
     return lo_a <= hi_b and lo_b <= hi_a

@@ -1,0 +1,140 @@
+"""The checks behind "same fact": figures with their subjects and units, polarity with any
+apostrophe, datelines, and claim matching."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsloom.clean import clean_article
+from newsloom.compare import (
+    ClaimKey,
+    Value,
+    claims_match,
+    dateline_end,
+    figure_disagreement,
+    negated_text,
+    value_of,
+)
+from newsloom.extract.quantities import find_quantities
+from newsloom.models import Article, Quantity
+
+
+def quantity(text: str) -> Quantity:
+    art = clean_article(Article(id="q", text=text, published="2024-01-01"))
+    (q,) = find_quantities(art)
+    return q
+
+
+def value(text: str, holder: str = "", verb: str = "") -> Value:
+    v = value_of(quantity(text), holder, verb)
+    assert v is not None
+    return v
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("The wave was 30-40 m high.", "The wave was 100 to 115 feet high."),
+        ("It was 45C in the shade.", "It was 113F in the shade."),
+        ("The storm was 200 km wide.", "The storm was 124 miles wide."),
+        ("He weighed 90kg at the time.", "He weighed about 198 lb at the time."),
+        ("Winds of 120 mph hit the coast.", "Winds of 193 km/h hit the coast."),
+    ],
+)
+def test_units_are_compared_after_conversion(a: str, b: str) -> None:
+    va, vb = value(a), value(b)
+    assert va.same_thing(vb) and va.agrees(vb)
+    assert figure_disagreement([va], [vb]) is None
+
+
+def test_a_measure_that_differs_after_conversion_disagrees() -> None:
+    assert figure_disagreement([value("The wave was 10 m high.")], [value("It was 100 feet.")])
+
+
+def test_figures_pair_with_their_holders() -> None:
+    biden = value("Biden won 306 electoral votes.", holder="joe biden")
+    trump = value("Trump won 232 electoral votes.", holder="donald trump")
+    biden_again = value("He won 306 votes.", holder="joe biden")
+    assert not biden.same_thing(trump)
+    assert figure_disagreement([biden, trump], [biden_again]) is None
+    assert figure_disagreement([biden], [value("He won 290 votes.", holder="joe biden")])
+
+
+def test_counts_of_different_things_are_not_compared() -> None:
+    killed = value("Twelve people were killed.", verb="kill")
+    injured = value("Fifteen people were injured.", verb="injure")
+    assert figure_disagreement([killed], [injured]) is None
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "differs"),
+    [
+        ("13 people died.", "12 people died.", True),
+        ("nearly 3,000 troops were sent.", "3,000 troops were sent.", False),
+        ("at least 50 people died.", "73 people died.", True),  # a changed figure: update
+        ("600 soldiers were sent.", "600 troops were sent.", False),
+    ],
+)
+def test_figure_disagreement(a: str, b: str, differs: bool) -> None:
+    assert (figure_disagreement([value(a)], [value(b)]) is not None) is differs
+
+
+def test_model_names_and_codes_are_not_figures() -> None:
+    art = clean_article(
+        Article(id="m", text="Boeing grounded 737 MAX 8 and MAX 9 jets; two F-16 jets flew.")
+    )
+    found = {(q.value, q.counts) for q in find_quantities(art)}
+    assert found == {(2.0, "jets")}
+
+
+@pytest.mark.parametrize(
+    ("text", "negated"),
+    [
+        ("This isn’t a case of abandonment.", True),
+        ("This isn't a case of abandonment.", True),
+        ("It’s a case of abandonment.", False),
+        ("The minister’s aides didn’t comment.", True),
+        ("The minister’s aides commented.", False),
+    ],
+)
+def test_negation_reads_any_apostrophe(text: str, negated: bool) -> None:
+    assert negated_text(text) is negated
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SEYNE, France (AFP) - A plane crashed in the French Alps on Tuesday.",
+        "KABUL, Aug 13 (Reuters) - The Taliban captured Kandahar.",
+        "BEIRUT, Lebanon, Sept. 18, 2024 — Walkie-talkies exploded across Lebanon.",
+    ],
+)
+def test_datelines_are_found(text: str) -> None:
+    end = dateline_end(text)
+    assert 0 < end < text.index(" ", end + 1)
+    assert text[end:][0].isupper()
+
+
+@pytest.mark.parametrize(
+    "text", ["On Monday a ferry sank on Lake Kivu.", "The Taliban captured Kandahar on Friday."]
+)
+def test_a_first_sentence_is_not_a_dateline(text: str) -> None:
+    assert dateline_end(text) == 0
+
+
+def key(verb: str, agent: str, patient: str, agents: str = "", patients: str = "") -> ClaimKey:
+    def names(text: str) -> frozenset[str]:
+        return frozenset(x for x in text.split(",") if x)
+
+    return ClaimKey(verb, agent, patient, names(agents), names(patients), frozenset(), False, True)
+
+
+def test_claims_match_on_verb_class_and_participants() -> None:
+    seized = key("capture", "taliban", "kandahar", "taliban", "kandahar,taliban")
+    captured = key("capture", "taliban", "city", "taliban", "afghanistan,kandahar")
+    ghazni = key("capture", "taliban", "ghazni", "taliban", "ghazni")
+    cities = key("capture", "taliban", "city", "taliban")
+    assert claims_match(seized, captured) > 0.9
+    assert claims_match(seized, ghazni) == 0  # another city
+    assert claims_match(seized, cities) == 0  # "several cities" does not say Kandahar
+    assert claims_match(seized, key("kill", "taliban", "kandahar", "taliban", "kandahar")) == 0
