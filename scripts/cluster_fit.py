@@ -38,7 +38,14 @@ import numpy as np
 
 from newsloom.cluster import FEATURES, STATE_VERSION, Settings, StoryIndex, _Agg, link_features
 from newsloom.errors import EvalDataError, EvalDataMissing
-from newsloom.evaluate.cluster import EvalSet, bcubed, prepare, read_eval_set, stream_labels
+from newsloom.evaluate.cluster import (
+    EvalSet,
+    bcubed,
+    groups_of,
+    prepare,
+    read_eval_set,
+    stream_labels,
+)
 from newsloom.pipeline import Resources
 
 
@@ -54,13 +61,6 @@ def cached_set(data: Path, cache: Path, resources: Resources) -> EvalSet:
     cache.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pickle.dumps(evalset))
     return evalset
-
-
-def groups_of(evalset: EvalSet) -> list[str]:
-    """Storylines when the gold has them, else ECB+ topics."""
-    if evalset.storylines is not None:
-        return evalset.storylines
-    return [e.split("-")[0] for e in evalset.events]
 
 
 def examples(
