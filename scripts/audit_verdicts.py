@@ -10,8 +10,9 @@ database per event, all its pages as one JSONL input), so the audit measures cor
 not clustering, and writes a review sheet (default out/audit/sheet.jsonl, gitignored: it
 quotes the pages): one line per fact with its status, text, independent sources and every
 cited sentence with its outlet and page id. `show` prints the sheet's audited facts for
-reading. `merges` runs all the pages in one database and prints the stories that hold pages
-of more than one gold event, with their non-single facts that cite pages of two events.
+reading (with `--labels`, only those not labelled yet). `merges` runs all the pages in one
+database and prints the stories that hold pages of more than one gold event, with their
+non-single facts that cite pages of two events.
 `score` reads the editor's labels (one line per audited fact: `event`, `key`, `status`,
 `right`, `why`, `claim`) and prints the precision of each status and the kinds of error;
 with `--sheet` only the facts of that dump count, and facts the sheet has but the labels
@@ -169,10 +170,12 @@ def merges(data: Path) -> None:
     )
 
 
-def show(sheet: list[dict[str, Any]], event: str) -> None:
-    """The audited facts of the sheet, each with its cited sentences, for the editor."""
+def show(sheet: list[dict[str, Any]], event: str, labelled: set[tuple[str, str]]) -> None:
+    """The audited facts of the sheet not labelled yet, with their cited sentences."""
     for row in sheet:
         if row["status"] not in AUDITED or not row["event"].startswith(event):
+            continue
+        if (row["key"], row["status"]) in labelled:
             continue
         head = f"{row['event']} [{row['status']}] key={row['key']}"
         print(f"### {head} independent={row['independent_sources']}")
@@ -257,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     p_show = sub.add_parser("show", help="print the sheet's audited facts for reading")
     p_show.add_argument("--sheet", type=Path, default=SHEET)
     p_show.add_argument("--event", default="", help="only events whose name starts so")
+    p_show.add_argument("--labels", type=Path, help="leave out the facts labelled here")
     p_merges = sub.add_parser("merges", help="brief all pages at once; list mixed stories")
     p_merges.add_argument("--data", type=Path, default=DEV)
     p_score = sub.add_parser("score", help="precision per status from the editor's labels")
@@ -266,7 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "dump":
         dump(args.data, args.out)
     elif args.command == "show":
-        show(read_jsonl(args.sheet), args.event)
+        done = load_labels(args.labels) if args.labels else []
+        show(read_jsonl(args.sheet), args.event, {(label.key, label.status) for label in done})
     elif args.command == "merges":
         merges(args.data)
     else:
