@@ -47,7 +47,7 @@ eval: install
 	$(BIN)/newsloom eval paraphrase --data ../shared/eval/mrpc/msr_paraphrase_train.txt
 
 bench: install
-	$(BIN)/python bench/bench_pipeline.py --n 1000
+	$(BIN)/python bench/bench_pipeline.py --n 1000 --workers 2 --json
 	$(BIN)/python bench/bench_extract.py --n 300
 	$(BIN)/python bench/bench_cluster.py --n 10000
 	$(BIN)/python bench/bench_cluster_ecb.py

@@ -20,7 +20,6 @@ import hashlib
 import json
 import queue
 import shlex
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -314,7 +313,7 @@ class Alerter:
             try:
                 store.mark_alert(key, delivered=not error, error=error)
                 return
-            except sqlite3.OperationalError as exc:
+            except store.db.errors as exc:
                 if not wait:
                     self.log(f"cannot record alert {key}: {exc}")
                     return

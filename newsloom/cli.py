@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import click
 from newsloom import __version__
 from newsloom.brief import build_briefing
 from newsloom.errors import NewsloomError
+from newsloom.executors import Executor, make_executor
 from newsloom.pipeline import Resources, RunReport, run
 from newsloom.render import to_html, to_json, to_markdown
 from newsloom.store import Store
@@ -28,8 +30,8 @@ db_option = click.option(
     "--db",
     default="newsloom.db",
     show_default=True,
-    type=click.Path(dir_okay=False),
-    help="SQLite database file.",
+    metavar="FILE|URL",
+    help="SQLite database file, or a PostgreSQL URL (postgresql://USER@HOST:PORT/DB).",
 )
 
 format_option = click.option(
@@ -61,6 +63,37 @@ def output_options(command: Callable[..., None]) -> Callable[..., None]:
     return format_option(html_option(command))
 
 
+workers_option = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for the per-article and per-story stages"
+    "  [default: the machine's cores].",
+)
+cluster_option = click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Run those stages on a Dask cluster instead: tcp://HOST:8786, or local:N"
+    " to start N local worker processes.",
+)
+
+
+def executor_options(command: Callable[..., None]) -> Callable[..., None]:
+    return workers_option(cluster_option(command))
+
+
+@contextmanager
+def _executor(resources: Resources, workers: int | None, cluster: str | None) -> Iterator[Executor]:
+    try:
+        executor = make_executor(resources, workers, cluster)
+    except NewsloomError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        yield executor
+    finally:
+        executor.close()
+
+
 @click.group()
 @click.version_option(__version__, prog_name="newsloom")
 @click.pass_context
@@ -78,13 +111,20 @@ def _open(db: str) -> Store:
         raise click.ClickException(str(exc)) from exc
 
 
-def _run(paths: tuple[str, ...], store: Store, resources: Resources) -> RunReport:
+def _run(
+    paths: tuple[str, ...],
+    store: Store,
+    resources: Resources,
+    workers: int | None,
+    cluster: str | None,
+) -> RunReport:
     """Ingest `paths` ("-" for stdin); a store-level error is one line, not a traceback."""
     stdin = sys.stdin.buffer if "-" in paths else None
-    try:
-        return run(list(paths), store, resources, stdin=stdin)
-    except NewsloomError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with _executor(resources, workers, cluster) as executor:
+        try:
+            return run(list(paths), store, resources, stdin=stdin, executor=executor)
+        except NewsloomError as exc:
+            raise click.ClickException(str(exc)) from exc
 
 
 def _briefings(store: Store, story_ids: list[str]) -> list[dict[str, Any]]:
@@ -108,16 +148,23 @@ def _emit(briefings: list[dict[str, Any]], fmt: str, html: str | None, errors: l
 @click.argument("paths", nargs=-1, required=True)
 @db_option
 @output_options
+@executor_options
 @click.pass_obj
 def brief(
-    resources: Resources, paths: tuple[str, ...], db: str, fmt: str, html: str | None
+    resources: Resources,
+    paths: tuple[str, ...],
+    db: str,
+    fmt: str,
+    html: str | None,
+    workers: int | None,
+    cluster: str | None,
 ) -> None:
     """Read articles (files, folders, globs, or - for stdin) and brief their stories.
 
     Output covers every story that contains at least one of the input articles.
     """
     store = _open(db)
-    report = _run(paths, store, resources)
+    report = _run(paths, store, resources, workers, cluster)
     errors = [str(e) for e in report.errors]
     _emit(_briefings(store, report.story_ids), fmt, html, errors)
     if report.errors:
@@ -127,11 +174,18 @@ def brief(
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @db_option
+@executor_options
 @click.pass_obj
-def ingest(resources: Resources, paths: tuple[str, ...], db: str) -> None:
+def ingest(
+    resources: Resources,
+    paths: tuple[str, ...],
+    db: str,
+    workers: int | None,
+    cluster: str | None,
+) -> None:
     """Read articles into the database and update their stories, without printing a briefing."""
     store = _open(db)
-    report = _run(paths, store, resources)
+    report = _run(paths, store, resources, workers, cluster)
     click.echo(
         f"read {report.read} articles: {report.new} new, {report.already_stored} already stored,"
         f" {len(report.story_ids)} stories touched, {len(report.errors)} inputs failed",
@@ -210,12 +264,22 @@ def show(story_ids: tuple[str, ...], db: str, fmt: str, html: str | None) -> Non
 @click.option("--limit", type=int, default=None, help="Only the first N items (a quick slice).")
 @click.option("--split", default="all", show_default=True, help="Which part to report on.")
 @click.option("--json", "as_json", is_flag=True, help="End with one JSON object of the metrics.")
-def evaluate(stage: str, data: str, limit: int | None, split: str, as_json: bool) -> None:
+@click.option(
+    "--shipped",
+    is_flag=True,
+    help="paraphrase: score every pair of DATA with the shipped model, no refitting.",
+)
+def evaluate(
+    stage: str, data: str, limit: int | None, split: str, as_json: bool, shipped: bool
+) -> None:
     """Measure one stage against public gold data (precision/recall/F1 beside references)."""
     from newsloom.evaluate import run_stage
 
+    if shipped and stage != "paraphrase":
+        raise click.UsageError("--shipped applies to the paraphrase stage only")
+    options = {"shipped": True} if shipped else {}
     try:
-        result = run_stage(stage, Path(data), limit=limit, split=split)
+        result = run_stage(stage, Path(data), limit=limit, split=split, **options)
     except NewsloomError as exc:
         click.echo(f"newsloom: {exc}", err=True)
         sys.exit(2)
@@ -293,6 +357,7 @@ def serve(
     metavar="URL",
     help="Where `newsloom serve` is reached, for the links in alerts.",
 )
+@executor_options
 @click.pass_obj
 def watch(
     resources: Resources,
@@ -304,6 +369,8 @@ def watch(
     webhook: tuple[str, ...],
     alert_cmds: tuple[str, ...],
     base_url: str,
+    workers: int | None,
+    cluster: str | None,
 ) -> None:
     """Ingest new files in folders, or new items of RSS/Atom feed URLs, as they appear."""
     from newsloom.alerts import Alerter, make_targets
@@ -314,19 +381,26 @@ def watch(
     store = _open(db)
     alerter = None
     try:
-        if alert_queries:
-            alerter = Alerter(
-                db, alert_queries, make_targets(webhook, alert_cmds), base_url=base_url
+        with _executor(resources, workers, cluster) as executor:
+            if alert_queries:
+                alerter = Alerter(
+                    db, alert_queries, make_targets(webhook, alert_cmds), base_url=base_url
+                )
+                alerter.start(store)
+
+            def check_alerts(_results: object) -> None:
+                if alerter is not None:
+                    alerter.check(store)
+
+            watch_targets(
+                list(targets),
+                store,
+                resources,
+                interval=interval,
+                once=once,
+                on_poll=check_alerts,
+                executor=executor,
             )
-            alerter.start(store)
-
-        def check_alerts(_results: object) -> None:
-            if alerter is not None:
-                alerter.check(store)
-
-        watch_targets(
-            list(targets), store, resources, interval=interval, once=once, on_poll=check_alerts
-        )
     except NewsloomError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:

@@ -86,7 +86,9 @@ def read_inputs(
         else:
             item.origin = printable(item.origin)
             art = _bounded(item)
-            yield art if art.text.strip() else InputError(art.origin, "no text")
+            # (a text of spaces and punctuation, like the rest of a NUL-led fragment, is none)
+            has_text = any(c.isalnum() for c in art.text)
+            yield art if has_text else InputError(art.origin, "no text")
 
 
 def printable(name: str) -> str:

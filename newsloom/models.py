@@ -135,6 +135,7 @@ class Quote:
     speaker_end: int = -1
     kind: str = "speech"  # speech (reported words) | stance ("X attacked Y", "X wants Z")
     title: str = ""  # the title written before the speaker's name: "Mr.", "Mayor", "Sen."
+    cue_start: int = -1  # char offset of the cue in the article text (-1: unknown)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

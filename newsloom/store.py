@@ -1,270 +1,33 @@
-"""SQLite store: articles, sentences, mentions, places, stories, facts and run state.
+"""The store: articles, sentences, mentions, places, stories, facts and run state.
 
-One file, no server (`./newsloom.db` by default). Every batch is written in one
-transaction, so a crash leaves the database as it was before the batch, and
-re-ingesting an article already stored changes nothing (ids are content hashes).
-Full article records are kept as JSON beside the columns that queries need; FTS5
-tables back the web app's search.
+One SQLite file by default (`./newsloom.db`), or a PostgreSQL database given as a
+`postgresql://` URL (`backends.py` holds what differs). The schema comes from
+numbered migrations (`migrations.py`). Every batch is written in one transaction that
+holds the database's writer lock, so a crash leaves the database as it was before the
+batch, several processes can write one database, and re-ingesting an article already
+stored changes nothing (ids are content hashes). Full article records are kept as
+JSON beside the columns that queries need; full-text search backs the web app.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from newsloom import history
+from newsloom.backends import Connection, connect, say_waiting
 from newsloom.errors import NotFound, StoreError
+from newsloom.migrations import migrate
 from newsloom.models import Article, Fact, Story
 
-SCHEMA_VERSION = 1
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY,
-    source TEXT NOT NULL DEFAULT '',
-    url TEXT NOT NULL DEFAULT '',
-    title TEXT NOT NULL DEFAULT '',
-    published TEXT NOT NULL DEFAULT '',
-    origin TEXT NOT NULL DEFAULT '',
-    text TEXT NOT NULL,
-    data TEXT NOT NULL,
-    added_at TEXT NOT NULL DEFAULT (datetime('now'))
-);
-CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
-CREATE TABLE IF NOT EXISTS sentences (
-    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    idx INTEGER NOT NULL,
-    paragraph INTEGER NOT NULL,
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    PRIMARY KEY (article_id, idx)
-);
-CREATE TABLE IF NOT EXISTS mentions (
-    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    label TEXT NOT NULL,
-    text TEXT NOT NULL,
-    norm TEXT NOT NULL,
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL,
-    sentence INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS mentions_norm ON mentions(norm);
-CREATE INDEX IF NOT EXISTS mentions_article ON mentions(article_id);
-CREATE TABLE IF NOT EXISTS places (
-    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    name TEXT NOT NULL,
-    country TEXT NOT NULL,
-    lat REAL,
-    lon REAL,
-    sentence INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS places_name ON places(name);
-CREATE INDEX IF NOT EXISTS places_article ON places(article_id);
-CREATE TABLE IF NOT EXISTS stories (
-    id TEXT PRIMARY KEY,
-    title TEXT NOT NULL DEFAULT '',
-    first_published TEXT NOT NULL DEFAULT '',
-    last_published TEXT NOT NULL DEFAULT '',
-    n_articles INTEGER NOT NULL DEFAULT 0,
-    n_independent INTEGER NOT NULL DEFAULT 0,
-    dirty INTEGER NOT NULL DEFAULT 1,
-    data TEXT NOT NULL,
-    updated_at TEXT NOT NULL DEFAULT (datetime('now'))
-);
-CREATE TABLE IF NOT EXISTS story_articles (
-    article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
-    story_id TEXT NOT NULL,
-    score REAL NOT NULL,
-    evidence TEXT NOT NULL DEFAULT '{}'
-);
-CREATE INDEX IF NOT EXISTS story_articles_story ON story_articles(story_id);
-CREATE TABLE IF NOT EXISTS facts (
-    id TEXT NOT NULL,
-    story_id TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    status TEXT NOT NULL,
-    independent_sources INTEGER NOT NULL,
-    data TEXT NOT NULL,
-    PRIMARY KEY (story_id, id)
-);
-CREATE TABLE IF NOT EXISTS state (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS cluster_stories (
-    position INTEGER PRIMARY KEY,
-    state TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS ingest_errors (
-    origin TEXT NOT NULL,
-    problem TEXT NOT NULL,
-    at TEXT NOT NULL DEFAULT (datetime('now'))
-);
--- ---- fuse: incremental story state (owned by fuse, see newsloom/storystate.py) ----------
--- One header per story (`token` changes on every save, so a process that cached the state
--- can tell it is stale), one row per article (its statements for fusion and its copy
--- signature) and one row per fact under construction. Written incrementally: only new
--- articles and changed facts.
-CREATE TABLE IF NOT EXISTS fuse_stories (
-    story_id TEXT PRIMARY KEY,
-    token TEXT NOT NULL,
-    header TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS fuse_articles (
-    story_id TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    article_id TEXT NOT NULL,
-    facts TEXT NOT NULL,
-    copies TEXT NOT NULL,
-    PRIMARY KEY (story_id, position)
-);
-CREATE TABLE IF NOT EXISTS fuse_groups (
-    story_id TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    state TEXT NOT NULL,
-    PRIMARY KEY (story_id, position)
-);
--- ---- end of fuse ---------------------------------------------------------------------------
--- == storylines (cluster; #10) ========================================================
--- A storyline links the stories (events) of one developing situation. `state` is the
--- storyline index's own record of the storyline (StorylineIndex), `position` its slot;
--- `story_storylines` maps each story to its storyline for listings.
-CREATE TABLE IF NOT EXISTS storylines (
-    position INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    title TEXT NOT NULL DEFAULT '',
-    first_day TEXT NOT NULL DEFAULT '',
-    last_day TEXT NOT NULL DEFAULT '',
-    n_stories INTEGER NOT NULL DEFAULT 0,
-    alive INTEGER NOT NULL DEFAULT 1,
-    state TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS storylines_last ON storylines(alive, last_day);
-CREATE TABLE IF NOT EXISTS story_storylines (
-    story_id TEXT PRIMARY KEY,
-    storyline_id TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS story_storylines_line ON story_storylines(storyline_id);
--- == end storylines ====================================================================
-CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
-    title, text, content='articles', content_rowid='rowid', tokenize='porter unicode61'
-);
-CREATE VIRTUAL TABLE IF NOT EXISTS facts_fts USING fts5(
-    text, story_id UNINDEXED, fact_id UNINDEXED, tokenize='porter unicode61'
-);
-"""
-
-# -- feeds, exports and alerts (#16; feeds helper) ------------------------------
-# fact_lineage: each current fact followed across recomputations (newsloom/history.py),
-# with when it was first seen and last changed; fact_events: what changed, when (the
-# story feeds and alerts read it); alert_*: alert subscriptions, the stories each has
-# announced and the delivery outbox. The views give people readable names for sqlite3
-# and datasette (docs/sqlite.md).
-FEEDS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS fact_lineage (
-    story_id TEXT NOT NULL,
-    lineage TEXT NOT NULL,
-    fact_id TEXT NOT NULL,
-    status TEXT NOT NULL,
-    figures TEXT NOT NULL,
-    citations TEXT NOT NULL,
-    first_seen TEXT NOT NULL,
-    changed_at TEXT NOT NULL,
-    PRIMARY KEY (story_id, lineage)
-);
-CREATE TABLE IF NOT EXISTS fact_events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    story_id TEXT NOT NULL,
-    lineage TEXT NOT NULL,
-    fact_id TEXT NOT NULL,
-    change TEXT NOT NULL,
-    status TEXT NOT NULL,
-    previous_status TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    text TEXT NOT NULL,
-    fact TEXT NOT NULL,
-    at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS fact_events_story ON fact_events(story_id, seq);
-CREATE TABLE IF NOT EXISTS alert_rules (
-    query TEXT PRIMARY KEY,
-    event_cursor INTEGER NOT NULL,
-    article_cursor INTEGER NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS alert_stories (
-    query TEXT NOT NULL,
-    story_id TEXT NOT NULL,
-    at TEXT NOT NULL,
-    PRIMARY KEY (query, story_id)
-);
-CREATE TABLE IF NOT EXISTS alert_outbox (
-    key TEXT PRIMARY KEY,
-    event TEXT NOT NULL,
-    target TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT NOT NULL DEFAULT '',
-    delivered_at TEXT
-);
-CREATE INDEX IF NOT EXISTS alert_outbox_pending ON alert_outbox(delivered_at, target);
-CREATE VIEW IF NOT EXISTS story_overview AS
-SELECT s.id AS story_id, s.title, s.first_published, s.last_published, s.n_articles,
-    s.n_independent AS n_independent_articles,
-    (SELECT count(*) FROM facts f WHERE f.story_id = s.id) AS n_facts,
-    (SELECT count(*) FROM facts f WHERE f.story_id = s.id AND f.status = 'corroborated')
-        AS n_corroborated,
-    (SELECT count(*) FROM facts f WHERE f.story_id = s.id AND f.status = 'conflict')
-        AS n_conflicts,
-    s.updated_at
-FROM stories s;
-CREATE VIEW IF NOT EXISTS story_facts AS
-SELECT f.story_id, s.title AS story_title, f.position, f.id AS fact_id, f.status,
-    f.independent_sources,
-    (SELECT group_concat(j.value, '; ') FROM json_each(f.data, '$.sources') j) AS sources,
-    json_extract(f.data, '$.origin') AS origin, json_extract(f.data, '$.date') AS date, f.text,
-    l.first_seen, l.changed_at AS last_changed
-FROM facts f JOIN stories s ON s.id = f.story_id
-LEFT JOIN fact_lineage l ON l.story_id = f.story_id AND l.fact_id = f.id;
-CREATE VIEW IF NOT EXISTS fact_citations AS
-SELECT f.story_id, f.id AS fact_id, json_extract(c.value, '$.article_id') AS article_id,
-    json_extract(c.value, '$.sentence') AS sentence, json_extract(c.value, '$.source') AS source,
-    a.url, json_extract(c.value, '$.text') AS text
-FROM facts f JOIN json_each(f.data, '$.citations') c
-LEFT JOIN articles a ON a.id = json_extract(c.value, '$.article_id');
-CREATE VIEW IF NOT EXISTS story_article_list AS
-SELECT sa.story_id, s.title AS story_title, a.id AS article_id, a.source, a.title, a.published,
-    a.url, sa.score AS link_score, a.added_at
-FROM story_articles sa JOIN articles a ON a.id = sa.article_id
-LEFT JOIN stories s ON s.id = sa.story_id;
-CREATE VIEW IF NOT EXISTS article_places AS
-SELECT p.article_id, a.title AS article_title, a.source, a.published, sa.story_id,
-    p.name AS place, p.country, p.lat, p.lon, p.sentence
-FROM places p JOIN articles a ON a.id = p.article_id
-LEFT JOIN story_articles sa ON sa.article_id = p.article_id;
-CREATE VIEW IF NOT EXISTS story_places AS
-SELECT sa.story_id, p.name AS place, p.country, p.lat, p.lon, count(*) AS mentions,
-    count(DISTINCT a.source) AS n_sources
-FROM places p JOIN story_articles sa ON sa.article_id = p.article_id
-JOIN articles a ON a.id = p.article_id
-GROUP BY sa.story_id, p.name, p.country, p.lat, p.lon;
-CREATE VIEW IF NOT EXISTS article_entities AS
-SELECT m.article_id, a.source, sa.story_id, m.label, m.norm AS name, m.text AS as_written,
-    m.sentence
-FROM mentions m JOIN articles a ON a.id = m.article_id
-LEFT JOIN story_articles sa ON sa.article_id = m.article_id;
-CREATE VIEW IF NOT EXISTS story_updates AS
-SELECT e.seq, e.story_id, s.title AS story_title, e.kind, e.change, e.status,
-    e.previous_status, e.fact_id, e.text, e.at
-FROM fact_events e LEFT JOIN stories s ON s.id = e.story_id;
-"""
+_INSERT_PLACE = (
+    "INSERT INTO places(article_id, name, country, lat, lon, sentence) VALUES (?, ?, ?, ?, ?, ?)"
+)
+CHUNK = 500  # ids per `IN (...)` query (below every SQLite build's parameter limit)
 
 
 class Store:
@@ -278,41 +41,37 @@ class Store:
 
     def __init__(self, path: str | Path = "newsloom.db") -> None:
         self.path = str(path)
-        try:
-            self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self.conn.row_factory = sqlite3.Row
-            self.conn.execute("PRAGMA foreign_keys = ON")
-            if self.path != ":memory:":
-                self.conn.execute("PRAGMA journal_mode = WAL")
-            self.conn.executescript(SCHEMA)
-            self.conn.executescript(FEEDS_SCHEMA)
-            self.conn.execute(
-                "INSERT OR IGNORE INTO state(key, value) VALUES ('schema_version', ?)",
-                (json.dumps(SCHEMA_VERSION),),
-            )
-        except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: cannot open database ({exc})") from exc
+        self.db = connect(self.path)
+        self.conn: Connection = self.db.conn
         self._depth = 0
+        try:
+            migrate(self.db)
+        except self.db.errors as exc:
+            raise StoreError(f"{self.path}: cannot open database ({exc})") from exc
 
     def close(self) -> None:
-        self.conn.close()
+        self.db.close()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All writes inside commit together or not at all (nests: the outermost wins)."""
+        """All writes inside commit together or not at all (nests: the outermost wins).
+
+        The outermost level holds the database's writer lock: one writer at a time
+        across processes (other ingests, `watch`, the web app's uploads wait their turn,
+        saying so on stderr)."""
         if self._depth == 0:
-            self.conn.execute("BEGIN IMMEDIATE")
+            self.db.begin_write(say_waiting)
         self._depth += 1
         try:
             yield
         except BaseException:
             self._depth -= 1
             if self._depth == 0:
-                self.conn.execute("ROLLBACK")
+                self.db.rollback()
             raise
         self._depth -= 1
         if self._depth == 0:
-            self.conn.execute("COMMIT")
+            self.db.commit()
 
     # -- articles ---------------------------------------------------------
 
@@ -327,7 +86,7 @@ class Store:
             for art in articles:
                 if self.has_article(art.id):
                     continue
-                cur = self.conn.execute(
+                self.conn.execute(
                     "INSERT INTO articles(id, source, url, title, published, origin, text, data)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
@@ -341,23 +100,22 @@ class Store:
                         json.dumps(art.to_dict(), ensure_ascii=False),
                     ),
                 )
-                self.conn.execute(
-                    "INSERT INTO articles_fts(rowid, title, text) VALUES (?, ?, ?)",
-                    (cur.lastrowid, art.title, art.text),
-                )
+                self.db.index_article(art.id)
                 self.conn.executemany(
-                    "INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?)",
+                    'INSERT INTO sentences(article_id, idx, paragraph, start, "end", text)'
+                    " VALUES (?, ?, ?, ?, ?, ?)",
                     [(art.id, s.index, s.paragraph, s.start, s.end, s.text) for s in art.sentences],
                 )
                 self.conn.executemany(
-                    "INSERT INTO mentions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    'INSERT INTO mentions(article_id, label, text, norm, start, "end", sentence)'
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [
                         (art.id, m.label, m.text, m.norm or m.text, m.start, m.end, m.sentence)
                         for m in art.mentions
                     ],
                 )
                 self.conn.executemany(
-                    "INSERT INTO places VALUES (?, ?, ?, ?, ?, ?)",
+                    _INSERT_PLACE,
                     [
                         (art.id, p.name, p.country, p.lat, p.lon, p.sentence)
                         for p in art.places
@@ -376,7 +134,7 @@ class Store:
             )
             self.conn.execute("DELETE FROM places WHERE article_id = ?", (art.id,))
             self.conn.executemany(
-                "INSERT INTO places VALUES (?, ?, ?, ?, ?, ?)",
+                _INSERT_PLACE,
                 [
                     (art.id, p.name, p.country, p.lat, p.lon, p.sentence)
                     for p in art.places
@@ -391,15 +149,28 @@ class Store:
         return Article.from_dict(json.loads(row["data"]))
 
     def get_articles(self, ids: Iterable[str]) -> list[Article]:
-        return [self.get_article(i) for i in ids]
+        """Articles by id, in the order asked (a few queries, not one per article)."""
+        wanted = list(ids)
+        data: dict[str, str] = {}
+        for chunk in _chunks(sorted(set(wanted))):
+            marks = ", ".join("?" * len(chunk))
+            for row in self.conn.execute(
+                f"SELECT id, data FROM articles WHERE id IN ({marks})", chunk
+            ):
+                data[row[0]] = row[1]
+        missing = [i for i in wanted if i not in data]
+        if missing:
+            raise NotFound(f"no article with id {missing[0]!r}")
+        return [Article.from_dict(json.loads(data[i])) for i in wanted]
 
     def count_articles(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM articles").fetchone()[0])
 
     def record_error(self, origin: str, problem: str) -> None:
-        self.conn.execute(
-            "INSERT INTO ingest_errors(origin, problem) VALUES (?, ?)", (origin, problem)
-        )
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO ingest_errors(origin, problem) VALUES (?, ?)", (origin, problem)
+            )
 
     # -- stories ----------------------------------------------------------
 
@@ -407,17 +178,10 @@ class Store:
         """Upsert stories and their article links; marks them dirty (facts to redo)."""
         with self.transaction():
             for story in stories:
-                dates = sorted(
-                    d
-                    for (d,) in self.conn.execute(
-                        "SELECT published FROM articles WHERE published != ''"
-                        " AND id IN (SELECT value FROM json_each(?))",
-                        (json.dumps(story.article_ids),),
-                    )
-                )
+                dates = self._published_range(story.article_ids)
                 self.conn.execute(
                     "INSERT INTO stories(id, title, first_published, last_published, n_articles,"
-                    " dirty, data, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, datetime('now'))"
+                    " dirty, data, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)"
                     " ON CONFLICT(id) DO UPDATE SET title=excluded.title,"
                     " first_published=excluded.first_published,"
                     " last_published=excluded.last_published, n_articles=excluded.n_articles,"
@@ -425,15 +189,17 @@ class Store:
                     (
                         story.id,
                         story.title,
-                        dates[0] if dates else "",
-                        dates[-1] if dates else "",
+                        dates[0],
+                        dates[1],
                         len(story.article_ids),
                         json.dumps(story.to_dict(), ensure_ascii=False),
+                        _now(),
                     ),
                 )
                 for link in story.links:
                     self.conn.execute(
-                        "INSERT INTO story_articles VALUES (?, ?, ?, ?) ON CONFLICT(article_id)"
+                        "INSERT INTO story_articles(article_id, story_id, score, evidence)"
+                        " VALUES (?, ?, ?, ?) ON CONFLICT(article_id)"
                         " DO UPDATE SET story_id=excluded.story_id, score=excluded.score,"
                         " evidence=excluded.evidence",
                         (
@@ -448,7 +214,23 @@ class Store:
                 for old in story.merged_from:
                     self.conn.execute("DELETE FROM stories WHERE id = ?", (old,))
                     self.conn.execute("DELETE FROM facts WHERE story_id = ?", (old,))
+                    self.db.index_facts(old)
                     self._move_fact_history(old, story.id)
+
+    def _published_range(self, article_ids: list[str]) -> tuple[str, str]:
+        """The first and last publication dates of these articles ("" if none dated)."""
+        first, last = "", ""
+        for chunk in _chunks(article_ids):
+            marks = ", ".join("?" * len(chunk))
+            lo, hi = self.conn.execute(
+                "SELECT min(published), max(published) FROM articles"
+                f" WHERE published != '' AND id IN ({marks})",
+                chunk,
+            ).fetchone()
+            if lo:
+                first = min(first, lo) if first else lo
+                last = max(last, hi)
+        return first, last
 
     def get_story(self, story_id: str) -> Story:
         row = self.conn.execute("SELECT data FROM stories WHERE id = ?", (story_id,)).fetchone()
@@ -486,24 +268,9 @@ class Store:
         """Replace a story's facts and clear its dirty flag, in one transaction."""
         with self.transaction():
             self.conn.execute("DELETE FROM facts WHERE story_id = ?", (story_id,))
-            self.conn.execute("DELETE FROM facts_fts WHERE story_id = ?", (story_id,))
             for pos, fact in enumerate(facts):
-                self.conn.execute(
-                    "INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        fact.id,
-                        story_id,
-                        pos,
-                        fact.text,
-                        fact.status,
-                        fact.independent_sources,
-                        json.dumps(fact.to_dict(), ensure_ascii=False),
-                    ),
-                )
-                self.conn.execute(
-                    "INSERT INTO facts_fts(text, story_id, fact_id) VALUES (?, ?, ?)",
-                    (fact.text, story_id, fact.id),
-                )
+                self._upsert_fact(story_id, fact, pos)
+            self.db.index_facts(story_id)
             self.conn.execute(
                 "UPDATE stories SET dirty = 0, n_independent = ? WHERE id = ?",
                 (n_independent, story_id),
@@ -525,42 +292,37 @@ class Store:
     ) -> None:
         """Write only the facts that changed (with their sort keys as positions), drop the
         removed ones, and clear the story's dirty flag (fuse's incremental path)."""
+        removed = list(removed)
         with self.transaction():
             for fact_id in removed:
                 self.conn.execute(
                     "DELETE FROM facts WHERE story_id = ? AND id = ?", (story_id, fact_id)
                 )
-                self.conn.execute(
-                    "DELETE FROM facts_fts WHERE story_id = ? AND fact_id = ?", (story_id, fact_id)
-                )
             for fact, position in upserts:
-                self.conn.execute(
-                    "INSERT INTO facts VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(story_id, id)"
-                    " DO UPDATE SET position=excluded.position, text=excluded.text,"
-                    " status=excluded.status, independent_sources=excluded.independent_sources,"
-                    " data=excluded.data",
-                    (
-                        fact.id,
-                        story_id,
-                        position,
-                        fact.text,
-                        fact.status,
-                        fact.independent_sources,
-                        json.dumps(fact.to_dict(), ensure_ascii=False),
-                    ),
-                )
-                self.conn.execute(
-                    "DELETE FROM facts_fts WHERE story_id = ? AND fact_id = ?", (story_id, fact.id)
-                )
-                self.conn.execute(
-                    "INSERT INTO facts_fts(text, story_id, fact_id) VALUES (?, ?, ?)",
-                    (fact.text, story_id, fact.id),
-                )
+                self._upsert_fact(story_id, fact, position)
+            self.db.reindex_facts(story_id, [*removed, *(fact.id for fact, _ in upserts)])
             self.conn.execute(
                 "UPDATE stories SET dirty = 0, n_independent = ? WHERE id = ?",
                 (n_independent, story_id),
             )
             self._record_fact_history(story_id, [fact for fact, _ in upserts])
+
+    def _upsert_fact(self, story_id: str, fact: Fact, position: int) -> None:
+        self.conn.execute(
+            "INSERT INTO facts(id, story_id, position, text, status, independent_sources, data)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(story_id, id) DO UPDATE SET"
+            " position=excluded.position, text=excluded.text, status=excluded.status,"
+            " independent_sources=excluded.independent_sources, data=excluded.data",
+            (
+                fact.id,
+                story_id,
+                position,
+                fact.text,
+                fact.status,
+                fact.independent_sources,
+                json.dumps(fact.to_dict(), ensure_ascii=False),
+            ),
+        )
 
     # -- fuse state (owned by fuse: newsloom/storystate.py) ---------------
 
@@ -606,19 +368,23 @@ class Store:
         """Write a story's fusion header and its new article rows and changed group rows."""
         with self.transaction():
             self.conn.execute(
-                "INSERT INTO fuse_stories VALUES (?, ?, ?) ON CONFLICT(story_id)"
+                "INSERT INTO fuse_stories(story_id, token, header) VALUES (?, ?, ?)"
+                " ON CONFLICT(story_id)"
                 " DO UPDATE SET token=excluded.token, header=excluded.header",
                 (story_id, token, json.dumps(header)),
             )
             self.conn.executemany(
-                "INSERT OR REPLACE INTO fuse_articles VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO fuse_articles(story_id, position, article_id, facts, copies)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT(story_id, position) DO UPDATE SET"
+                " article_id=excluded.article_id, facts=excluded.facts, copies=excluded.copies",
                 (
                     (story_id, pos, aid, json.dumps(facts), json.dumps(copies))
                     for pos, aid, facts, copies in articles
                 ),
             )
             self.conn.executemany(
-                "INSERT OR REPLACE INTO fuse_groups VALUES (?, ?, ?)",
+                "INSERT INTO fuse_groups(story_id, position, state) VALUES (?, ?, ?)"
+                " ON CONFLICT(story_id, position) DO UPDATE SET state=excluded.state",
                 ((story_id, pos, json.dumps(state)) for pos, state in groups),
             )
 
@@ -634,19 +400,21 @@ class Store:
         return None if row is None else json.loads(row[0])
 
     def save_state(self, key: str, value: Any) -> None:
-        self.conn.execute(
-            "INSERT INTO state(key, value) VALUES (?, ?)"
-            " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-            (key, json.dumps(value)),
-        )
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO state(key, value) VALUES (?, ?)"
+                " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                (key, json.dumps(value)),
+            )
 
     def save_cluster_stories(self, states: Iterable[tuple[int, Any]]) -> None:
         """Upsert the story index's per-story states (see `StoryIndex.state_delta`)."""
-        self.conn.executemany(
-            "INSERT INTO cluster_stories(position, state) VALUES (?, ?)"
-            " ON CONFLICT(position) DO UPDATE SET state=excluded.state",
-            ((pos, json.dumps(state)) for pos, state in states),
-        )
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT INTO cluster_stories(position, state) VALUES (?, ?)"
+                " ON CONFLICT(position) DO UPDATE SET state=excluded.state",
+                ((pos, json.dumps(state)) for pos, state in states),
+            )
 
     def cluster_stories(self) -> list[Any]:
         """Every per-story state of the story index, in position order."""
@@ -658,6 +426,10 @@ class Store:
     def save_storylines(self, rows: Iterable[tuple[int, Any, Any]]) -> None:
         """Upsert the storyline index's changed storylines (`StorylineIndex.delta`):
         (position, state, summary with id, title, story_ids, first_day, last_day, alive)."""
+        with self.transaction():
+            self._save_storylines(rows)
+
+    def _save_storylines(self, rows: Iterable[tuple[int, Any, Any]]) -> None:
         for pos, state, line in rows:
             self.conn.execute(
                 "INSERT INTO storylines(position, id, title, first_day, last_day, n_stories,"
@@ -677,7 +449,8 @@ class Store:
                 ),
             )
             self.conn.executemany(
-                "INSERT INTO story_storylines VALUES (?, ?) ON CONFLICT(story_id)"
+                "INSERT INTO story_storylines(story_id, storyline_id) VALUES (?, ?)"
+                " ON CONFLICT(story_id)"
                 " DO UPDATE SET storyline_id=excluded.storyline_id",
                 [(sid, line.id) for sid in line.story_ids],
             )
@@ -690,27 +463,14 @@ class Store:
     # -- search -----------------------------------------------------------
 
     def search(self, query: str, limit: int = 50) -> list[dict[str, Any]]:
-        """Full-text search over articles and facts (FTS5, bm25 ranking), with story ids."""
-        fts_query = _fts_query(query)
-        if not fts_query:
+        """Full-text search over articles and facts (best first), with story ids.
+
+        Every word must match (stemmed); user input is never read as query syntax."""
+        words = _words(query)
+        if not words:
             return []
-        hits: list[dict[str, Any]] = []
-        for row in self.conn.execute(
-            "SELECT a.id, a.title, a.source, a.published, sa.story_id,"
-            " snippet(articles_fts, 1, '[', ']', '…', 12) AS snippet, bm25(articles_fts) AS rank"
-            " FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
-            " LEFT JOIN story_articles sa ON sa.article_id = a.id"
-            " WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?",
-            (fts_query, limit),
-        ):
-            hits.append({"kind": "article", **dict(row)})
-        for row in self.conn.execute(
-            "SELECT fact_id AS id, text AS title, story_id,"
-            " snippet(facts_fts, 0, '[', ']', '…', 12) AS snippet, bm25(facts_fts) AS rank"
-            " FROM facts_fts WHERE facts_fts MATCH ? ORDER BY rank LIMIT ?",
-            (fts_query, limit),
-        ):
-            hits.append({"kind": "fact", **dict(row)})
+        hits = [{"kind": "article", **dict(r)} for r in self.db.search_articles(words, limit)]
+        hits += [{"kind": "fact", **dict(r)} for r in self.db.search_facts(words, limit)]
         return hits
 
     # -- feeds, exports and alerts (#16; feeds helper) ----------------------
@@ -734,10 +494,11 @@ class Store:
         gone = (
             "NOT EXISTS (SELECT 1 FROM facts f WHERE f.story_id = l.story_id AND f.id = l.fact_id)"
         )
+        ids = [f.id for f in facts]
         rows = self.conn.execute(
             "SELECT * FROM fact_lineage l WHERE story_id = ?"
-            f" AND (fact_id IN (SELECT value FROM json_each(?)) OR {gone})",
-            (story_id, json.dumps([f.id for f in facts])),
+            f" AND (fact_id IN ({_marks(ids)}) OR {gone})",
+            (story_id, *ids),
         ).fetchall()
         previous = [
             history.Lineage(
@@ -756,13 +517,17 @@ class Store:
         # Only what changed is written: most facts of a recomputed story are as they were.
         before = {x.lineage: x for x in previous}
         kept = {x.lineage for x in lineages}
+        dropped = [name for name in before if name not in kept]
         self.conn.execute(
-            "DELETE FROM fact_lineage WHERE story_id = ?"
-            " AND lineage IN (SELECT value FROM json_each(?))",
-            (story_id, json.dumps([name for name in before if name not in kept])),
+            f"DELETE FROM fact_lineage WHERE story_id = ? AND lineage IN ({_marks(dropped)})",
+            (story_id, *dropped),
         )
         self.conn.executemany(
-            "INSERT OR REPLACE INTO fact_lineage VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO fact_lineage(story_id, lineage, fact_id, status, figures, citations,"
+            " first_seen, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(story_id, lineage) DO UPDATE SET fact_id=excluded.fact_id,"
+            " status=excluded.status, figures=excluded.figures, citations=excluded.citations,"
+            " first_seen=excluded.first_seen, changed_at=excluded.changed_at",
             [
                 (
                     story_id,
@@ -801,7 +566,9 @@ class Store:
     def _move_fact_history(self, old: str, new: str) -> None:
         """A merged story's facts continue in the story that absorbed it."""
         self.conn.execute(
-            "UPDATE OR IGNORE fact_lineage SET story_id = ? WHERE story_id = ?", (new, old)
+            "UPDATE fact_lineage SET story_id = ? WHERE story_id = ? AND lineage NOT IN"
+            " (SELECT lineage FROM fact_lineage WHERE story_id = ?)",
+            (new, old, new),
         )
         self.conn.execute("DELETE FROM fact_lineage WHERE story_id = ?", (old,))
 
@@ -825,22 +592,23 @@ class Store:
     ) -> list[dict[str, Any]]:
         """Fact events of these stories (all stories with None) of these kinds, with
         sequence numbers in (`after`, `upto`], newest first unless told otherwise."""
-        where = ["seq > ?", "kind IN (SELECT value FROM json_each(?))"]
-        args: list[Any] = [after]
-        args.append(json.dumps(list(kinds)))
+        kinds = list(kinds)
+        where = ["seq > ?", f"kind IN ({_marks(kinds)})"]
+        args: list[Any] = [after, *kinds]
         if upto is not None:
             where.append("seq <= ?")
             args.append(upto)
         if story_ids is not None:
-            where.append("story_id IN (SELECT value FROM json_each(?))")
-            args.append(json.dumps(list(story_ids)))
+            ids = list(story_ids)
+            where.append(f"story_id IN ({_marks(ids)})")
+            args += ids
         # `current_fact_id`: the fact's id now (ids change as facts gain sources), "" if gone.
         rows = self.conn.execute(
             "SELECT e.*, coalesce(l.fact_id, '') AS current_fact_id FROM fact_events e"
             " LEFT JOIN fact_lineage l ON l.story_id = e.story_id AND l.lineage = e.lineage"
             f" WHERE {' AND '.join('e.' + w for w in where)}"
-            f" ORDER BY e.seq {'DESC' if newest_first else 'ASC'} LIMIT ?",
-            (*args, -1 if limit is None else limit),
+            f" ORDER BY e.seq {'DESC' if newest_first else 'ASC'}{_limit(limit)}",
+            args,
         )
         return [{**dict(r), "fact": json.loads(r["fact"])} for r in rows]
 
@@ -890,7 +658,7 @@ class Store:
     def storyline_story_ids(self, storyline_id: str) -> list[str]:
         """The stories of a storyline (`Story.storyline`), oldest first."""
         rows = self.conn.execute(
-            "SELECT id FROM stories WHERE json_extract(data, '$.storyline') = ?"
+            f"SELECT id FROM stories WHERE {self.db.json_text('data', 'storyline')} = ?"
             " ORDER BY first_published, id",
             (storyline_id,),
         )
@@ -905,37 +673,33 @@ class Store:
     ) -> list[str]:
         """Stories with an article or a fact matching `query` (only among `within` when
         given), best match first, or with order="recent" the most recently changed first."""
-        fts_query = _fts_query(query)
-        if not fts_query:
+        words = _words(query)
+        if not words:
             return []
         order_by = {"rank": "best, s.id", "recent": "s.updated_at DESC, best, s.id"}[order]
-        among = "" if within is None else " AND s.id IN (SELECT value FROM json_each(?))"
+        hits, args = self.db.search_stories(words)
+        ids = None if within is None else list(within)
+        among = "" if ids is None else f" AND s.id IN ({_marks(ids)})"
         rows = self.conn.execute(
-            "SELECT story_id, min(rank) AS best FROM ("
-            " SELECT sa.story_id, bm25(articles_fts) AS rank FROM articles_fts"
-            " JOIN articles a ON a.rowid = articles_fts.rowid"
-            " JOIN story_articles sa ON sa.article_id = a.id WHERE articles_fts MATCH ?"
-            " UNION ALL SELECT story_id, bm25(facts_fts) AS rank FROM facts_fts"
-            " WHERE facts_fts MATCH ?) hits JOIN stories s ON s.id = hits.story_id"
-            f" WHERE 1{among} GROUP BY story_id ORDER BY {order_by} LIMIT ?",
-            (
-                fts_query,
-                fts_query,
-                *([] if within is None else [json.dumps(list(within))]),
-                -1 if limit is None else limit,
-            ),
+            f"SELECT hits.story_id, min(hits.rank) AS best FROM ({hits}) hits"
+            f" JOIN stories s ON s.id = hits.story_id WHERE 1 = 1{among}"
+            f" GROUP BY hits.story_id, s.id, s.updated_at ORDER BY {order_by}{_limit(limit)}",
+            [*args, *(ids or [])],
         )
         return [r[0] for r in rows]
 
     def last_article_seq(self) -> int:
         """The newest article's insertion number (alerts remember where they stopped)."""
-        return int(self.conn.execute("SELECT coalesce(max(rowid), 0) FROM articles").fetchone()[0])
+        row = self.conn.execute(self.db.sql("SELECT coalesce(max({seq}), 0) FROM articles"))
+        return int(row.fetchone()[0])
 
     def stories_of_articles_after(self, seq: int) -> list[str]:
         """Stories holding an article stored after insertion number `seq`."""
         rows = self.conn.execute(
-            "SELECT DISTINCT sa.story_id FROM articles a JOIN story_articles sa"
-            " ON sa.article_id = a.id WHERE a.rowid > ? ORDER BY sa.story_id",
+            self.db.sql(
+                "SELECT DISTINCT sa.story_id FROM articles a JOIN story_articles sa"
+                " ON sa.article_id = a.id WHERE a.{seq} > ? ORDER BY sa.story_id"
+            ),
             (seq,),
         )
         return [r[0] for r in rows]
@@ -945,11 +709,13 @@ class Store:
         return None if row is None else dict(row)
 
     def save_alert_rule(self, query: str, event_cursor: int, article_cursor: int) -> None:
-        self.conn.execute(
-            "INSERT INTO alert_rules VALUES (?, ?, ?, ?) ON CONFLICT(query) DO UPDATE SET"
-            " event_cursor=excluded.event_cursor, article_cursor=excluded.article_cursor",
-            (query, event_cursor, article_cursor, history.now()),
-        )
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO alert_rules(query, event_cursor, article_cursor, created_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT(query) DO UPDATE SET"
+                " event_cursor=excluded.event_cursor, article_cursor=excluded.article_cursor",
+                (query, event_cursor, article_cursor, history.now()),
+            )
 
     def alert_announced(self, query: str) -> set[str]:
         rows = self.conn.execute("SELECT story_id FROM alert_stories WHERE query = ?", (query,))
@@ -957,32 +723,38 @@ class Store:
 
     def mark_announced(self, query: str, story_ids: Iterable[str]) -> None:
         at = history.now()
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO alert_stories VALUES (?, ?, ?)",
-            [(query, sid, at) for sid in story_ids],
-        )
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT INTO alert_stories(query, story_id, at) VALUES (?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                [(query, sid, at) for sid in story_ids],
+            )
 
     def add_alerts(self, rows: Iterable[tuple[str, str, str, str]]) -> list[str]:
         """Queue (key, event, target, payload) deliveries; a key already queued is kept
         as it is, so an event is queued once. Returns the keys that were new."""
         new = []
         at = history.now()
-        for key, event, target, payload in rows:
-            cur = self.conn.execute(
-                "INSERT OR IGNORE INTO alert_outbox(key, event, target, payload, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (key, event, target, payload, at),
-            )
-            if cur.rowcount:
-                new.append(key)
+        with self.transaction():
+            for key, event, target, payload in rows:
+                cur = self.conn.execute(
+                    "INSERT INTO alert_outbox(key, event, target, payload, created_at)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (key, event, target, payload, at),
+                )
+                if cur.rowcount:
+                    new.append(key)
         return new
 
     def pending_alerts(self, targets: Iterable[str]) -> list[str]:
         """Keys of undelivered alerts to these targets, oldest first."""
+        wanted = list(targets)
         rows = self.conn.execute(
-            "SELECT key FROM alert_outbox WHERE delivered_at IS NULL"
-            " AND target IN (SELECT value FROM json_each(?)) ORDER BY created_at, rowid",
-            (json.dumps(list(targets)),),
+            self.db.sql(
+                "SELECT key FROM alert_outbox WHERE delivered_at IS NULL"
+                f" AND target IN ({_marks(wanted)}) ORDER BY created_at, {{seq}}"
+            ),
+            wanted,
         )
         return [r[0] for r in rows]
 
@@ -994,14 +766,32 @@ class Store:
 
     def mark_alert(self, key: str, *, delivered: bool, error: str = "") -> None:
         """Count a delivery attempt; a delivered alert is never sent again."""
-        self.conn.execute(
-            "UPDATE alert_outbox SET attempts = attempts + 1, last_error = ?,"
-            " delivered_at = CASE WHEN ? THEN ? ELSE delivered_at END WHERE key = ?",
-            (error, delivered, history.now(), key),
-        )
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE alert_outbox SET attempts = attempts + 1, last_error = ?,"
+                " delivered_at = CASE WHEN ? THEN ? ELSE delivered_at END WHERE key = ?",
+                (error, delivered, history.now(), key),
+            )
 
 
-def _fts_query(query: str) -> str:
-    """Quote each word so user input can never be read as FTS5 syntax."""
-    words = [w for w in query.replace('"', " ").split() if w]
-    return " ".join(f'"{w}"' for w in words)
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _words(query: str) -> list[str]:
+    """The words of a search query (quotes and NULs dropped: never query syntax)."""
+    return [w for w in query.replace('"', " ").replace("\x00", " ").split() if w]
+
+
+def _marks(values: list[Any]) -> str:
+    """Placeholders for `IN (...)`; `NULL` (matches nothing) for no values."""
+    return ", ".join("?" * len(values)) or "NULL"
+
+
+def _limit(limit: int | None) -> str:
+    return "" if limit is None else f" LIMIT {int(limit)}"
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for i in range(0, len(items), CHUNK):
+        yield items[i : i + CHUNK]

@@ -337,8 +337,8 @@ def storyline_rows(
 def resolve_storyline(store: Store, line_id: str) -> str:
     """The live storyline an id names (following merges); NotFound if none."""
     row = store.conn.execute(
-        "SELECT id FROM storylines WHERE alive = 1 AND (id = ? OR EXISTS (SELECT 1 FROM"
-        " json_each(json_extract(state, '$.merged_from')) WHERE value = ?))",
+        "SELECT id FROM storylines WHERE alive = 1"
+        f" AND (id = ? OR {store.db.json_list_has('state', 'merged_from')})",
         (line_id, line_id),
     ).fetchone()
     if row is None:

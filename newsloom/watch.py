@@ -28,6 +28,7 @@ from newsloom.errors import ConfigError, InputError, NewsloomError
 from newsloom.store import Store
 
 if TYPE_CHECKING:
+    from newsloom.executors import Executor
     from newsloom.pipeline import Resources, RunReport
 
 MAX_FEED_BYTES = 10_000_000
@@ -68,6 +69,7 @@ def watch(
     interval: float = 60.0,
     once: bool = False,
     on_poll: Callable[[list[PollResult]], None] | None = None,
+    executor: Executor | None = None,
 ) -> list[PollResult]:
     """Poll every target, then again every `interval` seconds (only once with `once`);
     `on_poll` runs after each poll (alerts hook in here).
@@ -78,7 +80,7 @@ def watch(
         timeout=TIMEOUT, follow_redirects=True, headers={"User-Agent": USER_AGENT}
     ) as client:
         while True:
-            results = [poll(t, store, resources, client) for t in targets]
+            results = [poll(t, store, resources, client, executor) for t in targets]
             for r in results:
                 _log(r)
             if on_poll is not None:
@@ -91,11 +93,17 @@ def watch(
                 return results
 
 
-def poll(target: str, store: Store, resources: Resources, client: httpx.Client) -> PollResult:
+def poll(
+    target: str,
+    store: Store,
+    resources: Resources,
+    client: httpx.Client,
+    executor: Executor | None = None,
+) -> PollResult:
     try:
         if is_url(target):
-            return poll_feed(target, store, resources, client)
-        return poll_folder(target, store, resources)
+            return poll_feed(target, store, resources, client, executor)
+        return poll_folder(target, store, resources, executor=executor)
     except (NewsloomError, OSError) as exc:  # one failed poll must not end the watch
         return PollResult(target, error=str(exc) or type(exc).__name__)
 
@@ -104,7 +112,11 @@ Signature = list[int] | None  # [size, mtime_ns]; None when the file cannot be s
 
 
 def poll_folder(
-    folder: str, store: Store, resources: Resources, settle: float = SETTLE_SECONDS
+    folder: str,
+    store: Store,
+    resources: Resources,
+    settle: float = SETTLE_SECONDS,
+    executor: Executor | None = None,
 ) -> PollResult:
     """Ingest the files under `folder` that are new or changed since they were read, once
     each is stable (see the module docstring)."""
@@ -127,7 +139,7 @@ def poll_folder(
     if ready:
         from newsloom import pipeline  # late: the models load only when there is work
 
-        result.report = pipeline.run(ready, store, resources, on_error=False)
+        result.report = pipeline.run(ready, store, resources, on_error=False, executor=executor)
     # Deleted files are forgotten, so a file put back later is read again.
     done = {p: sig for p, sig in done.items() if p in current}
     done.update((p, changed[p]) for p in ready)
@@ -162,7 +174,13 @@ def _files(root: Path) -> list[Path]:
     return [p for p in out if p.is_file()]
 
 
-def poll_feed(url: str, store: Store, resources: Resources, client: httpx.Client) -> PollResult:
+def poll_feed(
+    url: str,
+    store: Store,
+    resources: Resources,
+    client: httpx.Client,
+    executor: Executor | None = None,
+) -> PollResult:
     """Fetch `url` (conditionally) and ingest its items."""
     key = f"watch:feed:{url}"
     state: dict[str, str] = store.load_state(key) or {}
@@ -187,7 +205,9 @@ def poll_feed(url: str, store: Store, resources: Resources, client: httpx.Client
         path = Path(tmp) / "feed.xml"
         path.write_bytes(body)
         labels = {str(path): url}  # articles and errors name the feed, not the temp file
-        result.report = pipeline.run([str(path)], store, resources, on_error=False, labels=labels)
+        result.report = pipeline.run(
+            [str(path)], store, resources, on_error=False, labels=labels, executor=executor
+        )
     store.save_state(
         key,
         {

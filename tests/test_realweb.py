@@ -5,28 +5,17 @@ Reads only evalsets/realweb/recipe.jsonl (the page texts are not in git), so it 
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from dataclasses import replace
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from conftest import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("realweb", ROOT / "scripts" / "realweb.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["realweb"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-realweb = _load()
+realweb = load_script("realweb")
 
 
 @pytest.fixture(scope="module")

@@ -6,29 +6,18 @@ themselves run where ../shared/eval/ecbplus is present and skip elsewhere.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from conftest import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("spun", ROOT / "scripts" / "spun.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["spun"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-spun = _load()
+spun = load_script("spun")
 
 
 @pytest.fixture(scope="module")

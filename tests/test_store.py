@@ -111,3 +111,30 @@ def test_store_round_trips_any_text(text: str, title: str) -> None:
     art = Article(id="x", text=text, title=title, meta={"k": [1, "two"]})
     store.add_articles([art])
     assert store.get_article("x") == art
+
+
+def test_store_migrates_a_database_from_before_migrations(tmp_path: Path) -> None:
+    """A file made by the first release (its schema, no `schema_migrations`) is
+    upgraded in place and keeps its data."""
+    from newsloom import backends, migrations
+
+    db = backends.connect(str(tmp_path / "old.db"))
+    for statement in migrations.MIGRATIONS[0].statements("sqlite"):
+        db.conn.execute(db.sql(statement))
+    db.conn.execute("INSERT INTO state(key, value) VALUES ('schema_version', '1')")
+    db.close()
+    store = Store(tmp_path / "old.db")
+    assert migrations.applied_version(store.db) == migrations.LATEST
+    assert store.load_state("schema_version") == 1
+    assert Store(tmp_path / "old.db").add_articles([make_article()]) == ["a1"]
+
+
+def test_store_refuses_a_database_from_a_newer_build(tmp_path: Path) -> None:
+    from newsloom import backends, migrations
+    from newsloom.errors import StoreError
+
+    db = backends.connect(str(tmp_path / "new.db"))
+    future = migrations.Migration(10_000, "from a later build", ())
+    migrations.migrate(db, (*migrations.MIGRATIONS, future))
+    with pytest.raises(StoreError, match="newer than this newsloom"):
+        Store(tmp_path / "new.db")

@@ -70,15 +70,16 @@ def splits(stage: str) -> Collection[str]:
 
 
 def run_stage(
-    stage: str, data: Path, *, limit: int | None = None, split: str = "all"
+    stage: str, data: Path, *, limit: int | None = None, split: str = "all", **options: bool
 ) -> EvalResult:
-    """Evaluate `stage` on `data`; any way of failing to read the data is an EvalDataError."""
+    """Evaluate `stage` on `data`; any way of failing to read the data is an EvalDataError.
+    `options` are a stage's own flags (paraphrase: `shipped`)."""
     allowed = splits(stage)
     if split not in allowed:
         raise EvalDataError(f"--split {split!r}: eval {stage} has {', '.join(allowed)}")
     module = importlib.import_module(f"newsloom.evaluate.{stage}")
     try:
-        result: EvalResult = module.evaluate(data, limit=limit, split=split)
+        result: EvalResult = module.evaluate(data, limit=limit, split=split, **options)
     except NewsloomError:
         raise
     except (OSError, ValueError, KeyError, IndexError, TypeError, ParseError) as exc:

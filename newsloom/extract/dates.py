@@ -55,6 +55,7 @@ _NUMWORD = (
 )
 _NUM = rf"(?:\d{{1,3}}(?:\.\d+)?|{_NUMWORD})"
 _QUANT = rf"(?:{_NUM}|several|a few|few|many|some|a couple of|a couple)"
+_SPAN_AFTER = re.compile(r"\s+(?:later|earlier|ago|before|after|longer|or|and|to|of|in)\b")
 _RATE = re.compile(r"\d[\d,.]*(?:\s+[a-z]+){0,2}\s*$|\bper\s*$", re.IGNORECASE)
 _UNIT = r"(?:second|minute|hour|day|week|month|quarter|year|decade|centur(?:y|ie))"
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
@@ -62,9 +63,18 @@ _PART = r"(?:morning|afternoon|evening|night)"
 _MOD = r"(?:(?:early|late|mid|the (?:beginning|start|end|middle) of)[- ]?)"
 _FUTURE = re.compile(
     r"\b(?:will|won't|'ll|shall|(?:is|are|was|were) (?:due|set|scheduled|expected|going) to|"
-    r"(?:plans?|planned|intends?) to|deadline|expires?|until|is to|are to|next)\b",
+    r"(?:plans?|planned|planning|intends?) to|deadline|expires?|until|is to|are to|next|"
+    r"set to|as (?:soon|early) as|no (?:sooner|earlier) than)\b",
     re.IGNORECASE,
 )
+# A date a reporting verb was said on ("said Monday that it intends to …") is past whatever
+# tense the reported clause takes; so is one after "since", "ended" ("the year ended Jan. 31").
+_PAST_BEFORE = re.compile(
+    r"(?i)\b(?:said|announced|reported|told|added|predicted|disclosed|confirmed|declared|"
+    r"since|ended|dating (?:back )?to)\s+(?:on\s+|in\s+)?$"
+)
+# A sentence ends at . ! ? ; and a space, but not after a.m., p.m. or a title.
+_SENTENCE_END = re.compile(r"(?<!\b[ap]\.m)(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)[.!?;]\s")
 
 
 @dataclass(slots=True)
@@ -143,26 +153,48 @@ def _quarter(d: dt.date) -> str:
 
 
 def _future(ctx: _Ctx) -> bool:
-    """Whether the sentence around a match speaks of the future."""
-    left = re.split(r"[.!?;]\s", ctx.text[max(0, ctx.start - 50) : ctx.start])[-1]
-    right = re.split(r"[.!?;]\s", ctx.text[ctx.start : ctx.end + 30])[0]
+    """Whether the sentence around a match speaks of the future ("by" right before the date
+    is a deadline), unless a past reporting verb or "since" governs the date."""
+    before = ctx.text[max(0, ctx.start - 50) : ctx.start]
+    if _PAST_BEFORE.search(before):
+        return False
+    if re.search(r"(?i)\bby\s+(?:the\s+)?$", before):
+        return True
+    left = _SENTENCE_END.split(before)[-1]
+    right = _SENTENCE_END.split(ctx.text[ctx.start : ctx.end + 30])[0]
     return bool(_FUTURE.search(left + " " + right))
 
 
-def _guess_year(month: int, day: int, anchor: dt.date | None) -> int | None:
-    """A year-less date is the nearest one to the anchor (news rarely looks > 6 months ahead)."""
+def _tense(ctx: _Ctx) -> int:
+    """-1 when a past cue governs the date ("said Monday", "since", "the year ended"), +1 when
+    the sentence speaks of the future, else 0."""
+    if _PAST_BEFORE.search(ctx.text[max(0, ctx.start - 50) : ctx.start]):
+        return -1
+    return 1 if _future(ctx) else 0
+
+
+def _guess_year(month: int, day: int, anchor: dt.date | None, tense: int = 0) -> int | None:
+    """A year-less date is the nearest one to the anchor (news rarely looks > 6 months ahead),
+    the coming one when the sentence speaks of the future, a past one after a past cue."""
     if anchor is None:
         return None
-    best = None
+    days = []
     for year in (anchor.year - 1, anchor.year, anchor.year + 1):
         try:
-            cand = dt.date(year, month, day)
+            days.append(dt.date(year, month, day))
         except ValueError:
             continue
-        gap = abs((cand - anchor).days) * (2 if cand > anchor else 1)  # news looks back
-        if best is None or gap < best[0]:
-            best = (gap, year)
-    return best[1] if best else None
+    return _nearest(days, anchor, tense).year if days else None
+
+
+def _nearest(days: list[dt.date], anchor: dt.date, tense: int) -> dt.date:
+    """The day nearest the anchor, a day on the wrong side counting double (news looks back
+    unless the tense is future); after a past cue only days up to the anchor."""
+    if tense < 0:
+        days = [d for d in days if d <= anchor] or days
+    return min(
+        days, key=lambda d: abs((d - anchor).days) * (1 if (d > anchor) == (tense > 0) else 2)
+    )
 
 
 def _date(year: int | None, month: int, day: int) -> str | None:
@@ -199,7 +231,7 @@ def _slash_date(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
 def _day_month(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     day = int(re.sub(r"\D", "", m[1]))
     month = MONTHS[_mkey(m[2])]
-    year = int(m[3]) if m[3] else _guess_year(month, day, ctx.anchor)
+    year = int(m[3]) if m[3] else _guess_year(month, day, ctx.anchor, _tense(ctx))
     value = _date(year, month, day)
     return (value, "date") if value else None
 
@@ -208,7 +240,7 @@ def _day_month(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
 def _month_day(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     day = int(re.sub(r"\D", "", m[2]))
     month = MONTHS[_mkey(m[1])]
-    year = int(m[3]) if m[3] else _guess_year(month, day, ctx.anchor)
+    year = int(m[3]) if m[3] else _guess_year(month, day, ctx.anchor, _tense(ctx))
     value = _date(year, month, day)
     return (value, "date") if value else None
 
@@ -241,7 +273,8 @@ def _bare_month(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     if first not in ("last", "next", "this"):
         # the coming occurrence if at most 3 months ahead (8 in future tense), else the past one
         ahead = (month - ctx.anchor.month) % 12
-        if ahead and (ahead <= 3 or (ahead <= 8 and _future(ctx))):
+        tense = _tense(ctx)
+        if ahead and tense >= 0 and (ahead <= 3 or (ahead <= 8 and tense > 0)):
             year += 1 if month < ctx.anchor.month else 0
         else:
             year -= 1 if month > ctx.anchor.month else 0
@@ -314,6 +347,17 @@ def _present(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
 
 
 @_rule(
+    r"\b(then\s+)?current\b(?!\s+(?:fiscal|calendar|year|quarter|period|month|week|account|"
+    r"affairs|events)\b)(?=\s+[a-z])",
+    re.IGNORECASE,
+    needs=("current",),
+)
+def _current(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    """ "current market conditions": TimeML marks the adjective as the present."""
+    return ("PAST_REF" if m[1] else "PRESENT_REF"), "date"
+
+
+@_rule(
     r"\b(recently|formerly|the past|in the future|the (?:near |distant )?future|"
     r"the (?:near|short) term|(?:the )?coming (?:days|weeks|months|quarters|years)|"
     r"future quarters|these days|nowadays)\b"
@@ -332,20 +376,24 @@ def _vague_ref(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
 
 
 @_rule(
-    r"\b(?:(earlier|later|early|late)\s+)?(this|last|next|the past|the coming|the previous|"
-    r"the following|past|coming|previous)\s+(week|weekend|month|year|quarter|decade|"
+    r"\b(?:(earlier|later|early|late)\s+)?(this past|this|last|next|the past|the coming|"
+    r"the previous|the following|past|coming|previous)\s+(week|weekend|month|year|quarter|decade|"
     r"spring|summer|autumn|fall|winter|century)\b",
     re.IGNORECASE,
     needs=("this", "last", "next", "past", "coming", "previous", "following"),
 )
 def _relative_period(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     which, unit = m[2].lower(), m[3].lower()
+    if which == "this past":  # the latest one: "this past spring" in October is this year's
+        which = "this" if unit in SEASONS or unit == "weekend" else "last"
     shift = {"this": 0, "last": -1, "next": 1, "past": -1, "previous": -1}.get(which.split()[-1], 1)
     if which.startswith("the ") and which.split()[-1] in ("past", "coming"):
         return f"P1{UNITS.get(unit, 'Y')}", "duration"  # "the past year" = the last 12 months
     if ctx.anchor is None:
         return None
-    return _shift(ctx.anchor, shift, unit), "date"
+    # "the following year", "the previous month": counted from the last date the text named
+    base = (ctx.ref or ctx.anchor) if which in ("the previous", "the following") else ctx.anchor
+    return _shift(base, shift, unit), "date"
 
 
 def _shift(base: dt.date, n: int, unit: str) -> str:
@@ -429,7 +477,7 @@ def _anaphoric(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     rf"at least|another|the (?:past|last|next|first|final|previous|coming|following))\s+)?"
     rf"(?:the\s+)?({_QUANT})(?:\s+(?:to|or|and)\s+({_NUM})|[-\u2013]({_NUM}))?[- ]"
     rf"(?:(and a half|\d/\d)\s+)?(?:(?:more|additional|extra|further)\s+)?"
-    rf"({_UNIT})s?\b(\s+and a half)?(?!-old|[- ]old)"
+    rf"({_UNIT})s?\b(\s+and a half)?(?!-old|[- ]old|-ago|-earlier)"
     r"(?!\s+(?:ago|earlier|later|from now|hence|previously))",
     re.IGNORECASE,
 )
@@ -439,6 +487,10 @@ def _duration(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     unit = m[5].lower().replace("centurie", "century")
     if unit == "quarter" and (m[1].lower() == "a" or re.match(r"\s+of\b", ctx.text[ctx.end :])):
         return None  # "a quarter" is mostly a fraction ("a quarter-point cut")
+    after = ctx.text[ctx.end :]
+    ordinal = re.match(r"\s+[a-z]", after) and not _SPAN_AFTER.match(after)
+    if m[0].lower() in ("a second", "one second") and ordinal:
+        return None  # "a second group": an ordinal, not a span of time
     if (
         m[1].lower() in ("a", "an")
         and not m[2]
@@ -567,6 +619,30 @@ def _this_year(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     return (str(ctx.anchor.year), "date") if ctx.anchor else None
 
 
+@_rule(
+    r"\b(?:(?:earlier|later) in )?the\s+(?:fiscal\s+)?year\b(?![-'’]|\s+(?:two|nineteen)\b)"
+    r"(?=(\s+end(?:ed|ing)\b)?)",
+    re.IGNORECASE,
+    needs=("the year", "fiscal year"),
+)
+def _the_year(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    """ "for the year", "earlier in the year": the anchor's year; "the year ended June 30" is
+    a twelve-month period (the date that follows is its end)."""
+    if m[1]:
+        return "P1Y", "duration"
+    return (str(ctx.anchor.year), "date") if ctx.anchor else None
+
+
+@_rule(
+    r"(?:(?<=\bfor )|(?<=\bFor )|(?<=\bin )|(?<=\bwithin )|(?<=\bover ))"
+    r"(minutes|hours|days|weeks|months|years|decades)\b(?!\s+(?:of|ago|later|earlier|before|after)\b)",
+    needs=("minutes", "hours", "days", "weeks", "months", "years", "decades"),
+)
+def _vague_span(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    """ "for weeks", "within months", "in years": a span of unknown length (PXW …)."""
+    return _duration_value(None, m[1][:-1]), "duration"
+
+
 @_rule(r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)[- ]century\b", re.IGNORECASE, needs=("century",))
 def _century(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     return f"{int(m[1]) - 1:02d}", "date"
@@ -665,6 +741,92 @@ def _weekend(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     return _week(base) + "-WE", "date"
 
 
+@_rule(
+    r"\b(?:[Tt]he|[Ii]nto|[Oo]ver)\s+(?:(?:early|late|mid)[- ]?)?(summer|spring|autumn|fall)\b"
+    r"(?!\s+of\b)",
+    needs=("summer", "spring", "autumn", "fall"),
+)
+def _the_season(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    """ "into the summer", "the early summer": that season of the anchor's year."""
+    if ctx.anchor is None:
+        return None
+    return f"{ctx.anchor.year}-{SEASONS[m[1].lower()]}", "date"
+
+
+@_rule(
+    r"\b(?:(?:[Ee]arlier|[Ll]ater)\s+that\s+(day|morning|afternoon|evening|night|week|month|year)"
+    r"|that\s+(year))\b",
+    needs=("that",),
+)
+def _that_period(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    """ "later that year", "earlier that day": the period of the last date the text named."""
+    if ctx.ref is None:
+        return None
+    unit = (m[1] or m[2]).lower()
+    if unit in PARTS:
+        return f"{_iso(ctx.ref)}{PARTS[unit]}", "time"
+    return _shift(ctx.ref, 0, unit), "date"
+
+
+def _easter(year: int) -> dt.date:
+    """Western Easter Sunday (the anonymous Gregorian computus)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    j = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * j) // 451
+    month, day = divmod(h + j - 7 * m + 114, 31)
+    return dt.date(year, month, day + 1)
+
+
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
+    """The n-th given weekday of a month (n = -1: the last one)."""
+    if n < 0:
+        last = _add_months(dt.date(year, month, 1), 1) - dt.timedelta(days=1)
+        return last - dt.timedelta(days=(last.weekday() - weekday) % 7)
+    first = dt.date(year, month, 1)
+    return first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+
+
+# Holidays with a fixed or computable day (US federal ones, as news wires write them).
+_HOLIDAYS: dict[str, Callable[[int], dt.date]] = {
+    "christmas": lambda y: dt.date(y, 12, 25),
+    "christmas day": lambda y: dt.date(y, 12, 25),
+    "christmas eve": lambda y: dt.date(y, 12, 24),
+    "new year's day": lambda y: dt.date(y, 1, 1),
+    "new year's eve": lambda y: dt.date(y, 12, 31),
+    "independence day": lambda y: dt.date(y, 7, 4),
+    "halloween": lambda y: dt.date(y, 10, 31),
+    "veterans day": lambda y: dt.date(y, 11, 11),
+    "valentine's day": lambda y: dt.date(y, 2, 14),
+    "easter": _easter,
+    "easter sunday": _easter,
+    "thanksgiving": lambda y: _nth_weekday(y, 11, 3, 4),
+    "thanksgiving day": lambda y: _nth_weekday(y, 11, 3, 4),
+    "labor day": lambda y: _nth_weekday(y, 9, 0, 1),
+    "memorial day": lambda y: _nth_weekday(y, 5, 0, -1),
+    "election day": lambda y: _nth_weekday(y, 11, 0, 1) + dt.timedelta(days=1),
+}
+
+
+@_rule(
+    r"\b(Christmas(?: Day| Eve)?|New Year's (?:Day|Eve)|Independence Day|Halloween|"
+    r"Veterans Day|Valentine's Day|Easter(?: Sunday)?|Thanksgiving(?: Day)?|Labor Day|"
+    r"Memorial Day|Election Day)(?!['’]?\w)(?!\s+(?:week|weekend|season|holidays?|tree|trees|"
+    r"card|cards|party|parties|shopping|sales?|dinner|break|recess|market)\b)",
+    needs=("christmas", "new year", "day", "halloween", "easter", "thanksgiving"),
+)
+def _holiday(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    """A holiday is a day: the nearest one to the anchor (the coming one in future tense)."""
+    if ctx.anchor is None:
+        return None
+    day = _HOLIDAYS[m[1].lower().replace("’", "'")]
+    options = [day(ctx.anchor.year + k) for k in (-1, 0, 1)]
+    return _iso(_nearest(options, ctx.anchor, _tense(ctx))), "date"
+
+
 def _parse_anchor(anchor: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(anchor[:10]) if anchor else None
@@ -721,7 +883,7 @@ def find_times(text: str, anchor: str) -> list[TimeRef]:
                            sentence=-1, kind=kind, high=high,
                            timeml=f"{value}T{part.removeprefix('T')}" if part else ""))  # fmt: skip
         if kind in ("date", "time") and value[:1].isdigit() and _RULES[i][1] not in _ANAPHORIC:
-            ref = _to_day(value) or ref
+            ref = _to_day(value) or _to_day(value[:7] + "-01") or ref
             quarter = value if re.fullmatch(r"\d{4}-Q\d", value) else quarter
     return _merge_clock_dates(text, out)
 

@@ -15,11 +15,15 @@ import dataclasses
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from spacy.tokens import Doc, Span, Token
 
 from newsloom.extract.entities import doc_text
 from newsloom.models import Article, Mention, Quote
+
+if TYPE_CHECKING:
+    from newsloom.extract.attribution import AttributionModel
 
 _IRREGULAR = {
     "say": ("said", "says", "saying"),
@@ -187,9 +191,42 @@ class _Cue:
     kind: str = "speech"  # speech | stance (see STANCE_FORMS)
 
 
-def find_quotes(article: Article, doc: Doc, mentions: list[Mention]) -> list[Quote]:
-    """All direct and indirect quotes in `article`, in text order."""
-    text = article.text
+@dataclass(slots=True)
+class RuleQuotes:
+    """What the rules found: quotes (speaker names not yet resolved), the quotation spans,
+    and the speaker each implicit quote (a paragraph of quotation alone) takes from another."""
+
+    quotes: list[Quote]
+    spans: list[_Span]
+    inherited: dict[int, Quote]
+
+    @property
+    def inside(self) -> list[tuple[int, int]]:
+        return [(s.inner_start, s.inner_end) for s in self.spans]
+
+
+def find_quotes(
+    article: Article, doc: Doc, mentions: list[Mention], model: AttributionModel | None = None
+) -> list[Quote]:
+    """All direct and indirect quotes in `article`, in text order: the rules' candidates and
+    the parse's, kept or dropped by the attribution model (`attribution`; `model` defaults
+    to the shipped one)."""
+    from newsloom.extract.attribution import attribute, load_model
+
+    found = rule_quotes(article.text, doc, mentions)
+    quotes = attribute(doc, found.quotes, found.inside, model or load_model())
+    quotes.sort(key=lambda q: q.start)
+    _resolve(quotes, doc, mentions, found.spans)
+    for q in quotes:
+        if id(q) in found.inherited:
+            q.speaker = found.inherited[id(q)].speaker
+        q.sentence = article.sentence_at(q.start)
+    return quotes
+
+
+def rule_quotes(text: str, doc: Doc, mentions: list[Mention]) -> RuleQuotes:
+    """Direct quotes paired with their cues, indirect ones from reporting verbs, colon and
+    dash bylines, "according to", "X's claim that …" and stance verbs."""
     spans = _quote_spans(text, doc)
     cues = [c for c in (_cue_of(tok) for tok in _words_at(doc, _CUE_WORD) if _is_cue(tok)) if c]
     quotes: list[Quote] = []
@@ -236,13 +273,7 @@ def find_quotes(article: Article, doc: Doc, mentions: list[Mention]) -> list[Quo
         quotes.append(_quote_from_cue(cue, doc, False, _before_inner_cue(cue, cues, text)))
     quotes += _according_to(doc, [(q.start, q.end) for q in quotes])
     quotes += _said_nouns(doc, [(q.speaker_start, q.speaker_end) for q in quotes])
-    quotes.sort(key=lambda q: q.start)
-    _resolve(quotes, doc, mentions, spans)
-    for q in quotes:
-        if id(q) in inherited:
-            q.speaker = inherited[id(q)].speaker
-        q.sentence = article.sentence_at(q.start)
-    return quotes
+    return RuleQuotes(quotes, spans, inherited)
 
 
 def _before_inner_cue(cue: _Cue, cues: list[_Cue], text: str) -> tuple[int, int]:
@@ -480,11 +511,22 @@ def _np_span(tok: Token, cue: Token | None = None) -> tuple[int, int]:
             left, right = breaks[-1] + 1, cue.i - 1
             while right > left and doc[right].dep_ in {"aux", "neg", "advmod", "punct"}:
                 right -= 1
-    while right > left and (doc[right].is_punct or doc[right].is_space):
+    while (
+        right > left
+        and (doc[right].is_punct or doc[right].is_space)
+        and not _closes(doc, left, right)
+    ):
         right -= 1
     while left < right and (doc[left].is_punct or doc[left].is_space):
         left += 1
     return doc[left].idx, doc[right].idx + len(doc[right])
+
+
+def _closes(doc: Doc, left: int, right: int) -> bool:
+    """A closing bracket that pairs one inside the phrase ("Sen. Lindsey Graham (R-S.C.)")."""
+    if doc[right].text != ")":
+        return False
+    return sum(t.text == "(" for t in doc[left:right]) > sum(t.text == ")" for t in doc[left:right])
 
 
 def _when(tok: Token) -> bool:
@@ -524,8 +566,9 @@ def _direct(
         ss, se = byline.span(2)
         said = _text(doc)[content[0] : content[1]]
         return Quote(
-            said, _text(doc)[ss:se], content[0], content[1], -1, True, byline.group(1), ss, se
-        )
+            said, _text(doc)[ss:se], content[0], content[1], -1, True, byline.group(1), ss, se,
+            cue_start=byline.start(1),
+        )  # fmt: skip
     cue = _cue_near(span, doc, cues)
     if cue is None and not span.continues:
         cue = _cue_neighbour(span, doc, cues, used)
@@ -559,6 +602,7 @@ def _implicit(doc: Doc, span: _Span, source: Quote) -> Quote:
         sentence=-1,
         direct=True,
         cue=source.cue,
+        cue_start=source.cue_start,
     )
 
 
@@ -695,6 +739,7 @@ def _quote_from_cue(cue: _Cue, doc: Doc, direct: bool, content: tuple[int, int])
         speaker_start=s,
         speaker_end=e,
         kind="speech" if direct else cue.kind,
+        cue_start=cue.token.idx,
     )
 
 
@@ -721,7 +766,8 @@ def _colon_quotes(text: str, mentions: list[Mention]) -> list[Quote]:
         ce = m.end()
         while ce > cs and text[ce - 1] in ' "”':
             ce -= 1
-        out.append(Quote(text[cs:ce], text[ss:se], cs, ce, -1, True, ":", ss, se))
+        colon = m.start() + hit.end(1)
+        out.append(Quote(text[cs:ce], text[ss:se], cs, ce, -1, True, ":", ss, se, cue_start=colon))
     return out
 
 
@@ -750,9 +796,9 @@ def _according_to(doc: Doc, taken: list[tuple[int, int]]) -> list[Quote]:
         cs, ce = doc[left].idx, doc[right].idx + len(doc[right])
         if any(_overlaps((cs, ce), t) for t in taken):
             continue
-        out.append(
-            Quote(_text(doc)[cs:ce], _text(doc)[s:e], cs, ce, -1, False, "according to", s, e)
-        )
+        text = _text(doc)
+        out.append(Quote(text[cs:ce], text[s:e], cs, ce, -1, False, "according to", s, e,
+                         cue_start=tok.idx))  # fmt: skip
     return out
 
 
@@ -779,7 +825,7 @@ def _said_nouns(doc: Doc, taken: list[tuple[int, int]]) -> list[Quote]:
         cs, ce = content
         out.append(
             Quote(text[cs:ce], text[speaker[0] : speaker[1]], cs, ce, -1, False, tok.text,
-                  speaker[0], speaker[1], kind="stance")
+                  speaker[0], speaker[1], kind="stance", cue_start=tok.idx)
         )  # fmt: skip
     return out
 

@@ -169,7 +169,7 @@ def story_list(
     entity: str = "",
 ) -> tuple[list[dict[str, Any]], int]:
     """Story summaries matching the filters, and how many match in all."""
-    where, args = ["1"], []
+    where, args = ["1 = 1"], []
     in_story = "SELECT 1 FROM story_articles sa {join} WHERE sa.story_id = s.id AND {cond}"
     if date_from:
         where.append("substr(s.last_published, 1, 10) >= ?")
@@ -179,19 +179,17 @@ def story_list(
         args.append(date_to)
     if place:
         join = "JOIN places p ON p.article_id = sa.article_id"
-        where.append(
-            "EXISTS (" + in_story.format(join=join, cond="p.name = ? COLLATE NOCASE") + ")"
-        )
+        where.append("EXISTS (" + in_story.format(join=join, cond="lower(p.name) = lower(?)") + ")")
         args.append(place)
     if source:
         join = "JOIN articles a ON a.id = sa.article_id"
         where.append(
-            "EXISTS (" + in_story.format(join=join, cond="a.source = ? COLLATE NOCASE") + ")"
+            "EXISTS (" + in_story.format(join=join, cond="lower(a.source) = lower(?)") + ")"
         )
         args.append(source)
     if entity:
         join = "JOIN mentions m ON m.article_id = sa.article_id"
-        cond = "(m.norm = ? COLLATE NOCASE OR m.text = ? COLLATE NOCASE)"
+        cond = "(lower(m.norm) = lower(?) OR lower(m.text) = lower(?))"
         where.append("EXISTS (" + in_story.format(join=join, cond=cond) + ")")
         args += [entity, entity]
     order_by = {
