@@ -5,28 +5,14 @@ Runs on hand-made labels and sheets (the page texts are not in git), so it runs 
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from conftest import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _load() -> ModuleType:
-    path = ROOT / "scripts" / "audit_verdicts.py"
-    spec = importlib.util.spec_from_file_location("audit_verdicts", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["audit_verdicts"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-audit = _load()
+audit = load_script("audit_verdicts")
 
 
 def _write(path: Path, rows: list[dict[str, object]]) -> Path:
