@@ -164,10 +164,18 @@ class Value:
         """Whether the two intervals overlap (the figures can both be right)."""
         return self.lo <= other.hi and other.lo <= self.hi
 
+    @property
+    def exact(self) -> bool:
+        """A reading, not a count: ordinals, clock times and magnitudes are not rounded (6.3
+        and 6.4 differ), though "about 8:45" allows its interval."""
+        return self.thing.startswith("#") or self.thing == "magnitude"
+
     def equal(self, other: Value) -> bool:
         """The same figure, allowing for rounding ("nearly 3,000" and "3,000")."""
         if self.point == other.point:
             return True
+        if self.exact:
+            return (self.qualified or other.qualified) and self.agrees(other)
         big = max(abs(self.point), abs(other.point))
         return self.agrees(other) and big > 0 and abs(self.point - other.point) / big <= 0.05
 
@@ -231,6 +239,8 @@ def value_of(q: Quantity, holder: str = "", verb: str = "", event: str = "") -> 
         return Value("temperature", "C", conv(q.value), conv(lo), conv(hi), holder, "", q.text,
                      bool(q.qualifier))  # fmt: skip
     thing = counted_key(q.counts)
+    if not thing and event and not q.unit:
+        thing = "people"  # "killing nine": a bare count of a toll counts people
     if not thing:
         return None
     if thing in _EVENT_NOUNS:  # "12 killed" counts people, as "12 people killed" does
@@ -252,6 +262,48 @@ def ordinal_values(text: str) -> list[Value]:
         noun = "minute" if not m.group(2) else _singular(m.group(2).lower())
         n = float(m.group(1))
         out.append(Value(f"#{noun}", "", n, n, n, "", "", m.group(0), False))
+    return out
+
+
+_MAGNITUDE = re.compile(
+    r"\bmagnitude(?:\s+of)?[-\s]+(\d(?:\.\d)?)\b|\b(\d(?:\.\d)?)[-\s]+magnitude\b"
+    r"|\b(\d(?:\.\d)?)\s+on the Richter scale\b|\bmeasured\s+(\d\.\d)\b",
+    re.IGNORECASE,
+)
+_CLOCK = re.compile(
+    r"\b(?P<about>about|around|approximately|roughly|shortly (?:before|after)|just (?:before|after)"
+    r"|some|nearly)?\s*\b(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ap>[ap])\.?\s?m\b\.?"
+    r"|\b(?P<h24>[01]?\d|2[0-3])[:h](?P<m24>[0-5]\d)\s*(?:hours?|hrs|GMT|UTC|local)",
+    re.IGNORECASE,
+)
+_ZONE = re.compile(r"\b(?:ET|EST|EDT|PT|PST|PDT|CT|GMT|UTC|BST|CET|CEST|IST|local time)\b")
+CLOCK_SLACK = 15.0  # minutes either side of "about 8:45" or "just before 8:45"
+
+
+def special_values(text: str) -> list[Value]:
+    """Figures the quantity extractor has no noun for: ordinals with what they number ("the
+    86th minute"), quake magnitudes ("magnitude 6.3", "7.8-magnitude", "6.4 on the Richter
+    scale") and clock times ("6:04 pm" = "18:04 local time"; "about 8:45" allows a quarter
+    hour either side). A clock time is kept only where the statement names no time zone
+    ("1 p.m. ET" and "noon" in Jamaica are one moment)."""
+    out = ordinal_values(text)
+    for m in _MAGNITUDE.finditer(text):
+        n = float(next(g for g in m.groups() if g))
+        out.append(Value("magnitude", "", n, n, n, "", "", m.group(0), False))
+    if _ZONE.search(text.replace("local time", "")):
+        return out
+    for m in _CLOCK.finditer(text):
+        if m.group("h24"):
+            minutes = int(m.group("h24")) * 60 + int(m.group("m24"))
+        else:
+            hour = int(m.group("h")) % 12 + (12 if m.group("ap").lower() == "p" else 0)
+            minutes = hour * 60 + int(m.group("m") or 0)
+        slack = CLOCK_SLACK if m.group("about") else 0.0
+        point = float(minutes)
+        out.append(
+            Value("#clock", "", point, point - slack, point + slack, "", "", m.group(0).strip(),
+                  bool(m.group("about")))
+        )  # fmt: skip
     return out
 
 
@@ -360,6 +412,21 @@ _REFERENTS = frozenset(
 )
 
 
+# Counts that grow as a story unfolds (a toll, the injured, the missing, arrests, rescues, the
+# displaced): different figures of one are a sequence of updates, not a contradiction.
+TOLL_EVENTS = frozenset({"kill", "injure", "missing", "arrest", "rescue", "displace"})
+TRACK = "toll:"  # verb prefix of a statement's toll figure, kept as a claim of its own
+
+
+def toll_claim(v: Value) -> ClaimKey:
+    """A statement's toll figure as a claim of its own ("toll:kill" of people), so every
+    report of one story's toll meets in one fact whatever else its sentence says."""
+    return ClaimKey(
+        f"{TRACK}{v.verb}", "", v.thing, frozenset(), frozenset(), frozenset(), False, False,
+        holder=v.holder,
+    )  # fmt: skip
+
+
 @dataclass(slots=True, frozen=True)
 class ClaimKey:
     """A claim reduced to what alignment compares."""
@@ -372,6 +439,13 @@ class ClaimKey:
     places: frozenset[str]
     negated: bool
     main: bool
+    time: str = ""  # ISO date the clause itself gives (not a dateline's), "" if none
+    holder: str = ""  # a toll claim's holder ("Gaza's health ministry" toll), else ""
+
+    @property
+    def track(self) -> bool:
+        """A toll figure standing as a claim (see `toll_claim`)."""
+        return self.verb.startswith(TRACK)
 
     @property
     def informative(self) -> bool:
@@ -380,7 +454,10 @@ class ClaimKey:
         return has_args and self.verb not in LIGHT_VERBS
 
     def index_keys(self) -> list[str]:
-        """Index keys: the verb class with each name (or specific head) of its arguments."""
+        """Index keys: the verb class with each name (or specific head) of its arguments; a
+        toll claim's one key is what it counts and for whom."""
+        if self.track:
+            return [f"{self.verb}|{self.patient}|{self.holder}"]
         args = self.agent_names | self.patient_names
         if not args:
             args = frozenset(h for h in (self.agent, self.patient) if h and h not in _GENERIC)
@@ -400,6 +477,7 @@ def claim_key(claim: Claim) -> ClaimKey:
         places=frozenset(claim.places),
         negated=claim.negated,
         main=claim.main,
+        time=claim.time,
     )
 
 
@@ -420,6 +498,18 @@ def _argument_match(heads: tuple[str, str], names: tuple[frozenset[str], frozens
             return 1 if ha not in _GENERIC else 0
         return -1
     return 0
+
+
+def names_clash(a: ClaimKey, b: ClaimKey) -> bool:
+    """The same action with a named participant that differs ("captured Ghazni" / "captured
+    Kandahar"). Head words that differ are no clash: a parse that reads "crashed the jet" and
+    another that reads "the plane crashed" are the same action."""
+    if a.verb != b.verb or a.verb in LIGHT_VERBS:
+        return False
+    return any(
+        _argument_match(("", ""), names) < 0
+        for names in ((a.agent_names, b.agent_names), (a.patient_names, b.patient_names))
+    )
 
 
 def claims_match(a: ClaimKey, b: ClaimKey, loose: bool = False) -> float:

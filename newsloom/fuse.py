@@ -18,10 +18,12 @@ both were reported at the same time and an `update` (a toll 50 -> 73 -> 100+) wh
 reported at different times; another date, the opposite polarity or another holder of a
 title is a `conflict`. A different figure never corroborates.
 
-Independence folds three ways, then counts what is left: outlets (two pages of one site are
+Independence folds four ways, then counts what is left: outlets (two pages of one site are
 one source), copies (an article derived from another, or carrying the same wire text, counts
-with its original) and conduits (statements that came through one news agency, "a resident
-told AFP", count once whoever repeats them). A named speaker is not a conduit: two outlets
+with its original), conduits (statements that came through one news agency, "a resident
+told AFP", count once whoever repeats them) and wording (statements repeating a run of eight
+words of one another outside quotation marks: one agency sentence or photo caption on pages
+that are otherwise no copies). A named speaker is not a conduit: two outlets
 each reporting what a minister said are two witnesses that it was said.
 
 `StoryFacts` is the story's facts as an index that grows one article at a time and reports
@@ -44,6 +46,7 @@ import numpy as np
 from newsloom.clean import is_furniture
 from newsloom.compare import (
     LIGHT_VERBS,
+    TOLL_EVENTS,
     ClaimKey,
     Value,
     claim_key,
@@ -53,14 +56,16 @@ from newsloom.compare import (
     event_of,
     figure_disagreement,
     figures_match,
+    names_clash,
     negated_text,
-    ordinal_values,
+    special_values,
     title_names,
+    toll_claim,
     value_of,
 )
 from newsloom.extract.claims import NAME_LABELS, name_key
 from newsloom.extract.quantities import agree
-from newsloom.models import Article, Citation, Derivation, Fact, Quantity, TimeRef
+from newsloom.models import Article, Citation, Claim, Derivation, Fact, Quantity, TimeRef
 
 if TYPE_CHECKING:
     from newsloom.paraphrase import ParaphraseMatcher
@@ -76,6 +81,7 @@ CANDIDATE_COSINE = 0.45  # below this, two statements are not paraphrase candida
 ACCEPT_COSINE = 0.85  # at or above this the statements are paraphrases without the matcher
 SUPPORTED_COSINE = 0.65  # ... or at or above this with a shared name or the same verb class
 NUMBER_COSINE = 0.45  # ... or this close and giving a figure of the same counted thing
+CLAUSE_COSINE = 0.82  # ... or a clause of each this close (a claim shared inside long sentences)
 ANCHOR_COSINE = 0.6  # ... joining through a later member needs the founder this close
 SHORT = 6  # statements of fewer words need more than close vectors to align
 MERGE_SCORE = 1.0 + SUPPORTED_COSINE  # a paraphrase this sure of two facts merges them
@@ -87,9 +93,12 @@ RECENT = 4096  # latest statements searched by vector for each new one (with the
 NEIGHBOURS = 10  # nearest statements looked at for each new statement
 MATCHER_PAIRS = 6  # uncertain pairs per article sent to the paraphrase matcher (its cost)
 MAX_CLAIMS = 4  # claims per statement that take part in alignment
+MIN_CLAUSE_WORDS = 4  # shorter clauses are not compared on their own
+EXTRA = 2  # further facts a statement may join besides its claims' (see `Statement.slots`)
 REPS = 3  # members of a fact a newcomer is compared with
 KEY_CANDIDATES = 8  # facts looked at per claim key (the oldest and the newest)
 
+WIRE_RUN = 8  # words repeated in order: one agency sentence on several sites
 AGENCIES = frozenset(
     "afp reuters ap dpa xinhua ani pti efe ansa kyodo yonhap tass interfax bloomberg anadolu "  # noqa: SIM905
     "bernama irna wafa".split()
@@ -109,6 +118,7 @@ _SAID = re.compile(
     r"(?:,[^,]{1,80},)?\s+(?:said|says|told|tweeted|announced|confirmed|stated|added)\b"
 )
 _WORD = re.compile(r"[a-z]+")
+_QUOTATION = re.compile(r"[“\"][^“”\"]{8,}[”\"]")
 _ISO_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")  # a year, month or day; not a week
 _SECOND_LEVEL = frozenset(
     "co com org net gov ac edu ne or go gob nic mil".split()  # noqa: SIM905
@@ -138,16 +148,23 @@ class Statement:
     negated: bool = False
     date: str = ""  # the event date the statement gives (not a dateline), "" if none
     primary: int = -1  # index of its main claim in `claims`, -1 if it has none
+    spans: list[tuple[int, int]] = field(default_factory=list)  # its claims' clauses, in `text`
 
     @property
     def titles(self) -> list[tuple[str, str]]:
         return title_names(self.text)
 
     def values_for(self, claim: int) -> list[Value]:
-        return self.claim_values[claim] if claim >= 0 else self.values
+        """The figures a member states: its claim's, the whole statement's, or none for an
+        extra slot (it joined for its wording; its figures may belong to its other claims)."""
+        if claim >= 0:
+            return self.claim_values[claim]
+        return self.values if claim == -1 else []
 
-    def negated_for(self, claim: int) -> bool:
-        return self.claims[claim].negated if claim >= 0 else self.negated
+    def slots(self) -> range:
+        """Its member slots: -1 the whole statement, 0.. its claims, and EXTRA slots below -1
+        for further facts it paraphrases (a sentence can carry several reported claims)."""
+        return range(-1 - EXTRA, len(self.claims))
 
 
 def quantities_agree(a: Quantity, b: Quantity) -> bool | None:
@@ -229,7 +246,7 @@ def _add_evidence(article: Article, st: Statement, dateline: int) -> None:
             )
         )
         is not None
-    ] + ordinal_values(st.text)
+    ] + special_values(st.text)
     for i in chosen:
         claim, key = claims[i], keys[i]
         verb = key.verb
@@ -242,8 +259,11 @@ def _add_evidence(article: Article, st: Statement, dateline: int) -> None:
                     values.append(v)
         st.claims.append(key)
         st.claim_values.append(values)
+    st.spans = _clause_spans(st, claims)
     mains = [j for j, i in enumerate(chosen) if keys[i].main]
     st.primary = mains[0] if mains else (0 if st.claims else -1)
+    if st.primary >= 0:  # "in the 86th minute" dates the main claim ("scored the winner")
+        st.claim_values[st.primary] += [v for v in st.values if v.exact]
     st.names = frozenset(
         name_key(m.norm or m.text)
         for m in article.mentions
@@ -256,6 +276,35 @@ def _add_evidence(article: Article, st: Statement, dateline: int) -> None:
         if t.kind == "date" and _ISO_DATE.match(t.value) and t.start >= dateline
     ]
     st.date = dates[0] if dates else ""
+    st.claims = [k if k.time in dates else replace(k, time="") for k in st.claims]
+    _add_tolls(st, article.published)
+
+
+def _clause_spans(st: Statement, claims: list[Claim]) -> list[tuple[int, int]]:
+    """Where the statement's claims' clauses lie in its text, those long enough to compare
+    alone and shorter than the statement."""
+    spans: list[tuple[int, int]] = []
+    for c in claims:
+        span = (max(c.start, st.start) - st.start, min(c.end, st.end) - st.start)
+        words = len(st.text[span[0] : span[1]].split())
+        if MIN_CLAUSE_WORDS <= words < len(st.text.split()) and span not in spans:
+            spans.append(span)
+    return spans
+
+
+def _add_tolls(st: Statement, published: str) -> None:
+    """A toll the statement gives becomes a claim of its own (`compare.toll_claim`), unless
+    the statement dates it to another time ("17,000 died in the 1999 quake")."""
+    if st.date and (len(st.date) == 4 or (published and st.date[:4] != published[:4])):
+        return
+    keys = set()
+    for v in st.values:
+        if v.verb in TOLL_EVENTS:
+            claim = toll_claim(v)
+            if claim.index_keys()[0] not in keys:
+                keys.add(claim.index_keys()[0])
+                st.claims.append(claim)
+                st.claim_values.append([v])
 
 
 def _origin(article: Article, st: Statement, sentence: str) -> tuple[str, str]:
@@ -360,6 +409,8 @@ class StoryFacts:
         self.merged: dict[int, int] = {}  # fact folded into another -> that one
         self._removed_groups: set[int] = set()
         self._dirty_groups: set[int] = set()  # state rows to write
+        self._clause_vecs: dict[int, np.ndarray] = {}  # statement -> its clauses' vectors
+        self._embed: Embed | None = None  # while an article is added
 
     # -- growing ----------------------------------------------------------
 
@@ -388,6 +439,7 @@ class StoryFacts:
         # decides exactly as the one kept in memory.
         vecs = embed([s.text for s in stmts]).astype(np.float16).astype(np.float32)
         first = len(self.statements)
+        self._embed = embed
         neighbours = self._neighbours(vecs)
         probs = self._paraphrase_probs(stmts, neighbours, matcher)
         for k, st in enumerate(stmts):
@@ -397,6 +449,10 @@ class StoryFacts:
             self._changed_statements.add(sid)
             self._assign(sid, vecs[k], neighbours[k], probs)
             self._append_vectors(vecs[k : k + 1])  # row `sid`
+        self._embed = None
+        keep = self._n - RECENT  # clause vectors of older statements are recomputed if needed
+        for old in [x for x in self._clause_vecs if x < keep and x not in self._shared_set]:
+            del self._clause_vecs[old]
 
     def set_root(self, article_id: str, root: str) -> None:
         """A copy was found after the fact: re-count the facts the article takes part in."""
@@ -404,7 +460,7 @@ class StoryFacts:
             if art.id == article_id and art.root != root:
                 art.root = root
                 for sid in art.statements:
-                    for j in range(-1, len(self.statements[sid].claims)):
+                    for j in self.statements[sid].slots():
                         g = self.group_of.get((sid, j))
                         if g is not None:
                             self._changed_groups.add(g)
@@ -480,7 +536,8 @@ class StoryFacts:
         or a new one."""
         st = self.statements[sid]
         local = sid - self.articles[st.article].statements[0]
-        slots = list(range(len(st.claims))) if st.claims else [-1]
+        real = [j for j, k in enumerate(st.claims) if not k.track]
+        slots = (real or [-1]) + [j for j, k in enumerate(st.claims) if k.track]
         taken: set[int] = set()
         # The facts of the nearest statements are candidates; the statement joins one only if
         # it paraphrases one of that fact's first members, so a fact never drifts along a
@@ -491,12 +548,13 @@ class StoryFacts:
             g = self.group_of.get((other, o.primary))
             if o.article == st.article or g is None:
                 continue
-            score = self._paraphrase_score(st, vec, local, g, probs)
+            score = self._paraphrase_score(sid, vec, local, g, probs)
             if score <= 0 and self._names_compatible(st, o):
                 # a paraphrase of a later member, still close to the fact's founder
                 founder = self.groups[g].founder[0]
                 shared = _overlap(self._telling(st.names), o.names)
-                near = _paraphrase(st, o, cos, probs.get((local, other), 0.0), shared)
+                clause = self._clause_cosine(sid, vec, other, cos)
+                near = _paraphrase(st, o, cos, probs.get((local, other), 0.0), shared, clause)
                 if near > 0 and float(vec @ self.vecs[founder]) >= ANCHOR_COSINE:
                     score = near
             if score > 0:
@@ -504,6 +562,14 @@ class StoryFacts:
         for j in slots:
             best: tuple[float, int] | None = None
             options = dict(paraphrase_groups) if j == st.primary else {}
+            if j >= 0 and st.claims[j].track:  # a toll: the story's one fact for it
+                found = self._key_candidates(st.claims[j])
+                g = self._live(found[0]) if found else self._new_group((sid, j))
+                if found:
+                    self._join(g, (sid, j))
+                taken.add(g)
+                self._index_keys(g, (sid, j))
+                continue
             if j >= 0:
                 for g in self._key_candidates(st.claims[j]):
                     s = self._claim_score(st, vec, j, g)
@@ -529,10 +595,45 @@ class StoryFacts:
                         self._merge(g, other)
             taken.add(g)
             self._index_keys(g, (sid, j))
+        # Further facts the statement paraphrases take it as a member too.
+        extra = iter(range(-2, -2 - EXTRA, -1))
+        for g, _ in sorted(paraphrase_groups.items(), key=lambda x: (-x[1], x[0])):
+            g = self._live(g)
+            if g in taken or self._differs(st, self.groups[g]):
+                continue
+            slot = next(extra, None)
+            if slot is None:
+                break
+            self._join(g, (sid, slot))
+            taken.add(g)
+
+    def _clauses_of(self, sid: int) -> np.ndarray:
+        """Vectors of a statement's clauses (computed once, rounded as stored vectors are)."""
+        found = self._clause_vecs.get(sid)
+        if found is None:
+            st = self.statements[sid]
+            texts = [st.text[a:b] for a, b in st.spans]
+            if not texts or self._embed is None:
+                return np.zeros((0, self.vecs.shape[1]), np.float32)
+            found = self._embed(texts).astype(np.float16).astype(np.float32)
+            self._clause_vecs[sid] = found
+        return found
+
+    def _clause_cosine(self, sid: int, vec: np.ndarray, other: int, cos: float) -> float:
+        """The closest pair of clauses (or statements) of two statements, for candidates that
+        are neither far apart nor already close as wholes."""
+        if not CANDIDATE_COSINE <= cos < ACCEPT_COSINE:
+            return 0.0
+        mine, theirs = self._clauses_of(sid), self._clauses_of(other)
+        if not len(mine) and not len(theirs):
+            return cos
+        a = np.vstack([vec[None, :], mine])
+        b = np.vstack([self.vecs[other][None, :], theirs])
+        return float((a @ b.T).max())
 
     def _paraphrase_score(
         self,
-        st: Statement,
+        me: int,
         vec: np.ndarray,
         local: int,
         g: int,
@@ -541,6 +642,7 @@ class StoryFacts:
         """How surely a new statement paraphrases a fact: its best paraphrase score against
         the fact's first members that stand for their whole statement."""
         best = 0.0
+        st = self.statements[me]
         for sid, j in self.groups[g].members[:REPS]:
             other = self.statements[sid]
             if j != other.primary or other.article == st.article or sid >= self._n:
@@ -549,7 +651,9 @@ class StoryFacts:
                 continue
             shared = _overlap(self._telling(st.names), other.names)
             cos = float(vec @ self.vecs[sid])
-            best = max(best, _paraphrase(st, other, cos, probs.get((local, sid), 0.0), shared))
+            clause = self._clause_cosine(me, vec, sid, cos)
+            prob = probs.get((local, sid), 0.0)
+            best = max(best, _paraphrase(st, other, cos, prob, shared, clause))
         return best
 
     def _index_keys(self, g: int, member: Member) -> None:
@@ -630,6 +734,14 @@ class StoryFacts:
                 return False
         return True
 
+    def _differs(self, st: Statement, group: _Group) -> bool:
+        """The statement gives another figure for something the fact's first members count:
+        it may not join the fact as an extra (figure-less) member."""
+        return any(
+            figure_disagreement(st.values, self.statements[sid].values_for(cj)) is not None
+            for sid, cj in group.members[:REPS]
+        )
+
     def _live(self, g: int) -> int:
         """The fact a (possibly merged) fact now lives in."""
         while g in self.merged:
@@ -691,7 +803,7 @@ class StoryFacts:
 
     def _covered(self, sid: int) -> bool:
         st = self.statements[sid]
-        for j in range(-1, len(st.claims)):
+        for j in st.slots():
             g = self.group_of.get((sid, j))
             if g is not None and len(self.groups[g].articles) > 1:
                 return True
@@ -875,11 +987,14 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> bool:
     )
 
 
-def _paraphrase(a: Statement, b: Statement, cos: float, prob: float, shared: bool) -> float:
+def _paraphrase(
+    a: Statement, b: Statement, cos: float, prob: float, shared: bool, clause: float = 0.0
+) -> float:
     """How surely two statements say the same thing (0: not): very close vectors; the
-    matcher's verdict on a close pair; close vectors with a shared name or verb class; or
-    close enough vectors giving a figure of the same counted thing (agreeing or not: the
-    checks decide which)."""
+    matcher's verdict on a close pair; close vectors with a shared name or verb class; close
+    enough vectors giving a figure of the same counted thing (agreeing or not: the checks
+    decide which); or a clause of each very close with no figure that differs (`clause`, the
+    best clause cosine: a claim shared inside longer sentences; never enough to merge facts)."""
     agree = _verb_agreement(a, b)
     if agree < 0:
         return 0.0  # the same action done to someone else ("captured Ghazni" / "... Kandahar")
@@ -893,6 +1008,8 @@ def _paraphrase(a: Statement, b: Statement, cos: float, prob: float, shared: boo
         return cos + bonus
     if cos >= NUMBER_COSINE and same_figure:
         return cos + bonus
+    if clause >= CLAUSE_COSINE and not figure_disagreement(a.values, b.values):
+        return min(clause, MERGE_SCORE - 1.0 - 0.01)
     if cos >= SUPPORTED_COSINE and agree > 0 and figure_disagreement(a.values, b.values):
         return cos  # the same action with another figure: the checks call it
     return 0.0
@@ -900,15 +1017,16 @@ def _paraphrase(a: Statement, b: Statement, cos: float, prob: float, shared: boo
 
 def _verb_agreement(a: Statement, b: Statement) -> int:
     """+1: some claims of each share a verb class with no participant that differs; -1: they
-    share verb classes only with participants that differ; 0: no verb class in common."""
+    share verb classes only with named participants that differ; 0: otherwise."""
     found = 0
     for x in a.claims:
         for y in b.claims:
-            if x.verb != y.verb or x.verb in LIGHT_VERBS:
+            if x.verb != y.verb or x.verb in LIGHT_VERBS or x.track:
                 continue
             if claims_match(x, y, loose=True) > 0:
                 return 1
-            found = -1
+            if names_clash(x, y):
+                found = -1
     return found
 
 
@@ -950,8 +1068,12 @@ def _verdict(index: StoryFacts, group: _Group) -> Fact:
             i,
         ),
     )
+    wording = shared_wording([st.text for st in stmts])
     independent = _components(
-        [(a.outlet, a.root, st.conduit.lower()) for st, a in zip(stmts, arts, strict=True)]
+        [
+            (a.outlet, a.root, st.conduit.lower(), w)
+            for st, a, w in zip(stmts, arts, wording, strict=True)
+        ]
     )
     conflict, updates = _disagreement(index, members)
     status = (
@@ -980,55 +1102,116 @@ def _verdict(index: StoryFacts, group: _Group) -> Fact:
     )
 
 
+def shared_wording(texts: list[str]) -> list[str]:
+    """For each statement, a key shared with every other statement that repeats a run of
+    WIRE_RUN words of its own wording (quotations aside): one agency sentence carried by
+    several sites ("Wild celebrations broke out at a joint sitting of parliament when ...",
+    a photo caption) is one source even where the pages are no copies of each other. Two
+    outlets quoting one speaker stay two witnesses. Linear in the statements' words."""
+    first: dict[str, int] = {}
+    parent = list(range(len(texts)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    shared = set()
+    for i, text in enumerate(texts):
+        words = _WORD.findall(_QUOTATION.sub(" ", text).lower())
+        for k in range(len(words) - WIRE_RUN + 1):
+            owner = first.setdefault(" ".join(words[k : k + WIRE_RUN]), i)
+            if owner != i:
+                parent[find(i)] = find(owner)
+                shared |= {i, owner}
+    return [f"w{find(i)}" if i in shared else "" for i in range(len(texts))]
+
+
 def _disagreement(
     index: StoryFacts, members: list[Member]
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(conflict, updates) of a fact: figures that changed over time become updates; figures,
-    dates, names or polarity that differ at one time are a conflict."""
-    classes = _value_classes(index, members)
+    dates, names or polarity that differ at one time are a conflict.
+
+    A figure changed over time when its reports are dated apart, when one is an "at least",
+    or when it is a toll whose reports are not all dated (tolls grow while a story unfolds);
+    another figure at one time (a delay of 82 or 80 minutes, a magnitude of 6.3 or 6.4, 13
+    or 12 dead in two reports of one day) is a conflict."""
+    classes = [thing for thing in _value_classes(index, members) if len(thing) >= 2]
     for thing in classes:
-        if len(thing) < 2:
-            continue
-        firsts = [c[0] for c in thing]
-        if len(set(firsts)) < len(firsts):  # two figures reported first at the same time
+        if not _evolves(thing):
             return _conflict_dict(index, "number", [(c[1].text, c[2][0]) for c in thing]), []
-    for kind, found in (
-        ("date", _date_conflict(index, members)),
-        ("name", _name_conflict(index, members)),
-        ("negation", _negation_conflict(index, members)),
-    ):
-        if found:
-            return _conflict_dict(index, kind, found), []
+    if not all(j >= 0 and index.statements[s].claims[j].track for s, j in members):
+        for kind, found in (
+            ("date", _date_conflict(index, members)),
+            ("name", _name_conflict(index, members)),
+            ("negation", _negation_conflict(index, members)),
+        ):
+            if found:
+                return _conflict_dict(index, kind, found), []
     for thing in classes:
-        if len(thing) >= 2:
-            return {}, [_update(index, c) for c in sorted(thing, key=lambda c: c[0])]
+        ordered = sorted(thing, key=lambda c: (c[0], c[1].point))
+        return {}, [_update(index, c) for c in ordered]
     return {}, []
+
+
+def _evolves(thing: list[ValueClass]) -> bool:
+    """Whether different figures of one thing read as a sequence rather than a contradiction
+    (see `_disagreement`): reports dated apart; else, for counts (not readings such as a
+    magnitude or a clock time), an "at least", or a toll where a report is undated."""
+    times = [c[0] for c in thing]
+    if all(times) and len(set(times)) == len(times):
+        return True
+    if thing[0][1].exact:  # a reading (magnitude 6.3 / 6.4, the 82nd / 86th minute)
+        return False
+    if any(c[1].qualified for c in thing):
+        return True
+    if all(times):
+        return False
+    return any(c[1].verb in TOLL_EVENTS for c in thing)
 
 
 ValueClass = tuple[str, Value, list[Member]]  # (first time, value, members stating it)
 
 
 def _value_classes(index: StoryFacts, members: list[Member]) -> list[list[ValueClass]]:
-    """Members' figures grouped by counted thing, then by equal value (first time first)."""
+    """Members' figures grouped by counted thing, then by equal value (first time first).
+    A member giving two different figures of one kind ("$110.4 billion in assets and $88.6
+    billion in deposits") cannot say which is which: its figures only join equal ones."""
     things: list[list[ValueClass]] = []
+    later: list[tuple[Member, str, Value]] = []
     for m in members:
         st = index.statements[m[0]]
         when = index.articles[st.article].published
-        for v in st.values_for(m[1]):
-            for thing in things:
-                if thing[0][1].same_thing(v):
-                    for i, (t, cv, ms) in enumerate(thing):
-                        if cv.equal(v):
-                            if m not in ms:
-                                ms.append(m)
-                            thing[i] = (min(t, when), cv, ms)
-                            break
-                    else:
-                        thing.append((when, v, [m]))
-                    break
+        values = st.values_for(m[1])
+        for v in values:
+            if any(v.same_thing(w) and not v.equal(w) for w in values):
+                later.append((m, when, v))
             else:
-                things.append([(when, v, [m])])
+                _file_value(things, m, when, v, open_new=True)
+    for m, when, v in later:
+        _file_value(things, m, when, v, open_new=False)
     return things
+
+
+def _file_value(
+    things: list[list[ValueClass]], m: Member, when: str, v: Value, *, open_new: bool
+) -> None:
+    for thing in things:
+        if not thing[0][1].same_thing(v):
+            continue
+        for i, (t, cv, ms) in enumerate(thing):
+            if cv.equal(v):
+                if m not in ms:
+                    ms.append(m)
+                thing[i] = (min(t, when), cv, ms)
+                return
+        if open_new:
+            thing.append((when, v, [m]))
+        return
+    if open_new:
+        things.append([(when, v, [m])])
 
 
 def _update(index: StoryFacts, cls: ValueClass) -> dict[str, Any]:
@@ -1063,9 +1246,18 @@ def _conflict_dict(
     }
 
 
+def _member_date(index: StoryFacts, m: Member) -> str:
+    """The date a member states for its claim: the claim's own clause date, or for a whole
+    statement its first event date ("closed on Sunday", not the Monday of a later clause)."""
+    st = index.statements[m[0]]
+    return st.claims[m[1]].time if m[1] >= 0 else st.date if m[1] == -1 else ""
+
+
 def _date_conflict(index: StoryFacts, members: list[Member]) -> list[tuple[str, Member]]:
-    dated = [(index.statements[m[0]].date, m) for m in members]
-    dated = [(d, m) for d, m in dated if d]
+    """Two members that date their claim to different days (years alone are too often
+    background: "after their 2021 Copa victory and the 2022 World Cup")."""
+    dated = [(_member_date(index, m), m) for m in members]
+    dated = [(d, m) for d, m in dated if len(d) >= 10]
     for d, m in dated[1:]:
         if not compatible_dates(dated[0][0], d):
             return [dated[0], (d, m)]
@@ -1082,12 +1274,25 @@ def _name_conflict(index: StoryFacts, members: list[Member]) -> list[tuple[str, 
 
 
 def _negation_conflict(index: StoryFacts, members: list[Member]) -> list[tuple[str, Member]]:
-    first = members[0]
-    pol = index.statements[first[0]].negated_for(first[1])
-    for m in members[1:]:
-        if index.statements[m[0]].negated_for(m[1]) != pol:
-            pos, neg = (m, first) if pol else (first, m)
-            return [("affirmed", pos), ("negated", neg)]
+    """One member affirms what another negates: the main claims of two statements, of one verb
+    class ("has not won a title" and "still in search of a trophy" are no contradiction;
+    "devices that had not exploded" negates a clause inside), or two whole statements where
+    there is no parse to say which action is negated."""
+
+    def polarity(m: Member) -> tuple[str, bool]:
+        st = index.statements[m[0]]
+        return (st.claims[m[1]].verb, st.claims[m[1]].negated) if m[1] >= 0 else ("", st.negated)
+
+    stated = [  # an extra slot's polarity is its claims'; a clause inside another is not
+        m for m in members if m[1] == -1 or m[1] == index.statements[m[0]].primary
+    ]
+    for x, a in enumerate(stated):
+        verb_a, neg_a = polarity(a)
+        for b in stated[x + 1 :]:
+            verb_b, neg_b = polarity(b)
+            if verb_a == verb_b and neg_a != neg_b:
+                pos, neg = (b, a) if neg_a else (a, b)
+                return [("affirmed", pos), ("negated", neg)]
     return []
 
 
@@ -1133,6 +1338,8 @@ def _statement_state(st: Statement) -> dict[str, Any]:
                 sorted(k.places),
                 k.negated,
                 k.main,
+                k.time,
+                k.holder,
             ]
             for k in st.claims
         ],
@@ -1142,13 +1349,24 @@ def _statement_state(st: Statement) -> dict[str, Any]:
         "neg": st.negated,
         "d": st.date,
         "p": st.primary,
+        "sp": [list(x) for x in st.spans],
     }
 
 
 def _statement_from_state(d: dict[str, Any], article: int) -> Statement:
     st = Statement(article, d["s"], d["t"], d["a"], d["a"] + len(d["t"]), d["o"], d["c"])
     st.claims = [
-        ClaimKey(k[0], k[1], k[2], frozenset(k[3]), frozenset(k[4]), frozenset(k[5]), k[6], k[7])
+        ClaimKey(
+            k[0],
+            k[1],
+            k[2],
+            frozenset(k[3]),
+            frozenset(k[4]),
+            frozenset(k[5]),
+            k[6],
+            k[7],
+            *k[8:10],
+        )
         for k in d["k"]
     ]
     st.claim_values = [[_value_from(v) for v in vs] for vs in d["kv"]]
@@ -1157,6 +1375,7 @@ def _statement_from_state(d: dict[str, Any], article: int) -> Statement:
     st.negated = bool(d["neg"])
     st.date = d["d"]
     st.primary = int(d["p"])
+    st.spans = [(int(a), int(b)) for a, b in d.get("sp", [])]
     return st
 
 

@@ -12,7 +12,9 @@ from newsloom.compare import (
     claims_match,
     dateline_end,
     figure_disagreement,
+    names_clash,
     negated_text,
+    special_values,
     value_of,
 )
 from newsloom.extract.quantities import find_quantities
@@ -138,3 +140,32 @@ def test_claims_match_on_verb_class_and_participants() -> None:
     assert claims_match(seized, ghazni) == 0  # another city
     assert claims_match(seized, cities) == 0  # "several cities" does not say Kandahar
     assert claims_match(seized, key("kill", "taliban", "kandahar", "taliban", "kandahar")) == 0
+
+
+def test_readings_magnitudes_and_clock_times_are_exact_figures() -> None:
+    """A magnitude of 6.3 is not "rounded" 6.4; 6:04 pm is 18:04 local time; "about 8:45"
+    allows its quarter hour; a clock time beside a zone ("1 p.m. ET") is not compared."""
+
+    def one(text: str) -> Value:
+        (value,) = special_values(text)
+        return value
+
+    m63, m64 = one("a magnitude 6.3 quake"), one("The 6.4-magnitude earthquake hit")
+    assert figure_disagreement([m63], [m64]) == (m63, m64)
+    assert one("measured 6.4 on the Richter scale").equal(m64)
+    assert one("landed at 6:04 pm on Wednesday").equal(one("touched down at 18:04 local time"))
+    about = one("arrested at about 8:45 p.m.")
+    assert about.equal(one("just before 8:45 p.m.")) and about.equal(one("at 8:50 p.m."))
+    assert figure_disagreement([one("at 6:04 pm")], [one("at 7:30 pm")]) is not None
+    assert special_values("at noon Tuesday, 1 p.m. ET") == []
+
+
+def test_names_clash_needs_named_participants() -> None:
+    """The same action on two named places clashes; two head words ("jet" / "plane") do not."""
+
+    def key(verb: str, head: str, *names: str) -> ClaimKey:
+        return ClaimKey(verb, "", head, frozenset(), frozenset(names), frozenset(), False, True)
+
+    ghazni, kandahar = key("capture", "", "ghazni"), key("capture", "", "kandahar")
+    jet, plane = key("crash", "jet"), key("crash", "plane")
+    assert names_clash(ghazni, kandahar) and not names_clash(jet, plane)

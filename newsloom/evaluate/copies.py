@@ -53,6 +53,9 @@ class Page:
     url: str = ""
 
 
+SPLITS = ("all", "dev", "test")
+
+
 def _first(*paths: Path) -> Path | None:
     return next((p for p in paths if p.exists()), None)
 

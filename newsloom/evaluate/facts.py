@@ -43,6 +43,9 @@ LABELS = ("same_claim", "conflict", "update", "unrelated")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
 
 
+SPLITS = ("all", "dev", "test")
+
+
 def _norm(text: str) -> str:
     return " ".join(text.translate(_QUOTES).split()).strip(" .")
 
