@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from test_cluster import EVENTS, FOLLOW_UP
 
 from newsloom.cli import cli
+from newsloom.evaluate.cluster import bootstrap_difference
 from newsloom.pipeline import Resources, run
 from newsloom.store import Store
 from newsloom.web.app import create_app
@@ -122,9 +123,10 @@ def test_eval_cluster_reads_any_gold_jsonl(tmp_path: Path, resources: Resources)
     """`newsloom eval cluster --data FILE.jsonl`: gold `event` (and `storyline`) on any
     records, read through the pipeline's ingest; a date line opens one text."""
     records = _records()
-    for r in records:
+    for n, r in enumerate(records):
         r["event"] = r["id"].rsplit("-", 1)[0]
         r["storyline"] = "kenya" if r["event"] in ("crash", "grounding") else r["event"]
+        r["split"] = ("dev", "test")[n % 2]
     first = records[0]
     first["text"] = f" date {first.pop('date')} {first.pop('title')}\n{first['text']}"
     data = tmp_path / "gold.jsonl"
@@ -136,9 +138,27 @@ def test_eval_cluster_reads_any_gold_jsonl(tmp_path: Path, resources: Resources)
     assert metrics["documents"] == len(records) and metrics["events"] == 4
     assert 0.0 <= metrics["bcubed_f1"] <= 1.0 and 0.0 <= metrics["storyline_pairwise_f1"] <= 1.0
     assert "baseline_tfidf_oracle_bcubed_f1" in metrics and "pairwise_f1" in metrics
+    low, high = metrics["bcubed_f1_minus_baseline_low"], metrics["bcubed_f1_minus_baseline_high"]
+    assert -1.0 <= low <= high <= 1.0
     bogus = CliRunner().invoke(cli, [*args, "--split", "bogus"], obj=resources)
     assert bogus.exit_code == 2 and "split" in bogus.stderr
     no_gold = tmp_path / "nogold.jsonl"
     no_gold.write_text(json.dumps({"id": "x", "text": "Some text here."}) + "\n")
     missing = CliRunner().invoke(cli, ["eval", "cluster", "--data", str(no_gold)], obj=resources)
     assert missing.exit_code == 2 and "event" in missing.stderr
+
+
+def test_bootstrap_difference_says_when_few_storylines_can_tell_systems_apart() -> None:
+    """The interval of B-cubed F1 differences under resampled storylines: 0 for the same
+    labels; above 0 when one system is right on every storyline and the other merges each
+    storyline's two events; across 0 when each system is right on different storylines."""
+    gold = [f"{line}-{event}" for line in "abcdefghij" for event in "xy" for _ in range(3)]
+    lines = [g.split("-")[0] for g in gold]
+    merged = list(lines)
+    assert bootstrap_difference(gold, gold, gold, lines) == (0.0, 0.0)
+    low, high = bootstrap_difference(gold, merged, gold, lines)
+    assert 0.0 < low <= high
+    half = [g if g < "f" else line for g, line in zip(gold, lines, strict=True)]
+    other = [line if g < "f" else g for g, line in zip(gold, lines, strict=True)]
+    low, high = bootstrap_difference(half, other, gold, lines)
+    assert low < 0.0 < high
