@@ -149,6 +149,24 @@ def is_furniture(text: str) -> bool:
     return len(line) <= 240 and bool(_FURNITURE.match(line))
 
 
+# Newsroom boilerplate inside reporting: every outlet writes it about whoever it asked, so
+# two outlets writing it corroborate nothing ("did not respond to a request for comment").
+_NO_COMMENT = re.compile(
+    r"\b(?:(?:did|does|could|would)\s*(?:not|n[’']t)\s+(?:immediately\s+)?"
+    r"(?:respond|reply|return)\w*\s+to\s+(?:an?\s+|several\s+|multiple\s+|repeated\s+)?"
+    r"(?:\w+\s+)?(?:requests?|messages?|calls?|emails?|inquir\w+|queries)"
+    r"|(?:declined|refused)\s+(?:to\s+)?comment|could\s*(?:not|n[’']t)\s+be\s+reached"
+    r"|(?:not|no)\s+(?:immediately\s+)?(?:available|reached)\s+for\s+(?:a\s+)?comment)",
+    re.IGNORECASE,
+)
+
+
+def is_no_comment(text: str) -> bool:
+    """Whether a sentence is a "did not respond to a request for comment" line: reporting, but
+    boilerplate that never makes a fact (see `_NO_COMMENT`)."""
+    return len(text) <= 300 and bool(_NO_COMMENT.search(text))
+
+
 def _is_boilerplate(line: str) -> bool:
     if _DROP_LINE.match(line) or is_furniture(line):
         return True

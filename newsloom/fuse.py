@@ -43,7 +43,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from newsloom.clean import is_furniture
+from newsloom.clean import is_furniture, is_no_comment
 from newsloom.compare import (
     LIGHT_VERBS,
     TOLL_EVENTS,
@@ -98,6 +98,12 @@ EXTRA = 2  # further facts a statement may join besides its claims' (see `Statem
 REPS = 3  # members of a fact a newcomer is compared with
 KEY_CANDIDATES = 8  # facts looked at per claim key (the oldest and the newest)
 
+SHOWN_CHOICES = 4  # statements of a fact tried as the one shown (the most backed one wins)
+SUPPORT_OVERLAP = 0.3  # share of content words (Jaccard) with the shown statement that backs it
+_FUNCTION = frozenset(
+    "the and for with from that this was were are been has have had its his her their they "  # noqa: SIM905
+    "she said says will would after before over about into than who which not also".split()
+)
 WIRE_RUN = 8  # words repeated in order: one agency sentence on several sites
 AGENCIES = frozenset(
     "afp reuters ap dpa xinhua ani pti efe ansa kyodo yonhap tass interfax bloomberg anadolu "  # noqa: SIM905
@@ -191,8 +197,13 @@ def split_statements(article: Article, index: int) -> list[Statement]:
         for start, end in _clauses(sent.text):
             raw = sent.text[start:end]
             text = raw.strip(" ,;")
-            if len(text.split()) < MIN_WORDS or is_furniture(text) or text.endswith("?"):
-                continue  # a fragment, page furniture or a question ("Why is X important?")
+            if (
+                len(text.split()) < MIN_WORDS
+                or is_furniture(text)
+                or is_no_comment(sent.text)
+                or text.endswith("?")
+            ):
+                continue  # a fragment, furniture, boilerplate or a question ("Why is X ...?")
             offset = sent.start + start + len(raw) - len(raw.lstrip(" ,;"))
             st = Statement(index, sent.index, text, offset, offset + len(text))
             st.quantities = [q for q in article.quantities if _inside(q, st, sent.index)]
@@ -1059,23 +1070,24 @@ def _verdict(index: StoryFacts, group: _Group) -> Fact:
     citations = [
         Citation(a.id, st.sentence, a.source, st.text) for st, a in zip(stmts, arts, strict=True)
     ]
-    best = min(
+    order = sorted(
         range(len(stmts)),
         key=lambda i: (
             arts[i].root != arts[i].id,
             len(stmts[i].text.split()) < 6,
+            members[i][1] not in (-1, stmts[i].primary),  # the fact is its main claim
             len(stmts[i].text),
             i,
         ),
     )
-    wording = shared_wording([st.text for st in stmts])
-    independent = _components(
-        [
-            (a.outlet, a.root, st.conduit.lower(), w)
-            for st, a, w in zip(stmts, arts, wording, strict=True)
-        ]
-    )
+    # The statement shown is the one most outlets back, among the few best worded.
+    backed = [_backing(stmts, arts, members, i) for i in order[:SHOWN_CHOICES]]
+    pick = backed.index(max(backed))
+    best, independent = order[pick], backed[pick]
     conflict, updates = _disagreement(index, members)
+    disputed = not conflict and not updates and _disputed(index, members)
+    if disputed:
+        independent = min(independent, 1)  # they differ on a day, a name or polarity
     status = (
         "conflict"
         if conflict
@@ -1096,9 +1108,74 @@ def _verdict(index: StoryFacts, group: _Group) -> Fact:
         independent_sources=independent,
         citations=citations,
         origin=origins.most_common(1)[0][0] if origins else "",
-        date=dates[0] if dates and conflict.get("kind") != "date" else "",
+        date=dates[0] if dates and not disputed else "",
         conflict=conflict,
         updates=updates,
+    )
+
+
+def _backing(
+    stmts: list[Statement], arts: list[_Article], members: list[Member], shown: int
+) -> int:
+    """Independent sources backing statement `shown` of a fact (see `_carries`)."""
+    st, slot = stmts[shown], members[shown][1]
+    core = _core_claim(st, slot) if slot in (-1, st.primary) else None  # a side claim: no
+    backing = [i for i in range(len(stmts)) if i == shown or _carries(stmts[shown], core, stmts[i])]
+    wording = shared_wording([stmts[i].text for i in backing])
+    return _components(
+        [
+            (arts[i].outlet, arts[i].root, stmts[i].conduit.lower(), w)
+            for i, w in zip(backing, wording, strict=True)
+        ]
+    )
+
+
+def _core_claim(shown: Statement, slot: int) -> ClaimKey | None:
+    """The claim a fact's shown statement stands for: its member claim, else its main one."""
+    j = slot if slot >= 0 else shown.primary if slot == -1 else -1
+    return shown.claims[j] if 0 <= j < len(shown.claims) else None
+
+
+def _carries(shown: Statement, core: ClaimKey | None, st: Statement) -> bool:
+    """Whether a member backs the fact as a reader sees it (its shown statement), not only a
+    side part of it: it gives the same figure (not a rounding of it: "about 2,750" is not
+    backed by "2,800") of the same counted thing, or a claim of it matches the shown main
+    claim with a participant named on both sides (actor + action: "the Taliban
+    seized control of Kandahar" backs "the Taliban have captured ... Kandahar"), or shares
+    SUPPORT_OVERLAP of their content words. A sentence that only shares "Mugabe resigned"
+    with "Mnangagwa was nominated after Mugabe resigned" aligns but does not count."""
+    if any(v.same_thing(w) and v.point == w.point for v in st.values for w in shown.values):
+        return True
+    if core is not None and not core.track:
+        named = core.agent_names | core.patient_names
+        for claim in st.claims:
+            if (
+                not claim.track
+                and claims_match(claim, core) > 0
+                and _overlap(named, claim.agent_names | claim.patient_names)
+            ):
+                return True
+    mine, theirs = _content_words(shown.text), _content_words(st.text)
+    return len(mine & theirs) >= SUPPORT_OVERLAP * max(1, len(mine | theirs))
+
+
+def _content_words(text: str) -> set[str]:
+    """Words that carry content, cut to five letters so inflections meet ("resigned" /
+    "resigns")."""
+    return {w[:5] for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in _FUNCTION}
+
+
+def _disputed(index: StoryFacts, members: list[Member]) -> bool:
+    """Members that date their claims to different days, name different holders of one title
+    or affirm and negate one action. Read off parses, these are too often artefacts to show as
+    a conflict ("Mnangagwa said Mugabe should resign" against "Mugabe resigns"; "no
+    electronics were considered safe" in a garbled copy), but they withhold corroboration."""
+    if all(j >= 0 and index.statements[s].claims[j].track for s, j in members):
+        return False
+    return bool(
+        _date_conflict(index, members)
+        or _name_conflict(index, members)
+        or _negation_conflict(index, members)
     )
 
 
@@ -1131,8 +1208,10 @@ def shared_wording(texts: list[str]) -> list[str]:
 def _disagreement(
     index: StoryFacts, members: list[Member]
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """(conflict, updates) of a fact: figures that changed over time become updates; figures,
-    dates, names or polarity that differ at one time are a conflict.
+    """(conflict, updates) of a fact: figures that changed over time become updates; figures
+    of one counted thing that differ at one time, and days, names or polarity that differ
+    between two members whose claims match, are a conflict (such differences between members
+    of unmatched claims only withhold corroboration: see `_disputed`).
 
     A figure changed over time when its reports are dated apart, when one is an "at least",
     or when it is a toll whose reports are not all dated (tolls grow while a story unfolds);
@@ -1144,9 +1223,9 @@ def _disagreement(
             return _conflict_dict(index, "number", [(c[1].text, c[2][0]) for c in thing]), []
     if not all(j >= 0 and index.statements[s].claims[j].track for s, j in members):
         for kind, found in (
-            ("date", _date_conflict(index, members)),
-            ("name", _name_conflict(index, members)),
-            ("negation", _negation_conflict(index, members)),
+            ("date", _date_conflict(index, members, same_claim=True)),
+            ("name", _name_conflict(index, members, same_claim=True)),
+            ("negation", _negation_conflict(index, members, same_claim=True)),
         ):
             if found:
                 return _conflict_dict(index, kind, found), []
@@ -1253,27 +1332,66 @@ def _member_date(index: StoryFacts, m: Member) -> str:
     return st.claims[m[1]].time if m[1] >= 0 else st.date if m[1] == -1 else ""
 
 
-def _date_conflict(index: StoryFacts, members: list[Member]) -> list[tuple[str, Member]]:
+def _date_conflict(
+    index: StoryFacts, members: list[Member], same_claim: bool = False
+) -> list[tuple[str, Member]]:
     """Two members that date their claim to different days (years alone are too often
-    background: "after their 2021 Copa victory and the 2022 World Cup")."""
+    background: "after their 2021 Copa victory and the 2022 World Cup"); with `same_claim`,
+    only two members whose claims match ("resigned on Monday" / "resigned on Tuesday", not
+    "deposits as of March 8" / "closed on Sunday")."""
     dated = [(_member_date(index, m), m) for m in members]
     dated = [(d, m) for d, m in dated if len(d) >= 10]
-    for d, m in dated[1:]:
-        if not compatible_dates(dated[0][0], d):
-            return [dated[0], (d, m)]
+    for x, (da, a) in enumerate(dated):
+        for db, b in dated[x + 1 :]:
+            if compatible_dates(da, db):
+                continue
+            if not same_claim or _claims_agree(index, a, b):
+                return [(da, a), (db, b)]
     return []
 
 
-def _name_conflict(index: StoryFacts, members: list[Member]) -> list[tuple[str, Member]]:
+def _claims_agree(index: StoryFacts, a: Member, b: Member) -> bool:
+    """Whether two members state one claim: their claims match, or neither statement has a
+    parsed claim to tell them apart (whole statements)."""
+    sa, sb = index.statements[a[0]], index.statements[b[0]]
+    if not sa.claims and not sb.claims:
+        return True
+    ca, cb = _core_claim(sa, a[1]), _core_claim(sb, b[1])
+    return ca is not None and cb is not None and claims_match(ca, cb) > 0
+
+
+def _takes_part(index: StoryFacts, name: str, m: Member) -> bool:
+    """Whether a titled name is a participant of the member's claim (not the speaker who
+    said "Mugabe should resign"); true where no claim was parsed."""
+    st = index.statements[m[0]]
+    core = _core_claim(st, m[1])
+    if not st.claims:
+        return True
+    return core is not None and _overlap(
+        frozenset({name.lower()}), core.agent_names | core.patient_names
+    )
+
+
+def _name_conflict(
+    index: StoryFacts, members: list[Member], same_claim: bool = False
+) -> list[tuple[str, Member]]:
     named = [(t, n, m) for m in members for t, n in index.statements[m[0]].titles]
     for x, (ta, na, a) in enumerate(named):
         for tb, nb, b in named[x + 1 :]:
-            if ta == tb and a[0] != b[0] and not set(na.split()) & set(nb.split()):
+            if ta != tb or a[0] == b[0] or set(na.split()) & set(nb.split()):
+                continue
+            if not same_claim or (
+                _claims_agree(index, a, b)
+                and _takes_part(index, na, a)
+                and _takes_part(index, nb, b)
+            ):
                 return [(na, a), (nb, b)]
     return []
 
 
-def _negation_conflict(index: StoryFacts, members: list[Member]) -> list[tuple[str, Member]]:
+def _negation_conflict(
+    index: StoryFacts, members: list[Member], same_claim: bool = False
+) -> list[tuple[str, Member]]:
     """One member affirms what another negates: the main claims of two statements, of one verb
     class ("has not won a title" and "still in search of a trophy" are no contradiction;
     "devices that had not exploded" negates a clause inside), or two whole statements where
@@ -1291,6 +1409,8 @@ def _negation_conflict(index: StoryFacts, members: list[Member]) -> list[tuple[s
         for b in stated[x + 1 :]:
             verb_b, neg_b = polarity(b)
             if verb_a == verb_b and neg_a != neg_b:
+                if same_claim and not _claims_agree(index, a, b):
+                    continue
                 pos, neg = (b, a) if neg_a else (a, b)
                 return [("affirmed", pos), ("negated", neg)]
     return []

@@ -13,6 +13,7 @@ from newsloom.clean import (
     clean_batch,
     fix_mojibake,
     is_furniture,
+    is_no_comment,
     looks_english,
     split_sentences,
 )
@@ -342,3 +343,19 @@ def test_furniture_lines_are_dropped_from_html_pages(tmp_path: Path) -> None:
     assert "Getty" not in art.text and "Print Friendly" not in art.text
     assert "CBS" not in art.text and "Reporting by" not in art.text
     assert "Twelve people were pulled alive from the rubble" in art.text
+
+
+@pytest.mark.parametrize(
+    ("text", "boilerplate"),
+    [
+        ("Representatives for the bank did not respond to a request for comment.", True),
+        ("The bank's representatives didn’t immediately respond to a request for comment.", True),
+        ("OpenAI did not immediately respond to Reuters request for comment.", True),
+        ("A spokesman for the ministry declined to comment.", True),
+        ("The FBI could not be reached for comment on Friday.", True),
+        ("The army did not respond to the attack until the next morning.", False),
+        ("Regulators closed Signature Bank on Sunday.", False),
+    ],
+)  # fmt: skip
+def test_no_comment_lines_are_boilerplate(text: str, boilerplate: bool) -> None:
+    assert is_no_comment(text) is boilerplate

@@ -393,3 +393,54 @@ def test_a_sentence_stating_one_claim_twice_does_not_trip_the_index(
     )  # fmt: skip
     facts = fuse_story(arts, [], matcher)
     assert facts and all(f.status == "single" for f in facts)
+
+
+def _status_of(facts: list[Fact], *snippets: str) -> str:
+    """The status of the fact citing all snippets, "apart" when no fact cites them together."""
+    for fact in facts:
+        if all(any(s in c.text for c in fact.citations) for s in snippets):
+            return fact.status
+    return "apart"
+
+
+def test_a_sentence_sharing_only_a_side_part_does_not_corroborate(
+    resources: Resources, matcher: ParaphraseMatcher
+) -> None:
+    """The audit's minor_part error: a page that only says "Mugabe resigned" does not back
+    "Mnangagwa was nominated after Mugabe resigned"; a page with the main claim does."""
+    arts = parsed(
+        resources,
+        ("Daily Mail", "https://dailymail.example/a", "2017-11-24",
+         "Mnangagwa, 75, was nominated for president by the ruling ZANU-PF party after Robert "
+         "Mugabe resigned following an intervention by the military last week."),
+        ("Jalili", "https://jalili.example/b", "2017-11-24",
+         "Emmerson Mnangagwa, a former vice president of Zimbabwe, has been officially sworn "
+         "in as the country's new president, days after long-time ruler Robert Mugabe resigned "
+         "under pressure."),
+        ("Herald", "https://herald.example/c", "2017-11-24",
+         "The ruling ZANU-PF party nominated Mnangagwa, 75, for president after Robert Mugabe "
+         "resigned."),
+    )  # fmt: skip
+    assert _status_of(fuse_story(arts[:2], [], matcher), "was nominated", "sworn in") in (
+        "single",
+        "apart",
+    )
+    fact = fact_citing(fuse_story(arts, [], matcher), "was nominated", "nominated Mnangagwa")
+    assert fact.status == "corroborated" and fact.independent_sources == 2
+
+
+def test_no_comment_boilerplate_makes_no_fact(
+    resources: Resources, matcher: ParaphraseMatcher
+) -> None:
+    arts = parsed(
+        resources,
+        ("Money", "https://money.example/a", "2023-03-12",
+         "Regulators closed Signature Bank on Sunday. Representatives for Signature Bank did "
+         "not immediately respond to a request for comment."),
+        ("Weird", "https://weird.example/b", "2023-03-12",
+         "Signature Bank was closed by regulators on Sunday. Signature Bank representatives "
+         "didn't immediately respond to a request for comment."),
+    )  # fmt: skip
+    facts = fuse_story(arts, [], matcher)
+    assert not any("request for comment" in c.text for f in facts for c in f.citations)
+    assert fact_citing(facts, "Regulators closed", "was closed").status == "corroborated"
