@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import json
 import os
 import shutil
 import sys
@@ -16,9 +17,11 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from click.testing import CliRunner
 
 if TYPE_CHECKING:
     from newsloom.pipeline import Resources
+    from newsloom.store import Store
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -37,6 +40,34 @@ def load_script(name: str) -> ModuleType:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def brief_json(resources: Resources, args: list[str]) -> dict[str, Any]:
+    """`newsloom brief ARGS --format json` in this process, without its run-dependent time."""
+    from newsloom.cli import cli
+
+    result = CliRunner().invoke(cli, ["brief", *args, "--format", "json"], obj=resources)
+    assert result.exit_code == 0, result.output
+    body: dict[str, Any] = json.loads(result.stdout)
+    body.pop("generated_at")
+    return body
+
+
+def stories_and_facts(store: Store) -> dict[str, Any]:
+    """What a run leaves in a store, for comparing two runs: members, facts, copies, places."""
+    out = {}
+    for row in store.story_rows(limit=100_000):
+        story = store.get_story(row["id"])
+        out[story.id] = {
+            "articles": sorted(story.article_ids),
+            "title": story.title,
+            "derivations": [d.to_dict() for d in story.derivations],
+            "facts": [f.to_dict() for f in store.get_facts(story.id)],
+            "places": [
+                [p.to_dict() for p in a.places] for a in store.get_articles(story.article_ids)
+            ],
+        }
+    return out
 
 
 @pytest.fixture(scope="session")

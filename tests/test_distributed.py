@@ -7,19 +7,16 @@ facts of a run in this process, and store every article once."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from conftest import brief_json, stories_and_facts
 
-from newsloom.cli import cli
 from newsloom.distributed import Dask
 from newsloom.pipeline import Resources, run
 from newsloom.store import Store
@@ -28,19 +25,6 @@ ECB = (
     Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "ecbplus" / "ecbplus.jsonl"
 )
 N_ARTICLES = 160  # 5 batches: the killed worker has tasks in flight
-
-
-def stories_and_facts(store: Store) -> dict[str, Any]:
-    out = {}
-    for row in store.story_rows(limit=100_000):
-        story = store.get_story(row["id"])
-        out[story.id] = {
-            "articles": sorted(story.article_ids),
-            "title": story.title,
-            "derivations": [d.to_dict() for d in story.derivations],
-            "facts": [f.to_dict() for f in store.get_facts(story.id)],
-        }
-    return out
 
 
 def kill_one_worker_once_work_is_stored(ex: Dask, db: str, done: threading.Event) -> None:
@@ -60,14 +44,6 @@ def cluster() -> Iterator[Dask]:
     ex = Dask("local:2")
     yield ex
     ex.close()
-
-
-def brief_json(resources: Resources, args: list[str]) -> dict[str, Any]:
-    result = CliRunner().invoke(cli, ["brief", *args, "--format", "json"], obj=resources)
-    assert result.exit_code == 0, result.output
-    body = json.loads(result.stdout)
-    body.pop("generated_at")
-    return body
 
 
 def test_seeds_briefing_through_the_scheduler_equals_one_process(

@@ -7,10 +7,10 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import stories_and_facts
 from synthetic import EVENTS, write_corpus
 
 from newsloom.cli import cli
@@ -18,22 +18,6 @@ from newsloom.errors import NewsloomError
 from newsloom.executors import Inline, Processes, make_executor, ordered
 from newsloom.pipeline import Resources, run
 from newsloom.store import Store
-
-
-def stories_and_facts(store: Store) -> dict[str, Any]:
-    out = {}
-    for row in store.story_rows(limit=10_000):
-        story = store.get_story(row["id"])
-        out[story.id] = {
-            "articles": sorted(story.article_ids),
-            "title": story.title,
-            "derivations": [d.to_dict() for d in story.derivations],
-            "facts": [f.to_dict() for f in store.get_facts(story.id)],
-            "places": [
-                [p.to_dict() for p in a.places] for a in store.get_articles(story.article_ids)
-            ],
-        }
-    return out
 
 
 @pytest.mark.slow  # two worker processes load the models

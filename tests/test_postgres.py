@@ -6,17 +6,14 @@ tested on both backends in test_concurrency.py."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from conftest import brief_json
 from fastapi.testclient import TestClient
 
 from newsloom import backends, migrations, storystate
-from newsloom.cli import cli
 from newsloom.pipeline import Resources, run
 from newsloom.store import Store
 from newsloom.web.app import create_app
@@ -25,25 +22,15 @@ sys.path.insert(0, str(Path(__file__).parent))
 import webdata
 
 
-def brief_json(resources: Resources, paths: list[str], db: str) -> dict[str, Any]:
-    result = CliRunner().invoke(
-        cli, ["brief", *paths, "--db", db, "--format", "json"], obj=resources
-    )
-    assert result.exit_code == 0, result.output
-    body = json.loads(result.stdout)
-    body.pop("generated_at")
-    return body
-
-
 def test_postgres_seeds_briefing_equals_sqlite(
     pg_url: str, tmp_path: Path, resources: Resources, seeds_dir: Path
 ) -> None:
-    on_sqlite = brief_json(resources, [str(seeds_dir)], str(tmp_path / "n.db"))
-    on_postgres = brief_json(resources, [str(seeds_dir)], pg_url)
+    on_sqlite = brief_json(resources, [str(seeds_dir), "--db", str(tmp_path / "n.db")])
+    on_postgres = brief_json(resources, [str(seeds_dir), "--db", pg_url])
     assert on_postgres == on_sqlite
     assert len(on_postgres["stories"]) == 1
     # A re-run changes nothing, as on SQLite.
-    assert brief_json(resources, [str(seeds_dir)], pg_url) == on_postgres
+    assert brief_json(resources, [str(seeds_dir), "--db", pg_url]) == on_postgres
     store = Store(pg_url)
     assert store.count_articles() == 2 and store.dirty_story_ids() == []
 
@@ -56,10 +43,10 @@ def test_postgres_incremental_facts_equal_sqlite(
     first = sorted(seeds_dir.iterdir())[0]
     briefs = []
     for db in (str(tmp_path / "n.db"), pg_url):
-        brief_json(resources, [str(first)], db)
+        brief_json(resources, [str(first), "--db", db])
         store = Store(db)
         storystate._cache(store).states.clear()  # as a new process would
-        briefs.append(brief_json(resources, [str(seeds_dir)], db))
+        briefs.append(brief_json(resources, [str(seeds_dir), "--db", db]))
         (story_id,) = [r["id"] for r in store.story_rows()]
         state = store.load_fuse_state(story_id)
         assert state is not None and len(state[2]) == 2
