@@ -9,8 +9,13 @@ product) and by shared runs of names and numbers.
 
 Sentences are aligned one to one, in any order, so a rewrite is caught whether it swaps
 words for synonyms, reorders clauses or sentences, or breaks the grammar (a "spun" page):
-two sentences align when their vectors are close, when they keep most content words, or when
-they keep the same names and numbers (spinners reword everything else, but never those). Then:
+two sentences align when their vectors are close, when they keep most content words, when
+they keep the same names and numbers (spinners reword everything else, but never those), when
+they are fairly close and keep a good part of the content words (two versions of one wire
+story), or when they share a run of wording (then a cut or edited attribution, "…, Fanning
+said." / "…, Const.", does not part them). A page aligned on three sentences or fewer must keep
+a run of six words somewhere: two short summaries of one event share names and meaning, not
+wording. Then:
 
 - `exact` / `near`: the same text, or the same text lightly edited (MinHash Jaccard >= 0.8);
 - `rewrite`: most of one page's sentences (>= 60%) align with the other's: the shorter, or
@@ -20,7 +25,9 @@ they keep the same names and numbers (spinners reword everything else, but never
   "AP") beside text of their own: one origin, neither copied the other.
 
 Two outlets that each quote the same wire but write their own reports align on few
-sentences, and their wording differs, so they stay independent.
+sentences, and their wording differs, so they stay independent. Each page keeps one parent,
+but a new page that carries the text of two earlier, unlinked pages folds both into its tree
+(the earlier root becomes its copy), so one wire text on three sites is one origin.
 """
 
 from __future__ import annotations
@@ -47,13 +54,16 @@ SHINGLE = 5
 NUM_PERM = 64
 SENT_COSINE = 0.80  # two sentences say the same thing (sentence vectors)
 KEY_COSINE = 0.5  # ... or keep the same names and numbers and are this close
+REWORD_COSINE = 0.65  # ... or fairly close and keep a good part of the content words:
+REWORD_LEXICAL = 0.4  # a reworded sentence of one text (two versions of one wire story)
 SENT_LEXICAL = 0.6  # ... or keep most content words (Jaccard): a lightly edited sentence
 VERBATIM = 0.7  # content-word Jaccard of a sentence copied word for word
 VERBATIM_GRAMS = 4  # ... or word 4-grams it shares (a run of 7+ words), 60% of the shorter
 REWRITE_SHARE = 0.6  # share of the derived page's sentences aligned with the original
 MIN_ALIGNED = 3  # sentences aligned before a page counts as copied (fewer if it is shorter)
+KEPT_GRAMS = 3  # a copy aligned on MIN_ALIGNED sentences or fewer keeps a 6-word run somewhere
 WIRE_SENTENCES = 3  # verbatim sentences shared before two pages carry one wire text
-CANDIDATES = 3  # earlier articles aligned in full with a new one
+CANDIDATES = 5  # earlier articles aligned in full with a new one
 NEIGHBOURS = 4  # nearest story sentences looked at for each new sentence
 RECENT = 4096  # latest sentences searched by vector (older ones through LSH and name keys)
 MIN_WORDS = 4  # shorter lines ("Read more.") are not compared
@@ -188,6 +198,7 @@ class _Page:
 @dataclass(slots=True)
 class _Alignment:
     pairs: list[tuple[int, int, float, bool]]  # (i new, j old, score, verbatim)
+    run: int = 0  # most word 4-grams one aligned pair shares (kept wording)
 
     @property
     def matched(self) -> int:
@@ -322,13 +333,27 @@ class CopyTracer:
         return [p for p, v in ranked[:CANDIDATES] if v >= 1.0]
 
     def _trace(self, page: _Page, mh: MinHash, vecs: np.ndarray) -> list[Derivation]:
-        best: tuple[float, Derivation] | None = None
-        for pos in self._candidates(page, mh, vecs):
-            old = self.pages[pos]
-            found = self._relation(page, vecs, old, mh)
-            if found is not None and (best is None or found[0] > best[0]):
-                best = found
-        return [best[1]] if best else []
+        """The strongest link of the new page, plus links that fold other independent
+        trees into it: an earlier root page found to copy the new one (a page carrying one
+        wire text with two earlier pages that were not linked to each other)."""
+        found = [
+            f
+            for pos in self._candidates(page, mh, vecs)
+            if (f := self._relation(page, vecs, self.pages[pos], mh)) is not None
+        ]
+        if not found:
+            return []
+        best = max(found, key=lambda f: f[0])[1]  # first of equals, as before
+        out = [best]
+        top = self.root(best.original_id) if best.article_id == page.id else page.id
+        for _, d in sorted(found, key=lambda f: -f[0]):
+            if d is best or d.original_id != page.id or d.article_id == page.id:
+                continue
+            old = self.pages[self.by_id[d.article_id]]
+            if old.parent or d.article_id == top or any(d.article_id == x.article_id for x in out):
+                continue
+            out.append(d)
+        return out
 
     def _relation(
         self, new: _Page, vecs: np.ndarray, old: _Page, mh: MinHash
@@ -362,6 +387,10 @@ class CopyTracer:
             "credited_wire": credits,
         }
         verbatim = aligned.verbatim >= max(1, 0.5 * m)  # copied wording, not reworded
+        if m <= MIN_ALIGNED and aligned.run < KEPT_GRAMS:
+            # A few sentences that share names and meaning but no run of wording: two short
+            # summaries of one event, not a copy (a spun page keeps some runs somewhere).
+            return None
         if share_new >= REWRITE_SHARE and m >= min(MIN_ALIGNED, new.n) and m >= 2:
             kind = "same_wire" if verbatim and credits else "near" if verbatim else "rewrite"
             if share_old >= REWRITE_SHARE and old.rank > new.rank and not old.parent:
@@ -462,7 +491,7 @@ class CopyTracer:
 def _align(new: _Page, vn: np.ndarray, old: _Page, vo: np.ndarray) -> _Alignment:
     """One-to-one sentence pairs that say the same thing, strongest first (any order)."""
     sims = vn @ vo.T
-    pairs: list[tuple[float, int, int, bool]] = []
+    pairs: list[tuple[float, int, int, bool, int]] = []
     for i in range(new.n):
         for j in np.nonzero(sims[i] >= min(KEY_COSINE, SENT_COSINE))[0].tolist():
             cos = float(sims[i, j])
@@ -470,37 +499,47 @@ def _align(new: _Page, vn: np.ndarray, old: _Page, vo: np.ndarray) -> _Alignment
             lex = len(a & b) / max(1, len(a | b))
             ga, gb = new.grams[i], old.grams[j]
             shared = len(np.intersect1d(ga, gb, assume_unique=True)) if len(ga) and len(gb) else 0
-            verbatim = (
-                (lex >= VERBATIM and len(a) >= 3)
-                or (shared >= VERBATIM_GRAMS and shared >= 0.6 * min(len(ga), len(gb)))
-            ) and not (new.quoted[i] or old.quoted[j])
+            copied = shared >= VERBATIM_GRAMS and shared >= 0.6 * min(len(ga), len(gb))
+            verbatim = ((lex >= VERBATIM and len(a) >= 3) or copied) and not (
+                new.quoted[i] or old.quoted[j]
+            )
             ka, kb = new.keys[i], old.keys[j]
-            if _other_facts(ka, kb):
+            if _other_facts(ka, kb, copied):
                 continue  # other names or numbers: another fact in like words
             same_key = _same_key(ka, kb)
-            if cos >= SENT_COSINE or (lex >= SENT_LEXICAL and len(a) >= 3) or same_key:
-                pairs.append((max(cos, lex), i, j, verbatim))
+            reworded = cos >= REWORD_COSINE and lex >= REWORD_LEXICAL and len(a & b) >= 3
+            if (
+                cos >= SENT_COSINE
+                or (lex >= SENT_LEXICAL and len(a) >= 3)
+                or same_key
+                or copied
+                or reworded
+            ):
+                pairs.append((max(cos, lex), i, j, verbatim, shared))
     pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
     used_i: set[int] = set()
     used_j: set[int] = set()
     chosen = []
-    for score, i, j, verbatim in pairs:
+    run = 0
+    for score, i, j, verbatim, shared in pairs:
         if i in used_i or j in used_j:
             continue
         used_i.add(i)
         used_j.add(j)
         chosen.append((i, j, round(score, 3), verbatim))
-    return _Alignment(sorted(chosen))
+        run = max(run, shared)
+    return _Alignment(sorted(chosen), run)
 
 
-def _other_facts(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    """Two sentences name different people or places, or give different numbers."""
+def _other_facts(a: tuple[str, ...], b: tuple[str, ...], copied: bool = False) -> bool:
+    """Two sentences name different people or places, or give different numbers. Names
+    alone do not part two sentences that share most of their wording word for word (an
+    attribution edited or cut by the sentence splitter: "…, Fanning said." / "…, Const.")."""
     names_a = {x for x in a if not x[0].isdigit()}
     names_b = {x for x in b if not x[0].isdigit()}
     nums_a, nums_b = set(a) - names_a, set(b) - names_b
-    return bool(
-        (names_a and names_b and not names_a & names_b) or (nums_a and nums_b and nums_a != nums_b)
-    )
+    other_names = bool(names_a and names_b and not names_a & names_b) and not copied
+    return other_names or bool(nums_a and nums_b and nums_a != nums_b)
 
 
 def _same_key(a: tuple[str, ...], b: tuple[str, ...]) -> bool:

@@ -3,8 +3,11 @@ independent reports of one event that must not be taken for copies."""
 
 from __future__ import annotations
 
+import re
+import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from test_cluster import EVENTS, make_article, seed_articles
 
@@ -95,3 +98,85 @@ def test_roots_follow_chains_and_survive_cycles() -> None:
     cycle = [Derivation("a", "b", "near", 0.9), Derivation("b", "a", "near", 0.9)]
     roots = independent_roots(arts[:2], cycle)
     assert set(roots.values()) <= {"a", "b"}
+
+
+def _bag_embed(texts: list[str]) -> np.ndarray:
+    """A stand-in embedder: hashed bags of words, so only shared words make vectors close."""
+    out = np.zeros((len(texts), 512), dtype=np.float32)
+    for row, text in enumerate(texts):
+        for word in re.findall(r"\w+", text.lower()):
+            out[row, zlib.crc32(word.encode()) % 512] += 1.0
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+
+WIRE = [
+    "The regional carrier said on Tuesday that its night service would stop from March.",
+    "About forty crew members are expected to lose their posts under the plan.",
+    "The unions called the decision a betrayal of workers who kept the service running.",
+    "Officials said talks with a possible buyer had broken down last week.",
+    "Passengers holding tickets for later dates will be offered refunds or other routes.",
+    "The ministry said it would review the subsidy that had kept the route alive.",
+]
+
+
+def test_a_page_carrying_two_pages_wire_text_folds_both() -> None:
+    """Two earlier pages each carry a different half of one wire text and share nothing with
+    each other; a later page carries all of it. All three are one origin (#11: copies found
+    only one parent each, so one of the two stayed an independent source)."""
+    from newsloom.dedupe import CopyTracer
+
+    first = make_article(
+        " ".join(WIRE[:3])
+        + " Our reporter spoke to travellers at the harbour this morning."
+        + " Many of them had used the boat for years and feared for their jobs."
+    )
+    second = make_article(
+        " ".join(WIRE[3:])
+        + " Local shops near the quay have seen fewer visitors since autumn."
+        + " A petition against the closure has gathered several hundred names."
+    )
+    full = make_article(
+        " ".join(WIRE) + " The council will debate the matter at its meeting next month."
+    )
+    tracer = CopyTracer()
+    for art in (first, second, full):
+        tracer.add(art, _bag_embed)
+    assert tracer.root(first.id) == tracer.root(second.id) == tracer.root(full.id)
+    assert len(tracer.derivations) == 2 and all(d.kind != "rewrite" for d in tracer.derivations)
+
+
+def test_copied_wording_aligns_despite_a_cut_attribution() -> None:
+    """A sentence kept word for word whose attribution the splitter cut ("…, Fanning said."
+    against "…, Const.") is still one sentence; other numbers still part two sentences."""
+    from newsloom.dedupe import _other_facts
+
+    assert not _other_facts(("fanning",), ("const",), copied=True)
+    assert _other_facts(("fanning",), ("const",))
+    assert _other_facts(("12", "fanning"), ("16", "fanning"), copied=True)
+
+
+def test_short_summaries_sharing_names_but_no_wording_stay_independent() -> None:
+    """Two short summaries of one event name the same people in other words: vectors alone
+    (here identical) and names are not a copy without a run of kept wording (#11)."""
+    from newsloom.dedupe import CopyTracer
+
+    long_page = make_article(
+        "Microsoft has hired Sam Altman and Greg Brockman to run a new research group. "
+        "The hiring follows the board of OpenAI removing Altman and Brockman last week. "
+        "Nadella praised OpenAI and said the partnership with Microsoft stays strong. "
+        "Staff at the startup threatened to quit in large numbers on Monday. "
+        "Investors pressed the board to explain its choice to remove the chief executive."
+    )
+    stub = make_article(
+        "Former OpenAI bosses Sam Altman and Greg Brockman join Microsoft for AI work. "
+        "Altman and Brockman left OpenAI after a vote of its directors. "
+        "Nadella says Microsoft still backs OpenAI and its own AI plans."
+    )
+
+    def same(texts: list[str]) -> np.ndarray:
+        return np.ones((len(texts), 8), dtype=np.float32) / np.sqrt(8)
+
+    tracer = CopyTracer()
+    for art in (long_page, stub):
+        tracer.add(art, same)
+    assert tracer.derivations == []
