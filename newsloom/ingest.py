@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 Item = Article | InputError
 
+MAX_HEADLINE_CHARS = 300  # longer first lines are text, not a headline
 _DATE_LINE = re.compile(r"\A\ufeff? ?date (\d{4}-\d{2}(?:-\d{2})?)(?:[ \t]+([^\n]*))?\n?")
 _GLOB_CHARS = re.compile(r"[*?\[]")
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
@@ -415,11 +416,15 @@ def _is_feed(head: str) -> bool:
 
 def split_date_line(text: str) -> tuple[str, str, str]:
     """(date, headline, body) of a text that may start with ` date YYYY-MM-DD <headline>`;
-    ("", "", text) when it does not."""
+    ("", "", text) when it does not. A page saved on one line has no body after the date
+    line: a "headline" longer than any headline is then the article text, without a title."""
     match = _DATE_LINE.match(text)
     if not match:
         return "", "", text
-    return match.group(1), (match.group(2) or "").strip(), text[match.end() :]
+    headline, body = (match.group(2) or "").strip(), text[match.end() :]
+    if len(headline) > MAX_HEADLINE_CHARS and not body.strip():
+        return match.group(1), "", headline
+    return match.group(1), headline, body
 
 
 def _plain_item(text: str, where: str, stem: str) -> Item:

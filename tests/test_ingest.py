@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -163,6 +164,24 @@ def test_month_only_date_line(tmp_path: Path) -> None:
     (art,) = read(path)
     assert isinstance(art, Article)
     assert (art.published, art.title) == ("2022-07", "Heatwave breaks records")
+
+
+def test_page_saved_on_one_line_is_text_not_a_headline(tmp_path: Path) -> None:
+    """A saved page with no line break: the date line holds the whole article (a real page of
+    the real-web corpus); a short headline with nothing after it is still no article."""
+    body = "Rebels took control of Aleppo on Saturday, a monitor said. " * 8
+    page = tmp_path / "one-line.txt"
+    page.write_text(f" date 2024-12 {body}")
+    record = tmp_path / "one-line.jsonl"
+    record.write_text(json.dumps({"id": "p1", "text": f" date 2024-12-02 {body}"}) + "\n")
+    short = tmp_path / "headline-only.txt"
+    short.write_text(" date 2024-12-02 Rebels take Aleppo\n")
+    plain, from_json, headline_only = read(page, record, short)
+    assert isinstance(plain, Article) and isinstance(from_json, Article)
+    assert (plain.published, plain.title, plain.text) == ("2024-12", "", body.strip())
+    assert (from_json.published, from_json.title) == ("2024-12-02", "")
+    assert from_json.text.startswith("Rebels took control of Aleppo")
+    assert isinstance(headline_only, InputError)
 
 
 def test_bad_inputs_each_give_one_error(tmp_path: Path) -> None:
