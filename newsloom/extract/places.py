@@ -442,11 +442,6 @@ class Gazetteer:
             for c in self.lookup(name)
         )
 
-    def country_name(self, code: str) -> str:
-        """Name of a country by ISO code ("" if unknown)."""
-        entry = self.area(code)
-        return entry.name if entry is not None and entry.feature == "country" else ""
-
     def demonym(self, word: str) -> Entry | None:
         """The country or region an adjective names ("Russian" -> Russia)."""
         target = DEMONYMS.get(word)
