@@ -44,6 +44,7 @@ import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from newsloom.models import Article, Derivation
+from newsloom.nlp import append_rows
 
 if TYPE_CHECKING:
     from newsloom.nlp import Embedder
@@ -286,16 +287,9 @@ class CopyTracer:
     def _append_vectors(self, vecs: np.ndarray, pos: int) -> None:
         if not len(vecs):
             return
-        if self.vecs.shape[1] == 0:
-            self.vecs = np.zeros((max(64, len(vecs)), vecs.shape[1]), dtype=np.float32)
-        need = self._n + len(vecs)
-        if need > len(self.vecs):
-            grown = np.zeros((max(need, 2 * len(self.vecs)), self.vecs.shape[1]), np.float32)
-            grown[: self._n] = self.vecs[: self._n]
-            self.vecs = grown
-        self.vecs[self._n : need] = vecs
+        self.vecs = append_rows(self.vecs, self._n, vecs)
         self.owner.extend([pos] * len(vecs))
-        self._n = need
+        self._n += len(vecs)
 
     def _index_keys(self, pos: int) -> None:
         for key in self.pages[pos].keys:

@@ -66,6 +66,7 @@ from newsloom.compare import (
 from newsloom.extract.claims import NAME_LABELS, name_key
 from newsloom.extract.quantities import agree
 from newsloom.models import Article, Citation, Claim, Derivation, Fact, Quantity, TimeRef
+from newsloom.nlp import append_rows
 
 if TYPE_CHECKING:
     from newsloom.paraphrase import ParaphraseMatcher
@@ -478,15 +479,8 @@ class StoryFacts:
                 return
 
     def _append_vectors(self, vecs: np.ndarray) -> None:
-        if self.vecs.shape[1] == 0:
-            self.vecs = np.zeros((max(64, len(vecs)), vecs.shape[1]), dtype=np.float32)
-        need = self._n + len(vecs)
-        if need > len(self.vecs):
-            grown = np.zeros((max(need, 2 * len(self.vecs)), self.vecs.shape[1]), np.float32)
-            grown[: self._n] = self.vecs[: self._n]
-            self.vecs = grown
-        self.vecs[self._n : need] = vecs
-        self._n = need
+        self.vecs = append_rows(self.vecs, self._n, vecs)
+        self._n += len(vecs)
 
     def _neighbours(self, vecs: np.ndarray) -> list[list[tuple[int, float]]]:
         """For each new statement, its nearest earlier statements (id, cosine), closest first,

