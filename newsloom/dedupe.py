@@ -476,9 +476,11 @@ class CopyTracer:
             "credited_wire": credits,
         }
         verbatim = aligned.verbatim >= max(1, 0.5 * m)  # copied wording, not reworded
-        if m <= MIN_ALIGNED and aligned.run < KEPT_GRAMS:
+        summary = m >= MIN_ALIGNED and m == min(n_new, n_old) and max(n_new, n_old) >= 3 * m
+        if m <= MIN_ALIGNED and aligned.run < KEPT_GRAMS and not summary:
             # A few sentences that share names and meaning but no run of wording: two short
-            # summaries of one event, not a copy (a spun page keeps some runs somewhere).
+            # summaries of one event, not a copy (a spun page keeps some runs somewhere),
+            # unless every sentence of one is in a page three times as long (its summary).
             return 0.0, None, aligned.copied
         if share_new >= REWRITE_SHARE and m >= min(MIN_ALIGNED, n_new) and m >= 2:
             kind = "same_wire" if verbatim and credits else "near" if verbatim else "rewrite"
@@ -682,10 +684,12 @@ def _other_facts(a: tuple[str, ...], b: tuple[str, ...], copied: bool = False) -
 
 
 def _same_key(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    """Most names and numbers of two sentences are the same, and at least two of them."""
+    """Most names and numbers of two sentences are the same: three of them at least, or two
+    with a number (two names alone, a coach and his player, are in every report)."""
     sa, sb = set(a), set(b)
     shared = sa & sb
-    return len(shared) >= 2 and len(shared) >= 0.6 * len(sa | sb)
+    enough = len(shared) >= 3 or (len(shared) == 2 and any(x[0].isdigit() for x in shared))
+    return enough and len(shared) >= 0.6 * len(sa | sb)
 
 
 def trace_copies(articles: list[Article], embedder: Embedder) -> list[Derivation]:
