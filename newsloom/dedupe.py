@@ -33,6 +33,7 @@ but a new page that carries the text of two earlier, unlinked pages folds both i
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
 import itertools
 import re
@@ -187,11 +188,15 @@ def _quoted(article: Article, kept: list[Sentence]) -> list[bool]:
     wire text."""
     text = article.text
     inside = np.zeros(len(text) + 1, dtype=np.int32)  # +1 where a quotation starts, -1 after
+    breaks = [m.start() for m in re.finditer("\n", text)] + [len(text)]
     start = -1
+
+    def paragraph_end(pos: int) -> int:
+        return breaks[bisect.bisect_left(breaks, pos)]
 
     def cover(end: int) -> None:
         if end - start > MAX_QUOTE:  # a stray mark, not a quotation
-            end = _paragraph_end(text, start)
+            end = paragraph_end(start)
         inside[start] += 1
         inside[end] -= 1
 
@@ -203,14 +208,14 @@ def _quoted(article: Article, kept: list[Sentence]) -> list[bool]:
         elif not opens:
             cover(m.end())
             start = -1
-        elif not text[_paragraph_end(text, start) : pos].isspace():
-            cover(_paragraph_end(text, start))  # never closed: its paragraph
+        elif not text[paragraph_end(start) : pos].isspace():
+            cover(paragraph_end(start))  # never closed: its paragraph
             start = pos
     if start >= 0:
-        cover(_paragraph_end(text, start))
+        cover(paragraph_end(start))
     for m in _POST_SIGNATURE.finditer(text):  # an embedded post: its text comes before
         inside[max(0, m.start() - POST_CHARS)] += 1
-        inside[_paragraph_end(text, m.start())] -= 1
+        inside[paragraph_end(m.start())] -= 1
     covered = np.cumsum(inside) > 0
     return [x.end > x.start and float(covered[x.start : x.end].mean()) >= 0.5 for x in kept]
 
@@ -220,11 +225,6 @@ def _opening(text: str, pos: int) -> bool:
     before = text[pos - 1] if pos else " "
     after = text[pos + 1] if pos + 1 < len(text) else " "
     return (before.isspace() or before in "([—-") and not after.isspace()
-
-
-def _paragraph_end(text: str, pos: int) -> int:
-    end = text.find("\n", pos)
-    return len(text) if end < 0 else end
 
 
 @dataclass(frozen=True, slots=True)
