@@ -216,6 +216,7 @@ def test_one_shared_wire_sentence_is_sentence_provenance_not_a_page_copy() -> No
     """Two own reports that carry one long wire sentence word for word: no page derives from
     the other, but that sentence's text has one origin, kept through a saved state (#11)."""
     from newsloom.dedupe import CopyTracer
+    from newsloom.evaluate.copies import predicted, shares_text
 
     earlier = make_article(
         "Rescue teams reached the valley on foot after the bridge collapsed overnight. "
@@ -237,6 +238,8 @@ def test_one_shared_wire_sentence_is_sentence_provenance_not_a_page_copy() -> No
     assert tracer.derivations == []
     assert tracer.sentence_origin(later.id, 2) == (earlier.id, 1)
     assert tracer.sentence_origin(later.id, 0) == (later.id, 0)
+    assert predicted(tracer, later.id, earlier.id) == "independent"
+    assert shares_text(tracer, later.id, earlier.id)  # what eval copies counts as text_*
     states = [state for _, state in tracer.state_delta()]
     again = CopyTracer.from_state(states, [])
     assert again.shared == tracer.shared
