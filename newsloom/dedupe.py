@@ -9,13 +9,16 @@ product) and by shared runs of names and numbers.
 
 Sentences are aligned one to one, in any order, so a rewrite is caught whether it swaps
 words for synonyms, reorders clauses or sentences, or breaks the grammar (a "spun" page):
-two sentences align when their vectors are close, when they keep most content words, when
-they keep the same names and numbers (spinners reword everything else, but never those), when
+two sentences align when their vectors are close, when they keep most content words (as
+crude stems, so "crashed" keeps "crash"), when they keep the same names and numbers (spinners
+reword everything else, but never those), when
 they are fairly close and keep a good part of the content words (two versions of one wire
 story), or when they share a run of wording (then a cut or edited attribution, "…, Fanning
 said." / "…, Const.", does not part them). A page aligned on three sentences or fewer must keep
 a run of six words somewhere: two short summaries of one event share names and meaning, not
-wording. Then:
+wording (unless every sentence of one aligns with a page three times as long: its summary).
+Quotations and embedded posts are no one's own text: two outlets quoting one statement share
+its speaker, so quoted sentences count only beside copied wording of the pages' own. Then:
 
 - `exact` / `near`: the same text, or the same text lightly edited (MinHash Jaccard >= 0.8);
 - `rewrite`: most of one page's sentences (>= 60%) align with the other's: the shorter, or
@@ -28,6 +31,10 @@ Two outlets that each quote the same wire but write their own reports align on f
 sentences, and their wording differs, so they stay independent. Each page keeps one parent,
 but a new page that carries the text of two earlier, unlinked pages folds both into its tree
 (the earlier root becomes its copy), so one wire text on three sites is one origin.
+
+Two pages that are not linked but carry one sentence word for word (a wire sentence, an
+agency caption) keep sentence-level provenance instead (`SharedText`, `sentence_origin`): the
+sentence's text has one origin, while the rest of each page stays its own reporting.
 """
 
 from __future__ import annotations
