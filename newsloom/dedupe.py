@@ -521,6 +521,11 @@ class CopyTracer:
             copy, original = original, copy  # one origin: the earlier page stands for it
         return Derivation(copy.id, original.id, kind, score, evidence)
 
+    def shared_with(self, article_id: str) -> list[SharedText]:
+        """The shared sentences found when `article_id` was added (either side may be it)."""
+        pos = self.by_id.get(article_id)
+        return list(self.pages[pos].shared) if pos is not None else []
+
     def sentence_origin(self, article_id: str, sentence: int) -> tuple[str, int]:
         """The page and sentence (`Sentence.index`) a sentence's text first appeared in,
         following shared sentences between unlinked pages (itself if it shares none). A

@@ -238,6 +238,7 @@ def test_one_shared_wire_sentence_is_sentence_provenance_not_a_page_copy() -> No
     assert tracer.derivations == []
     assert tracer.sentence_origin(later.id, 2) == (earlier.id, 1)
     assert tracer.sentence_origin(later.id, 0) == (later.id, 0)
+    assert tracer.shared_with(later.id) == tracer.shared and tracer.shared_with(earlier.id) == []
     assert predicted(tracer, later.id, earlier.id) == "independent"
     assert shares_text(tracer, later.id, earlier.id)  # what eval copies counts as text_*
     states = [state for _, state in tracer.state_delta()]
