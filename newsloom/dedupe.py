@@ -9,13 +9,16 @@ product) and by shared runs of names and numbers.
 
 Sentences are aligned one to one, in any order, so a rewrite is caught whether it swaps
 words for synonyms, reorders clauses or sentences, or breaks the grammar (a "spun" page):
-two sentences align when their vectors are close, when they keep most content words, when
-they keep the same names and numbers (spinners reword everything else, but never those), when
+two sentences align when their vectors are close, when they keep most content words (as
+crude stems, so "crashed" keeps "crash"), when they keep the same names and numbers (spinners
+reword everything else, but never those), when
 they are fairly close and keep a good part of the content words (two versions of one wire
 story), or when they share a run of wording (then a cut or edited attribution, "…, Fanning
 said." / "…, Const.", does not part them). A page aligned on three sentences or fewer must keep
 a run of six words somewhere: two short summaries of one event share names and meaning, not
-wording. Then:
+wording (unless every sentence of one aligns with a page three times as long: its summary).
+Quotations and embedded posts are no one's own text: two outlets quoting one statement share
+its speaker, so quoted sentences count only beside copied wording of the pages' own. Then:
 
 - `exact` / `near`: the same text, or the same text lightly edited (MinHash Jaccard >= 0.8);
 - `rewrite`: most of one page's sentences (>= 60%) align with the other's: the shorter, or
@@ -28,11 +31,16 @@ Two outlets that each quote the same wire but write their own reports align on f
 sentences, and their wording differs, so they stay independent. Each page keeps one parent,
 but a new page that carries the text of two earlier, unlinked pages folds both into its tree
 (the earlier root becomes its copy), so one wire text on three sites is one origin.
+
+Two pages that are not linked but carry one sentence word for word (a wire sentence, an
+agency caption) keep sentence-level provenance instead (`SharedText`, `sentence_origin`): the
+sentence's text has one origin, while the rest of each page stays its own reporting.
 """
 
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
 import itertools
 import re
@@ -43,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from newsloom.models import Article, Derivation
+from newsloom.models import Article, Derivation, Sentence
 from newsloom.nlp import append_rows
 
 if TYPE_CHECKING:
@@ -58,16 +66,19 @@ KEY_COSINE = 0.5  # ... or keep the same names and numbers and are this close
 REWORD_COSINE = 0.65  # ... or fairly close and keep a good part of the content words:
 REWORD_LEXICAL = 0.4  # a reworded sentence of one text (two versions of one wire story)
 SENT_LEXICAL = 0.6  # ... or keep most content words (Jaccard): a lightly edited sentence
-VERBATIM = 0.7  # content-word Jaccard of a sentence copied word for word
+VERBATIM = 0.8  # content-word (stem) Jaccard of a sentence copied word for word
 VERBATIM_GRAMS = 4  # ... or word 4-grams it shares (a run of 7+ words), 60% of the shorter
 REWRITE_SHARE = 0.6  # share of the derived page's sentences aligned with the original
 MIN_ALIGNED = 3  # sentences aligned before a page counts as copied (fewer if it is shorter)
 KEPT_GRAMS = 3  # a copy aligned on MIN_ALIGNED sentences or fewer keeps a 6-word run somewhere
+SHARED_GRAMS = 8  # word 4-grams a sentence shares before it is one text (about 11 words)
 WIRE_SENTENCES = 3  # verbatim sentences shared before two pages carry one wire text
 CANDIDATES = 5  # earlier articles aligned in full with a new one
 NEIGHBOURS = 4  # nearest story sentences looked at for each new sentence
 RECENT = 4096  # latest sentences searched by vector (older ones through LSH and name keys)
 MIN_WORDS = 4  # shorter lines ("Read more.") are not compared
+MAX_QUOTE = 2000  # characters: a longer "quotation" is a stray quote mark
+POST_CHARS = 300  # an embedded post's text before its signature (a post has 280 at most)
 WIRES = {
     "AFP": re.compile(r"\bAFP\b|Agence France[- ]Presse"),
     "AP": re.compile(r"\bAP\b|Associated Press"),
@@ -134,7 +145,17 @@ def find_duplicates(articles: list[Article]) -> list[Derivation]:
 
 
 def _content(text: str) -> frozenset[str]:
-    return frozenset(t for t in _tokens(text) if len(t) > 3)
+    """Stems of the content words: a spinner's "crashed" for "crash" or "landing" for
+    "landed" still counts as kept."""
+    return frozenset(_stem(t) for t in _tokens(text) if len(t) > 3)
+
+
+def _stem(word: str) -> str:
+    """A crude stem (a common suffix off, then six letters): enough to match inflections."""
+    return _SUFFIX.sub("", word)[:6] if len(word) > 5 else word
+
+
+_SUFFIX = re.compile(r"(?:ing|ed|es|s|ly)$")
 
 
 def _key(text: str, names: frozenset[str]) -> tuple[str, ...]:
@@ -154,7 +175,7 @@ def _inner_names(text: str) -> frozenset[str]:
 
 _INNER_NAME = re.compile(r"[a-z,;:]\s+([A-Z][\w'’-]+)")
 _POSSESSIVE = re.compile(r"'s?$")
-_QUOTED = re.compile(r"[“\"][^“”\"]{8,}[”\"]")
+_QUOTE_MARK = re.compile(r"[“”\"]")
 _POST_SIGNATURE = re.compile(r"\(@\w+\)|pic\.twitter\.com|—\s*[\w .]+\(@")
 
 
@@ -165,14 +186,68 @@ def _grams(text: str) -> np.ndarray:
     return np.array(sorted(grams), dtype=np.uint32)
 
 
-def _quoted(sentence: str, paragraph: str) -> bool:
-    """Mostly someone else's words: inside quotation marks, or part of an embedded post
-    ("— OpenAI (@OpenAI) November 22, 2023"). Two outlets quoting one statement are not
-    one wire text."""
-    if _POST_SIGNATURE.search(paragraph):
-        return True
-    inside = sum(len(m.group(0)) for m in _QUOTED.finditer(sentence))
-    return inside >= 0.5 * len(sentence)
+def _quoted(article: Article, kept: list[Sentence]) -> list[bool]:
+    """Which sentences are mostly someone else's words: inside quotation marks, or part of
+    an embedded post ("— OpenAI (@OpenAI) November 22, 2023"). A quotation runs across
+    sentences and paragraphs up to its closing mark; one that another quotation follows
+    before it closes covers its own paragraph (unless the next paragraph opens the other:
+    a quotation of several paragraphs). Two outlets quoting one statement are not one
+    wire text."""
+    text = article.text
+    inside = np.zeros(len(text) + 1, dtype=np.int32)  # +1 where a quotation starts, -1 after
+    breaks = [m.start() for m in re.finditer("\n", text)] + [len(text)]
+    start = -1
+
+    def paragraph_end(pos: int) -> int:
+        return breaks[bisect.bisect_left(breaks, pos)]
+
+    def cover(end: int) -> None:
+        if end - start > MAX_QUOTE:  # a stray mark, not a quotation
+            end = paragraph_end(start)
+        inside[start] += 1
+        inside[end] -= 1
+
+    for m in _QUOTE_MARK.finditer(text):
+        mark, pos = m.group(0), m.start()
+        opens = mark == "“" or (mark == '"' and _opening(text, pos))
+        if start < 0:
+            start = pos if opens else -1
+        elif not opens:
+            cover(m.end())
+            start = -1
+        elif not text[paragraph_end(start) : pos].isspace():
+            cover(paragraph_end(start))  # never closed: its paragraph
+            start = pos
+    if start >= 0:
+        cover(paragraph_end(start))
+    for m in _POST_SIGNATURE.finditer(text):  # an embedded post: its text comes before
+        inside[max(0, m.start() - POST_CHARS)] += 1
+        inside[paragraph_end(m.start())] -= 1
+    covered = np.cumsum(inside) > 0
+    return [x.end > x.start and float(covered[x.start : x.end].mean()) >= 0.5 for x in kept]
+
+
+def _opening(text: str, pos: int) -> bool:
+    """A straight quote mark that opens: after a space or bracket, before a word."""
+    before = text[pos - 1] if pos else " "
+    after = text[pos + 1] if pos + 1 < len(text) else " "
+    return (before.isspace() or before in "([—-") and not after.isspace()
+
+
+@dataclass(frozen=True, slots=True)
+class SharedText:
+    """One sentence two pages carry word for word (a wire sentence, a photo caption) while
+    neither page copies the other: `sentence` of `article_id` comes from the same text as
+    `original_sentence` of `original_id` (the likely original). Sentences are `Sentence.index`
+    values. Fusion counts the two as one source for what that sentence says."""
+
+    article_id: str
+    sentence: int
+    original_id: str
+    original_sentence: int
+
+    def to_list(self) -> list[str | int]:
+        return [self.article_id, self.sentence, self.original_id, self.original_sentence]
 
 
 @dataclass(slots=True)
@@ -188,18 +263,28 @@ class _Page:
     grams: list[np.ndarray]  # word 4-gram hashes of each compared sentence
     quoted: list[bool]  # sentences that are mostly a quotation or an embedded post
     first_row: int  # its sentences' rows in the tracer's vector matrix
+    sentence_ids: list[int] = field(default_factory=list)  # `Sentence.index` of each
     credits: list[str] = field(default_factory=list)
     parent: str = ""
+    shared: list[SharedText] = field(default_factory=list)  # found when it was added
 
     @property
     def n(self) -> int:
         return len(self.contents)
 
+    @property
+    def own(self) -> int:
+        """Sentences in its own words (not quotations)."""
+        return self.n - sum(self.quoted)
+
 
 @dataclass(slots=True)
 class _Alignment:
     pairs: list[tuple[int, int, float, bool]]  # (i new, j old, score, verbatim)
-    run: int = 0  # most word 4-grams one aligned pair shares (kept wording)
+    run: int = 0  # most word 4-grams one aligned pair of own sentences shares
+    quotes: bool = False  # quotations counted (they come with copied text of the page's own)
+    copied: list[tuple[int, int]] = field(default_factory=list)  # own sentences word for word
+    # (at least SHARED_GRAMS word 4-grams: a shared run of wording, not a phrase)
 
     @property
     def matched(self) -> int:
@@ -224,6 +309,8 @@ class CopyTracer:
         self.by_id: dict[str, int] = {}
         self.by_digest: dict[str, int] = {}
         self.derivations: list[Derivation] = []
+        self.shared: list[SharedText] = []  # sentences shared by pages that copy no page
+        self._origin: dict[tuple[str, int], tuple[str, int]] = {}  # of each shared sentence
         self.vecs = np.zeros((0, 0), dtype=np.float32)
         self.owner: list[int] = []  # page of each vector row
         self._n = 0
@@ -240,9 +327,6 @@ class CopyTracer:
         digest = hashlib.sha256(" ".join(tokens).encode("utf-8")).hexdigest()
         kept = [s for s in article.sentences if len(s.text.split()) >= MIN_WORDS]
         sents = [s.text for s in kept]
-        paragraphs: dict[int, str] = {}
-        for sent in article.sentences:
-            paragraphs[sent.paragraph] = paragraphs.get(sent.paragraph, "") + " " + sent.text
         # Half precision as stored, so a reloaded tracer decides exactly as this one.
         vecs = embed(sents).astype(np.float16).astype(np.float32) if sents else np.zeros((0, 0))
         mh = _minhash(tokens)
@@ -255,11 +339,13 @@ class CopyTracer:
             contents=[_content(t) for t in sents],
             keys=[_key(t, names) for t in sents],
             grams=[_grams(t) for t in sents],
-            quoted=[_quoted(x.text, paragraphs[x.paragraph]) for x in kept],
+            quoted=_quoted(article, kept),
             first_row=self._n,
+            sentence_ids=[x.index for x in kept],
             credits=credited_wires(article),
         )
         found = self._trace(page, mh, vecs)
+        self._add_shared(page.shared)
         pos = len(self.pages)
         self.pages.append(page)
         self.by_id[page.id] = pos
@@ -283,6 +369,12 @@ class CopyTracer:
             node = parent
             seen.add(node)
         return node
+
+    def _add_shared(self, items: list[SharedText]) -> None:
+        self.shared.extend(items)
+        for x in items:
+            key = (x.article_id, x.sentence)
+            self._origin.setdefault(key, (x.original_id, x.original_sentence))
 
     def _append_vectors(self, vecs: np.ndarray, pos: int) -> None:
         if not len(vecs):
@@ -330,11 +422,13 @@ class CopyTracer:
         """The strongest link of the new page, plus links that fold other independent
         trees into it: an earlier root page found to copy the new one (a page carrying one
         wire text with two earlier pages that were not linked to each other)."""
-        found = [
-            f
-            for pos in self._candidates(page, mh, vecs)
-            if (f := self._relation(page, vecs, self.pages[pos], mh)) is not None
-        ]
+        found = []
+        for pos in self._candidates(page, mh, vecs):
+            strength, link, copied = self._relation(page, vecs, self.pages[pos], mh)
+            if link is not None:
+                found.append((strength, link))
+            else:
+                page.shared.extend(_shared_texts(page, self.pages[pos], copied))
         if not found:
             return []
         best = max(found, key=lambda f: f[0])[1]  # first of equals, as before
@@ -351,28 +445,36 @@ class CopyTracer:
 
     def _relation(
         self, new: _Page, vecs: np.ndarray, old: _Page, mh: MinHash
-    ) -> tuple[float, Derivation] | None:
-        """How the new page relates to an earlier one: (strength, derivation) or None."""
+    ) -> tuple[float, Derivation | None, list[tuple[int, int]]]:
+        """How the new page relates to an earlier one: (strength, derivation or None, and
+        when None, the (new, old) sentences they share word for word)."""
         credits = sorted(set(new.credits) | set(old.credits))
         if new.digest == old.digest:
             kind = "same_wire" if credits and new.credits == old.credits else "exact"
-            return 2.0, self._link(new, old, kind, 1.0, {"sha256": new.digest[:16]})
+            return 2.0, self._link(new, old, kind, 1.0, {"sha256": new.digest[:16]}), []
         jaccard = float(np.mean(mh.hashvalues == old.minhash))
         if jaccard >= NEAR_THRESHOLD:
             kind = "same_wire" if credits else "near"
-            return 1.5 + jaccard, self._link(
-                new,
-                old,
-                kind,
-                round(jaccard, 4),
-                {"jaccard": round(jaccard, 4), "credited_wire": credits},
+            return (
+                1.5 + jaccard,
+                self._link(
+                    new,
+                    old,
+                    kind,
+                    round(jaccard, 4),
+                    {"jaccard": round(jaccard, 4), "credited_wire": credits},
+                ),
+                [],
             )
         if not new.n or not old.n:
-            return None
+            return 0.0, None, []
         rows = self.vecs[old.first_row : old.first_row + old.n]
         aligned = _align(new, vecs, old, rows)
         m = aligned.matched
-        share_new, share_old = m / new.n, m / old.n
+        n_new, n_old = (new.n, old.n) if aligned.quotes else (new.own, old.own)
+        if not n_new or not n_old:
+            return 0.0, None, aligned.copied
+        share_new, share_old = m / n_new, m / n_old
         evidence = {
             "matched_sentences": m,
             "verbatim_sentences": aligned.verbatim,
@@ -381,25 +483,35 @@ class CopyTracer:
             "credited_wire": credits,
         }
         verbatim = aligned.verbatim >= max(1, 0.5 * m)  # copied wording, not reworded
-        if m <= MIN_ALIGNED and aligned.run < KEPT_GRAMS:
+        summary = m >= MIN_ALIGNED and m == min(n_new, n_old) and max(n_new, n_old) >= 3 * m
+        if m <= MIN_ALIGNED and aligned.run < KEPT_GRAMS and not summary:
             # A few sentences that share names and meaning but no run of wording: two short
-            # summaries of one event, not a copy (a spun page keeps some runs somewhere).
-            return None
-        if share_new >= REWRITE_SHARE and m >= min(MIN_ALIGNED, new.n) and m >= 2:
+            # summaries of one event, not a copy (a spun page keeps some runs somewhere),
+            # unless every sentence of one is in a page three times as long (its summary).
+            return 0.0, None, aligned.copied
+        if share_new >= REWRITE_SHARE and m >= min(MIN_ALIGNED, n_new) and m >= 2:
             kind = "same_wire" if verbatim and credits else "near" if verbatim else "rewrite"
             if share_old >= REWRITE_SHARE and old.rank > new.rank and not old.parent:
-                return 1.0 + share_new, self._link(old, new, kind, round(share_old, 4), evidence)
-            return 1.0 + share_new, self._link(new, old, kind, round(share_new, 4), evidence)
-        if share_old >= REWRITE_SHARE and m >= min(MIN_ALIGNED, old.n) and m >= 2:
+                return (
+                    1.0 + share_new,
+                    self._link(old, new, kind, round(share_old, 4), evidence),
+                    [],
+                )
+            return 1.0 + share_new, self._link(new, old, kind, round(share_new, 4), evidence), []
+        if share_old >= REWRITE_SHARE and m >= min(MIN_ALIGNED, n_old) and m >= 2:
             if not old.parent:
                 kind = "same_wire" if verbatim and credits else "near" if verbatim else "rewrite"
-                return 1.0 + share_old, self._link(old, new, kind, round(share_old, 4), evidence)
-            return None
-        shorter = min(new.n, old.n)
+                return (
+                    1.0 + share_old,
+                    self._link(old, new, kind, round(share_old, 4), evidence),
+                    [],
+                )
+            return 0.0, None, aligned.copied
+        shorter = min(n_new, n_old)
         if aligned.verbatim >= WIRE_SENTENCES or (aligned.verbatim >= 2 and shorter <= 6):
-            share = aligned.verbatim / min(new.n, old.n)
-            return share, self._link(new, old, "same_wire", round(share, 4), evidence)
-        return None
+            share = aligned.verbatim / shorter
+            return share, self._link(new, old, "same_wire", round(share, 4), evidence), []
+        return 0.0, None, aligned.copied
 
     @staticmethod
     def _link(
@@ -408,6 +520,23 @@ class CopyTracer:
         if kind == "same_wire" and original.rank > copy.rank and not original.parent:
             copy, original = original, copy  # one origin: the earlier page stands for it
         return Derivation(copy.id, original.id, kind, score, evidence)
+
+    def shared_with(self, article_id: str) -> list[SharedText]:
+        """The shared sentences found when `article_id` was added (either side may be it)."""
+        pos = self.by_id.get(article_id)
+        return list(self.pages[pos].shared) if pos is not None else []
+
+    def sentence_origin(self, article_id: str, sentence: int) -> tuple[str, int]:
+        """The page and sentence (`Sentence.index`) a sentence's text first appeared in,
+        following shared sentences between unlinked pages (itself if it shares none). A
+        fusion that counts sources should count `root(origin page)` for what the sentence
+        says, not `root(article_id)`."""
+        origin = self._origin
+        node, seen = (article_id, sentence), {(article_id, sentence)}
+        while node in origin and origin[node] not in seen:
+            node = origin[node]
+            seen.add(node)
+        return node
 
     def descendants(self, article_id: str) -> list[str]:
         """Articles whose root passes through `article_id` (itself first)."""
@@ -445,6 +574,8 @@ class CopyTracer:
             "grams": [g.tolist() for g in page.grams],
             "quoted": page.quoted,
             "credits": page.credits,
+            "sentence_ids": page.sentence_ids,
+            "shared": [x.to_list() for x in page.shared],
             "vectors": base64.b64encode(vecs.astype("<f2").tobytes()).decode("ascii"),
             "dim": int(self.vecs.shape[1]),
         }
@@ -465,9 +596,15 @@ class CopyTracer:
                 grams=[np.array(g, dtype=np.uint32) for g in d["grams"]],
                 quoted=list(d["quoted"]),
                 first_row=tracer._n,
+                # states saved before sentence-level provenance: positions stand in
+                sentence_ids=list(d.get("sentence_ids", range(len(d["contents"])))),
                 credits=list(d["credits"]),
+                shared=[
+                    SharedText(str(a), int(i), str(b), int(j)) for a, i, b, j in d.get("shared", [])
+                ],
             )
             tracer.pages.append(page)
+            tracer._add_shared(page.shared)
             tracer.by_id[page.id] = pos
             tracer.by_digest.setdefault(page.digest, pos)
             tracer.lsh.insert(str(pos), _from_values(hv))
@@ -485,7 +622,9 @@ class CopyTracer:
 def _align(new: _Page, vn: np.ndarray, old: _Page, vo: np.ndarray) -> _Alignment:
     """One-to-one sentence pairs that say the same thing, strongest first (any order)."""
     sims = vn @ vo.T
-    pairs: list[tuple[float, int, int, bool, int]] = []
+    pairs: list[tuple[float, int, int, bool]] = []
+    shared_at: dict[tuple[int, int], int] = {}
+    copied_at: set[tuple[int, int]] = set()
     for i in range(new.n):
         for j in np.nonzero(sims[i] >= min(KEY_COSINE, SENT_COSINE))[0].tolist():
             cos = float(sims[i, j])
@@ -494,9 +633,7 @@ def _align(new: _Page, vn: np.ndarray, old: _Page, vo: np.ndarray) -> _Alignment
             ga, gb = new.grams[i], old.grams[j]
             shared = len(np.intersect1d(ga, gb, assume_unique=True)) if len(ga) and len(gb) else 0
             copied = shared >= VERBATIM_GRAMS and shared >= 0.6 * min(len(ga), len(gb))
-            verbatim = ((lex >= VERBATIM and len(a) >= 3) or copied) and not (
-                new.quoted[i] or old.quoted[j]
-            )
+            verbatim = (lex >= VERBATIM and len(a) >= 3) or copied
             ka, kb = new.keys[i], old.keys[j]
             if _other_facts(ka, kb, copied):
                 continue  # other names or numbers: another fact in like words
@@ -509,20 +646,42 @@ def _align(new: _Page, vn: np.ndarray, old: _Page, vo: np.ndarray) -> _Alignment
                 or copied
                 or reworded
             ):
-                pairs.append((max(cos, lex), i, j, verbatim, shared))
+                pairs.append((max(cos, lex), i, j, verbatim))
+                shared_at[i, j] = shared
+                if copied:
+                    copied_at.add((i, j))
     pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
     used_i: set[int] = set()
     used_j: set[int] = set()
     chosen = []
-    run = 0
-    for score, i, j, verbatim, shared in pairs:
+    for score, i, j, verbatim in pairs:
         if i in used_i or j in used_j:
             continue
         used_i.add(i)
         used_j.add(j)
         chosen.append((i, j, round(score, 3), verbatim))
-        run = max(run, shared)
-    return _Alignment(sorted(chosen), run)
+    own = [p for p in chosen if not (new.quoted[p[0]] or old.quoted[p[1]])]
+    if not any((i, j) in copied_at for i, j, _, _ in own):
+        # Two outlets quoting one statement share the speaker, not a text: quotations
+        # count only beside copied wording of their own.
+        chosen = own
+    run = max((shared_at[i, j] for i, j, _, _ in own), default=0)
+    kept_text = sorted(
+        (i, j) for i, j, _, _ in own if (i, j) in copied_at and shared_at[i, j] >= SHARED_GRAMS
+    )
+    return _Alignment(sorted(chosen), run, len(chosen) > len(own), kept_text)
+
+
+def _shared_texts(new: _Page, old: _Page, copied: list[tuple[int, int]]) -> list[SharedText]:
+    """The sentences two unlinked pages share word for word, each pointing to the likely
+    original (the earlier page, or the one it already took the sentence from)."""
+    out = []
+    for i, j in copied:
+        a, b = (new.id, new.sentence_ids[i]), (old.id, old.sentence_ids[j])
+        if new.rank < old.rank:
+            a, b = b, a
+        out.append(SharedText(a[0], a[1], b[0], b[1]))
+    return out
 
 
 def _other_facts(a: tuple[str, ...], b: tuple[str, ...], copied: bool = False) -> bool:
@@ -537,10 +696,12 @@ def _other_facts(a: tuple[str, ...], b: tuple[str, ...], copied: bool = False) -
 
 
 def _same_key(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    """Most names and numbers of two sentences are the same, and at least two of them."""
+    """Most names and numbers of two sentences are the same: three of them at least, or two
+    with a number (two names alone, a coach and his player, are in every report)."""
     sa, sb = set(a), set(b)
     shared = sa & sb
-    return len(shared) >= 2 and len(shared) >= 0.6 * len(sa | sb)
+    enough = len(shared) >= 3 or (len(shared) == 2 and any(x[0].isdigit() for x in shared))
+    return enough and len(shared) >= 0.6 * len(sa | sb)
 
 
 def trace_copies(articles: list[Article], embedder: Embedder) -> list[Derivation]:

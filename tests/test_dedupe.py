@@ -180,3 +180,105 @@ def test_short_summaries_sharing_names_but_no_wording_stay_independent() -> None
     for art in (long_page, stub):
         tracer.add(art, same)
     assert tracer.derivations == []
+
+
+STATEMENT = (
+    "“The company has reached an agreement for its founder to return as chief executive. "
+    "A new board will be formed with three members. "
+    "We thank our staff for their patience through these difficult days.”"
+)
+
+
+def test_two_reports_quoting_one_statement_are_not_a_copy() -> None:
+    """A statement of three sentences quoted by two outlets, each with its own report around
+    it: the speaker is shared, not a text (#11: an OpenAI post quoted on two sites made one a
+    rewrite of the other). The quotation runs across sentences, so all three are quoted."""
+    from newsloom.dedupe import CopyTracer, _quoted
+
+    first = make_article(
+        "The startup said in a post on Tuesday evening that the founder would come back. "
+        + STATEMENT
+        + " Investors had pushed for the return since the weekend."
+    )
+    second = make_article(
+        "In a surprise turn, the board of the company gave in to its employees. "
+        + STATEMENT
+        + " Nearly all of the workers had threatened to resign over the firing."
+    )
+    assert _quoted(first, first.sentences) == [False, True, True, True, False]
+    tracer = CopyTracer()
+    for art in (first, second):
+        tracer.add(art, _bag_embed)
+    assert tracer.derivations == [] and tracer.shared == []
+
+
+def test_one_shared_wire_sentence_is_sentence_provenance_not_a_page_copy() -> None:
+    """Two own reports that carry one long wire sentence word for word: no page derives from
+    the other, but that sentence's text has one origin, kept through a saved state (#11)."""
+    from newsloom.dedupe import CopyTracer
+    from newsloom.evaluate.copies import predicted, shares_text
+
+    earlier = make_article(
+        "Rescue teams reached the valley on foot after the bridge collapsed overnight. "
+        + WIRE[1]
+        + " The mayor asked residents to stay away from the river banks until Friday."
+        + " Schools in the district will stay closed for the rest of the week.",
+        published="2024-03-04",
+    )
+    later = make_article(
+        "Heavy rain has flooded the lower town, where the water stood a metre deep at noon. "
+        "Shopkeepers spent the morning carrying stock to upper floors. "
+        + WIRE[1]
+        + " Forecasters expect more rain across the hills over the weekend.",
+        published="2024-03-05",
+    )
+    tracer = CopyTracer()
+    for art in (earlier, later):
+        tracer.add(art, _bag_embed)
+    assert tracer.derivations == []
+    assert tracer.sentence_origin(later.id, 2) == (earlier.id, 1)
+    assert tracer.sentence_origin(later.id, 0) == (later.id, 0)
+    assert tracer.shared_with(later.id) == tracer.shared and tracer.shared_with(earlier.id) == []
+    assert predicted(tracer, later.id, earlier.id) == "independent"
+    assert shares_text(tracer, later.id, earlier.id)  # what eval copies counts as text_*
+    states = [state for _, state in tracer.state_delta()]
+    again = CopyTracer.from_state(states, [])
+    assert again.shared == tracer.shared
+    assert again.sentence_origin(later.id, 2) == (earlier.id, 1)
+
+
+def test_a_short_summary_of_a_long_page_is_derived_from_it() -> None:
+    """Every sentence of a three-sentence page aligns with a page more than three times as
+    long: the short one summarises it, though it keeps no run of wording (#11)."""
+    from newsloom.dedupe import CopyTracer
+
+    long_page = make_article(
+        " ".join(WIRE)
+        + " Ferry workers plan a protest outside the ministry on Monday."
+        + " The company has run the crossing since the nineteen sixties."
+        + " Its last new vessel entered service twelve years ago."
+        + " A rival operator said it had no plans to take over the night service."
+        + " Tourism groups warned that summer visitors would choose other islands."
+        + " The island's council has asked for an urgent meeting with the minister."
+    )
+    summary = make_article(
+        "Night ferries of the regional carrier end in March, the firm announced Tuesday. "
+        "Forty crew members expect to lose their jobs under the plan. "
+        "Ticket holders are offered refunds or other routes."
+    )
+
+    def topic(texts: list[str]) -> np.ndarray:
+        """Vectors that make each summary sentence close to its source sentence only."""
+        keys = ("night", "crew", "refunds")
+        out = np.full((len(texts), 4), 0.05, dtype=np.float32)
+        for row, text in enumerate(texts):
+            hits = [k for k, word in enumerate(keys) if word in text.lower()]
+            out[row, hits[0] if hits else 3] = 1.0
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+    tracer = CopyTracer()
+    for art in (long_page, summary):
+        tracer.add(art, topic)
+    assert [(d.article_id, d.original_id, d.kind) for d in tracer.derivations] == [
+        (summary.id, long_page.id, "rewrite")
+    ]

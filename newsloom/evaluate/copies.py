@@ -18,7 +18,10 @@ when one page is the other's ancestor through a path with a `rewrite` link (rewo
 original without one deriving from the other, and `independent` otherwise. Headline:
 `linked_f1`, where a pair is positive when it is derived or same wire, whatever the kind;
 `strict_*` also needs the kind right; per-label figures and `cross_event_links` (predicted links
-between pages of different events) follow.
+between pages of different events) follow. `text_*` scores sentence-level provenance beside the
+page links: a pair is also positive when the two pages carry one sentence word for word
+(`CopyTracer.shared`: a wire sentence in two otherwise own reports), with its own
+`text_cross_event_links`.
 """
 
 from __future__ import annotations
@@ -184,6 +187,12 @@ def predicted(tracer: CopyTracer, a: str, b: str) -> str:
     return "independent"
 
 
+def shares_text(tracer: CopyTracer, a: str, b: str) -> bool:
+    """Whether two pages carry one sentence word for word (sentence-level provenance,
+    `CopyTracer.shared`), whatever their page-level relation."""
+    return any({x.article_id, x.original_id} == {a, b} for x in tracer.shared)
+
+
 def _pair(rec: dict[str, Any]) -> tuple[str, str, str]:
     if "label" in rec:
         return rec["a"], rec["b"], rec["label"]
@@ -201,27 +210,34 @@ def evaluate(data: Path, *, limit: int | None = None, split: str = "all") -> Eva
     pairs = [_pair(r) for r in records]
     pages = load_pages(with_groups({x for a, b, _ in pairs for x in (a, b)}, data), data)
     tracers = trace_groups(pages, Resources())
-    counts: dict[str, list[int]] = {label: [0, 0, 0] for label in (*LABELS, "linked", "strict")}
-    cross_event = 0
+    counts: dict[str, list[int]] = {
+        label: [0, 0, 0] for label in (*LABELS, "linked", "strict", "text")
+    }
+    cross_event = text_cross_event = 0
     for (a, b, gold), rec in zip(pairs, records, strict=True):
         pa, pb = pages[a], pages[b]
-        pred = predicted(tracers[pa.group], a, b) if pa.group == pb.group else "independent"
+        same_group = pa.group == pb.group
+        pred = predicted(tracers[pa.group], a, b) if same_group else "independent"
+        text_pred = pred != "independent" or (same_group and shares_text(tracers[pa.group], a, b))
         for label in LABELS:
             _count(counts[label], pred == label, gold == label)
         linked_pred, linked_gold = pred != "independent", gold != "independent"
         _count(counts["linked"], linked_pred, linked_gold)
+        _count(counts["text"], text_pred, linked_gold)
         right = linked_pred and pred == gold
         counts["strict"][0] += int(right)
         counts["strict"][1] += int(linked_pred and not right)
         counts["strict"][2] += int(linked_gold and not right)
         different_event = rec.get("same_event") is False or pa.event != pb.event
         cross_event += int(linked_pred and different_event)
+        text_cross_event += int(text_pred and different_event)
     metrics: dict[str, float | int | str] = {"pairs": len(pairs), "pages": len(pages)}
-    for key in ("linked", "strict", *LABELS):
+    for key in ("linked", "strict", *LABELS, "text"):
         p, r, f = prf(*counts[key])
         metrics.update({f"{key}_precision": p, f"{key}_recall": r, f"{key}_f1": f})
         metrics[f"{key}_gold"] = counts[key][0] + counts[key][2]
     metrics["cross_event_links"] = cross_event
+    metrics["text_cross_event_links"] = text_cross_event
     return EvalResult(
         stage="copies",
         data=str(data),
@@ -229,6 +245,7 @@ def evaluate(data: Path, *, limit: int | None = None, split: str = "all") -> Eva
         metrics=metrics,
         notes=[
             "linked: derived or same wire, whatever the kind; strict: the kind right too",
+            "text: linked, or sharing a sentence word for word (sentence-level provenance)",
             "pages of one storyline (or ECB+ story) are traced as one story, in id order",
         ],
     )
