@@ -301,6 +301,8 @@ def _cue_features(tok: Token, head: Token, ctx: _Context) -> list[str]:
             feats += [f"prep={child.lower_}", f"lemprep={lem}|{child.lower_}"]
         elif dep == "xcomp":
             feats.append(f"xcomp={lemma(child)}")
+        elif dep in ("attr", "acomp"):  # "is a staunch opponent of", "was sure"
+            feats.append(f"pred={lemma(child)}")
         elif dep == "advmod":
             feats.append(f"adv={child.lower_}")
         if child.tag_ == "MD":
@@ -316,6 +318,11 @@ def _cue_features(tok: Token, head: Token, ctx: _Context) -> list[str]:
             break
     if ctx.quoted(tok.idx):
         feats.append("cue_in_quote")
+    if head.head.i != tok.i and head.i != tok.i:  # "…, saying", "went on to discuss"
+        feats += ["subj_borrowed", f"borrowed|{tok.dep_}|{tok.tag_}"]
+    right = tok.right_edge
+    if any(tok.idx < a < right.idx + len(right) for a, _ in ctx.inside):
+        feats.append("quote_after_cue")  # "called the behavior “outrageous”"
     start, end = ctx.sentence(tok.idx)
     if any(a < end and start < b for a, b in ctx.inside):
         feats.append("sent_has_quote")
@@ -399,7 +406,28 @@ def attribute(
             continue
         taken.append((contents, anchors))
         kept += made
+    cues = [cand.cue for _, cand, _ in scored if cand.cue is not None]
+    for q in kept:
+        if q.speaker_start >= 0:
+            q.speaker_end = _before_clause(doc, q.speaker_start, q.speaker_end, cues)
     return kept
+
+
+def _before_clause(doc: Doc, start: int, end: int, cues: list[Token]) -> int:
+    """Where a source phrase ends: before a relative clause that is an attribution of its
+    own ("Mr. Obama, who understood that …, told them": "Mr. Obama"), as PolNeAR gives each
+    word to one attribution; a clause that only describes ("who served as …") stays."""
+    for cue in cues:
+        if not start < cue.idx < end:
+            continue
+        clause = next((t for t in (cue, *cue.ancestors) if t.dep_ == "relcl"), None)
+        if clause is None or not start <= clause.head.idx < clause.left_edge.idx:
+            continue
+        last = clause.left_edge.i - 1
+        while last > 0 and doc[last].idx > start and (doc[last].is_punct or doc[last].is_space):
+            last -= 1
+        end = min(end, doc[last].idx + len(doc[last]))
+    return end
 
 
 def _quote_of(cand: Candidate, ctx: _Context) -> Quote:
