@@ -204,7 +204,7 @@ def _parse_candidates(doc: Doc) -> list[Candidate]:
     for i in verbs.tolist():
         tok = doc[i]
         subj = rules._subject(tok)
-        if subj is not None and subj.pos_ in _SOURCE_POS:
+        if subj is not None and (subj.pos_ in _SOURCE_POS or subj.ent_type_):  # "Trump"/VB
             out.append(Candidate(tok, subj, ["subj"], bounded=True))
         if tok.dep_ == "xcomp":  # "urged Republicans to …", "forced Stumpf to admit"
             for obj in (c for c in tok.head.children if c.dep_ == "dobj"):
@@ -217,6 +217,13 @@ def _parse_candidates(doc: Doc) -> list[Candidate]:
             out.append(
                 Candidate(tok, noun, ["relcl"], given=(noun.left_edge.idx, end.idx + len(end)))
             )
+    for i in np.flatnonzero(array[:, 0] == strings["NNS"]).tolist():
+        tok = doc[i]  # "But Trump claims that …", "House panel votes to …": a verb read as noun
+        named = [c for c in tok.lefts if c.dep_ in ("compound", "poss", "amod", "nmod")]
+        if named and tok.lower_ in _CUE_WORDS and tok.dep_ in ("ROOT", "nsubj", "conj"):
+            last = doc[i - 1]
+            span = (min(c.left_edge.idx for c in named), last.idx + len(last))
+            out.append(Candidate(tok, last, ["nounverb"], given=span))
     for i in np.flatnonzero(deps == strings["agent"]).tolist():
         for obj in (c for c in doc[i].children if c.dep_ == "pobj"):
             out.append(Candidate(doc[i].head, obj, ["agent"]))
@@ -234,6 +241,7 @@ def _parse_candidates(doc: Doc) -> list[Candidate]:
 
 
 _ACCORDING = frozenset({"according"})
+_CUE_WORDS = frozenset(f for f in (*rules.CUE_FORMS, *rules.STANCE_FORMS) if f.endswith("s"))
 
 
 # --- features --------------------------------------------------------------------------
@@ -406,28 +414,7 @@ def attribute(
             continue
         taken.append((contents, anchors))
         kept += made
-    cues = [cand.cue for _, cand, _ in scored if cand.cue is not None]
-    for q in kept:
-        if q.speaker_start >= 0:
-            q.speaker_end = _before_clause(doc, q.speaker_start, q.speaker_end, cues)
     return kept
-
-
-def _before_clause(doc: Doc, start: int, end: int, cues: list[Token]) -> int:
-    """Where a source phrase ends: before a relative clause that is an attribution of its
-    own ("Mr. Obama, who understood that …, told them": "Mr. Obama"), as PolNeAR gives each
-    word to one attribution; a clause that only describes ("who served as …") stays."""
-    for cue in cues:
-        if not start < cue.idx < end:
-            continue
-        clause = next((t for t in (cue, *cue.ancestors) if t.dep_ == "relcl"), None)
-        if clause is None or not start <= clause.head.idx < clause.left_edge.idx:
-            continue
-        last = clause.left_edge.i - 1
-        while last > 0 and doc[last].idx > start and (doc[last].is_punct or doc[last].is_space):
-            last -= 1
-        end = min(end, doc[last].idx + len(doc[last]))
-    return end
 
 
 def _quote_of(cand: Candidate, ctx: _Context) -> Quote:

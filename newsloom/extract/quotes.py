@@ -152,6 +152,13 @@ _EDGE_PUNCT = " \t\n,;:—–-"
 _SEPARATORS = {",", "-", "—", "–", "--", ":"}
 _NAME_PARTS = {"det", "compound", "amod", "nmod", "poss", "nummod", "punct"}
 # A dateline opening a line: "WASHINGTON (AFP) -", "KABUL, Afghanistan —".
+# Verbs of a relative clause that says who a source is ("X, who heads …").
+_DESCRIBING = frozenset(
+    form
+    for lemma in "serve head run lead represent include study chair direct oversee teach work "
+    "own manage found advise cover specialize specialise".split()
+    for form in _inflect(lemma)
+) | {"ran", "led", "taught", "oversaw", "overseen", "studies", "studied"}
 _DATELINE = re.compile(
     r"[A-Z][A-Z .'’-]{2,}(?:,[^\n(—–]{1,30})?\s*(?:\([^)\n]{1,20}\)\s*)?(?:—|–|--|-|:)\s*"
 )
@@ -280,7 +287,9 @@ def _before_inner_cue(cue: _Cue, cues: list[_Cue], text: str) -> tuple[int, int]
     """ "X said A, saying B": A and B are two reports by X, so A stops before "saying"."""
     start, end = cue.content
     for other in cues:
-        if other.speaker == cue.speaker and start < other.token.idx < end and other is not cue:
+        if other.speaker != cue.speaker or other is cue or not start < other.token.idx < end:
+            continue
+        if other.token.dep_ in ("advcl", "conj"):  # not "plans to call on": one report
             end = min(end, other.token.left_edge.idx)
     while end > start and text[end - 1] in _EDGE_PUNCT:
         end -= 1
@@ -391,10 +400,14 @@ def _name_after_quote(tok: Token) -> Span | None:
     mark and a reporting verb, when the parser found the verb no subject there (it read
     "Tulsa" as a verb and gave "said" the subject of the quotation)."""
     doc = tok.doc
-    j = tok.i - 1
-    while j >= 0 and tok.i - j <= 12 and not (doc[j].is_punct or "\n" in doc[j].whitespace_):
+    j = tok.i - 1  # back over the name and its apposition ("Flynn, a top surrogate,")
+    while j >= 0 and tok.i - j <= 16 and not (doc[j].is_quote or doc[j].text in ".!?;:"):
+        if "\n" in doc[j].whitespace_:
+            return None
         j -= 1
     words = doc[j + 1 : tok.i]
+    while words and words[-1].is_punct:
+        words = words[:-1]
     if j < 1 or not words or doc[j].text not in {_CLOSE, '"', "''"}:
         return None
     if doc[j - 1].text not in {",", "?", "!"} or not words[0].text[:1].isupper():
@@ -500,7 +513,7 @@ def _np_span(tok: Token, cue: Token | None = None) -> tuple[int, int]:
         if child.dep_ in {"acl", "advcl"} and child.tag_ == "VBG" and doc[child.i - 1].text == ",":
             right = child.i - 1
             break
-        if _when(child):  # "Trump on Friday", "an arbitration panel in 2001"
+        if _when(child) or _aside(child):  # "Trump on Friday", "X, who campaigned for …"
             right = child.left_edge.i - 1  # "Trump this week": not "Trump this"
             break
     for child in tok.lefts:  # "the election, Minyon Moore", "predictable - Donald J. Trump"
@@ -519,7 +532,10 @@ def _np_span(tok: Token, cue: Token | None = None) -> tuple[int, int]:
             right = cue.i - 1  # the parser made the dateline the subject
         left = max(left, min(after, right))
     if cue is not None and tok.i < cue.i <= right:
-        right = cue.left_edge.i - 1 if cue.left_edge.i > tok.i else tok.i
+        if cue.left_edge.i > tok.i:
+            right = cue.left_edge.i - 1
+        else:  # words after the cue hung on the subject: keep its parts before the cue
+            right = max([tok.i, *(c.right_edge.i for c in tok.rights if c.right_edge.i < cue.i)])
     for i in range(tok.i - 1, left - 1, -1):
         if "\n" in doc[i].text or "\n" in doc[i].whitespace_:
             left = i + 1
@@ -539,6 +555,17 @@ def _np_span(tok: Token, cue: Token | None = None) -> tuple[int, int]:
     while left < right and (doc[left].is_punct or doc[left].is_space):
         left += 1
     return doc[left].idx, doc[right].idx + len(doc[right])
+
+
+def _aside(tok: Token) -> bool:
+    """A clause or phrase after a comma that says what a source did or who else is meant
+    (", who campaigned for Trump", ", like Obama"), not who it is (", who heads the
+    agency"): PolNeAR leaves it out of the source, often as an attribution of its own."""
+    if tok.left_edge.i == 0 or tok.doc[tok.left_edge.i - 1].text != ",":
+        return False
+    if tok.dep_ == "relcl":
+        return tok.lower_ not in _DESCRIBING
+    return tok.dep_ == "prep" and tok.lower_ in {"like", "unlike", "including"}
 
 
 def _closes(doc: Doc, left: int, right: int) -> bool:
