@@ -153,12 +153,13 @@ _SEPARATORS = {",", "-", "—", "–", "--", ":"}
 _NAME_PARTS = {"det", "compound", "amod", "nmod", "poss", "nummod", "punct"}
 # A dateline opening a line: "WASHINGTON (AFP) -", "KABUL, Afghanistan —".
 # Verbs of a relative clause that says who a source is ("X, who heads …").
-_DESCRIBING = frozenset(
-    form
-    for lemma in "serve head run lead represent include study chair direct oversee teach work "
-    "own manage found advise cover specialize specialise".split()
-    for form in _inflect(lemma)
-) | {"ran", "led", "taught", "oversaw", "overseen", "studies", "studied"}
+_DESCRIBING_WORDS = (
+    "serve head run lead represent include study chair direct oversee teach work own manage "
+    "found advise cover specialize specialise"
+)
+_DESCRIBING = frozenset(form for word in _DESCRIBING_WORDS.split() for form in _inflect(word)) | {
+    "ran", "led", "taught", "oversaw", "overseen", "studies", "studied",
+}  # fmt: skip
 _DATELINE = re.compile(
     r"[A-Z][A-Z .'’-]{2,}(?:,[^\n(—–]{1,30})?\s*(?:\([^)\n]{1,20}\)\s*)?(?:—|–|--|-|:)\s*"
 )
