@@ -220,7 +220,7 @@ def _parse_candidates(doc: Doc) -> list[Candidate]:
     for i in np.flatnonzero(array[:, 0] == strings["NNS"]).tolist():
         tok = doc[i]  # "But Trump claims that …", "House panel votes to …": a verb read as noun
         named = [c for c in tok.lefts if c.dep_ in _NOUN_VERB_SUBJECT]
-        if named and tok.lower_ in _CUE_WORDS and tok.dep_ in ("ROOT", "nsubj", "conj"):
+        if named and tok.lower_ in _S_CUES and tok.dep_ in ("ROOT", "nsubj", "conj"):
             last = doc[i - 1]
             span = (min(c.left_edge.idx for c in named), last.idx + len(last))
             out.append(Candidate(tok, last, ["nounverb"], given=span))
@@ -242,7 +242,8 @@ def _parse_candidates(doc: Doc) -> list[Candidate]:
 
 _ACCORDING = frozenset({"according"})
 _NOUN_VERB_SUBJECT = ("compound", "poss", "amod", "nmod", "nsubj")
-_CUE_WORDS = frozenset(f for f in (*rules.CUE_FORMS, *rules.STANCE_FORMS) if f.endswith("s"))
+# "-s" forms of reporting and stance verbs, which the parser may read as plural nouns
+_S_CUES = frozenset(f for f in (*rules.CUE_FORMS, *rules.STANCE_FORMS) if f.endswith("s"))
 
 
 # --- features --------------------------------------------------------------------------

@@ -151,7 +151,6 @@ _AGENTS = {"PROPN", "NOUN", "PRON"}  # parts of speech of a stance's source
 _EDGE_PUNCT = " \t\n,;:—–-"
 _SEPARATORS = {",", "-", "—", "–", "--", ":"}
 _NAME_PARTS = {"det", "compound", "amod", "nmod", "poss", "nummod", "punct"}
-# A dateline opening a line: "WASHINGTON (AFP) -", "KABUL, Afghanistan —".
 # Verbs of a relative clause that says who a source is ("X, who heads …").
 _DESCRIBING_WORDS = (
     "serve head run lead represent include study chair direct oversee teach work own manage "
@@ -160,6 +159,7 @@ _DESCRIBING_WORDS = (
 _DESCRIBING = frozenset(form for word in _DESCRIBING_WORDS.split() for form in _inflect(word)) | {
     "ran", "led", "taught", "oversaw", "overseen", "studies", "studied",
 }  # fmt: skip
+# A dateline opening a line: "WASHINGTON (AFP) -", "KABUL, Afghanistan —".
 _DATELINE = re.compile(
     r"[A-Z][A-Z .'’-]{2,}(?:,[^\n(—–]{1,30})?\s*(?:\([^)\n]{1,20}\)\s*)?(?:—|–|--|-|:)\s*"
 )
@@ -506,8 +506,9 @@ def _trim(doc: Doc, left: int, right: int, cue: Token | None) -> tuple[int, int]
 
 def _np_span(tok: Token, cue: Token | None = None) -> tuple[int, int]:
     """The subject phrase as PolNeAR/PARC mark it: the whole noun phrase with appositions,
-    parentheticals and relative clauses, but not a trailing participle ("Trump, speaking
-    to …") and never reaching back past a paragraph break."""
+    parentheticals and relative clauses that say who the source is, but not a trailing
+    participle ("Trump, speaking to …"), a time phrase or an aside (`_aside`), and never
+    reaching back past a paragraph break."""
     doc = tok.doc
     left, right = tok.left_edge.i, tok.right_edge.i
     for child in tok.rights:
