@@ -108,3 +108,16 @@ def test_training_script_fits_a_model_that_scores_like_the_eval(tmp_path: Path) 
     text = docs[0].article.text
     found = find_quotes(docs[0].article, docs[0].doc, [], model)
     assert [text[q.speaker_start : q.speaker_end] for q in found] == ["Senator Hale"]
+
+
+def test_headline_verbs_read_as_plural_nouns_are_candidates() -> None:
+    for text, pair in (
+        ("House panel votes to hold Clinton aide in contempt.", ("votes", "House panel")),
+        ("But Trump claims that he should be the exception.", ("claims", "Trump")),
+    ):
+        doc = load_spacy()(text)
+        assert next(t for t in doc if t.text == pair[0]).tag_ == "NNS"  # the misreading
+        found = rule_quotes(text, doc, [])
+        pairs = {(c.cue.text if c.cue else "", text[slice(*c.source)])
+                 for c in candidates(doc, found.quotes)}  # fmt: skip
+        assert pair in pairs

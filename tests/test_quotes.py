@@ -249,3 +249,45 @@ def test_issue15_a_correction_notice_has_no_speaker() -> None:
         "Correction: An earlier version of this article misstated the date of the vote."
     )
     assert not [q for q in quotes if q.cue == ":"]
+
+
+def _spans(text: str) -> dict[str, str]:
+    """Speaker span as written, per cue, of the quotes with an explicit speaker."""
+    _, quotes = quotes_of(text)
+    return {q.cue: text[q.speaker_start : q.speaker_end] for q in quotes if q.speaker_start >= 0}
+
+
+def test_issue15_speaker_after_a_quote_despite_a_misparse() -> None:
+    # the parser makes the quoted fragment a second subject of "said": the nearer one speaks
+    text = (
+        "“One of the brightest members of the entire Congress,” Rep. Elijah E. Cummings "
+        "(D-Md.) said in a phone interview."
+    )
+    assert _spans(text) == {"said": "Rep. Elijah E. Cummings (D-Md.)"}
+    # the parser hangs the name on the quotation: the words between mark and verb speak
+    text = (
+        "“The president is right about the generals,” Flynn, a top Trump surrogate, said "
+        "Thursday morning on Fox News."
+    )
+    assert _spans(text) == {"said": "Flynn, a top Trump surrogate"}
+
+
+def test_issue15_source_spans_follow_polnear() -> None:
+    # what the source did is an aside (often an attribution of its own); who it is stays
+    text = "Christie, who has campaigned heavily for Donald Trump, blasted the mayor."
+    assert _spans(text)["blasted"] == "Christie"
+    text = "Luis Rubio, who heads the Center of Research in Mexico City, said the deal mattered."
+    assert _spans(text)["said"] == text[: text.index(", said")]
+    text = "Democratic candidate Hillary Clinton, like Obama, has encouraged allies to spend more."
+    assert _spans(text)["encouraged"] == "Democratic candidate Hillary Clinton"
+    # participle phrases are part of the source; words after the cue are not
+    text = "A Government Accountability Office report released last year found that it failed."
+    assert _spans(text)["found"] == text[: text.index(" found")]
+    text = "A majority of voters expect Clinton to win the debate, the first of the season."
+    assert _spans(text)["expect"] == "A majority of voters"
+
+
+def test_issue15_an_infinitive_is_part_of_the_report() -> None:
+    _, quotes = quotes_of("Hillary Clinton plans to call on young people to serve.")
+    q = quote_with(quotes, "call on young people")
+    assert q.cue == "plans" and q.text == "to call on young people to serve"

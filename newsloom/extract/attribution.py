@@ -204,7 +204,7 @@ def _parse_candidates(doc: Doc) -> list[Candidate]:
     for i in verbs.tolist():
         tok = doc[i]
         subj = rules._subject(tok)
-        if subj is not None and subj.pos_ in _SOURCE_POS:
+        if subj is not None and (subj.pos_ in _SOURCE_POS or subj.ent_type_):  # "Trump"/VB
             out.append(Candidate(tok, subj, ["subj"], bounded=True))
         if tok.dep_ == "xcomp":  # "urged Republicans to …", "forced Stumpf to admit"
             for obj in (c for c in tok.head.children if c.dep_ == "dobj"):
@@ -217,6 +217,13 @@ def _parse_candidates(doc: Doc) -> list[Candidate]:
             out.append(
                 Candidate(tok, noun, ["relcl"], given=(noun.left_edge.idx, end.idx + len(end)))
             )
+    for i in np.flatnonzero(array[:, 0] == strings["NNS"]).tolist():
+        tok = doc[i]  # "But Trump claims that …", "House panel votes to …": a verb read as noun
+        named = [c for c in tok.lefts if c.dep_ in _NOUN_VERB_SUBJECT]
+        if named and tok.lower_ in _S_CUES and tok.dep_ in ("ROOT", "nsubj", "conj"):
+            last = doc[i - 1]
+            span = (min(c.left_edge.idx for c in named), last.idx + len(last))
+            out.append(Candidate(tok, last, ["nounverb"], given=span))
     for i in np.flatnonzero(deps == strings["agent"]).tolist():
         for obj in (c for c in doc[i].children if c.dep_ == "pobj"):
             out.append(Candidate(doc[i].head, obj, ["agent"]))
@@ -234,6 +241,9 @@ def _parse_candidates(doc: Doc) -> list[Candidate]:
 
 
 _ACCORDING = frozenset({"according"})
+_NOUN_VERB_SUBJECT = ("compound", "poss", "amod", "nmod", "nsubj")
+# "-s" forms of reporting and stance verbs, which the parser may read as plural nouns
+_S_CUES = frozenset(f for f in (*rules.CUE_FORMS, *rules.STANCE_FORMS) if f.endswith("s"))
 
 
 # --- features --------------------------------------------------------------------------
@@ -301,6 +311,8 @@ def _cue_features(tok: Token, head: Token, ctx: _Context) -> list[str]:
             feats += [f"prep={child.lower_}", f"lemprep={lem}|{child.lower_}"]
         elif dep == "xcomp":
             feats.append(f"xcomp={lemma(child)}")
+        elif dep in ("attr", "acomp"):  # "is a staunch opponent of", "was sure"
+            feats.append(f"pred={lemma(child)}")
         elif dep == "advmod":
             feats.append(f"adv={child.lower_}")
         if child.tag_ == "MD":
@@ -316,6 +328,11 @@ def _cue_features(tok: Token, head: Token, ctx: _Context) -> list[str]:
             break
     if ctx.quoted(tok.idx):
         feats.append("cue_in_quote")
+    if head.head.i != tok.i and head.i != tok.i:  # "…, saying", "went on to discuss"
+        feats += ["subj_borrowed", f"borrowed|{tok.dep_}|{tok.tag_}"]
+    right = tok.right_edge
+    if any(tok.idx < a < right.idx + len(right) for a, _ in ctx.inside):
+        feats.append("quote_after_cue")  # "called the behavior “outrageous”"
     start, end = ctx.sentence(tok.idx)
     if any(a < end and start < b for a, b in ctx.inside):
         feats.append("sent_has_quote")

@@ -151,6 +151,14 @@ _AGENTS = {"PROPN", "NOUN", "PRON"}  # parts of speech of a stance's source
 _EDGE_PUNCT = " \t\n,;:—–-"
 _SEPARATORS = {",", "-", "—", "–", "--", ":"}
 _NAME_PARTS = {"det", "compound", "amod", "nmod", "poss", "nummod", "punct"}
+# Verbs of a relative clause that says who a source is ("X, who heads …").
+_DESCRIBING_WORDS = (
+    "serve head run lead represent include study chair direct oversee teach work own manage "
+    "found advise cover specialize specialise"
+)
+_DESCRIBING = frozenset(form for word in _DESCRIBING_WORDS.split() for form in _inflect(word)) | {
+    "ran", "led", "taught", "oversaw", "overseen", "studies", "studied",
+}  # fmt: skip
 # A dateline opening a line: "WASHINGTON (AFP) -", "KABUL, Afghanistan —".
 _DATELINE = re.compile(
     r"[A-Z][A-Z .'’-]{2,}(?:,[^\n(—–]{1,30})?\s*(?:\([^)\n]{1,20}\)\s*)?(?:—|–|--|-|:)\s*"
@@ -280,7 +288,9 @@ def _before_inner_cue(cue: _Cue, cues: list[_Cue], text: str) -> tuple[int, int]
     """ "X said A, saying B": A and B are two reports by X, so A stops before "saying"."""
     start, end = cue.content
     for other in cues:
-        if other.speaker == cue.speaker and start < other.token.idx < end and other is not cue:
+        if other.speaker != cue.speaker or other is cue or not start < other.token.idx < end:
+            continue
+        if other.token.dep_ in ("advcl", "conj"):  # not "plans to call on": one report
             end = min(end, other.token.left_edge.idx)
     while end > start and text[end - 1] in _EDGE_PUNCT:
         end -= 1
@@ -373,13 +383,37 @@ def _cue_of(tok: Token) -> _Cue | None:
         if subj is None or subj.lower_ in _NO_SOURCE or subj.pos_ not in _AGENTS:
             return None
         content, kind = _stance_content(tok), "stance"
-    if subj is None and content is None:
+    named = _name_after_quote(tok) if kind == "speech" else None
+    if subj is None and content is None and named is None:
         return None
-    speaker = _np_span(subj, tok) if subj is not None else (-1, -1)
+    speaker, head = (-1, -1), -1
+    if named is not None and (subj is None or not named.start <= subj.i < named.end):
+        speaker, head = (named.start_char, named.end_char), named.root.i
+    elif subj is not None:
+        speaker, head = _np_span(subj, tok), subj.i
     if content is not None and speaker[0] >= content[1]:
         content = (_clause_start(tok, content[0]), content[1])
-    head = subj.i if subj is not None else -1
     return _Cue(tok, speaker, content or (-1, -1), head, kind)
+
+
+def _name_after_quote(tok: Token) -> Span | None:
+    """ "“…,” Tulsa police Chief Chuck Jordan said": the words between a closing quotation
+    mark and a reporting verb, when the parser found the verb no subject there (it read
+    "Tulsa" as a verb and gave "said" the subject of the quotation)."""
+    doc = tok.doc
+    j = tok.i - 1  # back over the name and its apposition ("Flynn, a top surrogate,")
+    while j >= 0 and tok.i - j <= 16 and not (doc[j].is_quote or doc[j].text in ".!?;:"):
+        if "\n" in doc[j].whitespace_:
+            return None
+        j -= 1
+    words = doc[j + 1 : tok.i]
+    while words and words[-1].is_punct:
+        words = words[:-1]
+    if j < 1 or not words or doc[j].text not in {_CLOSE, '"', "''"}:
+        return None
+    if doc[j - 1].text not in {",", "?", "!"} or not words[0].text[:1].isupper():
+        return None
+    return words if any(t.pos_ in {"PROPN", "NOUN"} for t in words) else None
 
 
 def _clause_start(tok: Token, start: int) -> int:
@@ -401,9 +435,9 @@ def _subject(tok: Token) -> Token | None:
     for _ in range(3):
         if cur is None:
             return None
-        for child in cur.children:
-            if child.dep_ in _SUBJ and child.tag_ != "EX":
-                return child
+        subjects = [c for c in cur.children if c.dep_ in _SUBJ and c.tag_ != "EX"]
+        if subjects:  # two only in a misparse ("“One of the best,” Rep. X said"): the nearer
+            return min(subjects, key=lambda c: abs(c.i - tok.i))
         if cur.dep_ == "acl" and cur.tag_ == "VBG" and cur.head.pos_ in {"NOUN", "PROPN", "PRON"}:
             return cur.head  # "a video of Trump saying …"
         if cur.dep_ in {"advcl", "conj", "xcomp"} and cur.head is not cur:
@@ -472,17 +506,17 @@ def _trim(doc: Doc, left: int, right: int, cue: Token | None) -> tuple[int, int]
 
 def _np_span(tok: Token, cue: Token | None = None) -> tuple[int, int]:
     """The subject phrase as PolNeAR/PARC mark it: the whole noun phrase with appositions,
-    parentheticals and relative clauses, but not a trailing participle ("Trump, speaking
-    to …") and never reaching back past a paragraph break."""
+    parentheticals and relative clauses that say who the source is, but not a trailing
+    participle ("Trump, speaking to …"), a time phrase or an aside (`_aside`), and never
+    reaching back past a paragraph break."""
     doc = tok.doc
     left, right = tok.left_edge.i, tok.right_edge.i
     for child in tok.rights:
         if child.dep_ in {"acl", "advcl"} and child.tag_ == "VBG" and doc[child.i - 1].text == ",":
             right = child.i - 1
             break
-        if _when(child) or (child.dep_ == "acl" and child.tag_ == "VBN"):
-            # "Trump on Friday", "an arbitration panel in 2001", "a poll released in August"
-            right = child.i - 1
+        if _when(child) or _aside(child):  # "Trump on Friday", "X, who campaigned for …"
+            right = child.left_edge.i - 1  # "Trump this week": not "Trump this"
             break
     for child in tok.lefts:  # "the election, Minyon Moore", "predictable - Donald J. Trump"
         if tok.pos_ != "PROPN" or child.dep_ in _NAME_PARTS or child.pos_ == "PROPN":
@@ -500,7 +534,10 @@ def _np_span(tok: Token, cue: Token | None = None) -> tuple[int, int]:
             right = cue.i - 1  # the parser made the dateline the subject
         left = max(left, min(after, right))
     if cue is not None and tok.i < cue.i <= right:
-        right = cue.left_edge.i - 1 if cue.left_edge.i > tok.i else tok.i
+        if cue.left_edge.i > tok.i:
+            right = cue.left_edge.i - 1
+        else:  # words after the cue hung on the subject: keep its parts before the cue
+            right = max([tok.i, *(c.right_edge.i for c in tok.rights if c.right_edge.i < cue.i)])
     for i in range(tok.i - 1, left - 1, -1):
         if "\n" in doc[i].text or "\n" in doc[i].whitespace_:
             left = i + 1
@@ -520,6 +557,17 @@ def _np_span(tok: Token, cue: Token | None = None) -> tuple[int, int]:
     while left < right and (doc[left].is_punct or doc[left].is_space):
         left += 1
     return doc[left].idx, doc[right].idx + len(doc[right])
+
+
+def _aside(tok: Token) -> bool:
+    """A clause or phrase after a comma that says what a source did or who else is meant
+    (", who campaigned for Trump", ", like Obama"), not who it is (", who heads the
+    agency"): PolNeAR leaves it out of the source, often as an attribution of its own."""
+    if tok.left_edge.i == 0 or tok.doc[tok.left_edge.i - 1].text != ",":
+        return False
+    if tok.dep_ == "relcl":
+        return tok.lower_ not in _DESCRIBING
+    return tok.dep_ == "prep" and tok.lower_ in {"like", "unlike", "including"}
 
 
 def _closes(doc: Doc, left: int, right: int) -> bool:
