@@ -55,10 +55,13 @@ from newsloom.compare import (
     dateline_end,
     event_of,
     figure_disagreement,
+    figure_scope,
     figures_match,
     names_clash,
     negated_text,
+    normalise_apostrophes,
     special_values,
+    tells_change,
     title_names,
     toll_claim,
     value_of,
@@ -106,6 +109,8 @@ _FUNCTION = frozenset(
     "she said says will would after before over about into than who which not also".split()
 )
 WIRE_RUN = 8  # words repeated in order: one agency sentence on several sites
+NEAR_SHARE = 0.8  # share of the shorter statement's content words kept in order: one text
+NEAR_MIN = 6  # ... among at least this many content words
 AGENCIES = frozenset(
     "afp reuters ap dpa xinhua ani pti efe ansa kyodo yonhap tass interfax bloomberg anadolu "  # noqa: SIM905
     "bernama irna wafa".split()
@@ -125,8 +130,19 @@ _SAID = re.compile(
     r"(?:,[^,]{1,80},)?\s+(?:said|says|told|tweeted|announced|confirmed|stated|added)\b"
 )
 _WORD = re.compile(r"[a-z]+")
-_QUOTATION = re.compile(r"[“\"][^“”\"]{8,}[”\"]")
 _ISO_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")  # a year, month or day; not a week
+_SHARED_HOSTS = frozenset(
+    "go.com blogspot.com wordpress.com substack.com medium.com arc-cdn.net".split()  # noqa: SIM905
+)
+_AGENCY_SITES = {"apnews": "ap", "reuters": "reuters", "afp": "afp", "ap": "ap"}
+_AGENCY_NAMES = {"associated press": "ap", "agence france-presse": "afp"}
+_WIRE_CREDIT = re.compile(
+    r"\((AP|AFP|Reuters|dpa|Xinhua|ANI|PTI|UPI|Bloomberg|IANS)\)\s*[-–—:]"
+    r"|\bBy (?:The )?(Associated Press|Reuters|AFP|Agence France-Presse)\b"
+)
+_REUTERS_SIGNOFF = re.compile(
+    r"\bReporting by [^\n;]{3,80}(?:;|\n)\s*(?:Additional reporting|Editing|Writing) by"
+)
 _SECOND_LEVEL = frozenset(
     "co com org net gov ac edu ne or go gob nic mil".split()  # noqa: SIM905
 )
@@ -352,18 +368,48 @@ def _is_agency(name: str) -> bool:
 
 
 def outlet_key(article: Article) -> str:
-    """The outlet an article counts as: its URL's registered domain ("edition.cnn.com" ->
-    "cnn.com", "news.bbc.co.uk" -> "bbc.co.uk"), else its normalised source name."""
+    """The organisation an article counts as, "org|wire": the name of its URL's registered
+    domain ("edition.cnn.com" -> "cnn", "news.bbc.co.uk" and "www.bbc.com" -> "bbc"; a site
+    hosted under a shared domain keeps its own label: "abcnews.go.com" -> "abcnews"), else its
+    normalised source name; then the news agency whose text it carries, if it says so
+    (`wire_of`). Two pages of one organisation, or an outlet and the agency it runs, are one
+    source (`_components` folds on either part)."""
     host = ""
     if article.url:
         host = urlparse(article.url if "//" in article.url else f"//{article.url}").hostname or ""
-    labels = [x for x in host.lower().split(".") if x]
+    labels = [x for x in host.lower().split(".") if x and x != "www"]
     if len(labels) >= 2:
-        keep = 3 if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2 else 2
-        return ".".join(labels[-keep:])
-    name = re.sub(r"^(?:the|www)\s*\.?\s*", "", article.source.lower().strip())
-    name = re.sub(r"\.(?:com|org|net|co\.uk)$", "", name)
-    return re.sub(r"[^a-z0-9]+", " ", name).strip() or article.id
+        cut = 3 if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2 else 2
+        org = labels[-cut]
+        if ".".join(labels[-cut:]) in _SHARED_HOSTS and len(labels) > cut:
+            org = labels[-cut - 1]
+    else:
+        name = re.sub(r"^(?:the|www)\s*\.?\s*", "", article.source.lower().strip())
+        name = re.sub(r"\.(?:com|org|net|co\.uk)$", "", name)
+        org = re.sub(r"[^a-z0-9]+", " ", name).strip() or article.id
+    return f"{org}|{wire_of(article, org)}"
+
+
+def _org_wire(outlet: str) -> tuple[str, str]:
+    """The two parts of an outlet key (a key stored before wires were read has one)."""
+    org, _, wire = outlet.partition("|")
+    return org, wire
+
+
+def wire_of(article: Article, org: str = "") -> str:
+    """The news agency whose text a page carries, by its own credit: an agency's site, a
+    dateline or byline credit ("KABUL (Reuters) -", "By The Associated Press") near the top, or
+    Reuters' sign-off ("Reporting by ...; Editing by ..."); "" if none."""
+    if org in _AGENCY_SITES:
+        return _AGENCY_SITES[org]
+    head = article.text[:400]
+    m = _WIRE_CREDIT.search(head)
+    if m:
+        name = (m.group(1) or m.group(2)).lower()
+        return _AGENCY_NAMES.get(name, name)
+    if _REUTERS_SIGNOFF.search(article.text[-600:]):
+        return "reuters"
+    return ""
 
 
 # ---------------------------------------------------------------- the index
@@ -422,6 +468,7 @@ class StoryFacts:
         self._removed_groups: set[int] = set()
         self._dirty_groups: set[int] = set()  # state rows to write
         self._clause_vecs: dict[int, np.ndarray] = {}  # statement -> its clauses' vectors
+        self._verdicts: dict[int, tuple[Fact, set[Member]]] = {}  # per read-out: fact, kept
         self._embed: Embed | None = None  # while an article is added
 
     # -- growing ----------------------------------------------------------
@@ -807,19 +854,30 @@ class StoryFacts:
     # -- reading out ------------------------------------------------------
 
     def _covered(self, sid: int) -> bool:
+        """Whether a shared fact cites the statement (one that gives another figure of the
+        fact's thing is left out of it, and stands alone unless another fact cites it)."""
         st = self.statements[sid]
         for j in st.slots():
             g = self.group_of.get((sid, j))
-            if g is not None and len(self.groups[g].articles) > 1:
+            if g is not None and len(self.groups[g].articles) > 1 and (sid, j) in self._kept(g):
                 return True
         return False
+
+    def _kept(self, g: int) -> set[Member]:
+        return self._verdict_of(g)[1]
+
+    def _verdict_of(self, g: int) -> tuple[Fact, set[Member]]:
+        found = self._verdicts.get(g)
+        if found is None:
+            found = self._verdicts[g] = _verdict(self, self.groups[g])
+        return found
 
     def _roots(self) -> list[str]:
         return [a.root for a in self.articles]
 
     def fact_of_group(self, g: int) -> Fact:
         """The fact a group of statements makes, with its verdict."""
-        return _verdict(self, self.groups[g])
+        return self._verdict_of(g)[0]
 
     def fact_of_statement(self, sid: int) -> Fact:
         """A statement no other article shares, as a single-source fact."""
@@ -838,6 +896,7 @@ class StoryFacts:
 
     def facts(self) -> list[Fact]:
         """Every fact of the story, in briefing order."""
+        self._verdicts = {}
         out = [(self.fact_of_group(g.seq), g.seq) for g in self.groups if len(g.articles) > 1]
         out += [
             (self.fact_of_statement(sid), self.group_of[_first(self, sid)])
@@ -851,6 +910,9 @@ class StoryFacts:
         facts that no longer exist (a statement now cited by a shared fact)."""
         upserts: list[tuple[Fact, int]] = []
         removed: list[str] = []
+        self._verdicts = {}
+        for g in self._changed_groups | self._new_groups:  # a member may have left its fact
+            self._changed_statements.update(sid for sid, _ in self.groups[g].members)
         for g in sorted(self._removed_groups):
             founder = self.groups[g].founder
             st = self.statements[founder[0]]
@@ -874,7 +936,7 @@ class StoryFacts:
 
     def independent_reports(self) -> int:
         """Independent sources of the whole story: outlets after copies fold."""
-        return _components([(a.outlet, a.root) for a in self.articles])
+        return _components([(*_org_wire(a.outlet), a.root) for a in self.articles])
 
     # -- state ------------------------------------------------------------
 
@@ -1057,7 +1119,8 @@ def _components(keys: list[tuple[str, ...]]) -> int:
 # ---------------------------------------------------------------- verdicts
 
 
-def _verdict(index: StoryFacts, group: _Group) -> Fact:
+def _verdict(index: StoryFacts, group: _Group) -> tuple[Fact, set[Member]]:
+    """A group's fact and the members it cites."""
     members = group.members
     stmts = [index.statements[s] for s, _ in members]
     arts = [index.articles[st.article] for st in stmts]
@@ -1079,6 +1142,11 @@ def _verdict(index: StoryFacts, group: _Group) -> Fact:
     pick = backed.index(max(backed))
     best, independent = order[pick], backed[pick]
     conflict, updates = _disagreement(index, members)
+    if not conflict and not updates:  # another figure of the thing is another fact's
+        kept = [i for i in range(len(stmts)) if not _clash(stmts[best].values, stmts[i].values)]
+        stmts, arts = [stmts[i] for i in kept], [arts[i] for i in kept]
+        citations, members = [citations[i] for i in kept], [members[i] for i in kept]
+        best = kept.index(best)
     disputed = not conflict and not updates and _disputed(index, members)
     if disputed:
         independent = min(independent, 1)  # they differ on a day, a name or polarity
@@ -1094,7 +1162,7 @@ def _verdict(index: StoryFacts, group: _Group) -> Fact:
     origins = Counter(st.conduit or st.origin for st in stmts if st.conduit or st.origin)
     dates = [st.date for st in [stmts[best], *stmts] if len(st.date) >= 10]
     founder = index.statements[group.founder[0]]
-    return Fact(
+    fact = Fact(
         id=_fact_id("g", index.articles[founder.article].id, founder, group.founder[1]),
         text=stmts[best].text,
         status=status,
@@ -1106,6 +1174,7 @@ def _verdict(index: StoryFacts, group: _Group) -> Fact:
         conflict=conflict,
         updates=updates,
     )
+    return fact, set(members)
 
 
 def _backing(
@@ -1118,7 +1187,7 @@ def _backing(
     wording = shared_wording([stmts[i].text for i in backing])
     return _components(
         [
-            (arts[i].outlet, arts[i].root, stmts[i].conduit.lower(), w)
+            (*_org_wire(arts[i].outlet), arts[i].root, stmts[i].conduit.lower(), w)
             for i, w in zip(backing, wording, strict=True)
         ]
     )
@@ -1138,6 +1207,8 @@ def _carries(shown: Statement, core: ClaimKey | None, st: Statement) -> bool:
     seized control of Kandahar" backs "the Taliban have captured ... Kandahar"), or shares
     SUPPORT_OVERLAP of their content words. A sentence that only shares "Mugabe resigned"
     with "Mnangagwa was nominated after Mugabe resigned" aligns but does not count."""
+    if _clash(shown.values, st.values):
+        return False  # another figure for something it counts
     if any(v.same_thing(w) and v.point == w.point for v in st.values for w in shown.values):
         return True
     if core is not None and not core.track:
@@ -1174,11 +1245,12 @@ def _disputed(index: StoryFacts, members: list[Member]) -> bool:
 
 
 def shared_wording(texts: list[str]) -> list[str]:
-    """For each statement, a key shared with every other statement that repeats a run of
-    WIRE_RUN words of its own wording (quotations aside): one agency sentence carried by
-    several sites ("Wild celebrations broke out at a joint sitting of parliament when ...",
-    a photo caption) is one source even where the pages are no copies of each other. Two
-    outlets quoting one speaker stay two witnesses. Linear in the statements' words."""
+    """For each statement, a key shared with every other statement spun from the same text:
+    one that repeats a run of WIRE_RUN words of its wording, quoted words included (one
+    agency sentence or photo caption carried by several sites; one speaker's words passed on
+    by several outlets: "conduits fold"), or one whose content words mostly come in the same
+    order (`near_verbatim`: a light edit that breaks every long run). Linear in the
+    statements' words, plus a cheap comparison of the pairs that share most content words."""
     first: dict[str, int] = {}
     parent = list(range(len(texts)))
 
@@ -1190,13 +1262,49 @@ def shared_wording(texts: list[str]) -> list[str]:
 
     shared = set()
     for i, text in enumerate(texts):
-        words = _WORD.findall(_QUOTATION.sub(" ", text).lower())
+        words = _WORD.findall(normalise_apostrophes(text).lower())
         for k in range(len(words) - WIRE_RUN + 1):
             owner = first.setdefault(" ".join(words[k : k + WIRE_RUN]), i)
             if owner != i:
                 parent[find(i)] = find(owner)
                 shared |= {i, owner}
+    stems = [_stem_list(t) for t in texts]
+    sets = [set(x) for x in stems]
+    negated = [negated_text(t) for t in texts]
+    for i in range(len(texts)):
+        for j in range(i + 1, len(texts)):
+            if negated[i] != negated[j] or find(i) == find(j):
+                continue  # "was killed" / "was not killed": the edit is the news
+            if near_verbatim(stems[i], stems[j], sets[i], sets[j]):
+                parent[find(j)] = find(i)
+                shared |= {i, j}
     return [f"w{find(i)}" if i in shared else "" for i in range(len(texts))]
+
+
+def _stem_list(text: str) -> list[str]:
+    return [
+        w[:5]
+        for w in _WORD.findall(normalise_apostrophes(text).lower())
+        if len(w) > 2 and w not in _FUNCTION
+    ]
+
+
+def near_verbatim(a: list[str], b: list[str], sa: set[str], sb: set[str]) -> bool:
+    """Two statements whose content words (five-letter stems) are mostly the same, in the
+    same order: NEAR_SHARE of the shorter's in a common subsequence, at least NEAR_MIN of
+    them ("The bank had $110 billion in assets at the end of last year" / "... at the end of
+    2022": one text lightly edited). Independent reports of one fact rarely keep another's
+    word order this closely."""
+    short = min(len(a), len(b))
+    if short < NEAR_MIN or len(sa & sb) < NEAR_SHARE * min(len(sa), len(sb)):
+        return False
+    prev = [0] * (len(b) + 1)
+    for x in a:
+        cur = [0]
+        for k, y in enumerate(b):
+            cur.append(prev[k] + 1 if x == y else max(prev[k + 1], cur[k]))
+        prev = cur
+    return prev[-1] >= NEAR_SHARE * short
 
 
 def _disagreement(
@@ -1210,23 +1318,139 @@ def _disagreement(
     A figure changed over time when its reports are dated apart, when one is an "at least",
     or when it is a toll whose reports are not all dated (tolls grow while a story unfolds);
     another figure at one time (a delay of 82 or 80 minutes, a magnitude of 6.3 or 6.4, 13
-    or 12 dead in two reports of one day) is a conflict."""
+    or 12 dead in two reports of one day) is a conflict. Both need the figures to be of one
+    thing (`_conflict_pair`, `_steps`); otherwise the fact shows neither, and its members
+    with another figure are left out of it (`_verdict`)."""
     classes = [thing for thing in _value_classes(index, members) if len(thing) >= 2]
     for thing in classes:
         if not _evolves(thing):
-            return _conflict_dict(index, "number", [(c[1].text, c[2][0]) for c in thing]), []
+            pair = _conflict_pair(index, members, thing)
+            if pair:
+                return _conflict_dict(index, "number", pair), []
     if not all(j >= 0 and index.statements[s].claims[j].track for s, j in members):
         for kind, found in (
             ("date", _date_conflict(index, members, same_claim=True)),
             ("name", _name_conflict(index, members, same_claim=True)),
             ("negation", _negation_conflict(index, members, same_claim=True)),
         ):
-            if found:
+            if found and not _one_source(index, found[0][1], found[1][1], kind == "date"):
                 return _conflict_dict(index, kind, found), []
     for thing in classes:
-        ordered = sorted(thing, key=lambda c: (c[0], c[1].point))
-        return {}, [_update(index, c) for c in ordered]
+        steps = _steps(index, members, thing) if _evolves(thing) else []
+        if len(steps) >= 2:
+            return {}, [_update(index, c) for c in steps]
     return {}, []
+
+
+def _conflict_pair(
+    index: StoryFacts, members: list[Member], thing: list[ValueClass]
+) -> list[tuple[str, Member]]:
+    """Two members that give different current figures for one counted thing of one claim,
+    from two independent sources: neither a part of the whole ("12 of them in Hatay") nor a
+    figure the sentence replaces ("up from 50"), and no page of the fact giving both figures
+    side by side (then they count two things: the two quakes of one day)."""
+    for x, (_, va, ma) in enumerate(thing):
+        for _, vb, mb in thing[x + 1 :]:
+            if _side_by_side(index, members, va, vb):
+                continue
+            for a in ma:
+                if _scoped(index, a, va):
+                    continue
+                for b in mb:
+                    if _scoped(index, b, vb) or _one_source(index, a, b):
+                        continue
+                    if _same_count(index, a, b, va):
+                        return [(va.text, a), (vb.text, b)]
+    return []
+
+
+def _steps(index: StoryFacts, members: list[Member], thing: list[ValueClass]) -> list[ValueClass]:
+    """The steps of one evolving figure, oldest first: partial counts and replaced figures
+    left out; none when a page of the fact gives two of the figures side by side (two things
+    counted, not one figure's steps); a later lower bound that an earlier, higher figure
+    already satisfies ("more than 200" after "265") is no step."""
+    kept = []
+    for when, value, ms in thing:
+        current = [m for m in ms if not _scoped(index, m, value)]
+        if current:
+            kept.append((when, value, current))
+    for x, (_, va, _) in enumerate(kept):
+        if any(_side_by_side(index, members, va, vb) for _, vb, _ in kept[x + 1 :]):
+            return []
+    steps: list[ValueClass] = []
+    for c in sorted(kept, key=lambda c: (c[0], c[1].point)):
+        if any(c[1].qualified and c[1].agrees(p[1]) and c[1].point < p[1].point for p in steps):
+            continue
+        steps.append(c)
+    return steps
+
+
+def _scoped(index: StoryFacts, m: Member, value: Value) -> bool:
+    """Whether the member gives the figure only as a part or as a replaced figure."""
+    st = index.statements[m[0]]
+    spans = [
+        (i, i + len(v.text))
+        for v in st.values
+        if v.same_thing(value) and v.equal(value) and (i := st.text.find(v.text)) >= 0
+    ]
+    return bool(spans) and all(figure_scope(st.text, a, b) for a, b in spans)
+
+
+def _side_by_side(index: StoryFacts, members: list[Member], a: Value, b: Value) -> bool:
+    """Some page of the fact gives both figures of the thing (in any of its sentences) and
+    tells no change between them: they count two things, not one that changed or is
+    disputed (the 7.8 and the 7.5 quake; 8 dead at a bar and 18 in all)."""
+    for art in sorted({index.statements[s].article for s, _ in members}):
+        found_a = found_b = False
+        for sid in index.articles[art].statements:
+            st = index.statements[sid]
+            if tells_change(st.text):
+                continue
+            for v in st.values:
+                if v.same_thing(a) and v.equal(a):
+                    found_a = True
+                elif v.same_thing(b) and v.equal(b):
+                    found_b = True
+            if found_a and found_b:
+                return True
+    return False
+
+
+def _one_source(index: StoryFacts, a: Member, b: Member, wording: bool = False) -> bool:
+    """Two members from one origin: one organisation or agency, a copy and its original, one
+    conduit, or (`wording`) one text's wording. A disagreement between them is a misreading
+    ("yesterday" in a copy resolved against its own date), not news; a copy that changes the
+    figure, the name or the polarity it carries does tell something."""
+    sa, sb = index.statements[a[0]], index.statements[b[0]]
+    pa, pb = index.articles[sa.article], index.articles[sb.article]
+    if pa.root == pb.root or any(
+        x and x == y for x, y in zip(_org_wire(pa.outlet), _org_wire(pb.outlet), strict=True)
+    ):
+        return True
+    if sa.conduit and sa.conduit.lower() == sb.conduit.lower():
+        return True
+    return wording and bool(shared_wording([sa.text, sb.text])[0])
+
+
+def _same_count(index: StoryFacts, a: Member, b: Member, value: Value) -> bool:
+    """Two members whose figures count for one claim: matching claims, or one toll (the
+    same counted people of one event class and holder: `Value.same_thing`)."""
+    return value.verb in TOLL_EVENTS or _claims_agree(index, a, b)
+
+
+def _clash(shown: list[Value], values: list[Value]) -> bool:
+    """A statement gives figures of something the shown statement counts, none of them
+    compatible with the shown ones ("at least eight" and "nine" are compatible)."""
+    for w in values:
+        mine = [v for v in shown if v.same_thing(w)]
+        theirs = [x for x in values if x.same_thing(w)]
+        if mine and not any(
+            v.equal(x) or ((v.qualified or x.qualified) and v.agrees(x))
+            for v in mine
+            for x in theirs
+        ):
+            return True
+    return False
 
 
 def _evolves(thing: list[ValueClass]) -> bool:
@@ -1514,7 +1738,9 @@ def fuse_story(
 def independent_reports(articles: list[Article], derivations: list[Derivation]) -> int:
     """Independent sources among a story's articles: outlets (sites), after copies fold."""
     roots = _roots(articles, derivations)
-    return _components([(outlet_key(a), root) for a, root in zip(articles, roots, strict=True)])
+    return _components(
+        [(*_org_wire(outlet_key(a)), root) for a, root in zip(articles, roots, strict=True)]
+    )
 
 
 def _roots(articles: list[Article], derivations: list[Derivation]) -> list[str]:
