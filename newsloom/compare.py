@@ -349,6 +349,12 @@ _CHANGE = re.compile(
 )
 
 
+def code_part(text: str, start: int) -> bool:
+    """Whether a number at `start` is the tail of a code glued to digits ("the 787-8/9 fleet",
+    "A320-200"): a model's name, not a figure."""
+    return start >= 2 and text[start - 1] in "/-" and text[start - 2].isdigit()
+
+
 def figure_scope(text: str, start: int, end: int) -> str:
     """What a figure in `text[start:end]` is, beside the current whole: "partial" (a count
     of one place, venue or group: "including 12 children", "8 at the bar", "in Hatay

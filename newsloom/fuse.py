@@ -18,13 +18,19 @@ both were reported at the same time and an `update` (a toll 50 -> 73 -> 100+) wh
 reported at different times; another date, the opposite polarity or another holder of a
 title is a `conflict`. A different figure never corroborates.
 
-Independence folds four ways, then counts what is left: outlets (two pages of one site are
-one source), copies (an article derived from another, or carrying the same wire text, counts
-with its original), conduits (statements that came through one news agency, "a resident
-told AFP", count once whoever repeats them) and wording (statements repeating a run of eight
-words of one another outside quotation marks: one agency sentence or photo caption on pages
-that are otherwise no copies). A named speaker is not a conduit: two outlets
-each reporting what a minister said are two witnesses that it was said.
+Independence folds four ways, then counts what is left: organisations (two pages of one
+site, or of one organisation's sites, are one source; a page that credits a news agency counts
+with that agency), copies (an article derived from another, or carrying the same wire text,
+counts with its original), conduits (statements that came through one news agency, "a
+resident told AFP", count once whoever repeats them) and wording (statements repeating a run
+of eight words of one another, quoted words included, or keeping most content words of one
+another in the same order: one agency sentence, photo caption or public statement on pages
+that are otherwise no copies).
+
+A conflict or an update needs figures of one thing: a part of the whole ("8 at the bar",
+"in Hatay province"), a figure the sentence replaces ("up from 50") or two figures one page
+gives side by side (the two quakes of one day) are neither; such members leave the fact, and
+a conflict's two sides must come from independent sources.
 
 `StoryFacts` is the story's facts as an index that grows one article at a time and reports
 only what changed, so a story of 2,000 articles costs per batch what a story of 20 does.
@@ -51,6 +57,7 @@ from newsloom.compare import (
     Value,
     claim_key,
     claims_match,
+    code_part,
     compatible_dates,
     dateline_end,
     event_of,
@@ -102,6 +109,7 @@ EXTRA = 2  # further facts a statement may join besides its claims' (see `Statem
 REPS = 3  # members of a fact a newcomer is compared with
 KEY_CANDIDATES = 8  # facts looked at per claim key (the oldest and the newest)
 
+COMPATIBLE_BOUND = 0.5  # a bound ("at least 8") is compatible with a count at most 1/this above
 SHOWN_CHOICES = 4  # statements of a fact tried as the one shown (the most backed one wins)
 SUPPORT_OVERLAP = 0.3  # share of content words (Jaccard) with the shown statement that backs it
 _FUNCTION = frozenset(
@@ -268,7 +276,8 @@ def _add_evidence(article: Article, st: Statement, dateline: int) -> None:
     st.values = [
         v
         for q in st.quantities
-        if (
+        if not code_part(text, q.start)
+        and (
             v := value_of(
                 q, holders.get(q_index.get(id(q), -1), ""), event=event_of(text, q.start, q.end)
             )
@@ -283,7 +292,7 @@ def _add_evidence(article: Article, st: Statement, dateline: int) -> None:
             if 0 <= f.quantity < len(article.quantities):
                 q = article.quantities[f.quantity]
                 v = value_of(q, f.holder, verb, event_of(text, q.start, q.end))
-                if v is not None:
+                if v is not None and not code_part(text, q.start):
                     values.append(v)
         st.claims.append(key)
         st.claim_values.append(values)
@@ -1440,17 +1449,22 @@ def _same_count(index: StoryFacts, a: Member, b: Member, value: Value) -> bool:
 
 def _clash(shown: list[Value], values: list[Value]) -> bool:
     """A statement gives figures of something the shown statement counts, none of them
-    compatible with the shown ones ("at least eight" and "nine" are compatible)."""
+    compatible with the shown ones (`_compatible`)."""
     for w in values:
         mine = [v for v in shown if v.same_thing(w)]
         theirs = [x for x in values if x.same_thing(w)]
-        if mine and not any(
-            v.equal(x) or ((v.qualified or x.qualified) and v.agrees(x))
-            for v in mine
-            for x in theirs
-        ):
+        if mine and not any(_compatible(v, x) for v in mine for x in theirs):
             return True
     return False
+
+
+def _compatible(a: Value, b: Value) -> bool:
+    """The same figure, or a bound that fits the other and is near it ("at least eight" and
+    "nine"; not "more than 100 injured" and "2,800 injured": a bound is given near the count)."""
+    if a.equal(b):
+        return True
+    low, high = sorted((abs(a.point), abs(b.point)))
+    return (a.qualified or b.qualified) and a.agrees(b) and low >= COMPATIBLE_BOUND * high
 
 
 def _evolves(thing: list[ValueClass]) -> bool:

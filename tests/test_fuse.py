@@ -161,9 +161,9 @@ def test_shared_wording_links_repeated_runs_quotations_and_light_edits() -> None
             "Wild celebrations broke out at the joint sitting of parliament when the Speaker spoke",
             "“I swear that as the president of the republic I will be faithful,” he said.",
             '"I swear that as the president of the republic I will be faithful," he said.',
-            "Signature Bank had $110 billion in assets at the end of last year, filings showed.",
-            "Signature Bank had $110 billion of assets at the end of the last year, filings showed.",
-            "Signature Bank did not have $110 billion of assets at the end of 2022, filings showed.",
+            "Signature Bank had $110 billion in assets at the end of last year, filings say.",
+            "Signature Bank had $110 billion of assets at the end of the last year, filings say.",
+            "Signature Bank did not have $110 billion of assets at the end of 2022, filings say.",
             "Regulators closed Signature Bank, which had about $110 billion in assets.",
         ]
     )
