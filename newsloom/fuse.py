@@ -44,6 +44,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
@@ -119,6 +120,7 @@ _FUNCTION = frozenset(
 WIRE_RUN = 8  # words repeated in order: one agency sentence on several sites
 NEAR_SHARE = 0.8  # share of the shorter statement's content words kept in order: one text
 NEAR_MIN = 6  # ... among at least this many content words
+NEAR_BUCKET = 32  # statements kept per run of three content words as candidates (bounds cost)
 AGENCIES = frozenset(
     "afp reuters ap dpa xinhua ani pti efe ansa kyodo yonhap tass interfax bloomberg anadolu "  # noqa: SIM905
     "bernama irna wafa".split()
@@ -478,6 +480,7 @@ class StoryFacts:
         self._dirty_groups: set[int] = set()  # state rows to write
         self._clause_vecs: dict[int, np.ndarray] = {}  # statement -> its clauses' vectors
         self._verdicts: dict[int, tuple[Fact, set[Member]]] = {}  # per read-out: fact, kept
+        self._dropped: dict[int, list[Member]] = {}  # members a fact leaves out (stored)
         self._embed: Embed | None = None  # while an article is added
 
     # -- growing ----------------------------------------------------------
@@ -828,6 +831,7 @@ class StoryFacts:
                 keep.members.append(member)
             self.group_of[member] = g
         keep.articles |= gone.articles
+        self._changed_statements.update(sid for sid, _ in self._dropped.pop(other, []))
         self.merged[other] = g
         self._removed_groups.add(other)
         gone.members, gone.articles = [], set()
@@ -875,6 +879,18 @@ class StoryFacts:
     def _kept(self, g: int) -> set[Member]:
         return self._verdict_of(g)[1]
 
+    def _track_dropped(self, g: int) -> None:
+        """Note which members a changed fact leaves out (another figure of its thing): those
+        statements, and those it left out before, may now stand alone or be cited again."""
+        group = self.groups[g]
+        kept = self._kept(g) if len(group.articles) > 1 else set(group.members)
+        now = sorted(m for m in group.members if m not in kept)
+        before = self._dropped.get(g, [])
+        if now != before:
+            self._changed_statements.update(sid for sid, _ in [*before, *now])
+            self._dropped[g] = now
+            self._dirty_groups.add(g)
+
     def _verdict_of(self, g: int) -> tuple[Fact, set[Member]]:
         found = self._verdicts.get(g)
         if found is None:
@@ -920,8 +936,8 @@ class StoryFacts:
         upserts: list[tuple[Fact, int]] = []
         removed: list[str] = []
         self._verdicts = {}
-        for g in self._changed_groups | self._new_groups:  # a member may have left its fact
-            self._changed_statements.update(sid for sid, _ in self.groups[g].members)
+        for g in sorted((self._changed_groups | self._new_groups) - set(self.merged)):
+            self._track_dropped(g)
         for g in sorted(self._removed_groups):
             founder = self.groups[g].founder
             st = self.statements[founder[0]]
@@ -959,6 +975,7 @@ class StoryFacts:
                     "founder": list(self.groups[g].founder),
                     "members": self.groups[g].members,
                     "merged_into": self.merged.get(g),
+                    "dropped": self._dropped.get(g, []),
                 },
             )
             for g in sorted(self._dirty_groups)
@@ -1025,6 +1042,8 @@ class StoryFacts:
             index.groups.append(group)
             if data.get("merged_into") is not None:
                 index.merged[g] = int(data["merged_into"])
+            if data.get("dropped"):
+                index._dropped[g] = [(int(s), int(c)) for s, c in data["dropped"]]
             for m in members:
                 index.group_of[m] = g
         for m in sorted(index.group_of):  # statement ids grow with arrival
@@ -1147,7 +1166,8 @@ def _verdict(index: StoryFacts, group: _Group) -> tuple[Fact, set[Member]]:
         ),
     )
     # The statement shown is the one most outlets back, among the few best worded.
-    backed = [_backing(stmts, arts, members, i) for i in order[:SHOWN_CHOICES]]
+    wording = shared_wording([st.text for st in stmts])  # one text spread over members
+    backed = [_backing(stmts, arts, members, i, wording) for i in order[:SHOWN_CHOICES]]
     pick = backed.index(max(backed))
     best, independent = order[pick], backed[pick]
     conflict, updates = _disagreement(index, members)
@@ -1187,17 +1207,21 @@ def _verdict(index: StoryFacts, group: _Group) -> tuple[Fact, set[Member]]:
 
 
 def _backing(
-    stmts: list[Statement], arts: list[_Article], members: list[Member], shown: int
+    stmts: list[Statement],
+    arts: list[_Article],
+    members: list[Member],
+    shown: int,
+    wording: list[str],
 ) -> int:
-    """Independent sources backing statement `shown` of a fact (see `_carries`)."""
+    """Independent sources backing statement `shown` of a fact (see `_carries`); `wording`:
+    the members' `shared_wording` keys."""
     st, slot = stmts[shown], members[shown][1]
     core = _core_claim(st, slot) if slot in (-1, st.primary) else None  # a side claim: no
     backing = [i for i in range(len(stmts)) if i == shown or _carries(stmts[shown], core, stmts[i])]
-    wording = shared_wording([stmts[i].text for i in backing])
     return _components(
         [
-            (*_org_wire(arts[i].outlet), arts[i].root, stmts[i].conduit.lower(), w)
-            for i, w in zip(backing, wording, strict=True)
+            (*_org_wire(arts[i].outlet), arts[i].root, stmts[i].conduit.lower(), wording[i])
+            for i in backing
         ]
     )
 
@@ -1258,8 +1282,8 @@ def shared_wording(texts: list[str]) -> list[str]:
     one that repeats a run of WIRE_RUN words of its wording, quoted words included (one
     agency sentence or photo caption carried by several sites; one speaker's words passed on
     by several outlets: "conduits fold"), or one whose content words mostly come in the same
-    order (`near_verbatim`: a light edit that breaks every long run). Linear in the
-    statements' words, plus a cheap comparison of the pairs that share most content words."""
+    order (`near_verbatim`: a light edit that breaks every long run; candidates share a run of
+    three content words). Linear in the statements' words."""
     first: dict[str, int] = {}
     parent = list(range(len(texts)))
 
@@ -1271,34 +1295,60 @@ def shared_wording(texts: list[str]) -> list[str]:
 
     shared = set()
     for i, text in enumerate(texts):
-        words = _WORD.findall(normalise_apostrophes(text).lower())
-        for k in range(len(words) - WIRE_RUN + 1):
-            owner = first.setdefault(" ".join(words[k : k + WIRE_RUN]), i)
-            if owner != i:
+        for run in _run_keys(text):
+            owner = first.setdefault(run, i)
+            if owner != i and find(owner) != find(i):
                 parent[find(i)] = find(owner)
                 shared |= {i, owner}
     stems = [_stem_list(t) for t in texts]
-    sets = [set(x) for x in stems]
-    negated = [negated_text(t) for t in texts]
-    for i in range(len(texts)):
-        for j in range(i + 1, len(texts)):
-            if negated[i] != negated[j] or find(i) == find(j):
-                continue  # "was killed" / "was not killed": the edit is the news
-            if near_verbatim(stems[i], stems[j], sets[i], sets[j]):
-                parent[find(j)] = find(i)
-                shared |= {i, j}
+    sets = [frozenset(x) for x in stems]
+    negated = [_negated(t) for t in texts]
+    seen: dict[tuple[str, ...], list[int]] = {}  # candidates: a run of three content words
+    for j, words in enumerate(stems):
+        if len(words) < NEAR_MIN:
+            continue
+        tried = set()
+        for k in range(len(words) - 2):
+            bucket = seen.setdefault(tuple(words[k : k + 3]), [])
+            for i in bucket:
+                if i in tried:
+                    continue
+                tried.add(i)
+                if negated[i] != negated[j] or find(i) == find(j):
+                    continue  # "was killed" / "was not killed": the edit is the news
+                if near_verbatim(stems[i], stems[j], sets[i], sets[j]):
+                    parent[find(j)] = find(i)
+                    shared |= {i, j}
+            if len(bucket) < NEAR_BUCKET and (not bucket or bucket[-1] != j):
+                bucket.append(j)
     return [f"w{find(i)}" if i in shared else "" for i in range(len(texts))]
 
 
-def _stem_list(text: str) -> list[str]:
-    return [
+@lru_cache(maxsize=1 << 16)
+def _stem_list(text: str) -> tuple[str, ...]:
+    """Content words cut to five letters, in order (a fact's verdict asks again and again)."""
+    return tuple(
         w[:5]
         for w in _WORD.findall(normalise_apostrophes(text).lower())
         if len(w) > 2 and w not in _FUNCTION
-    ]
+    )
 
 
-def near_verbatim(a: list[str], b: list[str], sa: set[str], sb: set[str]) -> bool:
+@lru_cache(maxsize=1 << 16)
+def _negated(text: str) -> bool:
+    return negated_text(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _run_keys(text: str) -> tuple[str, ...]:
+    """The statement's runs of WIRE_RUN words (quoted words included)."""
+    words = _WORD.findall(normalise_apostrophes(text).lower())
+    return tuple(" ".join(words[k : k + WIRE_RUN]) for k in range(len(words) - WIRE_RUN + 1))
+
+
+def near_verbatim(
+    a: tuple[str, ...], b: tuple[str, ...], sa: frozenset[str], sb: frozenset[str]
+) -> bool:
     """Two statements whose content words (five-letter stems) are mostly the same, in the
     same order: NEAR_SHARE of the shorter's in a common subsequence, at least NEAR_MIN of
     them ("The bank had $110 billion in assets at the end of last year" / "... at the end of
