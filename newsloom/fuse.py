@@ -481,6 +481,7 @@ class StoryFacts:
         self._clause_vecs: dict[int, np.ndarray] = {}  # statement -> its clauses' vectors
         self._verdicts: dict[int, tuple[Fact, set[Member]]] = {}  # per read-out: fact, kept
         self._dropped: dict[int, list[Member]] = {}  # members a fact leaves out (stored)
+        self._article_values: dict[int, list[Value]] = {}  # see `article_values`
         self._embed: Embed | None = None  # while an article is added
 
     # -- growing ----------------------------------------------------------
@@ -890,6 +891,19 @@ class StoryFacts:
             self._changed_statements.update(sid for sid, _ in [*before, *now])
             self._dropped[g] = now
             self._dirty_groups.add(g)
+
+    def article_values(self, art: int) -> list[Value]:
+        """The figures an article gives outside sentences that tell a change (cached: an
+        article's statements never change)."""
+        found = self._article_values.get(art)
+        if found is None:
+            found = self._article_values[art] = [
+                v
+                for sid in self.articles[art].statements
+                if not tells_change(self.statements[sid].text)
+                for v in self.statements[sid].values
+            ]
+        return found
 
     def _verdict_of(self, g: int) -> tuple[Fact, set[Member]]:
         found = self._verdicts.get(g)
@@ -1408,9 +1422,10 @@ def _conflict_pair(
     from two independent sources: neither a part of the whole ("12 of them in Hatay") nor a
     figure the sentence replaces ("up from 50"), and no page of the fact giving both figures
     side by side (then they count two things: the two quakes of one day)."""
+    apart = _side_by_side(index, members, thing)
     for x, (_, va, ma) in enumerate(thing):
-        for _, vb, mb in thing[x + 1 :]:
-            if _side_by_side(index, members, va, vb):
+        for y, (_, vb, mb) in enumerate(thing[x + 1 :], x + 1):
+            if (x, y) in apart:
                 continue
             for a in ma:
                 if _scoped(index, a, va):
@@ -1433,9 +1448,8 @@ def _steps(index: StoryFacts, members: list[Member], thing: list[ValueClass]) ->
         current = [m for m in ms if not _scoped(index, m, value)]
         if current:
             kept.append((when, value, current))
-    for x, (_, va, _) in enumerate(kept):
-        if any(_side_by_side(index, members, va, vb) for _, vb, _ in kept[x + 1 :]):
-            return []
+    if len(kept) > 1 and _side_by_side(index, members, kept):
+        return []
     steps: list[ValueClass] = []
     for c in sorted(kept, key=lambda c: (c[0], c[1].point)):
         if any(c[1].qualified and c[1].agrees(p[1]) and c[1].point < p[1].point for p in steps):
@@ -1455,24 +1469,23 @@ def _scoped(index: StoryFacts, m: Member, value: Value) -> bool:
     return bool(spans) and all(figure_scope(st.text, a, b) for a, b in spans)
 
 
-def _side_by_side(index: StoryFacts, members: list[Member], a: Value, b: Value) -> bool:
-    """Some page of the fact gives both figures of the thing (in any of its sentences) and
-    tells no change between them: they count two things, not one that changed or is
-    disputed (the 7.8 and the 7.5 quake; 8 dead at a bar and 18 in all)."""
+def _side_by_side(
+    index: StoryFacts, members: list[Member], thing: list[ValueClass]
+) -> set[tuple[int, int]]:
+    """The pairs of a thing's figures (indices into `thing`) that some page of the fact gives
+    both (in any of its sentences) without telling a change between them: they count two
+    things, not one that changed or is disputed (the 7.8 and the 7.5 quake; 8 dead at a bar
+    and 18 in all). One pass over the pages' figures."""
+    pairs: set[tuple[int, int]] = set()
     for art in sorted({index.statements[s].article for s, _ in members}):
-        found_a = found_b = False
-        for sid in index.articles[art].statements:
-            st = index.statements[sid]
-            if tells_change(st.text):
-                continue
-            for v in st.values:
-                if v.same_thing(a) and v.equal(a):
-                    found_a = True
-                elif v.same_thing(b) and v.equal(b):
-                    found_b = True
-            if found_a and found_b:
-                return True
-    return False
+        stated: set[int] = set()
+        for v in index.article_values(art):
+            stated.update(
+                k for k, (_, cv, _) in enumerate(thing) if cv.same_thing(v) and cv.equal(v)
+            )
+        found = sorted(stated)
+        pairs.update((x, y) for i, x in enumerate(found) for y in found[i + 1 :])
+    return pairs
 
 
 def _one_source(index: StoryFacts, a: Member, b: Member, wording: bool = False) -> bool:
