@@ -319,6 +319,63 @@ def _range_high(q: Quantity) -> float | None:
     return high if high > q.value else None
 
 
+# What limits a figure to a part of the counted whole, or marks it as an old figure: such a
+# figure is never one side of a conflict or a step of an update ("12 of them in Hatay
+# province" is no rival of the toll; "up from 50" is the figure the sentence replaces).
+_PLACE_UNIT = r"(?:province|region|district|state|county|governorate|prefecture)"
+_PARTIAL_BEFORE = re.compile(
+    r"(?:\b(?:including|includes|included|among (?:them|whom|those)|of (?:them|whom|those)"
+    r"|in (?:the )?" + _PLACE_UNIT + r" of [A-Z][\w'-]+)|(?:^|[,;:(]\s*)[Ii]n [A-Z][\w'-]+"
+    r"(?:\s+[A-Z][\w'-]+)*\s+" + _PLACE_UNIT + r"s?\s*,?)\W*(?:[\w-]+\W+){0,2}$"
+)
+_PARTIAL_AFTER = re.compile(
+    r"^\W*(?:[\w-]+\W+){0,5}?(?:of (?:them|whom|those)\b|alone\b|in (?:the )?"
+    + _PLACE_UNIT
+    + r" of\b|in (?:[A-Z][\w'-]+\s+)+"
+    + _PLACE_UNIT
+    + r"\b|at (?:the|a) (?:[a-z]+\s+)?"
+    r"(?:bar|restaurant|bowling alley|alley|hospital|school|market|mosque|church|hotel|site)\b)"
+)
+_EARLIER = re.compile(
+    r"\b(?:(?:up|down|rose|risen|rising|climbed|increased|revised|jumped|fell)\s+from"
+    r"|earlier(?:\s+\w+){0,3}|initial(?:ly)?(?:\s+\w+){0,3}|previous(?:ly)?(?:\s+\w+){0,3}"
+    r"|first reported|had (?:earlier |initially )?(?:said|reported|put))\s+(?:\w+\s+){0,3}$",
+    re.IGNORECASE,
+)
+_CHANGE = re.compile(
+    r"\b(?:rose|risen|rising|climbed|climbing|increased|jumped|revised|updated|up from|down from"
+    r"|earlier|initially|previously|had (?:earlier )?(?:said|reported)|now stands|has reached)\b",
+    re.IGNORECASE,
+)
+
+
+def code_part(text: str, start: int) -> bool:
+    """Whether a number at `start` is the tail of a code glued to digits ("the 787-8/9 fleet",
+    "A320-200"): a model's name, not a figure."""
+    return start >= 2 and text[start - 1] in "/-" and text[start - 2].isdigit()
+
+
+def figure_scope(text: str, start: int, end: int) -> str:
+    """What a figure in `text[start:end]` is, beside the current whole: "partial" (a count
+    of one place, venue or group: "including 12 children", "8 at the bar", "in Hatay
+    province alone"), "earlier" (the figure a change replaces: "up from 50", "initially
+    reported 40"), else ""."""
+    before, after = text[max(0, start - 60) : start], text[end : end + 60]
+    stop = _CLAUSE_END.search(after)
+    after = after[: stop.start()] if stop and stop.group(0) not in ("and", "as") else after
+    if _EARLIER.search(before):
+        return "earlier"
+    if _PARTIAL_BEFORE.search(before) or _PARTIAL_AFTER.search(after):
+        return "partial"
+    return ""
+
+
+def tells_change(text: str) -> bool:
+    """Whether a sentence tells that a figure changed ("the toll rose to 73", "earlier
+    reports said 50"): two figures of one thing in it may be one figure's two steps."""
+    return bool(_CHANGE.search(text))
+
+
 def figure_disagreement(a: list[Value], b: list[Value]) -> tuple[Value, Value] | None:
     """The first pair of values for the same thing whose figures differ, if any.
 

@@ -18,13 +18,19 @@ both were reported at the same time and an `update` (a toll 50 -> 73 -> 100+) wh
 reported at different times; another date, the opposite polarity or another holder of a
 title is a `conflict`. A different figure never corroborates.
 
-Independence folds four ways, then counts what is left: outlets (two pages of one site are
-one source), copies (an article derived from another, or carrying the same wire text, counts
-with its original), conduits (statements that came through one news agency, "a resident
-told AFP", count once whoever repeats them) and wording (statements repeating a run of eight
-words of one another outside quotation marks: one agency sentence or photo caption on pages
-that are otherwise no copies). A named speaker is not a conduit: two outlets
-each reporting what a minister said are two witnesses that it was said.
+Independence folds four ways, then counts what is left: organisations (two pages of one
+site, or of one organisation's sites, are one source; a page that credits a news agency counts
+with that agency), copies (an article derived from another, or carrying the same wire text,
+counts with its original), conduits (statements that came through one news agency, "a
+resident told AFP", count once whoever repeats them) and wording (statements repeating a run
+of eight words of one another, quoted words included, or keeping most content words of one
+another in the same order: one agency sentence, photo caption or public statement on pages
+that are otherwise no copies).
+
+A conflict or an update needs figures of one thing: a part of the whole ("8 at the bar",
+"in Hatay province"), a figure the sentence replaces ("up from 50") or two figures one page
+gives side by side (the two quakes of one day) are neither; such members leave the fact, and
+a conflict's two sides must come from independent sources.
 
 `StoryFacts` is the story's facts as an index that grows one article at a time and reports
 only what changed, so a story of 2,000 articles costs per batch what a story of 20 does.
@@ -38,6 +44,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
@@ -51,14 +58,18 @@ from newsloom.compare import (
     Value,
     claim_key,
     claims_match,
+    code_part,
     compatible_dates,
     dateline_end,
     event_of,
     figure_disagreement,
+    figure_scope,
     figures_match,
     names_clash,
     negated_text,
+    normalise_apostrophes,
     special_values,
+    tells_change,
     title_names,
     toll_claim,
     value_of,
@@ -99,6 +110,7 @@ EXTRA = 2  # further facts a statement may join besides its claims' (see `Statem
 REPS = 3  # members of a fact a newcomer is compared with
 KEY_CANDIDATES = 8  # facts looked at per claim key (the oldest and the newest)
 
+COMPATIBLE_BOUND = 0.5  # a bound ("at least 8") is compatible with a count at most 1/this above
 SHOWN_CHOICES = 4  # statements of a fact tried as the one shown (the most backed one wins)
 SUPPORT_OVERLAP = 0.3  # share of content words (Jaccard) with the shown statement that backs it
 _FUNCTION = frozenset(
@@ -106,6 +118,9 @@ _FUNCTION = frozenset(
     "she said says will would after before over about into than who which not also".split()
 )
 WIRE_RUN = 8  # words repeated in order: one agency sentence on several sites
+NEAR_SHARE = 0.8  # share of the shorter statement's content words kept in order: one text
+NEAR_MIN = 6  # ... among at least this many content words
+NEAR_BUCKET = 32  # statements kept per run of three content words as candidates (bounds cost)
 AGENCIES = frozenset(
     "afp reuters ap dpa xinhua ani pti efe ansa kyodo yonhap tass interfax bloomberg anadolu "  # noqa: SIM905
     "bernama irna wafa".split()
@@ -125,8 +140,19 @@ _SAID = re.compile(
     r"(?:,[^,]{1,80},)?\s+(?:said|says|told|tweeted|announced|confirmed|stated|added)\b"
 )
 _WORD = re.compile(r"[a-z]+")
-_QUOTATION = re.compile(r"[“\"][^“”\"]{8,}[”\"]")
 _ISO_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")  # a year, month or day; not a week
+_SHARED_HOSTS = frozenset(
+    "go.com blogspot.com wordpress.com substack.com medium.com arc-cdn.net".split()  # noqa: SIM905
+)
+_AGENCY_SITES = {"apnews": "ap", "reuters": "reuters", "afp": "afp", "ap": "ap"}
+_AGENCY_NAMES = {"associated press": "ap", "agence france-presse": "afp"}
+_WIRE_CREDIT = re.compile(
+    r"\((AP|AFP|Reuters|dpa|Xinhua|ANI|PTI|UPI|Bloomberg|IANS)\)\s*[-–—:]"
+    r"|\bBy (?:The )?(Associated Press|Reuters|AFP|Agence France-Presse)\b"
+)
+_REUTERS_SIGNOFF = re.compile(
+    r"\bReporting by [^\n;]{3,80}(?:;|\n)\s*(?:Additional reporting|Editing|Writing) by"
+)
 _SECOND_LEVEL = frozenset(
     "co com org net gov ac edu ne or go gob nic mil".split()  # noqa: SIM905
 )
@@ -252,7 +278,8 @@ def _add_evidence(article: Article, st: Statement, dateline: int) -> None:
     st.values = [
         v
         for q in st.quantities
-        if (
+        if not code_part(text, q.start)
+        and (
             v := value_of(
                 q, holders.get(q_index.get(id(q), -1), ""), event=event_of(text, q.start, q.end)
             )
@@ -267,7 +294,7 @@ def _add_evidence(article: Article, st: Statement, dateline: int) -> None:
             if 0 <= f.quantity < len(article.quantities):
                 q = article.quantities[f.quantity]
                 v = value_of(q, f.holder, verb, event_of(text, q.start, q.end))
-                if v is not None:
+                if v is not None and not code_part(text, q.start):
                     values.append(v)
         st.claims.append(key)
         st.claim_values.append(values)
@@ -352,18 +379,48 @@ def _is_agency(name: str) -> bool:
 
 
 def outlet_key(article: Article) -> str:
-    """The outlet an article counts as: its URL's registered domain ("edition.cnn.com" ->
-    "cnn.com", "news.bbc.co.uk" -> "bbc.co.uk"), else its normalised source name."""
+    """The organisation an article counts as, "org|wire": the name of its URL's registered
+    domain ("edition.cnn.com" -> "cnn", "news.bbc.co.uk" and "www.bbc.com" -> "bbc"; a site
+    hosted under a shared domain keeps its own label: "abcnews.go.com" -> "abcnews"), else its
+    normalised source name; then the news agency whose text it carries, if it says so
+    (`wire_of`). Two pages of one organisation, or an outlet and the agency it runs, are one
+    source (`_components` folds on either part)."""
     host = ""
     if article.url:
         host = urlparse(article.url if "//" in article.url else f"//{article.url}").hostname or ""
-    labels = [x for x in host.lower().split(".") if x]
+    labels = [x for x in host.lower().split(".") if x and x != "www"]
     if len(labels) >= 2:
-        keep = 3 if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2 else 2
-        return ".".join(labels[-keep:])
-    name = re.sub(r"^(?:the|www)\s*\.?\s*", "", article.source.lower().strip())
-    name = re.sub(r"\.(?:com|org|net|co\.uk)$", "", name)
-    return re.sub(r"[^a-z0-9]+", " ", name).strip() or article.id
+        cut = 3 if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2 else 2
+        org = labels[-cut]
+        if ".".join(labels[-cut:]) in _SHARED_HOSTS and len(labels) > cut:
+            org = labels[-cut - 1]
+    else:
+        name = re.sub(r"^(?:the|www)\s*\.?\s*", "", article.source.lower().strip())
+        name = re.sub(r"\.(?:com|org|net|co\.uk)$", "", name)
+        org = re.sub(r"[^a-z0-9]+", " ", name).strip() or article.id
+    return f"{org}|{wire_of(article, org)}"
+
+
+def _org_wire(outlet: str) -> tuple[str, str]:
+    """The two parts of an outlet key (a key stored before wires were read has one)."""
+    org, _, wire = outlet.partition("|")
+    return org, wire
+
+
+def wire_of(article: Article, org: str = "") -> str:
+    """The news agency whose text a page carries, by its own credit: an agency's site, a
+    dateline or byline credit ("KABUL (Reuters) -", "By The Associated Press") near the top, or
+    Reuters' sign-off ("Reporting by ...; Editing by ..."); "" if none."""
+    if org in _AGENCY_SITES:
+        return _AGENCY_SITES[org]
+    head = article.text[:400]
+    m = _WIRE_CREDIT.search(head)
+    if m:
+        name = (m.group(1) or m.group(2)).lower()
+        return _AGENCY_NAMES.get(name, name)
+    if _REUTERS_SIGNOFF.search(article.text[-600:]):
+        return "reuters"
+    return ""
 
 
 # ---------------------------------------------------------------- the index
@@ -422,6 +479,9 @@ class StoryFacts:
         self._removed_groups: set[int] = set()
         self._dirty_groups: set[int] = set()  # state rows to write
         self._clause_vecs: dict[int, np.ndarray] = {}  # statement -> its clauses' vectors
+        self._verdicts: dict[int, tuple[Fact, set[Member]]] = {}  # per read-out: fact, kept
+        self._dropped: dict[int, list[Member]] = {}  # members a fact leaves out (stored)
+        self._article_values: dict[int, list[Value]] = {}  # see `article_values`
         self._embed: Embed | None = None  # while an article is added
 
     # -- growing ----------------------------------------------------------
@@ -772,6 +832,7 @@ class StoryFacts:
                 keep.members.append(member)
             self.group_of[member] = g
         keep.articles |= gone.articles
+        self._changed_statements.update(sid for sid, _ in self._dropped.pop(other, []))
         self.merged[other] = g
         self._removed_groups.add(other)
         gone.members, gone.articles = [], set()
@@ -807,19 +868,55 @@ class StoryFacts:
     # -- reading out ------------------------------------------------------
 
     def _covered(self, sid: int) -> bool:
+        """Whether a shared fact cites the statement (one that gives another figure of the
+        fact's thing is left out of it, and stands alone unless another fact cites it)."""
         st = self.statements[sid]
         for j in st.slots():
             g = self.group_of.get((sid, j))
-            if g is not None and len(self.groups[g].articles) > 1:
+            if g is not None and len(self.groups[g].articles) > 1 and (sid, j) in self._kept(g):
                 return True
         return False
+
+    def _kept(self, g: int) -> set[Member]:
+        return self._verdict_of(g)[1]
+
+    def _track_dropped(self, g: int) -> None:
+        """Note which members a changed fact leaves out (another figure of its thing): those
+        statements, and those it left out before, may now stand alone or be cited again."""
+        group = self.groups[g]
+        kept = self._kept(g) if len(group.articles) > 1 else set(group.members)
+        now = sorted(m for m in group.members if m not in kept)
+        before = self._dropped.get(g, [])
+        if now != before:
+            self._changed_statements.update(sid for sid, _ in [*before, *now])
+            self._dropped[g] = now
+            self._dirty_groups.add(g)
+
+    def article_values(self, art: int) -> list[Value]:
+        """The figures an article gives outside sentences that tell a change (cached: an
+        article's statements never change)."""
+        found = self._article_values.get(art)
+        if found is None:
+            found = self._article_values[art] = [
+                v
+                for sid in self.articles[art].statements
+                if not tells_change(self.statements[sid].text)
+                for v in self.statements[sid].values
+            ]
+        return found
+
+    def _verdict_of(self, g: int) -> tuple[Fact, set[Member]]:
+        found = self._verdicts.get(g)
+        if found is None:
+            found = self._verdicts[g] = _verdict(self, self.groups[g])
+        return found
 
     def _roots(self) -> list[str]:
         return [a.root for a in self.articles]
 
     def fact_of_group(self, g: int) -> Fact:
         """The fact a group of statements makes, with its verdict."""
-        return _verdict(self, self.groups[g])
+        return self._verdict_of(g)[0]
 
     def fact_of_statement(self, sid: int) -> Fact:
         """A statement no other article shares, as a single-source fact."""
@@ -838,6 +935,7 @@ class StoryFacts:
 
     def facts(self) -> list[Fact]:
         """Every fact of the story, in briefing order."""
+        self._verdicts = {}
         out = [(self.fact_of_group(g.seq), g.seq) for g in self.groups if len(g.articles) > 1]
         out += [
             (self.fact_of_statement(sid), self.group_of[_first(self, sid)])
@@ -851,6 +949,9 @@ class StoryFacts:
         facts that no longer exist (a statement now cited by a shared fact)."""
         upserts: list[tuple[Fact, int]] = []
         removed: list[str] = []
+        self._verdicts = {}
+        for g in sorted((self._changed_groups | self._new_groups) - set(self.merged)):
+            self._track_dropped(g)
         for g in sorted(self._removed_groups):
             founder = self.groups[g].founder
             st = self.statements[founder[0]]
@@ -874,7 +975,7 @@ class StoryFacts:
 
     def independent_reports(self) -> int:
         """Independent sources of the whole story: outlets after copies fold."""
-        return _components([(a.outlet, a.root) for a in self.articles])
+        return _components([(*_org_wire(a.outlet), a.root) for a in self.articles])
 
     # -- state ------------------------------------------------------------
 
@@ -888,6 +989,7 @@ class StoryFacts:
                     "founder": list(self.groups[g].founder),
                     "members": self.groups[g].members,
                     "merged_into": self.merged.get(g),
+                    "dropped": self._dropped.get(g, []),
                 },
             )
             for g in sorted(self._dirty_groups)
@@ -954,6 +1056,8 @@ class StoryFacts:
             index.groups.append(group)
             if data.get("merged_into") is not None:
                 index.merged[g] = int(data["merged_into"])
+            if data.get("dropped"):
+                index._dropped[g] = [(int(s), int(c)) for s, c in data["dropped"]]
             for m in members:
                 index.group_of[m] = g
         for m in sorted(index.group_of):  # statement ids grow with arrival
@@ -1057,7 +1161,8 @@ def _components(keys: list[tuple[str, ...]]) -> int:
 # ---------------------------------------------------------------- verdicts
 
 
-def _verdict(index: StoryFacts, group: _Group) -> Fact:
+def _verdict(index: StoryFacts, group: _Group) -> tuple[Fact, set[Member]]:
+    """A group's fact and the members it cites."""
     members = group.members
     stmts = [index.statements[s] for s, _ in members]
     arts = [index.articles[st.article] for st in stmts]
@@ -1075,10 +1180,16 @@ def _verdict(index: StoryFacts, group: _Group) -> Fact:
         ),
     )
     # The statement shown is the one most outlets back, among the few best worded.
-    backed = [_backing(stmts, arts, members, i) for i in order[:SHOWN_CHOICES]]
+    wording = shared_wording([st.text for st in stmts])  # one text spread over members
+    backed = [_backing(stmts, arts, members, i, wording) for i in order[:SHOWN_CHOICES]]
     pick = backed.index(max(backed))
     best, independent = order[pick], backed[pick]
     conflict, updates = _disagreement(index, members)
+    if not conflict and not updates:  # another figure of the thing is another fact's
+        kept = [i for i in range(len(stmts)) if not _clash(stmts[best].values, stmts[i].values)]
+        stmts, arts = [stmts[i] for i in kept], [arts[i] for i in kept]
+        citations, members = [citations[i] for i in kept], [members[i] for i in kept]
+        best = kept.index(best)
     disputed = not conflict and not updates and _disputed(index, members)
     if disputed:
         independent = min(independent, 1)  # they differ on a day, a name or polarity
@@ -1094,7 +1205,7 @@ def _verdict(index: StoryFacts, group: _Group) -> Fact:
     origins = Counter(st.conduit or st.origin for st in stmts if st.conduit or st.origin)
     dates = [st.date for st in [stmts[best], *stmts] if len(st.date) >= 10]
     founder = index.statements[group.founder[0]]
-    return Fact(
+    fact = Fact(
         id=_fact_id("g", index.articles[founder.article].id, founder, group.founder[1]),
         text=stmts[best].text,
         status=status,
@@ -1106,20 +1217,25 @@ def _verdict(index: StoryFacts, group: _Group) -> Fact:
         conflict=conflict,
         updates=updates,
     )
+    return fact, set(members)
 
 
 def _backing(
-    stmts: list[Statement], arts: list[_Article], members: list[Member], shown: int
+    stmts: list[Statement],
+    arts: list[_Article],
+    members: list[Member],
+    shown: int,
+    wording: list[str],
 ) -> int:
-    """Independent sources backing statement `shown` of a fact (see `_carries`)."""
+    """Independent sources backing statement `shown` of a fact (see `_carries`); `wording`:
+    the members' `shared_wording` keys."""
     st, slot = stmts[shown], members[shown][1]
     core = _core_claim(st, slot) if slot in (-1, st.primary) else None  # a side claim: no
     backing = [i for i in range(len(stmts)) if i == shown or _carries(stmts[shown], core, stmts[i])]
-    wording = shared_wording([stmts[i].text for i in backing])
     return _components(
         [
-            (arts[i].outlet, arts[i].root, stmts[i].conduit.lower(), w)
-            for i, w in zip(backing, wording, strict=True)
+            (*_org_wire(arts[i].outlet), arts[i].root, stmts[i].conduit.lower(), wording[i])
+            for i in backing
         ]
     )
 
@@ -1138,6 +1254,8 @@ def _carries(shown: Statement, core: ClaimKey | None, st: Statement) -> bool:
     seized control of Kandahar" backs "the Taliban have captured ... Kandahar"), or shares
     SUPPORT_OVERLAP of their content words. A sentence that only shares "Mugabe resigned"
     with "Mnangagwa was nominated after Mugabe resigned" aligns but does not count."""
+    if _clash(shown.values, st.values):
+        return False  # another figure for something it counts
     if any(v.same_thing(w) and v.point == w.point for v in st.values for w in shown.values):
         return True
     if core is not None and not core.track:
@@ -1174,11 +1292,12 @@ def _disputed(index: StoryFacts, members: list[Member]) -> bool:
 
 
 def shared_wording(texts: list[str]) -> list[str]:
-    """For each statement, a key shared with every other statement that repeats a run of
-    WIRE_RUN words of its own wording (quotations aside): one agency sentence carried by
-    several sites ("Wild celebrations broke out at a joint sitting of parliament when ...",
-    a photo caption) is one source even where the pages are no copies of each other. Two
-    outlets quoting one speaker stay two witnesses. Linear in the statements' words."""
+    """For each statement, a key shared with every other statement spun from the same text:
+    one that repeats a run of WIRE_RUN words of its wording, quoted words included (one
+    agency sentence or photo caption carried by several sites; one speaker's words passed on
+    by several outlets: "conduits fold"), or one whose content words mostly come in the same
+    order (`near_verbatim`: a light edit that breaks every long run; candidates share a run of
+    three content words). Linear in the statements' words."""
     first: dict[str, int] = {}
     parent = list(range(len(texts)))
 
@@ -1190,13 +1309,75 @@ def shared_wording(texts: list[str]) -> list[str]:
 
     shared = set()
     for i, text in enumerate(texts):
-        words = _WORD.findall(_QUOTATION.sub(" ", text).lower())
-        for k in range(len(words) - WIRE_RUN + 1):
-            owner = first.setdefault(" ".join(words[k : k + WIRE_RUN]), i)
-            if owner != i:
+        for run in _run_keys(text):
+            owner = first.setdefault(run, i)
+            if owner != i and find(owner) != find(i):
                 parent[find(i)] = find(owner)
                 shared |= {i, owner}
+    stems = [_stem_list(t) for t in texts]
+    sets = [frozenset(x) for x in stems]
+    negated = [_negated(t) for t in texts]
+    seen: dict[tuple[str, ...], list[int]] = {}  # candidates: a run of three content words
+    for j, words in enumerate(stems):
+        if len(words) < NEAR_MIN:
+            continue
+        tried = set()
+        for k in range(len(words) - 2):
+            bucket = seen.setdefault(tuple(words[k : k + 3]), [])
+            for i in bucket:
+                if i in tried:
+                    continue
+                tried.add(i)
+                if negated[i] != negated[j] or find(i) == find(j):
+                    continue  # "was killed" / "was not killed": the edit is the news
+                if near_verbatim(stems[i], stems[j], sets[i], sets[j]):
+                    parent[find(j)] = find(i)
+                    shared |= {i, j}
+            if len(bucket) < NEAR_BUCKET and (not bucket or bucket[-1] != j):
+                bucket.append(j)
     return [f"w{find(i)}" if i in shared else "" for i in range(len(texts))]
+
+
+@lru_cache(maxsize=1 << 16)
+def _stem_list(text: str) -> tuple[str, ...]:
+    """Content words cut to five letters, in order (a fact's verdict asks again and again)."""
+    return tuple(
+        w[:5]
+        for w in _WORD.findall(normalise_apostrophes(text).lower())
+        if len(w) > 2 and w not in _FUNCTION
+    )
+
+
+@lru_cache(maxsize=1 << 16)
+def _negated(text: str) -> bool:
+    return negated_text(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _run_keys(text: str) -> tuple[str, ...]:
+    """The statement's runs of WIRE_RUN words (quoted words included)."""
+    words = _WORD.findall(normalise_apostrophes(text).lower())
+    return tuple(" ".join(words[k : k + WIRE_RUN]) for k in range(len(words) - WIRE_RUN + 1))
+
+
+def near_verbatim(
+    a: tuple[str, ...], b: tuple[str, ...], sa: frozenset[str], sb: frozenset[str]
+) -> bool:
+    """Two statements whose content words (five-letter stems) are mostly the same, in the
+    same order: NEAR_SHARE of the shorter's in a common subsequence, at least NEAR_MIN of
+    them ("The bank had $110 billion in assets at the end of last year" / "... at the end of
+    2022": one text lightly edited). Independent reports of one fact rarely keep another's
+    word order this closely."""
+    short = min(len(a), len(b))
+    if short < NEAR_MIN or len(sa & sb) < NEAR_SHARE * min(len(sa), len(sb)):
+        return False
+    prev = [0] * (len(b) + 1)
+    for x in a:
+        cur = [0]
+        for k, y in enumerate(b):
+            cur.append(prev[k] + 1 if x == y else max(prev[k + 1], cur[k]))
+        prev = cur
+    return prev[-1] >= NEAR_SHARE * short
 
 
 def _disagreement(
@@ -1210,23 +1391,143 @@ def _disagreement(
     A figure changed over time when its reports are dated apart, when one is an "at least",
     or when it is a toll whose reports are not all dated (tolls grow while a story unfolds);
     another figure at one time (a delay of 82 or 80 minutes, a magnitude of 6.3 or 6.4, 13
-    or 12 dead in two reports of one day) is a conflict."""
+    or 12 dead in two reports of one day) is a conflict. Both need the figures to be of one
+    thing (`_conflict_pair`, `_steps`); otherwise the fact shows neither, and its members
+    with another figure are left out of it (`_verdict`)."""
     classes = [thing for thing in _value_classes(index, members) if len(thing) >= 2]
     for thing in classes:
         if not _evolves(thing):
-            return _conflict_dict(index, "number", [(c[1].text, c[2][0]) for c in thing]), []
+            pair = _conflict_pair(index, members, thing)
+            if pair:
+                return _conflict_dict(index, "number", pair), []
     if not all(j >= 0 and index.statements[s].claims[j].track for s, j in members):
         for kind, found in (
             ("date", _date_conflict(index, members, same_claim=True)),
             ("name", _name_conflict(index, members, same_claim=True)),
             ("negation", _negation_conflict(index, members, same_claim=True)),
         ):
-            if found:
+            if found and not _one_source(index, found[0][1], found[1][1], kind == "date"):
                 return _conflict_dict(index, kind, found), []
     for thing in classes:
-        ordered = sorted(thing, key=lambda c: (c[0], c[1].point))
-        return {}, [_update(index, c) for c in ordered]
+        steps = _steps(index, members, thing) if _evolves(thing) else []
+        if len(steps) >= 2:
+            return {}, [_update(index, c) for c in steps]
     return {}, []
+
+
+def _conflict_pair(
+    index: StoryFacts, members: list[Member], thing: list[ValueClass]
+) -> list[tuple[str, Member]]:
+    """Two members that give different current figures for one counted thing of one claim,
+    from two independent sources: neither a part of the whole ("12 of them in Hatay") nor a
+    figure the sentence replaces ("up from 50"), and no page of the fact giving both figures
+    side by side (then they count two things: the two quakes of one day)."""
+    apart = _side_by_side(index, members, thing)
+    for x, (_, va, ma) in enumerate(thing):
+        for y, (_, vb, mb) in enumerate(thing[x + 1 :], x + 1):
+            if (x, y) in apart:
+                continue
+            for a in ma:
+                if _scoped(index, a, va):
+                    continue
+                for b in mb:
+                    if _scoped(index, b, vb) or _one_source(index, a, b):
+                        continue
+                    if _same_count(index, a, b, va):
+                        return [(va.text, a), (vb.text, b)]
+    return []
+
+
+def _steps(index: StoryFacts, members: list[Member], thing: list[ValueClass]) -> list[ValueClass]:
+    """The steps of one evolving figure, oldest first: partial counts and replaced figures
+    left out; none when a page of the fact gives two of the figures side by side (two things
+    counted, not one figure's steps); a later lower bound that an earlier, higher figure
+    already satisfies ("more than 200" after "265") is no step."""
+    kept = []
+    for when, value, ms in thing:
+        current = [m for m in ms if not _scoped(index, m, value)]
+        if current:
+            kept.append((when, value, current))
+    if len(kept) > 1 and _side_by_side(index, members, kept):
+        return []
+    steps: list[ValueClass] = []
+    for c in sorted(kept, key=lambda c: (c[0], c[1].point)):
+        if any(c[1].qualified and c[1].agrees(p[1]) and c[1].point < p[1].point for p in steps):
+            continue
+        steps.append(c)
+    return steps
+
+
+def _scoped(index: StoryFacts, m: Member, value: Value) -> bool:
+    """Whether the member gives the figure only as a part or as a replaced figure."""
+    st = index.statements[m[0]]
+    spans = [
+        (i, i + len(v.text))
+        for v in st.values
+        if v.same_thing(value) and v.equal(value) and (i := st.text.find(v.text)) >= 0
+    ]
+    return bool(spans) and all(figure_scope(st.text, a, b) for a, b in spans)
+
+
+def _side_by_side(
+    index: StoryFacts, members: list[Member], thing: list[ValueClass]
+) -> set[tuple[int, int]]:
+    """The pairs of a thing's figures (indices into `thing`) that some page of the fact gives
+    both (in any of its sentences) without telling a change between them: they count two
+    things, not one that changed or is disputed (the 7.8 and the 7.5 quake; 8 dead at a bar
+    and 18 in all). One pass over the pages' figures."""
+    pairs: set[tuple[int, int]] = set()
+    for art in sorted({index.statements[s].article for s, _ in members}):
+        stated: set[int] = set()
+        for v in index.article_values(art):
+            stated.update(
+                k for k, (_, cv, _) in enumerate(thing) if cv.same_thing(v) and cv.equal(v)
+            )
+        found = sorted(stated)
+        pairs.update((x, y) for i, x in enumerate(found) for y in found[i + 1 :])
+    return pairs
+
+
+def _one_source(index: StoryFacts, a: Member, b: Member, wording: bool = False) -> bool:
+    """Two members from one origin: one organisation or agency, a copy and its original, one
+    conduit, or (`wording`) one text's wording. A disagreement between them is a misreading
+    ("yesterday" in a copy resolved against its own date), not news; a copy that changes the
+    figure, the name or the polarity it carries does tell something."""
+    sa, sb = index.statements[a[0]], index.statements[b[0]]
+    pa, pb = index.articles[sa.article], index.articles[sb.article]
+    if pa.root == pb.root or any(
+        x and x == y for x, y in zip(_org_wire(pa.outlet), _org_wire(pb.outlet), strict=True)
+    ):
+        return True
+    if sa.conduit and sa.conduit.lower() == sb.conduit.lower():
+        return True
+    return wording and bool(shared_wording([sa.text, sb.text])[0])
+
+
+def _same_count(index: StoryFacts, a: Member, b: Member, value: Value) -> bool:
+    """Two members whose figures count for one claim: matching claims, or one toll (the
+    same counted people of one event class and holder: `Value.same_thing`)."""
+    return value.verb in TOLL_EVENTS or _claims_agree(index, a, b)
+
+
+def _clash(shown: list[Value], values: list[Value]) -> bool:
+    """A statement gives figures of something the shown statement counts, none of them
+    compatible with the shown ones (`_compatible`)."""
+    for w in values:
+        mine = [v for v in shown if v.same_thing(w)]
+        theirs = [x for x in values if x.same_thing(w)]
+        if mine and not any(_compatible(v, x) for v in mine for x in theirs):
+            return True
+    return False
+
+
+def _compatible(a: Value, b: Value) -> bool:
+    """The same figure, or a bound that fits the other and is near it ("at least eight" and
+    "nine"; not "more than 100 injured" and "2,800 injured": a bound is given near the count)."""
+    if a.equal(b):
+        return True
+    low, high = sorted((abs(a.point), abs(b.point)))
+    return (a.qualified or b.qualified) and a.agrees(b) and low >= COMPATIBLE_BOUND * high
 
 
 def _evolves(thing: list[ValueClass]) -> bool:
@@ -1514,7 +1815,9 @@ def fuse_story(
 def independent_reports(articles: list[Article], derivations: list[Derivation]) -> int:
     """Independent sources among a story's articles: outlets (sites), after copies fold."""
     roots = _roots(articles, derivations)
-    return _components([(outlet_key(a), root) for a, root in zip(articles, roots, strict=True)])
+    return _components(
+        [(*_org_wire(outlet_key(a)), root) for a, root in zip(articles, roots, strict=True)]
+    )
 
 
 def _roots(articles: list[Article], derivations: list[Derivation]) -> list[str]:

@@ -10,8 +10,10 @@ from newsloom.compare import (
     ClaimKey,
     Value,
     claims_match,
+    code_part,
     dateline_end,
     figure_disagreement,
+    figure_scope,
     names_clash,
     negated_text,
     special_values,
@@ -169,3 +171,26 @@ def test_names_clash_needs_named_participants() -> None:
     ghazni, kandahar = key("capture", "", "ghazni"), key("capture", "", "kandahar")
     jet, plane = key("crash", "jet"), key("crash", "plane")
     assert names_clash(ghazni, kandahar) and not names_clash(jet, plane)
+
+
+@pytest.mark.parametrize(
+    ("text", "figure", "scope"),
+    [
+        ("At least 50 people were killed, including 12 children.", "12 children", "partial"),
+        ("The toll rose to 73, up from 50 people earlier.", "50 people", "earlier"),
+        ("In Hatay province, 1,200 people died.", "1,200 people", "partial"),
+        ("Eight people died at the bowling alley and seven at the bar.", "Eight people", "partial"),
+        ("Officials initially reported 40 dead.", "40 dead", "earlier"),
+        ("More than 2,000 people were killed in Morocco.", "2,000 people", ""),
+        ("At least 50 people were killed in the village of Kamanyola.", "50 people", ""),
+        ("The quake killed 45,000 people in Turkey and Syria.", "45,000 people", ""),
+    ],
+)
+def test_figure_scope(text: str, figure: str, scope: str) -> None:
+    start = text.index(figure)
+    assert figure_scope(text, start, start + len(figure)) == scope
+
+
+def test_code_part() -> None:
+    text = "Boeing's 787-8/9 fleet flew 9 routes."
+    assert code_part(text, text.index("9 fleet")) and not code_part(text, text.index("9 routes"))
