@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from newsloom.cluster import (
     StoryIndex,
     article_features,
     cluster_articles,
+    hashed_counts,
 )
 from newsloom.errors import StoreError
 from newsloom.extract import extract_batch
@@ -325,6 +327,32 @@ def test_undated_articles_and_window() -> None:
     assert add("new", "2020-06-01") == "snew"  # "old" aged out of the active window
     assert add("nodate") == "snew"  # no date counts as "now"
     assert add("late", "2020-01-03") == "sold"  # an old report finds the story of its days
+
+
+def test_name_words_find_old_stories_for_undated_reports_only() -> None:
+    """An undated report may belong to any time, so its rarest name words look up stories
+    that left the window; a dated report is compared with the stories of its own days only,
+    however alike its text is to an old story (a later event of the same theme)."""
+    rng = np.random.default_rng(2)
+    old_vec, new_vec = rng.normal(size=(2, 384)).astype(np.float32)
+    names = hashed_counts(Counter({"w:hezbollah": 2, "w:beirut": 1}))
+
+    def later_report(published: str) -> str:
+        index = StoryIndex()
+        for aid, vec, day in (
+            ("old", old_vec, "2020-01-01"),
+            ("new", new_vec, "2020-06-01"),
+            ("later", old_vec, published),
+        ):
+            f = _feat(aid, vec, [5, 9, 11], day)
+            if aid != "new":
+                f.terms["names"] = names
+            story = index.add(Article(id=aid, text="t", published=day), f).story_id
+        assert [s.id for s in index.stories()][:2] == ["sold", "snew"]  # "old" left the window
+        return story
+
+    assert later_report("") == "sold"  # found through its name words
+    assert later_report("2020-06-02") == "slater"  # compared with its days' stories only
 
 
 def test_backfilled_report_joins_its_story_after_newer_news(
