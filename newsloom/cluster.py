@@ -21,9 +21,10 @@ on pairs of the ECB+ dev topics and the real-web dev half (`scripts/cluster_fit.
 thresholds were chosen on the same dev data by the stories they make.
 
 An article is scored against the stories nearest its embedding among those still active
-(one received an article within `window_days` of the newest date seen), so the cost per
-article stays flat as the archive grows; it joins the best one at or above `join`, or starts
-a story. A single pass decides on what has arrived, so the stories touched since the last
+(one received an article within `window_days` of the newest date seen), and an undated one
+also against stories that share its rarest name words (it may belong to any time), so the
+cost per article stays flat as the archive grows; it joins the best one at or above `join`,
+or starts a story. A single pass decides on what has arrived, so the stories touched since the last
 check are re-examined by average link between stories (`consolidate`, a greedy
 agglomeration over nearby stories, best pair first, down to `merge`) when they leave the
 window and at the end of each run; stories untouched since then are not re-examined, so a
@@ -269,9 +270,18 @@ def _day(iso: str) -> int | None:
         return None
 
 
-def _day_agreement(gap: int) -> float:
-    """+1 for reports of one day, -1 three or more days apart (a later development)."""
-    return (1.0, 0.5, -0.5)[gap] if gap < 3 else -1.0
+# Agreement of two reports' days by their gap: +1 the same day, 0.5 one day apart, -0.5 two,
+# -1 three or more (a later development); written as -1 plus a bonus for gaps under three.
+_DAY_BONUS = ((0, 2.0), (-1, 1.5), (1, 1.5), (-2, 0.5), (2, 0.5))
+
+
+def _date_link(a: dict[int, float], b: dict[int, float], b_total: float) -> float:
+    """Sum over all pairs of days (one of `a`, one of `b`) of weight × weight × agreement,
+    in time linear in `a` (`b_total`: the sum of `b`'s weights)."""
+    return sum(
+        ca * (sum(bonus * b.get(da + gap, 0.0) for gap, bonus in _DAY_BONUS) - b_total)
+        for da, ca in a.items()
+    )
 
 
 def _weekday_vector(weekdays: tuple[int, ...]) -> np.ndarray:
@@ -403,12 +413,9 @@ def link_features_many(a: _Agg, bs: list[_Agg]) -> np.ndarray:
                 x[row, k] = float(buf[q.idx] @ q.w.astype(np.float32))
         buf[p.idx] = 0.0
     for row, b in enumerate(bs):
-        if a.days and b.days:
-            x[row, _F["date"]] = sum(
-                ca * cb * _day_agreement(abs(da - db))
-                for da, ca in a.days.items()
-                for db, cb in b.days.items()
-            )
+        if a.days and b.days:  # each member's days weigh 1 in all: n_days is the total
+            small, large = (a, b) if len(a.days) <= len(b.days) else (b, a)
+            x[row, _F["date"]] = _date_link(small.days, large.days, large.n_days)
         if a.n_weekdays and b.n_weekdays:
             x[row, _F["weekday"]] = (
                 2.0 * float(a.weekdays @ b.weekdays) - a.n_weekdays * b.n_weekdays
@@ -635,8 +642,16 @@ class StoryIndex:
         )
         if not slots:
             return []
-        rows = np.stack([self._stories[x].agg.vec_sum.astype(np.float32) for x in slots])
-        return self._top(slots, rows @ vec / np.maximum(np.linalg.norm(rows, axis=1), 1e-9), k)
+        sims = np.empty(len(slots), dtype=np.float32)
+        active = [i for i, x in enumerate(slots) if x in self._slot_row]  # unit rows at hand
+        if active:
+            rows = self._rows[[self._slot_row[slots[i]] for i in active]]
+            sims[active] = rows @ vec
+        if len(active) < len(slots):
+            rest = [i for i, x in enumerate(slots) if x not in self._slot_row]
+            rows = np.stack([self._stories[slots[i]].agg.vec_sum.astype(np.float32) for i in rest])
+            sims[rest] = rows @ vec / np.maximum(np.linalg.norm(rows, axis=1), 1e-9)
+        return self._top(slots, sims, k)
 
     def _top(self, slots: list[int], sims: np.ndarray, k: int) -> list[int]:
         """The `k` slots of highest similarity, leaving out those below `min_cosine`
