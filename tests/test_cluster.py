@@ -16,9 +16,11 @@ from newsloom.cluster import (
     Features,
     Settings,
     StoryIndex,
+    _Agg,
     article_features,
     cluster_articles,
     hashed_counts,
+    link_features,
 )
 from newsloom.errors import StoreError
 from newsloom.extract import extract_batch
@@ -272,6 +274,36 @@ def _feat(aid: str, vec: np.ndarray, terms: list[int], published: str = "") -> F
     idx = np.array(sorted(terms), dtype=np.int64)
     body = (idx, np.ones(len(idx), dtype=np.float32))
     return Features(aid, aid, vec, {"body": body, "lead": body}, published=published)
+
+
+def test_day_agreement_of_two_groups_is_the_mean_over_their_pairs() -> None:
+    """The date signal of a story against a story is the mean over member pairs of
+    +1 (same day), 0.5 (one day apart), -0.5 (two), -1 (three or more), each member's days
+    sharing its weight and undated members counting 0."""
+    index = StoryIndex()
+    vec = np.ones(384, dtype=np.float32)
+
+    def group(*members: tuple[str, ...]) -> _Agg:
+        total = _Agg()
+        for k, days in enumerate(members):
+            f = dataclasses.replace(_feat(f"m{k}", vec, [1]), event_days=days)
+            total.add(index._article_agg(f), 100)
+        return total
+
+    a_days = [("2024-03-01",), ("2024-03-01", "2024-03-03"), ()]
+    b_days = [("2024-03-02",), ("2024-03-05",), ("2024-03-01", "2024-03-04")]
+    agree = {0: 1.0, 1: 0.5, 2: -0.5}
+    expected = 0.0
+    for da in a_days:
+        for db in b_days:
+            for x in da:
+                for y in db:
+                    gap = abs(int(x[-2:]) - int(y[-2:]))
+                    expected += agree.get(gap, -1.0) / (len(da) * len(db))
+    expected /= len(a_days) * len(b_days)
+    date = FEATURES.index("date")
+    assert link_features(group(*a_days), group(*b_days))[date] == pytest.approx(expected)
+    assert link_features(group(*b_days), group(*a_days))[date] == pytest.approx(expected)
 
 
 def test_late_merge_keeps_older_id() -> None:
