@@ -21,9 +21,10 @@ on pairs of the ECB+ dev topics and the real-web dev half (`scripts/cluster_fit.
 thresholds were chosen on the same dev data by the stories they make.
 
 An article is scored against the stories nearest its embedding among those still active
-(one received an article within `window_days` of the newest date seen), so the cost per
-article stays flat as the archive grows; it joins the best one at or above `join`, or starts
-a story. A single pass decides on what has arrived, so the stories touched since the last
+(one received an article within `window_days` of the newest date seen), and an undated one
+also against stories that share its rarest name words (it may belong to any time), so the
+cost per article stays flat as the archive grows; it joins the best one at or above `join`,
+or starts a story. A single pass decides on what has arrived, so the stories touched since the last
 check are re-examined by average link between stories (`consolidate`, a greedy
 agglomeration over nearby stories, best pair first, down to `merge`) when they leave the
 window and at the end of each run; stories untouched since then are not re-examined, so a
@@ -38,6 +39,7 @@ import datetime as dt
 import heapq
 import math
 import re
+import threading
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -268,20 +270,18 @@ def _day(iso: str) -> int | None:
         return None
 
 
-def _sparse_dot(ai: np.ndarray, aw: np.ndarray, bi: np.ndarray, bw: np.ndarray) -> float:
-    """Dot product of two sparse vectors given as sorted ids and weights."""
-    if not len(ai) or not len(bi):
-        return 0.0
-    if len(ai) > len(bi):
-        ai, aw, bi, bw = bi, bw, ai, aw
-    pos = np.minimum(np.searchsorted(bi, ai), len(bi) - 1)
-    hit = bi[pos] == ai
-    return float(aw[hit].astype(np.float32) @ bw[pos[hit]].astype(np.float32))
+# Agreement of two reports' days by their gap: +1 the same day, 0.5 one day apart, -0.5 two,
+# -1 three or more (a later development); written as -1 plus a bonus for gaps under three.
+_DAY_BONUS = ((0, 2.0), (-1, 1.5), (1, 1.5), (-2, 0.5), (2, 0.5))
 
 
-def _day_agreement(gap: int) -> float:
-    """+1 for reports of one day, -1 three or more days apart (a later development)."""
-    return (1.0, 0.5, -0.5)[gap] if gap < 3 else -1.0
+def _date_link(a: dict[int, float], b: dict[int, float], b_total: float) -> float:
+    """Sum over all pairs of days (one of `a`, one of `b`) of weight × weight × agreement,
+    in time linear in `a` (`b_total`: the sum of `b`'s weights)."""
+    return sum(
+        ca * (sum(bonus * b.get(da + gap, 0.0) for gap, bonus in _DAY_BONUS) - b_total)
+        for da, ca in a.items()
+    )
 
 
 def _weekday_vector(weekdays: tuple[int, ...]) -> np.ndarray:
@@ -311,9 +311,6 @@ class _Profile:
             keep = np.sort(np.argpartition(-sums, max_terms - 1)[:max_terms])
             keys, sums = keys[keep], sums[keep]
         self.idx, self.w = keys, sums.astype(np.float32)
-
-    def dot(self, other: _Profile) -> float:
-        return _sparse_dot(self.idx, self.w, other.idx, other.w)
 
     def compact(self) -> None:
         """Half the memory for stories that left the window (ids fit 32 bits)."""
@@ -384,30 +381,55 @@ class _Agg:
         )
 
 
+_SCRATCH = threading.local()
+
+
+def _dense() -> np.ndarray:
+    """A zeroed per-thread buffer over all term buckets: an article's (or story's) sparse
+    vector is scattered into it once and each candidate's dot is one gather."""
+    buf = getattr(_SCRATCH, "buf", None)
+    if buf is None:
+        buf = _SCRATCH.buf = np.zeros(LEX_BUCKETS, dtype=np.float32)
+    return buf
+
+
+def link_features_many(a: _Agg, bs: list[_Agg]) -> np.ndarray:
+    """`link_features` of `a` against each of `bs` (one row each), `a` scattered once."""
+    x = np.zeros((len(bs), len(FEATURES)))
+    if not bs:
+        return x
+    nn = np.array([float(a.n * b.n) for b in bs])
+    vec = a.vec_sum.astype(np.float32)
+    x[:, 0] = np.array([float(vec @ b.vec_sum.astype(np.float32)) for b in bs])
+    buf = _dense()
+    for k, ch in enumerate(CHANNELS, start=1):
+        p = a.sums[ch]
+        if not len(p.idx):
+            continue
+        buf[p.idx] = p.w
+        for row, b in enumerate(bs):
+            q = b.sums[ch]
+            if len(q.idx):
+                x[row, k] = float(buf[q.idx] @ q.w.astype(np.float32))
+        buf[p.idx] = 0.0
+    for row, b in enumerate(bs):
+        if a.days and b.days:  # each member's days weigh 1 in all: n_days is the total
+            small, large = (a, b) if len(a.days) <= len(b.days) else (b, a)
+            x[row, _F["date"]] = _date_link(small.days, large.days, large.n_days)
+        if a.n_weekdays and b.n_weekdays:
+            x[row, _F["weekday"]] = (
+                2.0 * float(a.weekdays @ b.weekdays) - a.n_weekdays * b.n_weekdays
+            )
+        ya, yb = sum(a.years.values()), sum(b.years.values())
+        if ya and yb:
+            x[row, _F["year"]] = 2.0 * sum(c * b.years[y] for y, c in a.years.items()) - ya * yb
+    return x / nn[:, None]
+
+
 def link_features(a: _Agg, b: _Agg) -> np.ndarray:
     """The average over all pairs (one member of `a`, one of `b`) of each pairwise signal
     (order: FEATURES); a signal unknown for a pair counts 0 (no evidence either way)."""
-    nn = float(a.n * b.n)
-    x = np.zeros(len(FEATURES))
-    x[0] = float(a.vec_sum.astype(np.float32) @ b.vec_sum.astype(np.float32)) / nn
-    for k, ch in enumerate(CHANNELS, start=1):
-        x[k] = a.sums[ch].dot(b.sums[ch]) / nn
-    if a.days and b.days:
-        x[_F["date"]] = (
-            sum(
-                ca * cb * _day_agreement(abs(da - db))
-                for da, ca in a.days.items()
-                for db, cb in b.days.items()
-            )
-            / nn
-        )
-    if a.n_weekdays and b.n_weekdays:
-        agree = 2.0 * float(a.weekdays @ b.weekdays) - a.n_weekdays * b.n_weekdays
-        x[_F["weekday"]] = agree / nn
-    ya, yb = sum(a.years.values()), sum(b.years.values())
-    if ya and yb:
-        x[_F["year"]] = (2.0 * sum(c * b.years[y] for y, c in a.years.items()) - ya * yb) / nn
-    return x
+    return link_features_many(a, [b])[0]
 
 
 # One member kept for recomputing a story's sums as the IDF settles: channel -> raw terms.
@@ -620,15 +642,24 @@ class StoryIndex:
         )
         if not slots:
             return []
-        rows = np.stack([self._stories[x].agg.vec_sum.astype(np.float32) for x in slots])
-        return self._top(slots, rows @ vec / np.maximum(np.linalg.norm(rows, axis=1), 1e-9), k)
+        sims = np.empty(len(slots), dtype=np.float32)
+        active = [i for i, x in enumerate(slots) if x in self._slot_row]  # unit rows at hand
+        if active:
+            rows = self._rows[[self._slot_row[slots[i]] for i in active]]
+            sims[active] = rows @ vec
+        if len(active) < len(slots):
+            rest = [i for i, x in enumerate(slots) if x not in self._slot_row]
+            rows = np.stack([self._stories[slots[i]].agg.vec_sum.astype(np.float32) for i in rest])
+            sims[rest] = rows @ vec / np.maximum(np.linalg.norm(rows, axis=1), 1e-9)
+        return self._top(slots, sims, k)
 
     def _top(self, slots: list[int], sims: np.ndarray, k: int) -> list[int]:
         """The `k` slots of highest similarity, leaving out those below `min_cosine`
         (too far apart in content for any other signal to make them one event)."""
-        k = min(k, len(slots))
-        top = np.argpartition(-sims, k - 1)[:k]
-        return [slots[int(i)] for i in top if sims[i] >= self.settings.min_cosine]
+        close = np.flatnonzero(sims >= self.settings.min_cosine)  # few: cheaper to rank
+        if len(close) > k:
+            close = close[np.argpartition(-sims[close], k - 1)[:k]]
+        return [slots[int(i)] for i in close]
 
     def _candidates(self, vec: np.ndarray, day: int | None, names: np.ndarray, k: int) -> list[int]:
         """Stories to score: the nearest active ones (or those of the report's days) and
@@ -794,8 +825,10 @@ class StoryIndex:
         agg = self._article_agg(f)
         scored = []
         names = self._names_of(agg)
-        for slot in self._candidates(f.embedding, day, names, st.candidates):
-            x = link_features(agg, self._fresh(self._stories[slot]))
+        lookup = names if day is None else _EMPTY_IDX  # a dated report has its days' stories
+        slots = self._candidates(f.embedding, day, lookup, st.candidates)
+        feats = link_features_many(agg, [self._fresh(self._stories[x]) for x in slots])
+        for slot, x in zip(slots, feats, strict=True):
             scored.append((self._logit(x), slot, x))
         scored.sort(key=lambda item: -item[0])
         self._docs += 1

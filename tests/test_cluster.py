@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +16,11 @@ from newsloom.cluster import (
     Features,
     Settings,
     StoryIndex,
+    _Agg,
     article_features,
     cluster_articles,
+    hashed_counts,
+    link_features,
 )
 from newsloom.errors import StoreError
 from newsloom.extract import extract_batch
@@ -272,6 +276,36 @@ def _feat(aid: str, vec: np.ndarray, terms: list[int], published: str = "") -> F
     return Features(aid, aid, vec, {"body": body, "lead": body}, published=published)
 
 
+def test_day_agreement_of_two_groups_is_the_mean_over_their_pairs() -> None:
+    """The date signal of a story against a story is the mean over member pairs of
+    +1 (same day), 0.5 (one day apart), -0.5 (two), -1 (three or more), each member's days
+    sharing its weight and undated members counting 0."""
+    index = StoryIndex()
+    vec = np.ones(384, dtype=np.float32)
+
+    def group(*members: tuple[str, ...]) -> _Agg:
+        total = _Agg()
+        for k, days in enumerate(members):
+            f = dataclasses.replace(_feat(f"m{k}", vec, [1]), event_days=days)
+            total.add(index._article_agg(f), 100)
+        return total
+
+    a_days = [("2024-03-01",), ("2024-03-01", "2024-03-03"), ()]
+    b_days = [("2024-03-02",), ("2024-03-05",), ("2024-03-01", "2024-03-04")]
+    agree = {0: 1.0, 1: 0.5, 2: -0.5}
+    expected = 0.0
+    for da in a_days:
+        for db in b_days:
+            for x in da:
+                for y in db:
+                    gap = abs(int(x[-2:]) - int(y[-2:]))
+                    expected += agree.get(gap, -1.0) / (len(da) * len(db))
+    expected /= len(a_days) * len(b_days)
+    date = FEATURES.index("date")
+    assert link_features(group(*a_days), group(*b_days))[date] == pytest.approx(expected)
+    assert link_features(group(*b_days), group(*a_days))[date] == pytest.approx(expected)
+
+
 def test_late_merge_keeps_older_id() -> None:
     """Two reports that the single pass kept apart are merged by consolidation: the
     older id stays, the other is recorded and still resolves."""
@@ -325,6 +359,32 @@ def test_undated_articles_and_window() -> None:
     assert add("new", "2020-06-01") == "snew"  # "old" aged out of the active window
     assert add("nodate") == "snew"  # no date counts as "now"
     assert add("late", "2020-01-03") == "sold"  # an old report finds the story of its days
+
+
+def test_name_words_find_old_stories_for_undated_reports_only() -> None:
+    """An undated report may belong to any time, so its rarest name words look up stories
+    that left the window; a dated report is compared with the stories of its own days only,
+    however alike its text is to an old story (a later event of the same theme)."""
+    rng = np.random.default_rng(2)
+    old_vec, new_vec = rng.normal(size=(2, 384)).astype(np.float32)
+    names = hashed_counts(Counter({"w:hezbollah": 2, "w:beirut": 1}))
+
+    def later_report(published: str) -> str:
+        index = StoryIndex()
+        for aid, vec, day in (
+            ("old", old_vec, "2020-01-01"),
+            ("new", new_vec, "2020-06-01"),
+            ("later", old_vec, published),
+        ):
+            f = _feat(aid, vec, [5, 9, 11], day)
+            if aid != "new":
+                f.terms["names"] = names
+            story = index.add(Article(id=aid, text="t", published=day), f).story_id
+        assert [s.id for s in index.stories()][:2] == ["sold", "snew"]  # "old" left the window
+        return story
+
+    assert later_report("") == "sold"  # found through its name words
+    assert later_report("2020-06-02") == "slater"  # compared with its days' stories only
 
 
 def test_backfilled_report_joins_its_story_after_newer_news(
