@@ -338,6 +338,17 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        6,
+        "SQLite: facts in full-text search keyed by (story, fact), so a fact's update is one seek",
+        (),
+        sqlite=(
+            # backends.fact_rowid: replacing a fact no longer scans the whole FTS5 index.
+            "DELETE FROM facts_fts",
+            """INSERT INTO facts_fts(rowid, text, story_id, fact_id)
+                SELECT fact_rowid(story_id, id), text, story_id, id FROM facts""",
+        ),
+    ),
 )
 
 

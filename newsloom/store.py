@@ -213,8 +213,7 @@ class Store:
             for story in stories:
                 for old in story.merged_from:
                     self.conn.execute("DELETE FROM stories WHERE id = ?", (old,))
-                    self.conn.execute("DELETE FROM facts WHERE story_id = ?", (old,))
-                    self.db.index_facts(old)
+                    self._delete_facts(old)
                     self._move_fact_history(old, story.id)
 
     def _published_range(self, article_ids: list[str]) -> tuple[str, str]:
@@ -267,10 +266,10 @@ class Store:
     def save_facts(self, story_id: str, facts: list[Fact], n_independent: int) -> None:
         """Replace a story's facts and clear its dirty flag, in one transaction."""
         with self.transaction():
-            self.conn.execute("DELETE FROM facts WHERE story_id = ?", (story_id,))
+            self._delete_facts(story_id)
             for pos, fact in enumerate(facts):
                 self._upsert_fact(story_id, fact, pos)
-            self.db.index_facts(story_id)
+            self.db.reindex_facts(story_id, [fact.id for fact in facts])
             self.conn.execute(
                 "UPDATE stories SET dirty = 0, n_independent = ? WHERE id = ?",
                 (n_independent, story_id),
@@ -306,6 +305,14 @@ class Store:
                 (n_independent, story_id),
             )
             self._record_fact_history(story_id, [fact for fact, _ in upserts])
+
+    def _delete_facts(self, story_id: str) -> None:
+        """Drop a story's facts, and so their rows in full-text search."""
+        ids = [
+            r[0] for r in self.conn.execute("SELECT id FROM facts WHERE story_id = ?", (story_id,))
+        ]
+        self.conn.execute("DELETE FROM facts WHERE story_id = ?", (story_id,))
+        self.db.reindex_facts(story_id, ids)
 
     def _upsert_fact(self, story_id: str, fact: Fact, position: int) -> None:
         self.conn.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,59 @@ def test_store_refuses_a_database_from_a_newer_build(tmp_path: Path) -> None:
     migrations.migrate(db, (*migrations.MIGRATIONS, future))
     with pytest.raises(StoreError, match="newer than this newsloom"):
         Store(tmp_path / "new.db")
+
+
+def _fact(fid: str, text: str) -> Fact:
+    return Fact(
+        fid, text, "single", ["Example Times"], 1, [Citation("a1", 0, "Example Times", text)]
+    )
+
+
+def _fact_hits(store: Store, query: str) -> list[tuple[str, str]]:
+    return sorted((h["story_id"], h["id"]) for h in store.search(query) if h["kind"] == "fact")
+
+
+def test_store_fact_search_follows_replaced_changed_and_removed_facts(tmp_path: Path) -> None:
+    """Facts are found by search exactly as stored, after a full replace, an incremental
+    change and a removal, and each sits at its (story, fact) key in `facts_fts` (found by
+    one seek, not a scan of the index: FTS5 cannot index `story_id`/`fact_id`)."""
+    from newsloom.backends import fact_rowid
+
+    store = Store(tmp_path / "n.db")
+    store.add_articles([make_article()])
+    store.save_stories([Story("s1", "Floods", ["a1"]), Story("s2", "Floods", [])])
+    store.save_facts("s1", [_fact("f1", "Dams burst upstream."), _fact("f2", "Levees held.")], 1)
+    store.save_facts("s2", [_fact("f1", "Dams burst in the north.")], 1)
+    assert _fact_hits(store, "dams") == [("s1", "f1"), ("s2", "f1")]
+    store.save_facts("s1", [_fact("f3", "Bridges collapsed.")], 1)  # a full replace
+    assert _fact_hits(store, "dams") == [("s2", "f1")]
+    assert _fact_hits(store, "levees") == []
+    store.save_fact_changes("s1", [(_fact("f3", "Bridges and roads collapsed."), 0)], [], 1)
+    store.save_fact_changes("s2", [], ["f1"], 1)
+    assert _fact_hits(store, "roads") == [("s1", "f3")]
+    assert _fact_hits(store, "dams") == []
+    rows = store.conn.execute("SELECT rowid, story_id, fact_id FROM facts_fts").fetchall()
+    assert [(r[0], r[1], r[2]) for r in rows] == [(fact_rowid("s1", "f3"), "s1", "f3")]
+
+
+def test_store_migration_6_rekeys_an_old_fact_index(tmp_path: Path) -> None:
+    """A database written before migration 6 (facts indexed under arbitrary rowids) gets
+    its fact index rekeyed, so later updates replace rows instead of adding duplicates."""
+    from newsloom import backends, migrations
+
+    db = backends.connect(str(tmp_path / "v5.db"))
+    migrations.migrate(db, migrations.MIGRATIONS[:5])
+    db.conn.execute(
+        "INSERT INTO facts(id, story_id, position, text, status, independent_sources, data)"
+        " VALUES ('f1', 's1', 0, 'Dams burst upstream.', 'single', 1, ?)",
+        (json.dumps(_fact("f1", "Dams burst upstream.").to_dict()),),
+    )
+    db.conn.execute(
+        "INSERT INTO facts_fts(text, story_id, fact_id) VALUES ('Dams burst upstream.', 's1', 'f1')"
+    )
+    db.close()
+    store = Store(tmp_path / "v5.db")
+    assert migrations.applied_version(store.db) == migrations.LATEST
+    store.save_fact_changes("s1", [(_fact("f1", "Dams held."), 0)], [], 1)
+    assert _fact_hits(store, "dams") == [("s1", "f1")]
+    assert _fact_hits(store, "burst") == []
