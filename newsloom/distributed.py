@@ -3,10 +3,12 @@
 ADDRESS is a running scheduler (`tcp://host:8786`, workers started with
 `dask worker tcp://host:8786 --nthreads 1`) or `local:N`, which starts a LocalCluster
 of N worker processes on this machine. The client (this process) reads and cleans the
-input, sends batches of articles to the workers as tasks, and assigns stories and
-writes the store itself, in input order: the workers never touch the database, so
-they need no access to it, and a task that Dask retries after losing a worker stores
-nothing twice (article ids are content hashes and the client writes each batch once).
+input, sends batches of articles to the workers as tasks, then one task per touched
+story (to the worker that ran the story's last one, if it is still there), and assigns
+stories and writes the store itself, in input order: the workers never touch the
+database, so they need no access to it, and a task that Dask retries after losing a
+worker stores nothing twice (article ids are content hashes and the client writes each
+batch and each story update once).
 Each worker loads the models once, on its first task (`executors.worker_resources`).
 """
 

@@ -1,10 +1,11 @@
-"""Executors: where the per-article work of a run (parse, extract, features) is done.
+"""Executors: where the work of a run (parse, extract, features, story updates) is done.
 
 One small interface, three places: in this process (`Inline`), in worker processes on
 this machine (`Processes`, `--workers N`), or on a Dask cluster (`distributed.Dask`,
-`--cluster ADDRESS`). The pipeline maps a pure task over batches through an executor
-and keeps everything stateful (story assignment, story-level updates, store writes) in
-the calling process, in input order, so every executor gives the same stories and facts.
+`--cluster ADDRESS`). The pipeline maps a task over batches, then over stories, through
+an executor and keeps story assignment and every store write in the calling process, in
+input order, so every executor gives the same stories and facts. A story's task goes to
+the worker that ran its last one (`Affinity`), which still holds the story's state.
 
 A task is a module-level function `task(resources, item)`; a worker process loads its
 own models once (`worker_resources`) with one thread per model, so N workers use N

@@ -337,7 +337,7 @@ def update_stories(
     their new articles are added to each story's kept state (`storystate`). One task per
     story on the executor, a story always on the worker that holds its state; this
     process reads each story and stores each result, in order. Returns seconds per
-    stage ("story updates" on the workers; "story writes" and "waiting for workers" here).
+    stage ("story updates" on the workers; "story writes" and the wait for results here).
 
     Another writer may change a story while it is updated; its update is then done
     again on the story as it is now (its facts must match its members)."""
@@ -351,7 +351,7 @@ def update_stories(
         reads: dict[str, tuple[Story, str | None]] = {}
         jobs = _story_jobs(store, todo, send_state, reads, watch)
         for update in ex.map(storystate.run_job, jobs, key=_story_of_job):
-            watch.lap("waiting for workers")
+            watch.lap("waiting for story updates")
             add_seconds(watch.seconds, update.seconds)
             story_id = update.story.id
             read, token = reads.pop(story_id)
