@@ -77,7 +77,7 @@ class Dask:
                 items,
                 in_flight=2 * self.workers,
             )
-        workers = list(self.client.scheduler_info()["workers"])
+        workers = list(self.client.nthreads())  # their addresses
 
         def submit(item: T) -> Any:
             # a preference, not a rule: if that worker is gone, another runs the task
