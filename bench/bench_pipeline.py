@@ -14,9 +14,11 @@ repeated with a numbered first line so that every one is a new article. In one r
 
 Prints a Markdown table of wall-clock and CPU seconds per stage and CPU ms per article,
 where "workers" stages are summed over the worker processes and "writer" stages are the
-one writing process ("waiting for workers" is the writer idle; "story updates" is the
-story-level work: refinement, copy tracing, facts, their writes). CPU time is what a
-capacity plan needs: it barely moves when other jobs share the machine, wall time does.
+one writing process ("waiting for workers" is the writer idle while articles are
+prepared, "waiting for story updates" while stories are updated; "story updates" is the
+story-level work: refinement, copy tracing, facts, one task per story; "story writes" is
+the writer reading each story's job and storing its result). CPU time is what a capacity
+plan needs: it barely moves when other jobs share the machine, wall time does.
 With --json, ends with one JSON object: `articles_per_s`, `parse_only_per_s`, `ratio`,
 `stages` (wall seconds), `cpu` (CPU seconds), `peak_rss_mb` (largest process),
 `db_kb_per_article` (SQLite file size).
@@ -39,8 +41,14 @@ from newsloom.executors import Executor, default_workers, make_executor
 from newsloom.pipeline import Resources, RunReport, run
 from newsloom.store import Store
 
-WORKER_STAGES = ("extract", "features")
-WRITER_STAGES = ("read + clean", "assign + store", "waiting for workers", "story updates")
+WORKER_STAGES = ("extract", "features", "story updates")
+WRITER_STAGES = (
+    "read + clean",
+    "assign + store",
+    "waiting for workers",
+    "story writes",
+    "waiting for story updates",
+)
 
 
 def write_corpus(src: Path, n: int, dest: Path) -> None:

@@ -3,10 +3,12 @@
 ADDRESS is a running scheduler (`tcp://host:8786`, workers started with
 `dask worker tcp://host:8786 --nthreads 1`) or `local:N`, which starts a LocalCluster
 of N worker processes on this machine. The client (this process) reads and cleans the
-input, sends batches of articles to the workers as tasks, and assigns stories and
-writes the store itself, in input order: the workers never touch the database, so
-they need no access to it, and a task that Dask retries after losing a worker stores
-nothing twice (article ids are content hashes and the client writes each batch once).
+input, sends batches of articles to the workers as tasks, then one task per touched
+story (to the worker that ran the story's last one, if it is still there), and assigns
+stories and writes the store itself, in input order: the workers never touch the
+database, so they need no access to it, and a task that Dask retries after losing a
+worker stores nothing twice (article ids are content hashes and the client writes each
+batch and each story update once).
 Each worker loads the models once, on its first task (`executors.worker_resources`).
 """
 
@@ -18,7 +20,7 @@ from typing import Any, TypeVar
 
 from newsloom import __version__
 from newsloom.errors import ConfigError
-from newsloom.executors import Task, ordered, run_task
+from newsloom.executors import Affinity, Key, Task, ordered, run_task
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -53,6 +55,7 @@ class Dask:
             self.close()
             raise ConfigError(f"--cluster {address}: cannot reach the scheduler ({exc})") from exc
         self.address = address
+        self._affinity = Affinity()
         self._check_workers()
         self.workers = max(1, sum(self.client.nthreads().values()))
 
@@ -67,12 +70,29 @@ class Dask:
                 f" {wrong}"
             )
 
-    def map(self, task: Task[T, R], items: Iterable[T]) -> Iterator[R]:
-        return ordered(
-            lambda item: self.client.submit(run_task, task, item, pure=False, retries=RETRIES),
-            items,
-            in_flight=2 * self.workers,
-        )
+    def map(self, task: Task[T, R], items: Iterable[T], key: Key | None = None) -> Iterator[R]:
+        if key is None:
+            return ordered(
+                lambda item: self.client.submit(run_task, task, item, pure=False, retries=RETRIES),
+                items,
+                in_flight=2 * self.workers,
+            )
+        workers = list(self.client.nthreads())  # their addresses
+
+        def submit(item: T) -> Any:
+            # a preference, not a rule: if that worker is gone, another runs the task
+            home = self._affinity.worker(key(item), workers, lambda w: 0)
+            return self.client.submit(
+                run_task,
+                task,
+                item,
+                pure=False,
+                retries=RETRIES,
+                workers=[home],
+                allow_other_workers=True,
+            )
+
+        return ordered(submit, items, in_flight=8 * self.workers)
 
     def close(self) -> None:
         client = getattr(self, "client", None)

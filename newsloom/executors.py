@@ -1,10 +1,11 @@
-"""Executors: where the per-article work of a run (parse, extract, features) is done.
+"""Executors: where the work of a run (parse, extract, features, story updates) is done.
 
 One small interface, three places: in this process (`Inline`), in worker processes on
 this machine (`Processes`, `--workers N`), or on a Dask cluster (`distributed.Dask`,
-`--cluster ADDRESS`). The pipeline maps a pure task over batches through an executor
-and keeps everything stateful (story assignment, story-level updates, store writes) in
-the calling process, in input order, so every executor gives the same stories and facts.
+`--cluster ADDRESS`). The pipeline maps a task over batches, then over stories, through
+an executor and keeps story assignment and every store write in the calling process, in
+input order, so every executor gives the same stories and facts. A story's task goes to
+the worker that ran its last one (`Affinity`), which still holds the story's state.
 
 A task is a module-level function `task(resources, item)`; a worker process loads its
 own models once (`worker_resources`) with one thread per model, so N workers use N
@@ -17,8 +18,8 @@ import itertools
 import multiprocessing
 import os
 import threading
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter, OrderedDict, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -33,14 +34,19 @@ R = TypeVar("R")
 Task = Callable[["Resources", T], R]
 
 
+Key = Callable[[Any], str]
+
+
 class Executor(Protocol):
     """Maps a task over items, results in input order, a bounded number in flight."""
 
     workers: int
 
-    def map(self, task: Task[T, R], items: Iterable[T]) -> Iterator[R]:
-        """`task(resources, item)` for each item. A local pool not yet started starts
-        only for two items or more (one runs here)."""
+    def map(self, task: Task[T, R], items: Iterable[T], key: Key | None = None) -> Iterator[R]:
+        """`task(resources, item)` for each item. Items of one `key` (a story) go to the
+        worker that ran that key before, which keeps what it learnt about it (the story's
+        state); a keyed map never starts a local pool, and an unkeyed one starts it only
+        for two items or more (a small input should not pay for loading models twice)."""
         ...
 
     def close(self) -> None: ...
@@ -62,41 +68,68 @@ class Inline:
     def __init__(self, resources: Resources) -> None:
         self.resources = resources
 
-    def map(self, task: Task[T, R], items: Iterable[T]) -> Iterator[R]:
+    def map(self, task: Task[T, R], items: Iterable[T], key: Key | None = None) -> Iterator[R]:
         return (task(self.resources, item) for item in items)
 
     def close(self) -> None:
         pass
 
 
+class Affinity:
+    """Which worker each key went to: the first time, the one with the fewest tasks
+    running (`busy`), then the fewest keys. The least recently used keys are forgotten
+    past `size`: a forgotten key's next worker may lack its state and says so, and the
+    caller sends the state along."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self.homes: OrderedDict[str, Any] = OrderedDict()
+        self.keys: Counter[Any] = Counter()  # keys per worker
+        self.size = size
+
+    def worker(self, key: str, workers: Sequence[Any], busy: Callable[[Any], int]) -> Any:
+        home = self.homes.get(key)
+        if home not in workers:
+            if home is not None:
+                self.keys[home] -= 1
+            home = min(workers, key=lambda w: (busy(w), self.keys[w]))
+            self.homes[key] = home
+            self.keys[home] += 1
+        self.homes.move_to_end(key)
+        while len(self.homes) > self.size:
+            self.keys[self.homes.popitem(last=False)[1]] -= 1
+        return home
+
+
 class Processes:
-    """`workers` processes on this machine, started when first needed: a map over one
-    item runs in this process instead (a small input should not pay for starting workers
-    and loading their models)."""
+    """`workers` processes on this machine, started when first needed (see `Executor.map`),
+    each with its own queue so that a story's updates keep going to one process."""
 
     def __init__(self, workers: int, resources: Resources) -> None:
         if workers < 1:
             raise NewsloomError(f"--workers must be at least 1, not {workers}")
         self.workers = workers
         self.resources = resources
-        self._pool: ProcessPoolExecutor | None = None
+        self._pools: list[ProcessPoolExecutor] = []
+        self._running: list[set[Future[Any]]] = []
+        self._affinity = Affinity()
 
-    def map(self, task: Task[T, R], items: Iterable[T]) -> Iterator[R]:
+    def map(self, task: Task[T, R], items: Iterable[T], key: Key | None = None) -> Iterator[R]:
         it = iter(items)
         head = list(itertools.islice(it, 2))
-        if self._pool is None and len(head) < 2:
-            yield from (task(self.resources, item) for item in head)
+        if not self._pools and (key is not None or len(head) < 2):
+            yield from (task(self.resources, item) for item in itertools.chain(head, it))
             return
-        if self._pool is None:
+        if not self._pools:
             # spawn, not fork: the parent may hold model threads that a fork would break.
             context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
-        pool = self._pool
+            self._pools = [ProcessPoolExecutor(1, mp_context=context) for _ in range(self.workers)]
+            self._running = [set() for _ in range(self.workers)]
         try:
             yield from ordered(
-                lambda item: pool.submit(run_task, task, item),
+                lambda item: self._submit(task, item, key),
                 itertools.chain(head, it),
-                in_flight=2 * self.workers,
+                # story jobs vary in size: a deeper queue keeps every worker busy
+                in_flight=(2 if key is None else 8) * self.workers,
             )
         except BrokenProcessPool as exc:
             self.close()
@@ -105,10 +138,22 @@ class Processes:
                 " run the same command again to go on"
             ) from exc
 
+    def _submit(self, task: Task[T, R], item: T, key: Key | None) -> Future[R]:
+        workers, load = range(self.workers), lambda w: len(self._running[w])
+        w = (
+            min(workers, key=load)
+            if key is None
+            else self._affinity.worker(key(item), workers, load)
+        )
+        future = self._pools[w].submit(run_task, task, item)
+        self._running[w].add(future)
+        future.add_done_callback(self._running[w].discard)
+        return future
+
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+        for pool in self._pools:
+            pool.shutdown(cancel_futures=True)
+        self._pools = []
 
 
 def ordered(

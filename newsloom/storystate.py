@@ -8,16 +8,24 @@ reports are refined with). A batch only adds its new articles to that state, in 
 order, and writes what changed: new article rows, changed facts, a small header. Building a
 story in batches therefore gives the same facts and derivations as building it in one go.
 
-States live in the store (fuse's section of the schema) and, while a process runs, in a
-bounded cache keyed by database, so a long-running `watch` or web app does not reload a big
-story for every batch. A cached state is used only if its token matches the store's (another
-process may have written since); the least recently used states are dropped once the cache
-holds more than `CACHE_STATEMENTS` statements, which bounds memory when stories leave the
-active window. A story whose article order changed (stories merged) is rebuilt.
+An update is a job (`read_job` in the writer: the story, its state's token, its new
+articles) that runs wherever the executor puts it (`run_job`: this process, a worker
+process, a Dask worker) and comes back as the rows to write (`write_update`, in the writer,
+only if the story and its state did not change meanwhile). The process that ran a story's
+update keeps the state in a bounded cache keyed by database, and the executor sends the
+story's next job to it, so a state travels only when that process lacks it (a new worker,
+a state evicted): the job then says `missing` and the writer sends the stored rows. A
+cached state is used only if its token matches the store's (another process may have
+written since); the least recently used states are dropped once the cache holds more
+than `CACHE_STATEMENTS` statements, which bounds memory when stories leave the active
+window. A story whose article order changed (stories merged) is rebuilt.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
+import time
 import uuid
 import weakref
 from collections import Counter, OrderedDict
@@ -32,7 +40,7 @@ from newsloom.brief import story_title
 from newsloom.dedupe import CopyTracer
 from newsloom.extract import refine_story
 from newsloom.fuse import StoryFacts
-from newsloom.models import Article, Derivation, Story
+from newsloom.models import Article, Derivation, Fact, Story
 
 if TYPE_CHECKING:
     from newsloom.pipeline import Resources
@@ -40,6 +48,7 @@ if TYPE_CHECKING:
 
 STATE_VERSION = 1
 CACHE_STATEMENTS = 400_000  # statements kept in memory across all cached stories
+HELD_STORIES = 100_000  # stories whose runner the writer remembers, per database
 
 
 @dataclass(slots=True)
@@ -79,12 +88,11 @@ class _Cache:
     def __init__(self) -> None:
         self.states: OrderedDict[str, StoryState] = OrderedDict()
 
-    def get(self, story_id: str, token: str | None) -> StoryState | None:
-        state = self.states.get(story_id)
-        if state is None or state.token != token:
-            return None
-        self.states.move_to_end(story_id)
-        return state
+    def take(self, story_id: str, token: str | None) -> StoryState | None:
+        """The state at `token`, removed from the cache: it is about to change in place,
+        and a half-grown state (an update that failed) must not be found again."""
+        state = self.states.pop(story_id, None)
+        return state if state is not None and state.token == token else None
 
     def put(self, state: StoryState) -> None:
         self.states[state.story_id] = state
@@ -98,101 +106,207 @@ class _Cache:
         self.states.pop(story_id, None)
 
 
-_BY_PATH: dict[str, _Cache] = {}
-_BY_STORE: weakref.WeakKeyDictionary[Store, _Cache] = weakref.WeakKeyDictionary()
+# Where a story's update runs (this process or a worker), the states it grew, per database.
+_CACHES: dict[str, _Cache] = {}
+# In the writer, per database: the token and article count of each story's state that the
+# last update computed (and so the process that ran it probably still holds).
+_HELD: dict[str, OrderedDict[str, tuple[str, int]]] = {}
+_MEMORY_KEYS: weakref.WeakKeyDictionary[Store, str] = weakref.WeakKeyDictionary()
 
 
-def _cache(store: Store) -> _Cache:
+def db_key(store: Store) -> str:
+    """Names the database in caches, in any process (each in-memory store its own)."""
     if store.path == ":memory:":
-        return _BY_STORE.setdefault(store, _Cache())
-    return _BY_PATH.setdefault(store.path, _Cache())
+        return _MEMORY_KEYS.setdefault(store, f":memory:{uuid.uuid4().hex}")
+    return store.path
 
 
-def load_state(store: Store, story: Story) -> StoryState | None:
-    """A story's state from the store (None if it has none, or one of another version)."""
-    found = store.load_fuse_state(story.id)
-    if found is None:
-        return None
-    token, header, articles, groups = found
-    if header.get("version") != STATE_VERSION:
-        return None
-    state = StoryState(story.id, token)
-    state.article_ids = [aid for aid, _, _ in articles]
+def _cache(store: Store | str) -> _Cache:
+    return _CACHES.setdefault(store if isinstance(store, str) else db_key(store), _Cache())
+
+
+def _held(store: Store) -> OrderedDict[str, tuple[str, int]]:
+    return _HELD.setdefault(db_key(store), OrderedDict())
+
+
+@dataclass(slots=True)
+class StoryJob:
+    """One story's update as the writer read it, for wherever the update runs: the story,
+    the token of its kept state, and its articles from `start` on. The state itself
+    travels only when the runner may not hold it (`stored`: the rows as stored)."""
+
+    db: str
+    story: Story
+    token: str | None
+    start: int
+    articles: list[Article]
+    stored: StoredRows | None = None
+
+
+@dataclass(slots=True)
+class StoryUpdate:
+    """What an update changed, for the writer to store; `missing` when the runner did not
+    hold the state the job assumed (the writer sends it and asks again)."""
+
+    story: Story
+    missing: bool = False
+    rebuilt: bool = False
+    changed: list[Article] = field(default_factory=list)  # articles the story refined
+    token: str = ""
+    header: dict[str, Any] = field(default_factory=dict)
+    article_rows: list[tuple[int, str, Any, Any]] = field(default_factory=list)
+    group_rows: list[tuple[int, Any]] = field(default_factory=list)
+    upserts: list[tuple[Fact, int]] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    n_independent: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+StoredRows = tuple[str, Any, list[tuple[str, Any, Any]], list[Any]]
+
+
+def from_rows(story_id: str, rows: StoredRows) -> StoryState:
+    """A story's state from its stored rows (`Store.load_fuse_state`)."""
+    token, header, articles, groups = rows
     derivations = [Derivation.from_dict(d) for d in header["derivations"]]
-    state.tracer = CopyTracer.from_state([c for _, _, c in articles], derivations)
-    state.facts = StoryFacts.from_state(header["facts"], [f for _, f, _ in articles], groups)
-    state.countries = Counter(header["countries"])
-    state.first_day = header["first_day"]
-    state.headline = header["headline"]
-    state.derived_titles = set(header["derived_titles"])
-    state.facts_header = header["facts"]
-    return state
+    return StoryState(
+        story_id,
+        token,
+        article_ids=[aid for aid, _, _ in articles],
+        tracer=CopyTracer.from_state([c for _, _, c in articles], derivations),
+        facts=StoryFacts.from_state(header["facts"], [f for _, f, _ in articles], groups),
+        countries=Counter(header["countries"]),
+        first_day=header["first_day"],
+        headline=header["headline"],
+        derived_titles=set(header["derived_titles"]),
+        facts_header=header["facts"],
+    )
 
 
-def update_story(store: Store, story_id: str, res: Resources) -> bool:
-    """Bring one story's copies and facts up to date with its new articles; False (nothing
-    written) if another process changed the story meanwhile: the caller does it again.
+def read_job(store: Store, story_id: str, *, send_state: bool = False) -> StoryJob:
+    """The job for one story as the store has it now (`NotFound` if it was merged away).
+
+    The kept state is sent along unless the last update here left it, at the store's
+    token, with the runner (`send_state` forces it: the runner said it lacks it); a
+    state of another version, or one whose articles are no longer the story's first
+    ones (stories merged), is rebuilt from all the story's articles."""
+    story = store.get_story(story_id)
+    token = store.fuse_token(story_id)
+    held = _held(store).get(story_id)
+    start, rows = 0, None
+    if token is not None and not send_state and held is not None and held[0] == token:
+        start = held[1]
+    elif token is not None:
+        found = store.load_fuse_state(story_id)
+        if found is not None and found[1].get("version") == STATE_VERSION:
+            ids = [aid for aid, _, _ in found[2]]
+            if story.article_ids[: len(ids)] == ids:
+                start, rows = len(ids), found
+    articles = store.get_articles(story.article_ids[start:])
+    return StoryJob(db_key(store), story, token, start, articles, rows)
+
+
+def run_job(res: Resources, job: StoryJob) -> StoryUpdate:
+    """Grow the story's state by the job's articles; runs wherever the executor puts it,
+    and keeps the state there for the story's next job.
 
     Story-level work multiplies small matrices; BLAS threads only contend there (on a busy
     machine a 20 x 2000 product took 25 ms with them, 1 ms without), so it runs on one."""
+    started = time.perf_counter(), time.process_time()
+    story = job.story
+    cache = _cache(job.db)
+    for old in story.merged_from:
+        cache.drop(old)
+    state = cache.take(story.id, job.token)
+    if job.start == 0:
+        state = StoryState(story.id)  # new, or rebuilt from all its articles
+    elif state is None and job.stored is not None:
+        state = from_rows(story.id, job.stored)
+    if state is None or state.article_ids != story.article_ids[: job.start]:
+        return StoryUpdate(story, missing=True)
+    rebuilt = job.start == 0
+    # Story-level refinement seldom changes an article (1 in 160 ECB+ articles): only the
+    # changed ones go back to be rewritten (the others would be written as they are).
+    before = [pickle.dumps(art) for art in job.articles]
     with threadpool_limits(limits=1, user_api="blas"):
-        return _update_story(store, story_id, res)
-
-
-def _update_story(store: Store, story_id: str, res: Resources) -> bool:
-    story = store.get_story(story_id)
-    read = story.to_dict()
-    cache = _cache(store)
-    token = store.fuse_token(story_id)
-    state = cache.get(story_id, token)
-    if state is None:
-        state = load_state(store, story)
-    if state is None or story.article_ids[: len(state.article_ids)] != state.article_ids:
-        state = StoryState(story_id)  # new, or its articles were reordered: rebuild
-    new_ids = story.article_ids[len(state.article_ids) :]
-    rebuilt = not state.article_ids
-    added = grow(state, store.get_articles(new_ids), res)
-    story.title = _title(state, story)
-    story.derivations = list(state.tracer.derivations)
+        grow(state, job.articles, res)
+    # a new Story: the job's stays as read (in this process, the writer compares with it)
+    story = dataclasses.replace(
+        story, title=_title(state, story), derivations=list(state.tracer.derivations)
+    )
     upserts, removed = state.facts.pop_changes()
-    facts_header, art_rows, group_rows = state.facts.state_delta()
-    state.facts_header = facts_header
+    state.facts_header, art_rows, group_rows = state.facts.state_delta()
     copies = dict(state.tracer.state_delta())
     state.token = uuid.uuid4().hex
+    cache.put(state)
+    return StoryUpdate(
+        story,
+        rebuilt=rebuilt,
+        changed=[a for a, b in zip(job.articles, before, strict=True) if a != pickle.loads(b)],
+        token=state.token,
+        header=state.header(),
+        article_rows=[(pos, row["id"], row, copies[row["id"]]) for pos, row in art_rows],
+        group_rows=group_rows,
+        upserts=upserts,
+        removed=removed,
+        n_independent=state.facts.independent_reports(),
+        seconds={
+            "story updates": time.perf_counter() - started[0],
+            "story updates cpu": time.process_time() - started[1],
+        },
+    )
+
+
+def write_update(store: Store, read: Story, token: str | None, update: StoryUpdate) -> bool:
+    """Store an update, only over the story and kept state it was computed from (`read`,
+    `token`): the work ran outside the writer lock. False (nothing written) if another
+    process changed them meanwhile: the caller reads the story again and redoes it."""
+    story = update.story
+    held = _held(store)
     with store.transaction():
-        # The work above ran outside the writer lock: write it only over what it read.
-        if store.fuse_token(story_id) != token or store.get_story(story_id).to_dict() != read:
-            cache.drop(story_id)
+        if store.fuse_token(story.id) != token or store.get_story(story.id) != read:
+            held.pop(story.id, None)
             return False
         for old in story.merged_from:
             store.delete_fuse_state(old)
-            cache.drop(old)
-        if rebuilt:
-            store.delete_fuse_state(story_id)
-            store.save_facts(story_id, [], n_independent=0)
+            held.pop(old, None)
+        if update.rebuilt:
+            store.delete_fuse_state(story.id)
+            store.save_facts(story.id, [], n_independent=0)
         store.save_stories([story])
-        for art in added:
+        for art in update.changed:
             store.update_article(art)
         store.save_fuse_state(
-            story_id,
-            state.token,
-            state.header(),
-            [(pos, row["id"], row, copies[row["id"]]) for pos, row in art_rows],
-            group_rows,
+            story.id, update.token, update.header, update.article_rows, update.group_rows
         )
         store.save_fact_changes(
-            story_id, upserts, removed, n_independent=state.facts.independent_reports()
+            story.id, update.upserts, update.removed, n_independent=update.n_independent
         )
-    cache.put(state)
+    held[story.id] = (update.token, len(story.article_ids))
+    held.move_to_end(story.id)
+    while len(held) > HELD_STORIES:
+        held.popitem(last=False)
     return True
+
+
+def update_story(store: Store, story_id: str, res: Resources) -> bool:
+    """Bring one story's copies and facts up to date with its new articles, in this
+    process; False (nothing written) if another process changed the story meanwhile."""
+    job = read_job(store, story_id)
+    update = run_job(res, job)
+    if update.missing:  # this process no longer holds the state: read it from the store
+        job = read_job(store, story_id, send_state=True)
+        update = run_job(res, job)
+    return write_update(store, job.story, job.token, update)
 
 
 def grow(state: StoryState, articles: list[Article], res: Resources) -> list[Article]:
     """Add articles to the state one by one, in arrival order (the order makes the result:
     each article meets exactly the articles that came before it)."""
-    vectors = res.statement_embedder.embed
+    # Copy tracing and fusion embed mostly the same sentences, and a later article some
+    # of an earlier one's again: each text once per update.
+    embed = _memo(res.statement_embedder.embed)
     for art in articles:
-        embed = _memo(vectors)  # copy tracing and fusion embed mostly the same sentences
         state.countries.update(p.country for p in art.places if p.country)
         refine_story([art], res.gazetteer, state.countries, state.first_day)
         if art.day and (not state.first_day or art.day < state.first_day):
@@ -209,7 +323,7 @@ def grow(state: StoryState, articles: list[Article], res: Resources) -> list[Art
 
 
 def _memo(embed: Callable[[list[str]], np.ndarray]) -> Callable[[list[str]], np.ndarray]:
-    """`embed` that computes each text once (for one article's copy tracing and fusion)."""
+    """`embed` that computes each text once (for one update's copy tracing and fusion)."""
     seen: dict[str, np.ndarray] = {}
 
     def cached(texts: list[str]) -> np.ndarray:
