@@ -278,7 +278,7 @@ class Store:
 
     def get_facts(self, story_id: str) -> list[Fact]:
         rows = self.conn.execute(
-            "SELECT data FROM facts WHERE story_id = ? ORDER BY position", (story_id,)
+            "SELECT data FROM facts WHERE story_id = ? ORDER BY position, id", (story_id,)
         )
         return [Fact.from_dict(json.loads(r[0])) for r in rows]
 
