@@ -86,6 +86,42 @@ WIRES = {
 }
 _TOKEN = re.compile(r"\w+")
 _KEY_ITEM = re.compile(r"(?<![\w.])(?:[A-Z][\w'’-]+|\d[\d,.]*\d|\d)")
+# What a spinner never changes besides names and digits: counts in words, the weekday and
+# the polarity. A "rewrite" that says 12 for thirteen, Tuesday for Monday or "was not killed"
+# for "was killed" is another report of the same event, and its disagreement must show.
+_NUMBER_WORDS = {
+    w: str(n)
+    for n, w in enumerate(
+        [
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ],
+        start=2,
+    )
+}
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
+_NEGATION = re.compile(r"\b(?:not|never|no longer)\b|n[’']t\b", re.IGNORECASE)
+NEGATED = "¬"  # the key item of a negated sentence
+_WEEKDAYS = frozenset(
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+)
 
 
 def _tokens(text: str) -> list[str]:
@@ -165,7 +201,11 @@ def _key(text: str, names: frozenset[str]) -> tuple[str, ...]:
     first = _TOKEN.match(text.lstrip("“\"'‘( "))
     if items and first and items[0] == first.group(0) and items[0] not in names:
         items = items[1:]
-    return tuple(_POSSESSIVE.sub("", i.lower().replace(",", "").replace("’", "'")) for i in items)
+    key = [_POSSESSIVE.sub("", i.lower().replace(",", "").replace("’", "'")) for i in items]
+    key += [_NUMBER_WORDS[w.lower()] for w in _NUMBER_WORD.findall(text)]
+    if _NEGATION.search(text):
+        key.append(NEGATED)
+    return tuple(key)
 
 
 def _inner_names(text: str) -> frozenset[str]:
@@ -239,7 +279,8 @@ class SharedText:
     """One sentence two pages carry word for word (a wire sentence, a photo caption) while
     neither page copies the other: `sentence` of `article_id` comes from the same text as
     `original_sentence` of `original_id` (the likely original). Sentences are `Sentence.index`
-    values. Fusion counts the two as one source for what that sentence says."""
+    values. Evidence and measurement (`eval copies` text_*): fusion folds such a sentence
+    pair by its own wording check (`fuse.shared_wording`)."""
 
     article_id: str
     sentence: int
@@ -685,12 +726,18 @@ def _shared_texts(new: _Page, old: _Page, copied: list[tuple[int, int]]) -> list
 
 
 def _other_facts(a: tuple[str, ...], b: tuple[str, ...], copied: bool = False) -> bool:
-    """Two sentences name different people or places, or give different numbers. Names
+    """Two sentences name different people, places or weekdays, give different numbers,
+    or one negates what the other affirms. Names
     alone do not part two sentences that share most of their wording word for word (an
     attribution edited or cut by the sentence splitter: "…, Fanning said." / "…, Const.")."""
-    names_a = {x for x in a if not x[0].isdigit()}
-    names_b = {x for x in b if not x[0].isdigit()}
-    nums_a, nums_b = set(a) - names_a, set(b) - names_b
+    if (NEGATED in a) != (NEGATED in b):
+        return True
+    days_a, days_b = _WEEKDAYS.intersection(a), _WEEKDAYS.intersection(b)
+    if days_a and days_b and not days_a & days_b:
+        return True
+    names_a = {x for x in a if not x[0].isdigit() and x != NEGATED}
+    names_b = {x for x in b if not x[0].isdigit() and x != NEGATED}
+    nums_a, nums_b = set(a) - names_a - {NEGATED}, set(b) - names_b - {NEGATED}
     other_names = bool(names_a and names_b and not names_a & names_b) and not copied
     return other_names or bool(nums_a and nums_b and nums_a != nums_b)
 

@@ -282,3 +282,26 @@ def test_a_short_summary_of_a_long_page_is_derived_from_it() -> None:
     assert [(d.article_id, d.original_id, d.kind) for d in tracer.derivations] == [
         (summary.id, long_page.id, "rewrite")
     ]
+
+
+def test_a_retelling_that_changes_the_toll_day_and_polarity_is_no_copy(
+    embedder: Embedder,
+) -> None:
+    """Spinners reword everything but names, numbers, the weekday and the polarity; a page
+    told in the same order that gives 12 dead for thirteen, Tuesday for Monday and "was not
+    killed" for "was killed" is another report, whose disagreements must show."""
+    wire = make_article(
+        "Thirteen people were killed when a bomb went off at a crowded market in Jalalabad,"
+        " a police spokesman said. The governor of Nangarhar province resigned on Monday after"
+        " weeks of protests. Local commander Ahmad Wali was killed in the fighting near the"
+        " airport. Kabul airport reopened to civilian flights on Wednesday.",
+        published="2023-03-15",
+    )
+    daily = make_article(
+        "A bomb blast at a busy Jalalabad market killed 12 people, police said. Nangarhar's"
+        " provincial governor resigned on Tuesday after weeks of protests. Local commander"
+        " Ahmad Wali was not killed in the fighting near the airport, his family said."
+        " Civilian flights resumed at Kabul airport on Wednesday, officials said.",
+        published="2023-03-15",
+    )
+    assert trace_copies([wire, daily], embedder) == []
