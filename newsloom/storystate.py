@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from newsloom.pipeline import Resources
     from newsloom.store import Store
 
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: stems and number words in copy keys, "org|wire" outlets
 CACHE_STATEMENTS = 400_000  # statements kept in memory across all cached stories
 HELD_STORIES = 100_000  # stories whose runner the writer remembers, per database
 
@@ -87,23 +87,31 @@ class _Cache:
 
     def __init__(self) -> None:
         self.states: OrderedDict[str, StoryState] = OrderedDict()
+        self.total = 0  # statements held (kept as a running sum: a put stays O(1))
 
     def take(self, story_id: str, token: str | None) -> StoryState | None:
         """The state at `token`, removed from the cache: it is about to change in place,
         and a half-grown state (an update that failed) must not be found again."""
-        state = self.states.pop(story_id, None)
+        state = self.drop(story_id)
         return state if state is not None and state.token == token else None
 
     def put(self, state: StoryState) -> None:
+        self.drop(state.story_id)
         self.states[state.story_id] = state
-        self.states.move_to_end(state.story_id)
-        total = sum(s.size for s in self.states.values())
-        while len(self.states) > 1 and total > CACHE_STATEMENTS:
+        self.total += state.size
+        while len(self.states) > 1 and self.total > CACHE_STATEMENTS:
             _, dropped = self.states.popitem(last=False)
-            total -= dropped.size
+            self.total -= dropped.size
 
-    def drop(self, story_id: str) -> None:
-        self.states.pop(story_id, None)
+    def clear(self) -> None:
+        self.states.clear()
+        self.total = 0
+
+    def drop(self, story_id: str) -> StoryState | None:
+        state = self.states.pop(story_id, None)
+        if state is not None:
+            self.total -= state.size
+        return state
 
 
 # Where a story's update runs (this process or a worker), the states it grew, per database.
@@ -117,8 +125,16 @@ _MEMORY_KEYS: weakref.WeakKeyDictionary[Store, str] = weakref.WeakKeyDictionary(
 def db_key(store: Store) -> str:
     """Names the database in caches, in any process (each in-memory store its own)."""
     if store.path == ":memory:":
-        return _MEMORY_KEYS.setdefault(store, f":memory:{uuid.uuid4().hex}")
+        if store not in _MEMORY_KEYS:
+            key = _MEMORY_KEYS[store] = f":memory:{uuid.uuid4().hex}"
+            weakref.finalize(store, _forget, key)  # its states go with the store
+        return _MEMORY_KEYS[store]
     return store.path
+
+
+def _forget(key: str) -> None:
+    _CACHES.pop(key, None)
+    _HELD.pop(key, None)
 
 
 def _cache(store: Store | str) -> _Cache:

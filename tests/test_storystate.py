@@ -154,7 +154,7 @@ def test_batches_give_the_facts_of_one_go(
     done = 0
     for size in sizes:  # every batch reloads the state from the store (a new process)
         done += size
-        storystate._cache(batched).states.clear()
+        storystate._cache(batched).clear()
         batched.save_stories([Story("s1", "Ferry", ids[:done])])
         storystate.update_story(batched, "s1", resources)
     expected, got = _summary(one_go), _summary(batched)
@@ -183,7 +183,7 @@ def test_a_state_of_another_version_is_rebuilt(
     before = _summary(store)
     token, header, _, _ = store.load_fuse_state("s1") or ("", {}, [], [])
     store.save_fuse_state("s1", token, {**header, "version": 0}, [], [])
-    storystate._cache(store).states.clear()
+    storystate._cache(store).clear()
     storystate.update_story(store, "s1", resources)
     assert _summary(store) == before
 
