@@ -1423,17 +1423,14 @@ def _conflict_pair(
     figure the sentence replaces ("up from 50"), and no page of the fact giving both figures
     side by side (then they count two things: the two quakes of one day)."""
     apart = _side_by_side(index, members, thing)
-    for x, (_, va, ma) in enumerate(thing):
-        for y, (_, vb, mb) in enumerate(thing[x + 1 :], x + 1):
+    current = [[m for m in ms if not _scoped(index, m, value)] for _, value, ms in thing]
+    for x, (_, va, _) in enumerate(thing):
+        for y, (_, vb, _) in enumerate(thing[x + 1 :], x + 1):
             if (x, y) in apart:
                 continue
-            for a in ma:
-                if _scoped(index, a, va):
-                    continue
-                for b in mb:
-                    if _scoped(index, b, vb) or _one_source(index, a, b):
-                        continue
-                    if _same_count(index, a, b, va):
+            for a in current[x]:
+                for b in current[y]:
+                    if not _one_source(index, a, b) and _same_count(index, a, b, va):
                         return [(va.text, a), (vb.text, b)]
     return []
 
