@@ -535,3 +535,22 @@ def test_a_member_backs_the_shown_claim_only_with_its_figure() -> None:
     fragments = Statement(3, 0, "Five major fragments of debris of the Titan were found", 0, 50)
     fragments.values = [Value("fragment", "", 5.0, 5.0, 5.0)]
     assert _carries(pieces, own, fragments)  # the same number in other words
+
+
+def test_an_amount_of_something_is_that_something(resources: Resources) -> None:
+    """Hundreds of pagers exploding and the pagers exploding have one participant: the
+    pagers, not "hundreds" (which would read as another participant and part the claims)."""
+    from newsloom.compare import claims_match
+
+    arts = parsed(
+        resources,
+        ("A", "https://a.example/p", "2024-09-17",
+         "On Tuesday, hundreds of handheld pagers exploded across Lebanon and Syria."),
+        ("B", "https://b.example/p", "2024-09-17",
+         "The pagers used by Hezbollah members exploded in Lebanon on Tuesday."),
+    )  # fmt: skip
+    (a,), (b,) = (split_statements(art, i) for i, art in enumerate(arts))
+    ka = [k for k in a.claims if k.verb == "explode"]
+    kb = [k for k in b.claims if k.verb == "explode"]
+    assert ka and kb and ka[0].patient == "pager"
+    assert claims_match(ka[0], kb[0], loose=True) > 0  # no participant that differs
