@@ -506,3 +506,51 @@ def test_pages_of_one_organisation_or_one_wire_are_one_source(
     assert fact_citing(facts, "ferry capsized", "capsized on Lake").independent_sources == 1
     rescue = fact_citing(facts, "40 survivors", "40 survivors from the lake")
     assert rescue.independent_sources == 1 and rescue.status == "single"
+
+
+def test_a_member_backs_the_shown_claim_only_with_its_figure() -> None:
+    """A member that shares the wording of a shown claim but not its figure backs only a side
+    part of it ("owns 49% ... and Nadella hinted" is not backed by Nadella's hint alone)."""
+    from dataclasses import replace
+
+    from newsloom.compare import ClaimKey, Value
+    from newsloom.fuse import Statement, _carries
+
+    own = ClaimKey("own", "microsoft", "", frozenset({"microsoft"}), frozenset({"openai"}),
+                   frozenset(), False, True)  # fmt: skip
+    stake = Value("%", "%", 49.0, 49.0, 49.0, verb="own")
+    shown = Statement(0, 0, "Microsoft owns about 49% of OpenAI, and CEO Satya Nadella "
+                      "indicated that Altman might return to OpenAI", 0, 90)  # fmt: skip
+    shown.claims, shown.claim_values, shown.values = [own], [[stake]], [stake]
+    hint = Statement(1, 0, "Microsoft CEO Satya Nadella said he would be open to Altman "
+                     "returning to OpenAI", 0, 80)  # fmt: skip
+    assert not _carries(shown, own, hint)
+    both = Statement(2, 0, "Microsoft, which owns 49% of OpenAI, saw CEO Satya Nadella "
+                     "indicate that Altman might return", 0, 80)  # fmt: skip
+    both.values = [Value("%", "%", 49.0, 49.0, 49.0)]
+    assert _carries(shown, own, both)
+    pieces = replace(shown, text="The team found five major pieces of debris off the Titan")
+    five = Value("piece", "", 5.0, 5.0, 5.0)
+    pieces.claims, pieces.claim_values, pieces.values = [own], [[five]], [five]
+    fragments = Statement(3, 0, "Five major fragments of debris of the Titan were found", 0, 50)
+    fragments.values = [Value("fragment", "", 5.0, 5.0, 5.0)]
+    assert _carries(pieces, own, fragments)  # the same number in other words
+
+
+def test_an_amount_of_something_is_that_something(resources: Resources) -> None:
+    """Hundreds of pagers exploding and the pagers exploding have one participant: the
+    pagers, not "hundreds" (which would read as another participant and part the claims)."""
+    from newsloom.compare import claims_match
+
+    arts = parsed(
+        resources,
+        ("A", "https://a.example/p", "2024-09-17",
+         "On Tuesday, hundreds of handheld pagers exploded across Lebanon and Syria."),
+        ("B", "https://b.example/p", "2024-09-17",
+         "The pagers used by Hezbollah members exploded in Lebanon on Tuesday."),
+    )  # fmt: skip
+    (a,), (b,) = (split_statements(art, i) for i, art in enumerate(arts))
+    ka = [k for k in a.claims if k.verb == "explode"]
+    kb = [k for k in b.claims if k.verb == "explode"]
+    assert ka and kb and ka[0].patient == "pager"
+    assert claims_match(ka[0], kb[0], loose=True) > 0  # no participant that differs

@@ -48,6 +48,11 @@ LIGHT_NOUNS = frozenset(
 )
 # Intransitive verb + preposition whose object is the doer: "Kandahar fell to the Taliban".
 DOER_PREPS = {"fall": "to", "surrender": "to", "succumb": "to"}
+# Heads that measure out their "of" object: the object is the participant.
+QUANTIFIERS = frozenset(
+    "hundred thousand million dozen score number lot couple handful majority most some all "  # noqa: SIM905
+    "many several few both each none".split()
+)
 RELATIVE = frozenset({"who", "which", "that", "whom", "what"})
 NEGATORS = frozenset({"not", "n't", "n’t", "never", "no", "neither", "nor", "without"})
 
@@ -238,8 +243,14 @@ def _arguments(
 
 
 def _head_word(tok: Token | None) -> str:
+    """The participant's head word; for an amount of something, the something ("hundreds of
+    pagers" -> "pager", "one of the suspects" -> "suspect")."""
     if tok is None:
         return ""
+    if tok.like_num or noun_key(tok.text) in QUANTIFIERS:
+        of = _prep_object(tok, ("of",))
+        if of is not None:
+            return _head_word(of)
     if tok.pos_ == "PROPN" or tok.ent_type_:
         return name_key(tok.text)
     return noun_key(tok.text)
