@@ -11,7 +11,8 @@ Sentences are aligned one to one, in any order, so a rewrite is caught whether i
 words for synonyms, reorders clauses or sentences, or breaks the grammar (a "spun" page):
 two sentences align when their vectors are close, when they keep most content words (as
 crude stems, so "crashed" keeps "crash"), when they keep the same names and numbers (spinners
-reword everything else, but never those), when
+reword everything else, but never those; a figure that a merged or split sentence carries
+over from the next sentence is kept too), when
 they are fairly close and keep a good part of the content words (two versions of one wire
 story), or when they share a run of wording (then a cut or edited attribution, "…, Fanning
 said." / "…, Const.", does not part them). A page aligned on three sentences or fewer must keep
@@ -627,7 +628,9 @@ def _align(new: _Page, vn: np.ndarray, old: _Page, vo: np.ndarray) -> _Alignment
             copied = shared >= VERBATIM_GRAMS and shared >= 0.6 * min(len(ga), len(gb))
             verbatim = (lex >= VERBATIM and len(a) >= 3) or copied
             ka, kb = new.keys[i], old.keys[j]
-            if _other_facts(ka, kb, copied):
+            if _other_facts(ka, kb, copied) and (
+                _other_facts(ka, kb, copied, numbers=False) or not _moved(new, i, old, j)
+            ):
                 continue  # other names or numbers: another fact in like words
             same_key = _same_key(ka, kb)
             reworded = cos >= REWORD_COSINE and lex >= REWORD_LEXICAL and len(a & b) >= 3
@@ -664,9 +667,27 @@ def _align(new: _Page, vn: np.ndarray, old: _Page, vo: np.ndarray) -> _Alignment
     return _Alignment(sorted(chosen), run, len(chosen) > len(own), kept_text)
 
 
-def _other_facts(a: tuple[str, ...], b: tuple[str, ...], copied: bool = False) -> bool:
-    """Two sentences name different people, places or weekdays, give different numbers,
-    or one negates what the other affirms. Names
+def _numbers(key: tuple[str, ...]) -> set[str]:
+    return {x for x in key if x[0].isdigit()}
+
+
+def _moved(new: _Page, i: int, old: _Page, j: int) -> bool:
+    """Each sentence's numbers stand in the other page around its partner (the partner and
+    the sentences either side): a rewrite merged or split sentences ("120 were on board when
+    it left and sank 40 minutes later." for "120 were on board. It sank 40 minutes later."),
+    it changed no figure. A changed figure (41 for 120) stands nowhere near."""
+
+    def around(page: _Page, k: int) -> set[str]:
+        return set().union(*(_numbers(key) for key in page.keys[max(0, k - 1) : k + 2]))
+
+    return _numbers(new.keys[i]) <= around(old, j) and _numbers(old.keys[j]) <= around(new, i)
+
+
+def _other_facts(
+    a: tuple[str, ...], b: tuple[str, ...], copied: bool = False, numbers: bool = True
+) -> bool:
+    """Two sentences name different people, places or weekdays, give different numbers
+    (unless `numbers` is False), or one negates what the other affirms. Names
     alone do not part two sentences that share most of their wording word for word (an
     attribution edited or cut by the sentence splitter: "…, Fanning said." / "…, Const.")."""
     if (NEGATED in a) != (NEGATED in b):
@@ -678,7 +699,7 @@ def _other_facts(a: tuple[str, ...], b: tuple[str, ...], copied: bool = False) -
     names_b = {x for x in b if not x[0].isdigit() and x != NEGATED}
     nums_a, nums_b = set(a) - names_a - {NEGATED}, set(b) - names_b - {NEGATED}
     other_names = bool(names_a and names_b and not names_a & names_b) and not copied
-    return other_names or bool(nums_a and nums_b and nums_a != nums_b)
+    return other_names or (numbers and bool(nums_a and nums_b and nums_a != nums_b))
 
 
 def _same_key(a: tuple[str, ...], b: tuple[str, ...]) -> bool:

@@ -305,3 +305,36 @@ def test_a_retelling_that_changes_the_toll_day_and_polarity_is_no_copy(
         published="2023-03-15",
     )
     assert trace_copies([wire, daily], embedder) == []
+
+
+def test_a_figure_moved_to_the_next_sentence_is_a_merge_not_another_fact() -> None:
+    """A rewrite that merges two sentences carries the next sentence's figure: the pair still
+    aligns (#11: the numbers stand around the partner). A rewrite that changes the figure does
+    not: 41 is nowhere near."""
+    from newsloom.dedupe import CopyTracer, _align
+
+    original = make_article(
+        "The ferry left the port of Goma at dawn on Tuesday with a full load of traders. "
+        "About 120 passengers were on board when it left the harbour. "
+        "It sank 40 minutes later near the island of Idjwi in heavy wind. "
+        "Rescue teams pulled survivors from the lake throughout the afternoon."
+    )
+    merged = make_article(
+        "The ferry left the port of Goma at dawn on Tuesday with a full load of traders. "
+        "About 120 passengers were on board when it left the harbour and sank 40 minutes later. "
+        "It went down near the island of Idjwi in heavy wind. "
+        "Rescue teams pulled survivors from the lake throughout the afternoon."
+    )
+    changed = make_article(merged.text.replace("120 passengers", "41 passengers"))
+    tracer = CopyTracer()
+    for art in (original, merged, changed):
+        tracer.add(art, _bag_embed)
+
+    def aligned(a: str, b: str) -> set[tuple[int, int]]:
+        pa, pb = tracer.pages[tracer.by_id[a]], tracer.pages[tracer.by_id[b]]
+        va = tracer.vecs[pa.first_row : pa.first_row + pa.n]
+        vb = tracer.vecs[pb.first_row : pb.first_row + pb.n]
+        return {(i, j) for i, j, _, _ in _align(pa, va, pb, vb).pairs}
+
+    assert (1, 1) in aligned(merged.id, original.id)  # {120, 40} against {120}, 40 next to it
+    assert (1, 1) not in aligned(changed.id, original.id)  # {41, 40}: 41 is no merge
