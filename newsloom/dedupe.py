@@ -11,7 +11,8 @@ Sentences are aligned one to one, in any order, so a rewrite is caught whether i
 words for synonyms, reorders clauses or sentences, or breaks the grammar (a "spun" page):
 two sentences align when their vectors are close, when they keep most content words (as
 crude stems, so "crashed" keeps "crash"), when they keep the same names and numbers (spinners
-reword everything else, but never those), when
+reword everything else, but never those; a figure that a merged or split sentence carries
+over from the next sentence is kept too), when
 they are fairly close and keep a good part of the content words (two versions of one wire
 story), or when they share a run of wording (then a cut or edited attribution, "…, Fanning
 said." / "…, Const.", does not part them). A page aligned on three sentences or fewer must keep
@@ -32,9 +33,10 @@ sentences, and their wording differs, so they stay independent. Each page keeps 
 but a new page that carries the text of two earlier, unlinked pages folds both into its tree
 (the earlier root becomes its copy), so one wire text on three sites is one origin.
 
-Two pages that are not linked but carry one sentence word for word (a wire sentence, an
-agency caption) keep sentence-level provenance instead (`SharedText`, `sentence_origin`): the
-sentence's text has one origin, while the rest of each page stays its own reporting.
+Two pages that are not linked may still carry one sentence word for word (a wire sentence,
+an agency caption): `CopyTracer.shared_sentences` finds them on demand, for measurement
+(`eval copies` text_*); fusion folds such statements by its own wording check
+(`fuse.shared_wording`), so the tracer neither keeps nor stores them.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from datasketch import MinHash, MinHashLSH
 
 from newsloom.models import Article, Derivation, Sentence
 from newsloom.nlp import append_rows
+from newsloom.wires import credited_anywhere
 
 if TYPE_CHECKING:
     from newsloom.nlp import Embedder
@@ -79,11 +82,6 @@ RECENT = 4096  # latest sentences searched by vector (older ones through LSH and
 MIN_WORDS = 4  # shorter lines ("Read more.") are not compared
 MAX_QUOTE = 2000  # characters: a longer "quotation" is a stray quote mark
 POST_CHARS = 300  # an embedded post's text before its signature (a post has 280 at most)
-WIRES = {
-    "AFP": re.compile(r"\bAFP\b|Agence France[- ]Presse"),
-    "AP": re.compile(r"\bAP\b|Associated Press"),
-    "Reuters": re.compile(r"\bReuters\b"),
-}
 _TOKEN = re.compile(r"\w+")
 _KEY_ITEM = re.compile(r"(?<![\w.])(?:[A-Z][\w'’-]+|\d[\d,.]*\d|\d)")
 # What a spinner never changes besides names and digits: counts in words, the weekday and
@@ -126,11 +124,6 @@ _WEEKDAYS = frozenset(
 
 def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.lower())
-
-
-def credited_wires(article: Article) -> list[str]:
-    """Wire agencies named in the text (a rewrite usually credits its source)."""
-    return [name for name, pattern in WIRES.items() if pattern.search(article.text)]
 
 
 def _rank(article: Article) -> tuple[str, int, str]:
@@ -274,23 +267,6 @@ def _opening(text: str, pos: int) -> bool:
     return (before.isspace() or before in "([—-") and not after.isspace()
 
 
-@dataclass(frozen=True, slots=True)
-class SharedText:
-    """One sentence two pages carry word for word (a wire sentence, a photo caption) while
-    neither page copies the other: `sentence` of `article_id` comes from the same text as
-    `original_sentence` of `original_id` (the likely original). Sentences are `Sentence.index`
-    values. Evidence and measurement (`eval copies` text_*): fusion folds such a sentence
-    pair by its own wording check (`fuse.shared_wording`)."""
-
-    article_id: str
-    sentence: int
-    original_id: str
-    original_sentence: int
-
-    def to_list(self) -> list[str | int]:
-        return [self.article_id, self.sentence, self.original_id, self.original_sentence]
-
-
 @dataclass(slots=True)
 class _Page:
     """What copy tracing keeps of one article."""
@@ -307,7 +283,6 @@ class _Page:
     sentence_ids: list[int] = field(default_factory=list)  # `Sentence.index` of each
     credits: list[str] = field(default_factory=list)
     parent: str = ""
-    shared: list[SharedText] = field(default_factory=list)  # found when it was added
 
     @property
     def n(self) -> int:
@@ -350,8 +325,6 @@ class CopyTracer:
         self.by_id: dict[str, int] = {}
         self.by_digest: dict[str, int] = {}
         self.derivations: list[Derivation] = []
-        self.shared: list[SharedText] = []  # sentences shared by pages that copy no page
-        self._origin: dict[tuple[str, int], tuple[str, int]] = {}  # of each shared sentence
         self.vecs = np.zeros((0, 0), dtype=np.float32)
         self.owner: list[int] = []  # page of each vector row
         self._n = 0
@@ -383,10 +356,9 @@ class CopyTracer:
             quoted=_quoted(article, kept),
             first_row=self._n,
             sentence_ids=[x.index for x in kept],
-            credits=credited_wires(article),
+            credits=credited_anywhere(article.text),
         )
         found = self._trace(page, mh, vecs)
-        self._add_shared(page.shared)
         pos = len(self.pages)
         self.pages.append(page)
         self.by_id[page.id] = pos
@@ -410,12 +382,6 @@ class CopyTracer:
             node = parent
             seen.add(node)
         return node
-
-    def _add_shared(self, items: list[SharedText]) -> None:
-        self.shared.extend(items)
-        for x in items:
-            key = (x.article_id, x.sentence)
-            self._origin.setdefault(key, (x.original_id, x.original_sentence))
 
     def _append_vectors(self, vecs: np.ndarray, pos: int) -> None:
         if not len(vecs):
@@ -465,11 +431,9 @@ class CopyTracer:
         wire text with two earlier pages that were not linked to each other)."""
         found = []
         for pos in self._candidates(page, mh, vecs):
-            strength, link, copied = self._relation(page, vecs, self.pages[pos], mh)
+            strength, link = self._relation(page, vecs, self.pages[pos], mh)
             if link is not None:
                 found.append((strength, link))
-            else:
-                page.shared.extend(_shared_texts(page, self.pages[pos], copied))
         if not found:
             return []
         best = max(found, key=lambda f: f[0])[1]  # first of equals, as before
@@ -486,13 +450,12 @@ class CopyTracer:
 
     def _relation(
         self, new: _Page, vecs: np.ndarray, old: _Page, mh: MinHash
-    ) -> tuple[float, Derivation | None, list[tuple[int, int]]]:
-        """How the new page relates to an earlier one: (strength, derivation or None, and
-        when None, the (new, old) sentences they share word for word)."""
+    ) -> tuple[float, Derivation | None]:
+        """How the new page relates to an earlier one: (strength, derivation or None)."""
         credits = sorted(set(new.credits) | set(old.credits))
         if new.digest == old.digest:
             kind = "same_wire" if credits and new.credits == old.credits else "exact"
-            return 2.0, self._link(new, old, kind, 1.0, {"sha256": new.digest[:16]}), []
+            return 2.0, self._link(new, old, kind, 1.0, {"sha256": new.digest[:16]})
         jaccard = float(np.mean(mh.hashvalues == old.minhash))
         if jaccard >= NEAR_THRESHOLD:
             kind = "same_wire" if credits else "near"
@@ -505,16 +468,15 @@ class CopyTracer:
                     round(jaccard, 4),
                     {"jaccard": round(jaccard, 4), "credited_wire": credits},
                 ),
-                [],
             )
         if not new.n or not old.n:
-            return 0.0, None, []
+            return 0.0, None
         rows = self.vecs[old.first_row : old.first_row + old.n]
         aligned = _align(new, vecs, old, rows)
         m = aligned.matched
         n_new, n_old = (new.n, old.n) if aligned.quotes else (new.own, old.own)
         if not n_new or not n_old:
-            return 0.0, None, aligned.copied
+            return 0.0, None
         share_new, share_old = m / n_new, m / n_old
         evidence = {
             "matched_sentences": m,
@@ -529,30 +491,28 @@ class CopyTracer:
             # A few sentences that share names and meaning but no run of wording: two short
             # summaries of one event, not a copy (a spun page keeps some runs somewhere),
             # unless every sentence of one is in a page three times as long (its summary).
-            return 0.0, None, aligned.copied
+            return 0.0, None
         if share_new >= REWRITE_SHARE and m >= min(MIN_ALIGNED, n_new) and m >= 2:
             kind = "same_wire" if verbatim and credits else "near" if verbatim else "rewrite"
             if share_old >= REWRITE_SHARE and old.rank > new.rank and not old.parent:
                 return (
                     1.0 + share_new,
                     self._link(old, new, kind, round(share_old, 4), evidence),
-                    [],
                 )
-            return 1.0 + share_new, self._link(new, old, kind, round(share_new, 4), evidence), []
+            return 1.0 + share_new, self._link(new, old, kind, round(share_new, 4), evidence)
         if share_old >= REWRITE_SHARE and m >= min(MIN_ALIGNED, n_old) and m >= 2:
             if not old.parent:
                 kind = "same_wire" if verbatim and credits else "near" if verbatim else "rewrite"
                 return (
                     1.0 + share_old,
                     self._link(old, new, kind, round(share_old, 4), evidence),
-                    [],
                 )
-            return 0.0, None, aligned.copied
+            return 0.0, None
         shorter = min(n_new, n_old)
         if aligned.verbatim >= WIRE_SENTENCES or (aligned.verbatim >= 2 and shorter <= 6):
             share = aligned.verbatim / shorter
-            return share, self._link(new, old, "same_wire", round(share, 4), evidence), []
-        return 0.0, None, aligned.copied
+            return share, self._link(new, old, "same_wire", round(share, 4), evidence)
+        return 0.0, None
 
     @staticmethod
     def _link(
@@ -562,22 +522,18 @@ class CopyTracer:
             copy, original = original, copy  # one origin: the earlier page stands for it
         return Derivation(copy.id, original.id, kind, score, evidence)
 
-    def shared_with(self, article_id: str) -> list[SharedText]:
-        """The shared sentences found when `article_id` was added (either side may be it)."""
-        pos = self.by_id.get(article_id)
-        return list(self.pages[pos].shared) if pos is not None else []
-
-    def sentence_origin(self, article_id: str, sentence: int) -> tuple[str, int]:
-        """The page and sentence (`Sentence.index`) a sentence's text first appeared in,
-        following shared sentences between unlinked pages (itself if it shares none). A
-        fusion that counts sources should count `root(origin page)` for what the sentence
-        says, not `root(article_id)`."""
-        origin = self._origin
-        node, seen = (article_id, sentence), {(article_id, sentence)}
-        while node in origin and origin[node] not in seen:
-            node = origin[node]
-            seen.add(node)
-        return node
+    def shared_sentences(self, a: str, b: str) -> list[tuple[int, int]]:
+        """The sentences (`Sentence.index` of a, of b) two traced pages carry word for word
+        outside quotations (a wire sentence, an agency caption), whether or not either page
+        copies the other: sentence-level provenance, computed when asked."""
+        if a not in self.by_id or b not in self.by_id:
+            return []
+        pa, pb = self.pages[self.by_id[a]], self.pages[self.by_id[b]]
+        if not pa.n or not pb.n:
+            return []
+        va = self.vecs[pa.first_row : pa.first_row + pa.n]
+        vb = self.vecs[pb.first_row : pb.first_row + pb.n]
+        return [(pa.sentence_ids[i], pb.sentence_ids[j]) for i, j in _align(pa, va, pb, vb).copied]
 
     def descendants(self, article_id: str) -> list[str]:
         """Articles whose root passes through `article_id` (itself first)."""
@@ -616,7 +572,6 @@ class CopyTracer:
             "quoted": page.quoted,
             "credits": page.credits,
             "sentence_ids": page.sentence_ids,
-            "shared": [x.to_list() for x in page.shared],
             "vectors": base64.b64encode(vecs.astype("<f2").tobytes()).decode("ascii"),
             "dim": int(self.vecs.shape[1]),
         }
@@ -637,15 +592,12 @@ class CopyTracer:
                 grams=[np.array(g, dtype=np.uint32) for g in d["grams"]],
                 quoted=list(d["quoted"]),
                 first_row=tracer._n,
-                # states saved before sentence-level provenance: positions stand in
+                # states saved before sentence ids: positions stand in (only measurement,
+                # `shared_sentences`, reads them)
                 sentence_ids=list(d.get("sentence_ids", range(len(d["contents"])))),
-                credits=list(d["credits"]),
-                shared=[
-                    SharedText(str(a), int(i), str(b), int(j)) for a, i, b, j in d.get("shared", [])
-                ],
+                credits=[c.lower() for c in d["credits"]],  # ids were "AFP" before
             )
             tracer.pages.append(page)
-            tracer._add_shared(page.shared)
             tracer.by_id[page.id] = pos
             tracer.by_digest.setdefault(page.digest, pos)
             tracer.lsh.insert(str(pos), _from_values(hv))
@@ -676,7 +628,9 @@ def _align(new: _Page, vn: np.ndarray, old: _Page, vo: np.ndarray) -> _Alignment
             copied = shared >= VERBATIM_GRAMS and shared >= 0.6 * min(len(ga), len(gb))
             verbatim = (lex >= VERBATIM and len(a) >= 3) or copied
             ka, kb = new.keys[i], old.keys[j]
-            if _other_facts(ka, kb, copied):
+            if _other_facts(ka, kb, copied) and (
+                _other_facts(ka, kb, copied, numbers=False) or not _moved(new, i, old, j)
+            ):
                 continue  # other names or numbers: another fact in like words
             same_key = _same_key(ka, kb)
             reworded = cos >= REWORD_COSINE and lex >= REWORD_LEXICAL and len(a & b) >= 3
@@ -713,21 +667,27 @@ def _align(new: _Page, vn: np.ndarray, old: _Page, vo: np.ndarray) -> _Alignment
     return _Alignment(sorted(chosen), run, len(chosen) > len(own), kept_text)
 
 
-def _shared_texts(new: _Page, old: _Page, copied: list[tuple[int, int]]) -> list[SharedText]:
-    """The sentences two unlinked pages share word for word, each pointing to the likely
-    original (the earlier page, or the one it already took the sentence from)."""
-    out = []
-    for i, j in copied:
-        a, b = (new.id, new.sentence_ids[i]), (old.id, old.sentence_ids[j])
-        if new.rank < old.rank:
-            a, b = b, a
-        out.append(SharedText(a[0], a[1], b[0], b[1]))
-    return out
+def _numbers(key: tuple[str, ...]) -> set[str]:
+    return {x for x in key if x[0].isdigit()}
 
 
-def _other_facts(a: tuple[str, ...], b: tuple[str, ...], copied: bool = False) -> bool:
-    """Two sentences name different people, places or weekdays, give different numbers,
-    or one negates what the other affirms. Names
+def _moved(new: _Page, i: int, old: _Page, j: int) -> bool:
+    """Each sentence's numbers stand in the other page around its partner (the partner and
+    the sentences either side): a rewrite merged or split sentences ("120 were on board when
+    it left and sank 40 minutes later." for "120 were on board. It sank 40 minutes later."),
+    it changed no figure. A changed figure (41 for 120) stands nowhere near."""
+
+    def around(page: _Page, k: int) -> set[str]:
+        return set().union(*(_numbers(key) for key in page.keys[max(0, k - 1) : k + 2]))
+
+    return _numbers(new.keys[i]) <= around(old, j) and _numbers(old.keys[j]) <= around(new, i)
+
+
+def _other_facts(
+    a: tuple[str, ...], b: tuple[str, ...], copied: bool = False, numbers: bool = True
+) -> bool:
+    """Two sentences name different people, places or weekdays, give different numbers
+    (unless `numbers` is False), or one negates what the other affirms. Names
     alone do not part two sentences that share most of their wording word for word (an
     attribution edited or cut by the sentence splitter: "…, Fanning said." / "…, Const.")."""
     if (NEGATED in a) != (NEGATED in b):
@@ -739,7 +699,7 @@ def _other_facts(a: tuple[str, ...], b: tuple[str, ...], copied: bool = False) -
     names_b = {x for x in b if not x[0].isdigit() and x != NEGATED}
     nums_a, nums_b = set(a) - names_a - {NEGATED}, set(b) - names_b - {NEGATED}
     other_names = bool(names_a and names_b and not names_a & names_b) and not copied
-    return other_names or bool(nums_a and nums_b and nums_a != nums_b)
+    return other_names or (numbers and bool(nums_a and nums_b and nums_a != nums_b))
 
 
 def _same_key(a: tuple[str, ...], b: tuple[str, ...]) -> bool:

@@ -78,6 +78,7 @@ from newsloom.extract.claims import NAME_LABELS, name_key
 from newsloom.extract.quantities import agree
 from newsloom.models import Article, Citation, Claim, Derivation, Fact, Quantity, TimeRef
 from newsloom.nlp import append_rows
+from newsloom.wires import AGENCIES, credited_as_source
 
 if TYPE_CHECKING:
     from newsloom.paraphrase import ParaphraseMatcher
@@ -121,10 +122,6 @@ WIRE_RUN = 8  # words repeated in order: one agency sentence on several sites
 NEAR_SHARE = 0.8  # share of the shorter statement's content words kept in order: one text
 NEAR_MIN = 6  # ... among at least this many content words
 NEAR_BUCKET = 32  # statements kept per run of three content words as candidates (bounds cost)
-AGENCIES = frozenset(
-    "afp reuters ap dpa xinhua ani pti efe ansa kyodo yonhap tass interfax bloomberg anadolu "  # noqa: SIM905
-    "bernama irna wafa".split()
-) | {"agence france-presse", "associated press", "press trust of india"}
 STATUS_RANK = {"corroborated": 0, "update": 1, "conflict": 2, "single": 3}
 
 _CLAUSE = re.compile(r";\s+|,\s+(?=(?:while|but|whereas)\b)")
@@ -143,15 +140,6 @@ _WORD = re.compile(r"[a-z]+")
 _ISO_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")  # a year, month or day; not a week
 _SHARED_HOSTS = frozenset(
     "go.com blogspot.com wordpress.com substack.com medium.com arc-cdn.net".split()  # noqa: SIM905
-)
-_AGENCY_SITES = {"apnews": "ap", "reuters": "reuters", "afp": "afp", "ap": "ap"}
-_AGENCY_NAMES = {"associated press": "ap", "agence france-presse": "afp"}
-_WIRE_CREDIT = re.compile(
-    r"\((AP|AFP|Reuters|dpa|Xinhua|ANI|PTI|UPI|Bloomberg|IANS)\)\s*[-–—:]"
-    r"|\bBy (?:The )?(Associated Press|Reuters|AFP|Agence France-Presse)\b"
-)
-_REUTERS_SIGNOFF = re.compile(
-    r"\bReporting by [^\n;]{3,80}(?:;|\n)\s*(?:Additional reporting|Editing|Writing) by"
 )
 _SECOND_LEVEL = frozenset(
     "co com org net gov ac edu ne or go gob nic mil".split()  # noqa: SIM905
@@ -383,8 +371,8 @@ def outlet_key(article: Article) -> str:
     domain ("edition.cnn.com" -> "cnn", "news.bbc.co.uk" and "www.bbc.com" -> "bbc"; a site
     hosted under a shared domain keeps its own label: "abcnews.go.com" -> "abcnews"), else its
     normalised source name; then the news agency whose text it carries, if it says so
-    (`wire_of`). Two pages of one organisation, or an outlet and the agency it runs, are one
-    source (`_components` folds on either part)."""
+    (`wires.credited_as_source`). Two pages of one organisation, or an outlet and the agency it
+    runs, are one source (`_components` folds on either part)."""
     host = ""
     if article.url:
         host = urlparse(article.url if "//" in article.url else f"//{article.url}").hostname or ""
@@ -398,29 +386,13 @@ def outlet_key(article: Article) -> str:
         name = re.sub(r"^(?:the|www)\s*\.?\s*", "", article.source.lower().strip())
         name = re.sub(r"\.(?:com|org|net|co\.uk)$", "", name)
         org = re.sub(r"[^a-z0-9]+", " ", name).strip() or article.id
-    return f"{org}|{wire_of(article, org)}"
+    return f"{org}|{credited_as_source(article, org)}"
 
 
 def _org_wire(outlet: str) -> tuple[str, str]:
     """The two parts of an outlet key (a key stored before wires were read has one)."""
     org, _, wire = outlet.partition("|")
     return org, wire
-
-
-def wire_of(article: Article, org: str = "") -> str:
-    """The news agency whose text a page carries, by its own credit: an agency's site, a
-    dateline or byline credit ("KABUL (Reuters) -", "By The Associated Press") near the top, or
-    Reuters' sign-off ("Reporting by ...; Editing by ..."); "" if none."""
-    if org in _AGENCY_SITES:
-        return _AGENCY_SITES[org]
-    head = article.text[:400]
-    m = _WIRE_CREDIT.search(head)
-    if m:
-        name = (m.group(1) or m.group(2)).lower()
-        return _AGENCY_NAMES.get(name, name)
-    if _REUTERS_SIGNOFF.search(article.text[-600:]):
-        return "reuters"
-    return ""
 
 
 # ---------------------------------------------------------------- the index

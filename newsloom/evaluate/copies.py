@@ -20,8 +20,8 @@ original without one deriving from the other, and `independent` otherwise. Headl
 `strict_*` also needs the kind right; per-label figures and `cross_event_links` (predicted links
 between pages of different events) follow. `text_*` scores sentence-level provenance beside the
 page links: a pair is also positive when the two pages carry one sentence word for word
-(`CopyTracer.shared`: a wire sentence in two otherwise own reports), with its own
-`text_cross_event_links`.
+(`CopyTracer.shared_sentences`, computed here: a wire sentence in two otherwise own reports),
+with its own `text_cross_event_links`.
 """
 
 from __future__ import annotations
@@ -189,8 +189,8 @@ def predicted(tracer: CopyTracer, a: str, b: str) -> str:
 
 def shares_text(tracer: CopyTracer, a: str, b: str) -> bool:
     """Whether two pages carry one sentence word for word (sentence-level provenance,
-    `CopyTracer.shared`), whatever their page-level relation."""
-    return any({x.article_id, x.original_id} == {a, b} for x in tracer.shared)
+    `CopyTracer.shared_sentences`), whatever their page-level relation."""
+    return bool(tracer.shared_sentences(a, b))
 
 
 def _pair(rec: dict[str, Any]) -> tuple[str, str, str]:
