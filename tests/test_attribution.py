@@ -65,6 +65,19 @@ def test_the_model_decides_and_attributions_do_not_nest() -> None:
     assert [q.text for q in kept] == ["And we will rebuild."]
 
 
+def test_colon_and_dash_bylines_are_kept_whatever_the_model_says() -> None:
+    text = (
+        "WALLACE: Do you really see those two as equivalent, Governor?\n\n"
+        "PENCE: Well, look, Mark Cuban has been out there saying some tough things.\n\n"
+        "“He is someone no sane person would want in the White House.” ― Adriana Rodarte\n\n"
+        "Trump said the debate was rigged."
+    )
+    got = _speakers(text, NOTHING)
+    assert ("WALLACE", ":") in got and ("PENCE", ":") in got
+    assert ("Adriana Rodarte", "―") in got
+    assert all(cue != "said" for _, cue in got)  # the model still decides the rest
+
+
 def test_shipped_model_keeps_reported_speech_and_a_stance() -> None:
     model = load_model()
     assert 0.2 <= model.threshold <= 0.7 and "PolNeAR" in model.meta["trained_on"]
