@@ -21,7 +21,8 @@ on pairs of the ECB+ dev topics and the real-web dev half (`scripts/cluster_fit.
 thresholds were chosen on the same dev data by the stories they make.
 
 An article is scored against the stories nearest its embedding among those still active
-(one received an article within `window_days` of the newest date seen), and an undated one
+(one received an article within `window_days` of the newest date seen; in a young stream,
+before `settle_docs` reports, every story: see `StoryIndex._window`), and an undated one
 also against stories that share its rarest name words (it may belong to any time), so the
 cost per article stays flat as the archive grows; it joins the best one at or above `join`,
 or starts a story. A single pass decides on what has arrived, so the stories touched since the last
@@ -86,17 +87,17 @@ _NO_TERMS = (_EMPTY_IDX, _EMPTY_W)
 
 # The fitted decision (scripts/cluster_fit.py): logit = bias + sum(weight * average link).
 FITTED_WEIGHTS = {
-    "embedding": 3.75,
-    "body": 10.09,
-    "lead": 7.66,
-    "names": 1.87,
-    "numbers": 2.36,
-    "actions": -0.12,
-    "date": 1.85,
-    "weekday": 1.42,
-    "year": 1.06,
+    "embedding": 4.4,
+    "body": 10.64,
+    "lead": 6.46,
+    "names": 1.73,
+    "numbers": 3.16,
+    "actions": -0.4,
+    "date": 2.63,
+    "weekday": 1.55,
+    "year": 1.18,
 }
-FITTED_BIAS = -8.07
+FITTED_BIAS = -8.32
 
 Terms = tuple[np.ndarray, np.ndarray]  # sorted hashed term ids, weights (float32)
 
@@ -520,11 +521,12 @@ class Settings:
     weights: dict[str, float] = field(default_factory=lambda: dict(FITTED_WEIGHTS))
     bias: float = FITTED_BIAS
     join: float = 2.0  # logit an article needs to join its best candidate story
-    merge: float = 0.0  # average-link logit at which `consolidate` merges two stories
+    merge: float = -0.25  # average-link logit at which `consolidate` merges two stories
     lone_size: int = 1  # a story this small folds into another only with time/action evidence
     lone_actions: float = 0.1
     lone_margin: float = 2.0  # this far above `merge`, the text alone is evidence enough
     window_days: int = 7
+    settle_docs: int = 1000  # nothing leaves the window before the stream has this many
     candidates: int = 4  # nearest stories by embedding, scored on every signal
     min_cosine: float = 0.35  # centroids less alike than this are never scored
     consolidate_candidates: int = 6  # nearest stories checked by `consolidate`
@@ -681,7 +683,7 @@ class StoryIndex:
         """The `k` stories whose centroids are nearest `vec` among those active around
         `day`: the active matrix, or for a day older than the window (a late or
         back-filled report) the stories of the days around it."""
-        window = self.settings.window_days
+        window = self._window()
         if day is not None and self._now is not None and day < self._now - window:
             slots = sorted(
                 {
@@ -741,12 +743,22 @@ class StoryIndex:
             self._row_slot[row] = moved
             self._slot_row[moved] = row
 
+    def _window(self) -> int:
+        """Days a story stays active. A young stream keeps every story active: its IDF,
+        learnt from a few dozen reports, is too flat for the last check of a story that
+        leaves (same-theme stories merge on common words), and a folder of old pages read
+        in any order would send its earlier dates out of the window at once. The cost
+        per article stays bounded: by `settle_docs` stories, then by one window's news."""
+        if self._docs < self.settings.settle_docs:
+            return 1 << 30
+        return self.settings.window_days
+
     def _age_out(self) -> None:
         """Stories whose newest article is older than the window leave the matrix, after
         a last average-link check of what changed; they no longer need their members."""
         if self._now is None:
             return
-        horizon = self._now - self.settings.window_days
+        horizon = self._now - self._window()
         if not any(self._stories[x].last < horizon for x in self._row_slot):
             return
         self.consolidate()
@@ -808,7 +820,7 @@ class StoryIndex:
         for alias in [d.id, *d.merged_from]:
             self._by_id[alias] = keep
         self._drop_row(drop)
-        if keep in self._slot_row or d.last >= (self._now or 0) - st.window_days:
+        if keep in self._slot_row or d.last >= (self._now or 0) - self._window():
             self._set_row(keep)
         return keep
 

@@ -10,7 +10,7 @@ all of them: stories of different sizes); negatives are the article against the 
 of its storyline (ECB+: its topic) and against the 5 events nearest its embedding, at the same
 sizes. Each example's signals are the average links `cluster.link_features` computes, with
 IDF from the whole dev set. A logistic regression (corpus-balanced sample weights, so ECB+'s
-772 dev documents do not drown the 117 real-web ones) gives the weights; the thresholds
+772 dev documents do not drown the 187 real-web ones) gives the weights; the thresholds
 (`Settings.join`, `Settings.merge`) are then chosen on the dev streams with
 `scripts/cluster_ablation.py`. Only dev halves are read: ECB+ topics 1-35, realweb dev.jsonl.
 

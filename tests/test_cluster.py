@@ -349,7 +349,7 @@ def test_undated_articles_and_window() -> None:
     def features(aid: str) -> Features:
         return _feat(aid, vec, [5, 9])
 
-    index = StoryIndex()
+    index = StoryIndex(Settings(settle_docs=0))  # a settled stream: stories age out
 
     def add(aid: str, published: str = "") -> str:
         f = dataclasses.replace(features(aid), published=published)
@@ -361,6 +361,25 @@ def test_undated_articles_and_window() -> None:
     assert add("late", "2020-01-03") == "sold"  # an old report finds the story of its days
 
 
+def test_a_young_stream_keeps_every_story_active() -> None:
+    """Until `settle_docs` reports have arrived nothing leaves the window (a few pages of
+    many years, read in any order): a report dated months before the newest one still
+    finds an undated story of its event; once settled, it sees only the stories of its
+    days."""
+    rng = np.random.default_rng(3)
+    event, other = rng.normal(size=(2, 384)).astype(np.float32)
+
+    def late_report(settle_docs: int) -> str:
+        index = StoryIndex(Settings(settle_docs=settle_docs))
+        for aid, vec, day in (("undated", event, ""), ("new", other, "2020-06-01")):
+            index.add(Article(id=aid, text="t", published=day), _feat(aid, vec, [5, 9], day))
+        late = _feat("late", event, [5, 9], "2020-01-03")
+        return index.add(Article(id="late", text="t", published=late.published), late).story_id
+
+    assert late_report(1000) == "sundated"
+    assert late_report(0) == "slate"  # a settled stream: only stories of its days
+
+
 def test_name_words_find_old_stories_for_undated_reports_only() -> None:
     """An undated report may belong to any time, so its rarest name words look up stories
     that left the window; a dated report is compared with the stories of its own days only,
@@ -370,7 +389,7 @@ def test_name_words_find_old_stories_for_undated_reports_only() -> None:
     names = hashed_counts(Counter({"w:hezbollah": 2, "w:beirut": 1}))
 
     def later_report(published: str) -> str:
-        index = StoryIndex()
+        index = StoryIndex(Settings(settle_docs=0))  # a settled stream: stories age out
         for aid, vec, day in (
             ("old", old_vec, "2020-01-01"),
             ("new", new_vec, "2020-06-01"),
