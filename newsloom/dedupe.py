@@ -12,7 +12,8 @@ words for synonyms, reorders clauses or sentences, or breaks the grammar (a "spu
 two sentences align when their vectors are close, when they keep most content words (as
 crude stems, so "crashed" keeps "crash"), when they keep the same names and numbers (spinners
 reword everything else, but never those; a figure that a merged or split sentence carries
-over from the next sentence is kept too), when
+over from the next sentence is kept too, and so is a close sentence that drops a figure and
+adds none), when
 they are fairly close and keep a good part of the content words (two versions of one wire
 story), or when they share a run of wording (then a cut or edited attribution, "…, Fanning
 said." / "…, Const.", does not part them). A page aligned on three sentences or fewer must keep
@@ -69,6 +70,8 @@ KEY_COSINE = 0.5  # ... or keep the same names and numbers and are this close
 REWORD_COSINE = 0.65  # ... or fairly close and keep a good part of the content words:
 REWORD_LEXICAL = 0.4  # a reworded sentence of one text (two versions of one wire story)
 SENT_LEXICAL = 0.6  # ... or keep most content words (Jaccard): a lightly edited sentence
+OMIT_COSINE = 0.85  # a sentence this close that keeps half its content words (Jaccard) and
+OMIT_LEXICAL = 0.5  # drops some of the other's figures, adding none, is the same sentence
 VERBATIM = 0.8  # content-word (stem) Jaccard of a sentence copied word for word
 VERBATIM_GRAMS = 4  # ... or word 4-grams it shares (a run of 7+ words), 60% of the shorter
 REWRITE_SHARE = 0.6  # share of the derived page's sentences aligned with the original
@@ -628,8 +631,10 @@ def _align(new: _Page, vn: np.ndarray, old: _Page, vo: np.ndarray) -> _Alignment
             copied = shared >= VERBATIM_GRAMS and shared >= 0.6 * min(len(ga), len(gb))
             verbatim = (lex >= VERBATIM and len(a) >= 3) or copied
             ka, kb = new.keys[i], old.keys[j]
+            omitted = cos >= OMIT_COSINE and lex >= OMIT_LEXICAL and _omitted(ka, kb)
             if _other_facts(ka, kb, copied) and (
-                _other_facts(ka, kb, copied, numbers=False) or not _moved(new, i, old, j)
+                _other_facts(ka, kb, copied, numbers=False)
+                or not (omitted or _moved(new, i, old, j))
             ):
                 continue  # other names or numbers: another fact in like words
             same_key = _same_key(ka, kb)
@@ -669,6 +674,14 @@ def _align(new: _Page, vn: np.ndarray, old: _Page, vo: np.ndarray) -> _Alignment
 
 def _numbers(key: tuple[str, ...]) -> set[str]:
     return {x for x in key if x[0].isdigit()}
+
+
+def _omitted(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """One sentence's figures are all in the other: a rewrite dropped a detail ("Five main
+    parts of the Titan" for "Five major fragments of the 22-foot (6.7-meter) Titan", "The
+    four others were" for "The others were"), it changed none (#11)."""
+    na, nb = _numbers(a), _numbers(b)
+    return na <= nb or nb <= na
 
 
 def _moved(new: _Page, i: int, old: _Page, j: int) -> bool:

@@ -338,3 +338,36 @@ def test_a_figure_moved_to_the_next_sentence_is_a_merge_not_another_fact() -> No
 
     assert (1, 1) in aligned(merged.id, original.id)  # {120, 40} against {120}, 40 next to it
     assert (1, 1) not in aligned(changed.id, original.id)  # {41, 40}: 41 is no merge
+
+
+def test_a_rewrite_that_drops_a_figure_keeps_the_sentence_one_that_changes_it_does_not() -> None:
+    """A reworded sentence that leaves out a detail ("the 22-foot (6.7-meter)") still aligns
+    with its original (#11: its figures are all in the original, it adds none); one that
+    gives four fragments for five is another fact."""
+    from newsloom.dedupe import CopyTracer, _align
+
+    original = make_article(
+        "The search for the missing submersible ended on Thursday off Newfoundland. "
+        "Five major fragments of the 22-foot (6.7-meter) Titan were located in the debris "
+        "field, including the tail cone and two sections of the pressure hull, officials said. "
+        "The company said there were no survivors among the men on board."
+    )
+    dropped = make_article(
+        "The search for the missing submersible ended on Thursday off Newfoundland. "
+        "Five major fragments of the Titan were located in the debris field, including the "
+        "tail cone and two sections of the pressure hull, officials said. "
+        "The company said none of the men on board survived."
+    )
+    changed = make_article(dropped.text.replace("Five major", "Four major"))
+    tracer = CopyTracer()
+    for art in (original, dropped, changed):
+        tracer.add(art, _bag_embed)
+
+    def aligned(a: str, b: str) -> set[tuple[int, int]]:
+        pa, pb = tracer.pages[tracer.by_id[a]], tracer.pages[tracer.by_id[b]]
+        va = tracer.vecs[pa.first_row : pa.first_row + pa.n]
+        vb = tracer.vecs[pb.first_row : pb.first_row + pb.n]
+        return {(i, j) for i, j, _, _ in _align(pa, va, pb, vb).pairs}
+
+    assert (1, 1) in aligned(dropped.id, original.id)  # {5, 2} within {5, 22, 6.7, 2}
+    assert (1, 1) not in aligned(changed.id, original.id)  # {4, 2}: 4 is no omission
