@@ -20,7 +20,8 @@ story-level work: refinement, copy tracing, facts, one task per story; "story wr
 the writer reading each story's job and storing its result). CPU time is what a capacity
 plan needs: it barely moves when other jobs share the machine, wall time does.
 With --json, ends with one JSON object: `articles_per_s`, `parse_only_per_s`, `ratio`,
-`stages` (wall seconds), `cpu` (CPU seconds), `peak_rss_mb` (largest process),
+`stages` (wall seconds), `cpu` (CPU seconds), `cpu_ms_per_article` (the workers' stages
+and the writer's, summed), `peak_rss_mb` (largest process),
 `db_kb_per_article` (SQLite file size).
 """
 
@@ -38,7 +39,8 @@ from typing import Any
 from newsloom import clean, ingest
 from newsloom.errors import InputError
 from newsloom.executors import Executor, default_workers, make_executor
-from newsloom.pipeline import Resources, RunReport, run
+from newsloom.models import Article
+from newsloom.pipeline import Batch, Resources, RunReport, prepare_batch, run
 from newsloom.store import Store
 
 WORKER_STAGES = ("extract", "features", "story updates")
@@ -71,9 +73,17 @@ def parse_only(res: Resources, corpus: Path, processes: int) -> tuple[int, float
     return len(texts), time.perf_counter() - start
 
 
+WARM_TEXT = (
+    "KABUL, Afghanistan (AP) — The Taliban captured Kandahar on Thursday, officials said."
+    ' "The city has fallen," a spokesman told reporters.'
+)
+
+
 def _warm(res: Resources, _: int) -> None:
-    """Load every model a worker uses."""
+    """Load every model a worker uses, those the extractors load on first use included."""
     _ = (res.nlp, res.gazetteer, res.embedder, res.statement_embedder, res.matcher)
+    (article,) = clean.clean_batch([Article(id="warm", text=WARM_TEXT, published="2021-08-12")])
+    prepare_batch(res, Batch([article], 1))
     time.sleep(0.5)  # so that each worker takes one of the warm-up tasks
 
 
@@ -102,8 +112,18 @@ def table(report: RunReport, n: int, wall: float) -> str:
             where = "workers" if stage in WORKER_STAGES else "writer"
             secs, cpu = report.seconds[stage], report.seconds[f"{stage} cpu"]
             lines.append(f"| {stage} | {where} | {secs:.1f} | {cpu:.1f} | {1000 * cpu / n:.1f} |")
+    for where, ms in cpu_per_article(report, n).items():
+        lines.append(f"| **all {where} stages** | {where} | | | **{ms:.1f}** |")
     lines.append(f"| **end to end** | | {wall:.1f} | | |")
     return "\n".join(lines)
+
+
+def cpu_per_article(report: RunReport, n: int) -> dict[str, float]:
+    """CPU ms per article of the workers' stages and of the writer's."""
+    return {
+        where: round(sum(1000 * report.seconds.get(f"{s} cpu", 0.0) / max(n, 1) for s in stages), 1)
+        for where, stages in (("workers", WORKER_STAGES), ("writer", WRITER_STAGES))
+    }
 
 
 def main() -> None:
@@ -144,6 +164,7 @@ def main() -> None:
         "parse_only_per_s": round(n_parsed / parse_secs, 2),
         "stages": {k: round(v, 2) for k, v in report.seconds.items() if not k.endswith(" cpu")},
         "cpu": {k[:-4]: round(v, 2) for k, v in report.seconds.items() if k.endswith(" cpu")},
+        "cpu_ms_per_article": cpu_per_article(report, n),
         "peak_rss_mb": round(peak_rss_mb()),
         "db_kb_per_article": round(db_bytes / 1024 / max(n, 1), 1),
     }

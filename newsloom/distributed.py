@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from newsloom import __version__
 from newsloom.errors import ConfigError
-from newsloom.executors import Affinity, Key, Task, ordered, run_task
+from newsloom.executors import Affinity, Key, Task, finished, ordered, run_task
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -92,7 +92,7 @@ class Dask:
                 allow_other_workers=True,
             )
 
-        return ordered(submit, items, in_flight=8 * self.workers)
+        return finished(submit, items, in_flight=8 * self.workers)
 
     def close(self) -> None:
         client = getattr(self, "client", None)

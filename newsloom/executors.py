@@ -17,7 +17,9 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import queue
 import threading
+import time
 from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -45,8 +47,10 @@ class Executor(Protocol):
     def map(self, task: Task[T, R], items: Iterable[T], key: Key | None = None) -> Iterator[R]:
         """`task(resources, item)` for each item. Items of one `key` (a story) go to the
         worker that ran that key before, which keeps what it learnt about it (the story's
-        state); a keyed map never starts a local pool, and an unkeyed one starts it only
-        for two items or more (a small input should not pay for loading models twice)."""
+        state), and come back as they finish (keyed items are independent: a long one
+        must not hold up the others); unkeyed results come in input order. A keyed map
+        never starts a local pool, and an unkeyed one starts it only for two items or
+        more (a small input should not pay for loading models twice)."""
         ...
 
     def close(self) -> None: ...
@@ -69,22 +73,44 @@ class Inline:
         self.resources = resources
 
     def map(self, task: Task[T, R], items: Iterable[T], key: Key | None = None) -> Iterator[R]:
-        return (task(self.resources, item) for item in items)
+        return (run_here(task, self.resources, item) for item in items)
 
     def close(self) -> None:
         pass
 
 
+_here = [0.0, 0.0]  # wall and CPU seconds this process spent in tasks it ran itself
+
+
+def run_here(task: Task[T, R], resources: Resources, item: T) -> R:
+    """Run a task in this process, inside the caller's wait for its result: its time is
+    counted apart (`here_seconds`) so that the caller's stopwatch can leave it out."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        return task(resources, item)
+    finally:
+        _here[0] += time.perf_counter() - wall
+        _here[1] += time.process_time() - cpu
+
+
+def here_seconds() -> tuple[float, float]:
+    """Wall and CPU seconds this process has spent so far in tasks run here (`run_here`)."""
+    return _here[0], _here[1]
+
+
 class Affinity:
     """Which worker each key went to: the first time, the one with the fewest tasks
     running (`busy`), then the fewest keys. The least recently used keys are forgotten
-    past `size`: a forgotten key's next worker may lack its state and says so, and the
-    caller sends the state along."""
+    past `size` (default: as many stories as the writer remembers states of): a forgotten
+    key's next worker may lack its state and says so, and the caller sends the state
+    along."""
 
-    def __init__(self, size: int = 100_000) -> None:
+    def __init__(self, size: int | None = None) -> None:
+        from newsloom.storystate import HELD_STORIES
+
         self.homes: OrderedDict[str, Any] = OrderedDict()
         self.keys: Counter[Any] = Counter()  # keys per worker
-        self.size = size
+        self.size = HELD_STORIES if size is None else size
 
     def worker(self, key: str, workers: Sequence[Any], busy: Callable[[Any], int]) -> Any:
         home = self.homes.get(key)
@@ -117,7 +143,7 @@ class Processes:
         it = iter(items)
         head = list(itertools.islice(it, 2))
         if not self._pools and (key is not None or len(head) < 2):
-            yield from (task(self.resources, item) for item in itertools.chain(head, it))
+            yield from (run_here(task, self.resources, item) for item in itertools.chain(head, it))
             return
         if not self._pools:
             # spawn, not fork: the parent may hold model threads that a fork would break.
@@ -125,12 +151,18 @@ class Processes:
             self._pools = [ProcessPoolExecutor(1, mp_context=context) for _ in range(self.workers)]
             self._running = [set() for _ in range(self.workers)]
         try:
-            yield from ordered(
-                lambda item: self._submit(task, item, key),
-                itertools.chain(head, it),
-                # story jobs vary in size: a deeper queue keeps every worker busy
-                in_flight=(2 if key is None else 8) * self.workers,
-            )
+            if key is None:
+                yield from ordered(
+                    lambda item: self._submit(task, item, key),
+                    itertools.chain(head, it),
+                    in_flight=2 * self.workers,
+                )
+            else:  # story jobs vary in size: a deeper queue keeps every worker busy
+                yield from finished(
+                    lambda item: self._submit(task, item, key),
+                    itertools.chain(head, it),
+                    8 * self.workers,
+                )
         except BrokenProcessPool as exc:
             self.close()
             raise NewsloomError(
@@ -151,9 +183,10 @@ class Processes:
         return future
 
     def close(self) -> None:
+        """Stop the workers; the next map starts new ones, which hold no story state."""
         for pool in self._pools:
             pool.shutdown(cancel_futures=True)
-        self._pools = []
+        self._pools, self._running, self._affinity = [], [], Affinity()
 
 
 def ordered(
@@ -168,6 +201,23 @@ def ordered(
             yield pending.popleft().result()
     while pending:
         yield pending.popleft().result()
+
+
+def finished(
+    submit: Callable[[T], Future[R] | Any], items: Iterable[T], in_flight: int
+) -> Iterator[R]:
+    """Submit items keeping at most `in_flight` unfinished; yield results as they finish
+    (concurrent.futures or Dask futures: both call back when done)."""
+    done: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    pending = 0
+    for item in items:
+        submit(item).add_done_callback(done.put)
+        pending += 1
+        if pending >= in_flight:
+            pending -= 1
+            yield done.get().result()
+    for _ in range(pending):
+        yield done.get().result()
 
 
 _resources: Resources | None = None

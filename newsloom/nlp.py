@@ -197,7 +197,7 @@ class StaticEmbedder:
         """(len(texts), dim) float32 unit vectors; a text with no tokens gets a zero vector."""
         from scipy.sparse import csr_matrix
 
-        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        encodings = self.tokenizer.encode_batch_fast(list(texts), add_special_tokens=False)
         indptr = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum([len(e.ids) for e in encodings], out=indptr[1:])
         ids = np.fromiter((i for e in encodings for i in e.ids), dtype=np.int64, count=indptr[-1])

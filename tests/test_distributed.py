@@ -58,6 +58,19 @@ def test_seeds_briefing_through_the_scheduler_equals_one_process(
     assert many == one and len(one["stories"]) == 1
 
 
+def _after(res: Resources, item: tuple[str, float]) -> str:
+    time.sleep(item[1])
+    return item[0]
+
+
+def test_keyed_results_come_as_they_finish(cluster: Dask) -> None:
+    """Story updates are independent: a long one does not hold up the ones behind it."""
+    list(cluster.map(_after, [("warm", 0.0)] * 4))  # every worker has imported the task
+    items = [("long", 3.0), ("a", 0.0), ("b", 0.0), ("c", 0.0)]
+    out = list(cluster.map(_after, items, key=lambda item: item[0]))
+    assert sorted(out) == ["a", "b", "c", "long"] and out[0] != "long"
+
+
 @pytest.mark.slow  # 300 articles through every stage twice
 def test_local_cluster_equals_a_local_run(
     cluster: Dask, tmp_path: Path, resources: Resources

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from newsloom import storystate
 from newsloom.cli import cli
-from newsloom.pipeline import CLUSTER_STATE, Resources, run
+from newsloom.pipeline import CLUSTER_STATE, MAX_STORY_RETRIES, Resources, run
 from newsloom.store import Store
+from newsloom.storystate import StoryJob, StoryUpdate
 
 
 def brief_json(
@@ -242,3 +245,59 @@ def test_pipeline_kandahar_capture_corroborated_and_single_source_figures(
     for words in (("1,000", "civilians"), ("72,000", "children")):
         fact = _fact_with(story, *words)
         assert fact["status"] == "single" and fact["independent_sources"] == 1
+
+
+def test_stage_seconds_in_one_process_add_up_to_the_run(
+    tmp_path: Path, resources: Resources, seeds_dir: Path, data_dir: Path
+) -> None:
+    """In one process the tasks run inside the waits for their results: each second is
+    charged to one stage (the waits were charged the tasks' time too)."""
+    start = time.perf_counter()
+    report = run([str(seeds_dir), str(data_dir / "articles")], Store(tmp_path / "n.db"), resources)
+    wall = time.perf_counter() - start
+    stages = {k: v for k, v in report.seconds.items() if not k.endswith(" cpu")}
+    assert stages["extract"] > 0 and stages["story updates"] > 0
+    assert sum(stages.values()) <= wall
+    assert stages["waiting for story updates"] < stages["story updates"] / 2
+
+
+def test_story_updates_retry_without_counting_a_missing_state(
+    tmp_path: Path, resources: Resources, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A runner that lacked the story's state (sent it, then asked again) spends no try:
+    a story whose writes lose MAX_STORY_RETRIES - 1 races is still stored."""
+    run_job, write_update = storystate.run_job, storystate.write_update
+    calls: list[str] = []
+
+    def lacking_first(res: Resources, job: StoryJob) -> StoryUpdate:
+        calls.append("run")
+        return StoryUpdate(job.story, missing=True) if len(calls) == 1 else run_job(res, job)
+
+    def racing(store: Store, *args: Any) -> bool:
+        calls.append("write")
+        return calls.count("write") >= MAX_STORY_RETRIES and write_update(store, *args)
+
+    monkeypatch.setattr(storystate, "run_job", lacking_first)
+    monkeypatch.setattr(storystate, "write_update", racing)
+    store = Store(tmp_path / "n.db")
+    run([str(seeds_dir)], store, resources)
+    assert calls.count("run") == MAX_STORY_RETRIES + 1
+    assert store.dirty_story_ids() == [] and store.get_facts(store.story_rows()[0]["id"])
+
+
+def test_story_out_of_tries_stays_dirty_and_says_so(
+    tmp_path: Path,
+    resources: Resources,
+    seeds_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(storystate, "write_update", lambda *args: False)  # always raced
+    store = Store(tmp_path / "n.db")
+    run([str(seeds_dir)], store, resources)
+    (story_id,) = store.dirty_story_ids()
+    lines = capsys.readouterr().err.splitlines()
+    assert [line for line in lines if story_id in line] == [
+        f"newsloom: story {story_id} changed under its update {MAX_STORY_RETRIES} times"
+        " (another writer?); left for the next run"
+    ]
