@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import base64
 import bisect
+import functools
 import hashlib
 import itertools
 import re
@@ -145,12 +146,24 @@ def _from_values(hashvalues: np.ndarray) -> MinHash:
     return MinHash(num_perm=NUM_PERM, seed=1, hashvalues=hashvalues, scheme="affine32")
 
 
+@functools.cache
+def _lsh_params(threshold: float) -> tuple[int, int]:
+    """Bands and rows for `threshold`: datasketch finds them by numerical integration (25 ms),
+    which every new story's tracer would otherwise repeat."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    return lsh.b, lsh.r
+
+
+def _new_lsh(threshold: float) -> MinHashLSH:
+    return MinHashLSH(num_perm=NUM_PERM, params=_lsh_params(threshold))
+
+
 def find_duplicates(articles: list[Article]) -> list[Derivation]:
     """Exact and near duplicates; each copy points to the likely original."""
     ordered = sorted(articles, key=_rank)
     out: list[Derivation] = []
     first_of_hash: dict[str, Article] = {}
-    lsh = MinHashLSH(threshold=NEAR_THRESHOLD, num_perm=NUM_PERM)
+    lsh = _new_lsh(NEAR_THRESHOLD)
     hashes: dict[str, MinHash] = {}
     for art in ordered:
         tokens = _tokens(art.text)
@@ -331,7 +344,7 @@ class CopyTracer:
         self.vecs = np.zeros((0, 0), dtype=np.float32)
         self.owner: list[int] = []  # page of each vector row
         self._n = 0
-        self.lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+        self.lsh = _new_lsh(LSH_THRESHOLD)
         self.key_index: dict[tuple[str, str], list[int]] = {}
         self._new_pages: list[int] = []
 
