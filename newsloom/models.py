@@ -27,6 +27,27 @@ def content_id(text: str, title: str = "", url: str = "") -> str:
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready copy of a dataclass tree, as `dataclasses.asdict` gives but without its deep
+    copy of every leaf value, which was most of the single writer's time per article."""
+    cls = type(value)
+    if cls in (str, int, float, bool) or value is None:
+        return value
+    if cls is list or cls is tuple:
+        return cls(plain(v) for v in value)
+    if cls is dict:
+        return {k: plain(v) for k, v in value.items()}
+    names = _FIELDS.get(cls)
+    if names is None:
+        if not dataclasses.is_dataclass(value):
+            return value
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(value))
+    return {name: plain(getattr(value, name)) for name in names}
+
+
 def _from_dict(cls: type[T], data: dict[str, Any]) -> T:
     """Build a dataclass from a dict, ignoring unknown keys (forward compatible)."""
     names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
@@ -44,7 +65,7 @@ class Sentence:
     paragraph: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return plain(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Sentence:
@@ -64,7 +85,7 @@ class Mention:
     norm: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return plain(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Mention:
@@ -89,7 +110,7 @@ class Place:
     form: str = ""  # "" (a place name) | demonym ("Russian") | embedded ("Washington" Post)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return plain(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Place:
@@ -112,7 +133,7 @@ class TimeRef:
     role: str = "event"  # event | deadline (or plan: not yet come) | background (see dates.py)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return plain(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TimeRef:
@@ -138,7 +159,7 @@ class Quote:
     cue_start: int = -1  # char offset of the cue in the article text (-1: unknown)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return plain(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Quote:
@@ -160,7 +181,7 @@ class Quantity:
     unit: str = ""  # currency or unit: USD, GBP, %, km ...
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return plain(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Quantity:
@@ -178,7 +199,7 @@ class Figure:
     holder: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return plain(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Figure:
@@ -212,7 +233,7 @@ class Claim:
     main: bool = False  # the sentence's main clause
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return plain(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Claim:
@@ -262,7 +283,7 @@ class Article:
         return self.published[:10]
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return plain(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Article:
@@ -291,7 +312,7 @@ class Link:
     evidence: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return plain(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Link:
@@ -312,7 +333,7 @@ class Derivation:
     evidence: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return plain(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Derivation:
@@ -332,7 +353,7 @@ class Story:
     storyline: str = ""  # id of the storyline (developing situation) the story belongs to
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return plain(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Story:
@@ -354,7 +375,7 @@ class Citation:
     text: str
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return plain(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Citation:
@@ -385,7 +406,7 @@ class Fact:
     updates: list[dict[str, Any]] = field(default_factory=list)  # {value, time, sources, citations}
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return plain(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Fact:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -10,7 +11,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsloom.errors import NotFound
-from newsloom.models import Article, Citation, Fact, Link, Mention, Place, Sentence, Story
+from newsloom.models import (
+    Article,
+    Citation,
+    Fact,
+    Link,
+    Mention,
+    Place,
+    Sentence,
+    Story,
+    plain,
+)
 from newsloom.store import Store
 
 
@@ -195,3 +206,17 @@ def test_store_migration_6_rekeys_an_old_fact_index(tmp_path: Path) -> None:
     store.save_fact_changes("s1", [(_fact("f1", "Dams held."), 0)], [], 1)
     assert _fact_hits(store, "dams") == [("s1", "f1")]
     assert _fact_hits(store, "burst") == []
+
+
+def test_plain_matches_asdict_and_copies_containers() -> None:
+    """Stored JSON comes from `plain`; it must equal `dataclasses.asdict` field for field and
+    not share a list or dict with the article it was made from."""
+    art = make_article()
+    art.meta = {"feed": {"tags": ["a", "b"]}, "pair": (1, 2)}
+    out = plain(art)
+    assert out == dataclasses.asdict(art)
+    assert json.dumps(out) == json.dumps(dataclasses.asdict(art))
+    out["sentences"][0]["text"] = "changed"
+    out["meta"]["feed"]["tags"].append("c")
+    assert art.sentences[0].text != "changed"
+    assert art.meta["feed"]["tags"] == ["a", "b"]
