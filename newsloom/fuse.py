@@ -550,7 +550,8 @@ class StoryFacts:
                         g = self.group_of.get((sid, j))
                         if g is not None:
                             self._changed_groups.add(g)
-                            self._memos.pop(g, None)  # its backing folds by originals
+                            if g in self._memos:  # its backing folds by originals
+                                self._memos[g].roots_changed()
                 self._verdicts = {}
                 return
 
@@ -1241,14 +1242,15 @@ Node = tuple[str, Any]  # a source key of `_Backing`: ("o", org), ("r", root), (
 
 class _Backing:
     """The independent sources backing one candidate shown statement of a fact: the members
-    that carry it (`_carries`), folded by organisation, wire, original, conduit and wording
-    group (`_components` of those keys), kept as members arrive."""
+    that carry it (`_carries`, asked once per member), folded by organisation, wire,
+    original, conduit and wording group (`_components` of those keys), kept as members
+    arrive."""
 
-    __slots__ = ("core", "count", "merged", "parent", "shown", "upto")
+    __slots__ = ("carried", "core", "count", "merged", "parent", "shown")
 
     def __init__(self, shown: int, core: ClaimKey | None) -> None:
         self.shown, self.core = shown, core
-        self.upto = 0  # members looked at
+        self.carried = bytearray()  # per member looked at: whether it carries the candidate
         self.merged = 0  # wording merges applied
         self.parent: dict[Node, Node] = {}
         self.count = 0  # groups of source keys: the independent sources
@@ -1269,28 +1271,49 @@ class _Backing:
             self.parent[ra] = rb
             self.count -= 1
 
+    def take(self, index: StoryFacts, sid: int, wording: int) -> None:
+        """Fold in a member that carries the candidate (`wording`: its wording group)."""
+        st = index.statements[sid]
+        art = index.articles[st.article]
+        org, wire = _org_wire(art.outlet)
+        group = self.find(("w", wording))  # one of its own if it shares no wording
+        for key in (("o", org), ("x", wire), ("r", art.root), ("c", st.conduit.lower())):
+            if key[1]:
+                self.union(key, group)
+
 
 class _Memo:
     """What a fact's verdict keeps of its members, taken in as they arrive (members are only
     ever appended): their wording groups, the SHOWN_CHOICES best worded members (the shown
-    candidates) and each candidate's backing. In memory only: a state loaded from the store,
-    or a fact whose members' originals changed, starts a new one from its members."""
+    candidates) and each candidate's backing. In memory only: a state loaded from the store
+    starts a new one from its members; when a member's original changes (a copy found
+    late), the candidates and backings are folded again from what the memo knows."""
 
-    __slots__ = ("backing", "shown", "size", "wording")
+    __slots__ = ("backing", "ranked", "refold", "shown", "size", "wording")
 
     def __init__(self) -> None:
-        self.size = 0  # members taken in
+        self.size = 0  # members taken into `wording`
         self.wording = _Wording()
+        self.ranked = 0  # members ranked as shown candidates
         self.shown: list[tuple[tuple[bool, bool, bool, int, int], int]] = []  # (rank, member)
         self.backing: dict[int, _Backing] = {}  # per candidate
+        self.refold = False  # originals changed: rank and fold every member again
+
+    def roots_changed(self) -> None:
+        self.refold = True
 
     def update(self, index: StoryFacts, group: _Group) -> None:
         members = group.members
         for i in range(self.size, len(members)):
+            st = index.statements[members[i][0]]
+            self.wording.add(st.text, st.words)
+        self.size = len(members)
+        if self.refold:
+            self.shown, self.ranked = [], 0
+        for i in range(self.ranked, len(members)):
             sid, slot = members[i]
             st = index.statements[sid]
             art = index.articles[st.article]
-            self.wording.add(st.text, st.words)
             rank = (
                 art.root != art.id,
                 len(st.text.split()) < 6,
@@ -1300,7 +1323,7 @@ class _Memo:
             )
             if len(self.shown) < SHOWN_CHOICES or rank < self.shown[-1][0]:
                 self.shown = sorted([*self.shown, (rank, i)])[:SHOWN_CHOICES]
-        self.size = len(members)
+        self.ranked = len(members)
         chosen = {i for _, i in self.shown}
         self.backing = {i: b for i, b in self.backing.items() if i in chosen}
         for i in chosen:
@@ -1308,26 +1331,28 @@ class _Memo:
             core = _core_claim(st, slot) if slot in (-1, st.primary) else None  # a side claim
             backing = self.backing.setdefault(i, _Backing(i, core))
             self._extend(index, members, backing)
+        self.refold = False
 
     def _extend(self, index: StoryFacts, members: list[Member], backing: _Backing) -> None:
         """Bring one candidate's backing up to the members taken in."""
         merges = self.wording.merges
-        for a, b in merges[backing.merged :]:
-            if ("w", a) in backing.parent:
-                backing.union(("w", a), ("w", b))
+        if self.refold:  # fold again, by the members' originals now
+            backing.parent, backing.count = {}, 0
+            for i, carries in enumerate(backing.carried):
+                if carries:
+                    backing.take(index, members[i][0], self.wording.find(i))
+        else:
+            for a, b in merges[backing.merged :]:
+                if ("w", a) in backing.parent:
+                    backing.union(("w", a), ("w", b))
         backing.merged = len(merges)
         shown = index.statements[members[backing.shown][0]]
-        for i in range(backing.upto, self.size):
-            st = index.statements[members[i][0]]
-            if i != backing.shown and not _carries(shown, backing.core, st):
-                continue
-            art = index.articles[st.article]
-            org, wire = _org_wire(art.outlet)
-            wording = backing.find(("w", self.wording.find(i)))  # one of its own if none
-            for key in (("o", org), ("x", wire), ("r", art.root), ("c", st.conduit.lower())):
-                if key[1]:
-                    backing.union(key, wording)
-        backing.upto = self.size
+        for i in range(len(backing.carried), self.size):
+            sid = members[i][0]
+            carries = i == backing.shown or _carries(shown, backing.core, index.statements[sid])
+            backing.carried.append(carries)
+            if carries:
+                backing.take(index, sid, self.wording.find(i))
 
 
 def _core_claim(shown: Statement, slot: int) -> ClaimKey | None:
@@ -1764,12 +1789,11 @@ def _date_conflict(
     "deposits as of March 8" / "closed on Sunday")."""
     dated = [(_member_date(index, m), m) for m in members]
     dated = [(d, m) for d, m in dated if len(d) >= 10]
-    if same_claim:
-        dated = _firsts(dated, lambda x: (x[0], *_claim_sig(index, x[1])))
     found = _first_pair(
         [(d, (d, m)) for d, m in dated],
         lambda da, db: not compatible_dates(da, db),
         lambda a, b: not same_claim or _claims_agree(index, a[1], b[1]),
+        (lambda x: (x[0], *_claim_sig(index, x[1]))) if same_claim else None,
     )
     return list(found) if found else []
 
@@ -1779,12 +1803,16 @@ K = TypeVar("K", bound=Hashable)
 
 
 def _first_pair(
-    items: list[tuple[K, T]], differ: Callable[[K, K], bool], test: Callable[[T, T], bool]
+    items: list[tuple[K, T]],
+    differ: Callable[[K, K], bool],
+    test: Callable[[T, T], bool],
+    signature: Callable[[T], Hashable] | None = None,
 ) -> tuple[T, T] | None:
     """The first pair of items (earlier, later), in the items' order, whose keys `differ`
     and that `test` accepts. Only items of keys that differ from another one are tried (a
     fact's members share a handful of days, names or verbs: the pairs of those come first),
-    so a fact whose members agree costs one pass, not one per pair."""
+    so a fact whose members agree costs one pass, not one per pair; with `signature` (what
+    `differ` and `test` read of an item, see `_firsts`), one item per signature."""
     keys = list(dict.fromkeys(k for k, _ in items))
     apart = {
         pair
@@ -1797,6 +1825,8 @@ def _first_pair(
         return None
     involved = {a for a, _ in apart}
     tried = [(k, x) for k, x in items if k in involved]
+    if signature is not None:
+        tried = _firsts(tried, lambda kx: signature(kx[1]))
     for i, (ka, a) in enumerate(tried):
         for kb, b in tried[i + 1 :]:
             if (ka, kb) in apart and test(a, b):
@@ -1883,12 +1913,11 @@ def _negation_conflict(
     stated = [  # an extra slot's polarity is its claims'; a clause inside another is not
         m for m in members if m[1] == -1 or m[1] == index.statements[m[0]].primary
     ]
-    if same_claim:
-        stated = _firsts(stated, lambda m: (polarity(m), *_claim_sig(index, m)))
     found = _first_pair(
         [(polarity(m), m) for m in stated],
         lambda ka, kb: ka[0] == kb[0] and ka[1] != kb[1],
         lambda a, b: not same_claim or _claims_agree(index, a, b),
+        (lambda m: (polarity(m), *_claim_sig(index, m))) if same_claim else None,
     )
     if not found:
         return []

@@ -537,6 +537,7 @@ def test_first_pair_finds_the_pair_a_full_scan_finds() -> None:
         firsts = _firsts(items, lambda x: (x[0], x[1]))
         assert _first_pair([(x[0], x) for x in items], differ, test) == scan
         assert _first_pair([(x[0], x) for x in firsts], differ, test) == scan
+        assert _first_pair([(x[0], x) for x in items], differ, test, lambda x: x[:2]) == scan
 
 
 def test_facts_read_out_as_articles_arrive_equal_those_of_one_go(
