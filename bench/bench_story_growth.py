@@ -118,6 +118,7 @@ def main() -> None:
             )
         stories = len(store.story_rows(limit=10_000))
     full = times[: len(records) // args.batch] or times
+    full_cpu = cpu[: len(full)]
     head, tail = full[:3], full[-3:]
     result = {
         "articles": len(records),
@@ -130,8 +131,10 @@ def main() -> None:
         "first3_mean_s": round(sum(head) / len(head), 3),
         "last3_mean_s": round(sum(tail) / len(tail), 3),
         "peak_rss_mb": round(peak_rss_mb(), 1),
-        "first_batch_cpu_s": round(cpu[0], 3),
-        "last_batch_cpu_s": round(cpu[len(full) - 1], 3),
+        "first_batch_cpu_s": round(full_cpu[0], 3),
+        "last_batch_cpu_s": round(full_cpu[-1], 3),
+        "first3_mean_cpu_s": round(sum(full_cpu[:3]) / len(head), 3),
+        "last3_mean_cpu_s": round(sum(full_cpu[-3:]) / len(tail), 3),
         "batch_s": [round(t, 3) for t in times],
         "batch_cpu_s": [round(t, 3) for t in cpu],
     }

@@ -41,11 +41,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import sys
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
@@ -170,10 +170,22 @@ class Statement:
     date: str = ""  # the event date the statement gives (not a dateline), "" if none
     primary: int = -1  # index of its main claim in `claims`, -1 if it has none
     spans: list[tuple[int, int]] = field(default_factory=list)  # its claims' clauses, in `text`
+    # Read off the text once (a fact's verdict asks again and again), never stored:
+    _titles: list[tuple[str, str]] | None = field(default=None, repr=False, compare=False)
+    _words: _Words | None = field(default=None, repr=False, compare=False)
 
     @property
     def titles(self) -> list[tuple[str, str]]:
-        return title_names(self.text)
+        if self._titles is None:
+            self._titles = title_names(self.text)
+        return self._titles
+
+    @property
+    def words(self) -> _Words:
+        """What the wording check reads of it (`shared_wording`)."""
+        if self._words is None:
+            self._words = _Words.of(self.text)
+        return self._words
 
     def values_for(self, claim: int) -> list[Value]:
         """The figures a member states: its claim's, the whole statement's, or none for an
@@ -452,6 +464,7 @@ class StoryFacts:
         self._dirty_groups: set[int] = set()  # state rows to write
         self._clause_vecs: dict[int, np.ndarray] = {}  # statement -> its clauses' vectors
         self._verdicts: dict[int, tuple[Fact, set[Member]]] = {}  # per read-out: fact, kept
+        self._memos: dict[int, _Memo] = {}  # per shared fact: what its verdict keeps
         self._dropped: dict[int, list[Member]] = {}  # members a fact leaves out (stored)
         self._article_values: dict[int, list[Value]] = {}  # see `article_values`
         self._embed: Embed | None = None  # while an article is added
@@ -464,6 +477,7 @@ class StoryFacts:
         """Index one article (arriving after every article already in): its statements join
         the facts they match or found new ones."""
         self._telling_cache = {}  # name frequencies change with each article
+        self._verdicts = {}  # a fact read out before (`fact_of_group`) may change
         pos = len(self.articles)
         self.articles.append(
             _Article(
@@ -508,6 +522,9 @@ class StoryFacts:
                         g = self.group_of.get((sid, j))
                         if g is not None:
                             self._changed_groups.add(g)
+                            if g in self._memos:  # its backing folds by originals
+                                self._memos[g].roots_changed()
+                self._verdicts = {}
                 return
 
     def _append_vectors(self, vecs: np.ndarray) -> None:
@@ -807,6 +824,7 @@ class StoryFacts:
         self._changed_statements.update(sid for sid, _ in self._dropped.pop(other, []))
         self.merged[other] = g
         self._removed_groups.add(other)
+        self._memos.pop(other, None)
         gone.members, gone.articles = [], set()
         self._changed_groups.add(g)
         self._dirty_groups |= {g, other}
@@ -880,14 +898,16 @@ class StoryFacts:
     def _verdict_of(self, g: int) -> tuple[Fact, set[Member]]:
         found = self._verdicts.get(g)
         if found is None:
-            found = self._verdicts[g] = _verdict(self, self.groups[g])
+            memo = self._memos.setdefault(g, _Memo())
+            found = self._verdicts[g] = _verdict(self, self.groups[g], memo)
         return found
 
     def _roots(self) -> list[str]:
         return [a.root for a in self.articles]
 
     def fact_of_group(self, g: int) -> Fact:
-        """The fact a group of statements makes, with its verdict."""
+        """The fact a group of statements makes, with its verdict (outside a read-out, as
+        its members are now)."""
         return self._verdict_of(g)[0]
 
     def fact_of_statement(self, sid: int) -> Fact:
@@ -908,12 +928,15 @@ class StoryFacts:
     def facts(self) -> list[Fact]:
         """Every fact of the story, in briefing order."""
         self._verdicts = {}
-        out = [(self.fact_of_group(g.seq), g.seq) for g in self.groups if len(g.articles) > 1]
-        out += [
-            (self.fact_of_statement(sid), self.group_of[_first(self, sid)])
-            for sid in range(len(self.statements))
-            if not self._covered(sid)
-        ]
+        try:
+            out = [(self.fact_of_group(g.seq), g.seq) for g in self.groups if len(g.articles) > 1]
+            out += [
+                (self.fact_of_statement(sid), self.group_of[_first(self, sid)])
+                for sid in range(len(self.statements))
+                if not self._covered(sid)
+            ]
+        finally:
+            self._verdicts = {}  # a verdict holds only while the members stay as they are
         return [f for f, _ in sorted(out, key=lambda x: sort_key(x[0], x[1]))]
 
     def pop_changes(self) -> tuple[list[tuple[Fact, int]], list[str]]:
@@ -921,26 +944,30 @@ class StoryFacts:
         facts that no longer exist (a statement now cited by a shared fact)."""
         upserts: list[tuple[Fact, int]] = []
         removed: list[str] = []
+        changed = sorted((self._changed_groups | self._new_groups) - set(self.merged))
         self._verdicts = {}
-        for g in sorted((self._changed_groups | self._new_groups) - set(self.merged)):
-            self._track_dropped(g)
-        for g in sorted(self._removed_groups):
-            founder = self.groups[g].founder
-            st = self.statements[founder[0]]
-            removed.append(_fact_id("g", self.articles[st.article].id, st, founder[1]))
-        for g in sorted((self._changed_groups | self._new_groups) - set(self.merged)):
-            if len(self.groups[g].articles) > 1:
-                fact = self.fact_of_group(g)
-                upserts.append((fact, sort_key(fact, g)))
-        for sid in sorted(self._changed_statements):
-            st = self.statements[sid]
-            fact_id = _fact_id("s", self.articles[st.article].id, st)
-            if self._covered(sid):
-                removed.append(fact_id)
-            else:
-                fact = self.fact_of_statement(sid)
-                seq = self.group_of[_first(self, sid)]
-                upserts.append((fact, sort_key(fact, seq)))
+        try:
+            for g in changed:
+                self._track_dropped(g)
+            for g in sorted(self._removed_groups):
+                founder = self.groups[g].founder
+                st = self.statements[founder[0]]
+                removed.append(_fact_id("g", self.articles[st.article].id, st, founder[1]))
+            for g in changed:
+                if len(self.groups[g].articles) > 1:
+                    fact = self.fact_of_group(g)
+                    upserts.append((fact, sort_key(fact, g)))
+            for sid in sorted(self._changed_statements):
+                st = self.statements[sid]
+                fact_id = _fact_id("s", self.articles[st.article].id, st)
+                if self._covered(sid):
+                    removed.append(fact_id)
+                else:
+                    fact = self.fact_of_statement(sid)
+                    seq = self.group_of[_first(self, sid)]
+                    upserts.append((fact, sort_key(fact, seq)))
+        finally:
+            self._verdicts = {}  # a verdict holds only while the members stay as they are
         self._changed_groups, self._changed_statements, self._new_groups = set(), set(), set()
         self._removed_groups = set()
         return upserts, removed
@@ -1133,29 +1160,19 @@ def _components(keys: list[tuple[str, ...]]) -> int:
 # ---------------------------------------------------------------- verdicts
 
 
-def _verdict(index: StoryFacts, group: _Group) -> tuple[Fact, set[Member]]:
-    """A group's fact and the members it cites."""
+def _verdict(index: StoryFacts, group: _Group, memo: _Memo) -> tuple[Fact, set[Member]]:
+    """A group's fact and the members it cites (`memo`: what it keeps of them)."""
+    memo.update(index, group)
     members = group.members
     stmts = [index.statements[s] for s, _ in members]
     arts = [index.articles[st.article] for st in stmts]
     citations = [
         Citation(a.id, st.sentence, a.source, st.text) for st, a in zip(stmts, arts, strict=True)
     ]
-    order = sorted(
-        range(len(stmts)),
-        key=lambda i: (
-            arts[i].root != arts[i].id,
-            len(stmts[i].text.split()) < 6,
-            members[i][1] not in (-1, stmts[i].primary),  # the fact is its main claim
-            len(stmts[i].text),
-            i,
-        ),
-    )
     # The statement shown is the one most outlets back, among the few best worded.
-    wording = shared_wording([st.text for st in stmts])  # one text spread over members
-    backed = [_backing(stmts, arts, members, i, wording) for i in order[:SHOWN_CHOICES]]
+    backed = [memo.backing[i].count for _, i in memo.shown]
     pick = backed.index(max(backed))
-    best, independent = order[pick], backed[pick]
+    best, independent = memo.shown[pick][1], backed[pick]
     conflict, updates = _disagreement(index, members)
     if not conflict and not updates:  # another figure of the thing is another fact's
         kept = [i for i in range(len(stmts)) if not _clash(stmts[best].values, stmts[i].values)]
@@ -1192,24 +1209,122 @@ def _verdict(index: StoryFacts, group: _Group) -> tuple[Fact, set[Member]]:
     return fact, set(members)
 
 
-def _backing(
-    stmts: list[Statement],
-    arts: list[_Article],
-    members: list[Member],
-    shown: int,
-    wording: list[str],
-) -> int:
-    """Independent sources backing statement `shown` of a fact (see `_carries`); `wording`:
-    the members' `shared_wording` keys."""
-    st, slot = stmts[shown], members[shown][1]
-    core = _core_claim(st, slot) if slot in (-1, st.primary) else None  # a side claim: no
-    backing = [i for i in range(len(stmts)) if i == shown or _carries(stmts[shown], core, stmts[i])]
-    return _components(
-        [
-            (*_org_wire(arts[i].outlet), arts[i].root, stmts[i].conduit.lower(), wording[i])
-            for i in backing
-        ]
-    )
+Node = tuple[str, Any]  # a source key of `_Backing`: ("o", org), ("r", root), ("w", group) ...
+
+
+class _Backing:
+    """The independent sources backing one candidate shown statement of a fact: the members
+    that carry it (`_carries`, asked once per member), folded by organisation, wire,
+    original, conduit and wording group (`_components` of those keys), kept as members
+    arrive."""
+
+    __slots__ = ("carried", "core", "count", "merged", "parent", "shown")
+
+    def __init__(self, shown: int, core: ClaimKey | None) -> None:
+        self.shown, self.core = shown, core
+        self.carried = bytearray()  # per member looked at: whether it carries the candidate
+        self.merged = 0  # wording merges applied
+        self.parent: dict[Node, Node] = {}
+        self.count = 0  # groups of source keys: the independent sources
+
+    def find(self, x: Node) -> Node:
+        parent = self.parent
+        if x not in parent:
+            parent[x] = x
+            self.count += 1
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(self, a: Node, b: Node) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[ra] = rb
+            self.count -= 1
+
+    def take(self, index: StoryFacts, sid: int, wording: int) -> None:
+        """Fold in a member that carries the candidate (`wording`: its wording group)."""
+        st = index.statements[sid]
+        art = index.articles[st.article]
+        org, wire = _org_wire(art.outlet)
+        group = self.find(("w", wording))  # one of its own if it shares no wording
+        for key in (("o", org), ("x", wire), ("r", art.root), ("c", st.conduit.lower())):
+            if key[1]:
+                self.union(key, group)
+
+
+class _Memo:
+    """What a fact's verdict keeps of its members, taken in as they arrive (members are only
+    ever appended): their wording groups, the SHOWN_CHOICES best worded members (the shown
+    candidates) and each candidate's backing. In memory only: a state loaded from the store
+    starts a new one from its members; when a member's original changes (a copy found
+    late), the candidates and backings are folded again from what the memo knows."""
+
+    __slots__ = ("backing", "ranked", "refold", "shown", "size", "wording")
+
+    def __init__(self) -> None:
+        self.size = 0  # members taken into `wording`
+        self.wording = _Wording()
+        self.ranked = 0  # members ranked as shown candidates
+        self.shown: list[tuple[tuple[bool, bool, bool, int, int], int]] = []  # (rank, member)
+        self.backing: dict[int, _Backing] = {}  # per candidate
+        self.refold = False  # originals changed: rank and fold every member again
+
+    def roots_changed(self) -> None:
+        self.refold = True
+
+    def update(self, index: StoryFacts, group: _Group) -> None:
+        members = group.members
+        for i in range(self.size, len(members)):
+            st = index.statements[members[i][0]]
+            self.wording.add(st.text, st.words)
+        self.size = len(members)
+        if self.refold:
+            self.shown, self.ranked = [], 0
+        for i in range(self.ranked, len(members)):
+            sid, slot = members[i]
+            st = index.statements[sid]
+            art = index.articles[st.article]
+            rank = (
+                art.root != art.id,
+                len(st.text.split()) < 6,
+                slot not in (-1, st.primary),  # the fact is its main claim
+                len(st.text),
+                i,
+            )
+            if len(self.shown) < SHOWN_CHOICES or rank < self.shown[-1][0]:
+                self.shown = sorted([*self.shown, (rank, i)])[:SHOWN_CHOICES]
+        self.ranked = len(members)
+        chosen = {i for _, i in self.shown}
+        self.backing = {i: b for i, b in self.backing.items() if i in chosen}
+        for i in chosen:
+            st, slot = index.statements[members[i][0]], members[i][1]
+            core = _core_claim(st, slot) if slot in (-1, st.primary) else None  # a side claim
+            backing = self.backing.setdefault(i, _Backing(i, core))
+            self._extend(index, members, backing)
+        self.refold = False
+
+    def _extend(self, index: StoryFacts, members: list[Member], backing: _Backing) -> None:
+        """Bring one candidate's backing up to the members taken in."""
+        merges = self.wording.merges
+        if self.refold:  # fold again, by the members' originals now
+            backing.parent, backing.count = {}, 0
+            for i, carries in enumerate(backing.carried):
+                if carries:
+                    backing.take(index, members[i][0], self.wording.find(i))
+        else:
+            for a, b in merges[backing.merged :]:
+                if ("w", a) in backing.parent:
+                    backing.union(("w", a), ("w", b))
+        backing.merged = len(merges)
+        shown = index.statements[members[backing.shown][0]]
+        for i in range(len(backing.carried), self.size):
+            sid = members[i][0]
+            carries = i == backing.shown or _carries(shown, backing.core, index.statements[sid])
+            backing.carried.append(carries)
+            if carries:
+                backing.take(index, sid, self.wording.find(i))
 
 
 def _core_claim(shown: Statement, slot: int) -> ClaimKey | None:
@@ -1279,67 +1394,98 @@ def shared_wording(texts: list[str]) -> list[str]:
     agency sentence or photo caption carried by several sites; one speaker's words passed on
     by several outlets: "conduits fold"), or one whose content words mostly come in the same
     order (`near_verbatim`: a light edit that breaks every long run; candidates share a run of
-    three content words). Linear in the statements' words."""
-    first: dict[str, int] = {}
-    parent = list(range(len(texts)))
+    three content words). Linear in the statements' words (see `_Wording`)."""
+    wording = _Wording()
+    for text in texts:
+        wording.add(text, _Words.of(text))
+    return [wording.key(i) for i in range(len(texts))]
 
-    def find(x: int) -> int:
+
+@dataclass(slots=True, frozen=True)
+class _Words:
+    """A statement's content words cut to five letters, in order, and whether its wording
+    negates it: what the near-verbatim check compares (kept per statement)."""
+
+    stems: tuple[str, ...]
+    negated: bool
+
+    @classmethod
+    def of(cls, text: str) -> _Words:
+        stems = tuple(
+            sys.intern(w[:5])
+            for w in _WORD.findall(normalise_apostrophes(text).lower())
+            if len(w) > 2 and w not in _FUNCTION
+        )
+        return cls(stems, negated_text(text))
+
+
+def _run_keys(text: str) -> set[int]:
+    """The statement's runs of WIRE_RUN words (quoted words included), hashed: computed as a
+    statement joins a fact, never kept per statement."""
+    words = _WORD.findall(normalise_apostrophes(text).lower())
+    return {hash(tuple(words[k : k + WIRE_RUN])) for k in range(len(words) - WIRE_RUN + 1)}
+
+
+class _Wording:
+    """`shared_wording` of a fact's members kept as they arrive: a member joins the members
+    that share a run with it, and those of the earlier ones sharing a run of three content
+    words (the first NEAR_BUCKET per run) that it repeats near verbatim. Every link depends
+    only on the members before it, so the groups are those of all members at once, and a
+    new member costs its own words, not the fact's."""
+
+    __slots__ = ("first", "merges", "negated", "parent", "seen", "shared", "stems")
+
+    def __init__(self) -> None:
+        self.parent: list[int] = []
+        self.first: dict[int, int] = {}  # a run of words -> the first member with it
+        self.seen: dict[tuple[str, ...], list[int]] = {}  # three stems -> members with them
+        self.shared: set[int] = set()  # members of a group of two or more
+        self.stems: list[tuple[str, ...]] = []
+        self.negated: list[bool] = []
+        self.merges: list[tuple[int, int]] = []  # (group, group it joined), in order
+
+    def find(self, x: int) -> int:
+        parent = self.parent
         while parent[x] != x:
             parent[x] = parent[parent[x]]
             x = parent[x]
         return x
 
-    shared = set()
-    for i, text in enumerate(texts):
+    def key(self, i: int) -> str:
+        return f"w{self.find(i)}" if i in self.shared else ""
+
+    def _join(self, i: int, other: int) -> None:
+        a, b = self.find(i), self.find(other)
+        if a != b:
+            self.parent[a] = b
+            self.merges.append((a, b))
+            self.shared |= {i, other}
+
+    def add(self, text: str, words: _Words) -> None:
+        j = len(self.parent)
+        self.parent.append(j)
+        self.stems.append(words.stems)
+        self.negated.append(words.negated)
         for run in _run_keys(text):
-            owner = first.setdefault(run, i)
-            if owner != i and find(owner) != find(i):
-                parent[find(i)] = find(owner)
-                shared |= {i, owner}
-    stems = [_stem_list(t) for t in texts]
-    sets = [frozenset(x) for x in stems]
-    negated = [_negated(t) for t in texts]
-    seen: dict[tuple[str, ...], list[int]] = {}  # candidates: a run of three content words
-    for j, words in enumerate(stems):
-        if len(words) < NEAR_MIN:
-            continue
-        tried = set()
-        for k in range(len(words) - 2):
-            bucket = seen.setdefault(tuple(words[k : k + 3]), [])
+            self._join(j, self.first.setdefault(run, j))
+        stems = words.stems
+        if len(stems) < NEAR_MIN:
+            return
+        tried: set[int] = set()
+        mine = frozenset(stems)
+        for k in range(len(stems) - 2):
+            bucket = self.seen.setdefault(stems[k : k + 3], [])
             for i in bucket:
                 if i in tried:
                     continue
                 tried.add(i)
-                if negated[i] != negated[j] or find(i) == find(j):
+                if self.negated[i] != words.negated or self.find(i) == self.find(j):
                     continue  # "was killed" / "was not killed": the edit is the news
-                if near_verbatim(stems[i], stems[j], sets[i], sets[j]):
-                    parent[find(j)] = find(i)
-                    shared |= {i, j}
+                theirs = self.stems[i]
+                if near_verbatim(theirs, stems, frozenset(theirs), mine):
+                    self._join(j, i)
             if len(bucket) < NEAR_BUCKET and (not bucket or bucket[-1] != j):
                 bucket.append(j)
-    return [f"w{find(i)}" if i in shared else "" for i in range(len(texts))]
-
-
-@lru_cache(maxsize=1 << 16)
-def _stem_list(text: str) -> tuple[str, ...]:
-    """Content words cut to five letters, in order (a fact's verdict asks again and again)."""
-    return tuple(
-        w[:5]
-        for w in _WORD.findall(normalise_apostrophes(text).lower())
-        if len(w) > 2 and w not in _FUNCTION
-    )
-
-
-@lru_cache(maxsize=1 << 16)
-def _negated(text: str) -> bool:
-    return negated_text(text)
-
-
-@lru_cache(maxsize=1 << 16)
-def _run_keys(text: str) -> tuple[str, ...]:
-    """The statement's runs of WIRE_RUN words (quoted words included)."""
-    words = _WORD.findall(normalise_apostrophes(text).lower())
-    return tuple(" ".join(words[k : k + WIRE_RUN]) for k in range(len(words) - WIRE_RUN + 1))
 
 
 def near_verbatim(
@@ -1405,7 +1551,10 @@ def _conflict_pair(
     figure the sentence replaces ("up from 50"), and no page of the fact giving both figures
     side by side (then they count two things: the two quakes of one day)."""
     apart = _side_by_side(index, members, thing)
-    current = [[m for m in ms if not _scoped(index, m, value)] for _, value, ms in thing]
+    current = [
+        _firsts([m for m in ms if not _scoped(index, m, value)], lambda m: _source_sig(index, m))
+        for _, value, ms in thing
+    ]
     for x, (_, va, _) in enumerate(thing):
         for y, (_, vb, _) in enumerate(thing[x + 1 :], x + 1):
             if (x, y) in apart:
@@ -1481,6 +1630,13 @@ def _one_source(index: StoryFacts, a: Member, b: Member, wording: bool = False) 
     if sa.conduit and sa.conduit.lower() == sb.conduit.lower():
         return True
     return wording and bool(shared_wording([sa.text, sb.text])[0])
+
+
+def _source_sig(index: StoryFacts, m: Member) -> tuple[Any, ...]:
+    """What `_one_source` (without wording) and `_claims_agree` read of a member."""
+    st = index.statements[m[0]]
+    art = index.articles[st.article]
+    return (art.root, art.outlet, st.conduit.lower(), *_claim_sig(index, m))
 
 
 def _same_count(index: StoryFacts, a: Member, b: Member, value: Value) -> bool:
@@ -1615,13 +1771,69 @@ def _date_conflict(
     "deposits as of March 8" / "closed on Sunday")."""
     dated = [(_member_date(index, m), m) for m in members]
     dated = [(d, m) for d, m in dated if len(d) >= 10]
-    for x, (da, a) in enumerate(dated):
-        for db, b in dated[x + 1 :]:
-            if compatible_dates(da, db):
-                continue
-            if not same_claim or _claims_agree(index, a, b):
-                return [(da, a), (db, b)]
-    return []
+    found = _first_pair(
+        [(d, (d, m)) for d, m in dated],
+        lambda da, db: not compatible_dates(da, db),
+        lambda a, b: not same_claim or _claims_agree(index, a[1], b[1]),
+        (lambda x: (x[0], *_claim_sig(index, x[1]))) if same_claim else None,
+    )
+    return list(found) if found else []
+
+
+T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+
+
+def _first_pair(
+    items: list[tuple[K, T]],
+    differ: Callable[[K, K], bool],
+    test: Callable[[T, T], bool],
+    signature: Callable[[T], Hashable] | None = None,
+) -> tuple[T, T] | None:
+    """The first pair of items (earlier, later), in the items' order, whose keys `differ`
+    and that `test` accepts. Only items of keys that differ from another one are tried (a
+    fact's members share a handful of days, names or verbs: the pairs of those come first),
+    so a fact whose members agree costs one pass, not one per pair; with `signature` (what
+    `differ` and `test` read of an item, see `_firsts`), one item per signature."""
+    keys = list(dict.fromkeys(k for k, _ in items))
+    apart = {
+        pair
+        for i, a in enumerate(keys)
+        for b in keys[i + 1 :]
+        if differ(a, b)
+        for pair in ((a, b), (b, a))
+    }
+    if not apart:
+        return None
+    involved = {a for a, _ in apart}
+    tried = [(k, x) for k, x in items if k in involved]
+    if signature is not None:
+        tried = _firsts(tried, lambda kx: signature(kx[1]))
+    for i, (ka, a) in enumerate(tried):
+        for kb, b in tried[i + 1 :]:
+            if (ka, kb) in apart and test(a, b):
+                return a, b
+    return None
+
+
+def _firsts(items: list[T], signature: Callable[[T], Hashable]) -> list[T]:
+    """The first item of each signature, in order: where whether two items make a pair
+    depends only on their signatures (and two of one signature never do), a later item of a
+    signature cannot make an earlier pair than the first one."""
+    seen: set[Hashable] = set()
+    out = []
+    for x in items:
+        sig = signature(x)
+        if sig not in seen:
+            seen.add(sig)
+            out.append(x)
+    return out
+
+
+def _claim_sig(index: StoryFacts, m: Member) -> tuple[bool, ClaimKey | None]:
+    """What `_claims_agree` reads of a member."""
+    st = index.statements[m[0]]
+    return bool(st.claims), _core_claim(st, m[1])
 
 
 def _claims_agree(index: StoryFacts, a: Member, b: Member) -> bool:
@@ -1649,18 +1861,23 @@ def _takes_part(index: StoryFacts, name: str, m: Member) -> bool:
 def _name_conflict(
     index: StoryFacts, members: list[Member], same_claim: bool = False
 ) -> list[tuple[str, Member]]:
-    named = [(t, n, m) for m in members for t, n in index.statements[m[0]].titles]
-    for x, (ta, na, a) in enumerate(named):
-        for tb, nb, b in named[x + 1 :]:
-            if ta != tb or a[0] == b[0] or set(na.split()) & set(nb.split()):
-                continue
-            if not same_claim or (
-                _claims_agree(index, a, b)
-                and _takes_part(index, na, a)
-                and _takes_part(index, nb, b)
-            ):
-                return [(na, a), (nb, b)]
-    return []
+    named = [((t, n), (n, m)) for m in members for t, n in index.statements[m[0]].titles]
+    found = _first_pair(
+        named,
+        lambda ka, kb: ka[0] == kb[0] and not set(ka[1].split()) & set(kb[1].split()),
+        lambda a, b: (
+            a[1][0] != b[1][0]
+            and (
+                not same_claim
+                or (
+                    _claims_agree(index, a[1], b[1])
+                    and _takes_part(index, a[0], a[1])
+                    and _takes_part(index, b[0], b[1])
+                )
+            )
+        ),
+    )
+    return list(found) if found else []
 
 
 def _negation_conflict(
@@ -1678,16 +1895,17 @@ def _negation_conflict(
     stated = [  # an extra slot's polarity is its claims'; a clause inside another is not
         m for m in members if m[1] == -1 or m[1] == index.statements[m[0]].primary
     ]
-    for x, a in enumerate(stated):
-        verb_a, neg_a = polarity(a)
-        for b in stated[x + 1 :]:
-            verb_b, neg_b = polarity(b)
-            if verb_a == verb_b and neg_a != neg_b:
-                if same_claim and not _claims_agree(index, a, b):
-                    continue
-                pos, neg = (b, a) if neg_a else (a, b)
-                return [("affirmed", pos), ("negated", neg)]
-    return []
+    found = _first_pair(
+        [(polarity(m), m) for m in stated],
+        lambda ka, kb: ka[0] == kb[0] and ka[1] != kb[1],
+        lambda a, b: not same_claim or _claims_agree(index, a, b),
+        (lambda m: (polarity(m), *_claim_sig(index, m))) if same_claim else None,
+    )
+    if not found:
+        return []
+    a, b = found
+    pos, neg = (b, a) if polarity(a)[1] else (a, b)
+    return [("affirmed", pos), ("negated", neg)]
 
 
 # ---------------------------------------------------------------- state rows

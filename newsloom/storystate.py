@@ -137,8 +137,9 @@ def _forget(key: str) -> None:
     _HELD.pop(key, None)
 
 
-def _cache(store: Store | str) -> _Cache:
-    return _CACHES.setdefault(store if isinstance(store, str) else db_key(store), _Cache())
+def _cache(db: str) -> _Cache:
+    """The cached states of one database (`db_key`)."""
+    return _CACHES.setdefault(db, _Cache())
 
 
 def _held(store: Store) -> OrderedDict[str, tuple[str, int]]:
@@ -258,7 +259,7 @@ def run_job(res: Resources, job: StoryJob) -> StoryUpdate:
     return StoryUpdate(
         story,
         rebuilt=rebuilt,
-        changed=[a for a, b in zip(job.articles, before, strict=True) if a != pickle.loads(b)],
+        changed=[a for a, b in zip(job.articles, before, strict=True) if pickle.dumps(a) != b],
         token=state.token,
         header=state.header(),
         article_rows=[(pos, row["id"], row, copies[row["id"]]) for pos, row in art_rows],
@@ -305,18 +306,7 @@ def write_update(store: Store, read: Story, token: str | None, update: StoryUpda
     return True
 
 
-def update_story(store: Store, story_id: str, res: Resources) -> bool:
-    """Bring one story's copies and facts up to date with its new articles, in this
-    process; False (nothing written) if another process changed the story meanwhile."""
-    job = read_job(store, story_id)
-    update = run_job(res, job)
-    if update.missing:  # this process no longer holds the state: read it from the store
-        job = read_job(store, story_id, send_state=True)
-        update = run_job(res, job)
-    return write_update(store, job.story, job.token, update)
-
-
-def grow(state: StoryState, articles: list[Article], res: Resources) -> list[Article]:
+def grow(state: StoryState, articles: list[Article], res: Resources) -> None:
     """Add articles to the state one by one, in arrival order (the order makes the result:
     each article meets exactly the articles that came before it)."""
     # Copy tracing and fusion embed mostly the same sentences, and a later article some
@@ -335,7 +325,6 @@ def grow(state: StoryState, articles: list[Article], res: Resources) -> list[Art
             state.headline = state.headline or art.title
         elif art.title:
             state.derived_titles.add(art.title)
-    return articles
 
 
 def _memo(embed: Callable[[list[str]], np.ndarray]) -> Callable[[list[str]], np.ndarray]:

@@ -155,13 +155,14 @@ def test_story_update_is_redone_when_another_writer_changes_the_story(
     late = prepare_batch(resources, Batch(articles[3:], 1))
     grow = storystate.grow
 
-    def grow_while_another_writer_adds(*args: object) -> object:
-        done = grow(*args)  # type: ignore[arg-type]
+    def grow_while_another_writer_adds(*args: object) -> None:
+        grow(*args)  # type: ignore[arg-type]
         store_batch(late, Store(db_target), IndexCopy(), RunReport())
-        return done
 
     monkeypatch.setattr(storystate, "grow", grow_while_another_writer_adds)
-    assert storystate.update_story(store, story_id, resources) is False
+    job = storystate.read_job(store, story_id)
+    update = storystate.run_job(resources, job)
+    assert storystate.write_update(store, job.story, job.token, update) is False
     assert store.fuse_token(story_id) is None  # nothing written
     assert len(store.get_story(story_id).article_ids) == 4
     monkeypatch.setattr(storystate, "grow", grow)

@@ -554,3 +554,84 @@ def test_an_amount_of_something_is_that_something(resources: Resources) -> None:
     kb = [k for k in b.claims if k.verb == "explode"]
     assert ka and kb and ka[0].patient == "pager"
     assert claims_match(ka[0], kb[0], loose=True) > 0  # no participant that differs
+
+
+def test_first_pair_finds_the_pair_a_full_scan_finds() -> None:
+    """The conflict checks try only the pairs of keys that differ, and one member of each
+    signature: the pair they find is the first one a scan of every pair finds."""
+    import random
+
+    from newsloom.fuse import _first_pair, _firsts
+
+    rng = random.Random(3)
+    for _ in range(300):
+        items = [(rng.randrange(4), rng.randrange(3), k) for k in range(rng.randrange(12))]
+
+        def differ(a: int, b: int) -> bool:
+            return (a + b) % 3 == 0 and a != b
+
+        def test(x: tuple[int, int, int], y: tuple[int, int, int]) -> bool:
+            return x[1] != y[1] or x[1] == 0
+
+        scan = next(
+            (
+                (x, y)
+                for i, x in enumerate(items)
+                for y in items[i + 1 :]
+                if differ(x[0], y[0]) and test(x, y)
+            ),
+            None,
+        )
+        firsts = _firsts(items, lambda x: (x[0], x[1]))
+        assert _first_pair([(x[0], x) for x in items], differ, test) == scan
+        assert _first_pair([(x[0], x) for x in firsts], differ, test) == scan
+        assert _first_pair([(x[0], x) for x in items], differ, test, lambda x: x[:2]) == scan
+
+
+def test_facts_read_out_as_articles_arrive_equal_those_of_one_go(
+    resources: Resources, matcher: ParaphraseMatcher
+) -> None:
+    """What a fact's verdict keeps of its members is carried from one read-out to the next
+    (`fuse._Memo`): the facts equal those of the story read in one go, and no verdict
+    outlives its read-out (a later `fact_of_group` sees the fact as it is then)."""
+    from newsloom.fuse import StoryFacts
+    from newsloom.nlp import load_static_embedder
+
+    arts = parsed(
+        resources,
+        ("Lake Herald", "https://lakeherald.example/1", "2024-05-06",
+         "A ferry carrying 120 passengers capsized on Lake Kivu near Goma on Monday. At least "
+         "12 people died, officials said."),
+        ("Capital Times", "https://capitaltimes.example/2", "2024-05-06",
+         "An overloaded ferry sank on Lake Kivu close to Goma on Monday, police said. Twelve "
+         "people died in the accident."),
+        ("BBC", "https://www.bbc.com/news/3", "2024-05-07",
+         "A ferry carrying 120 passengers capsized on Lake Kivu near Goma on Monday, the "
+         "governor said. The toll rose to 27 people."),
+        ("BBC UK", "https://www.bbc.co.uk/news/4", "2024-05-07",
+         "The passenger ferry overturned on Lake Kivu off Goma on Monday. At least 27 people "
+         "died, the governor said."),
+        ("Reuters", "https://www.reuters.com/world/5", "2024-05-07",
+         "A ferry capsized on Lake Kivu near the city of Goma on Monday, killing 27 people, "
+         "the provincial governor said."),
+        ("Daily", "https://dailynews.example/6", "2024-05-08",
+         "GOMA, May 8 (Reuters) - A ferry capsized on Lake Kivu near the city of Goma on "
+         "Monday, killing 27 people, the provincial governor said."),
+        ("Lake News", "https://lakenews.example/7", "2024-05-08",
+         "A ferry capsized on Lake Kivu near the city of Goma on Monday, the governor said."),
+    )  # fmt: skip
+    late = arts.pop()
+    embed = load_static_embedder().embed
+    grown = StoryFacts()
+    for art in arts:
+        grown.add(art, embed, matcher)
+        grown.pop_changes()
+        assert not grown._verdicts
+    facts = grown.facts()
+    assert not grown._verdicts
+    assert facts == fuse_story(arts, [], matcher)
+    shared = [g.seq for g in grown.groups if len(g.articles) > 1 and g.seq not in grown.merged]
+    assert shared and any(f.independent_sources >= 2 for f in facts)
+    cited = {g: len(grown.fact_of_group(g).citations) for g in shared}
+    grown.add(late, embed, matcher)
+    assert any(len(grown.fact_of_group(g).citations) > n for g, n in cited.items())

@@ -45,7 +45,7 @@ def test_postgres_incremental_facts_equal_sqlite(
     for db in (str(tmp_path / "n.db"), pg_url):
         brief_json(resources, [str(first), "--db", db])
         store = Store(db)
-        storystate._cache(store).clear()  # as a new process would
+        storystate._cache(storystate.db_key(store)).clear()  # as a new process would
         briefs.append(brief_json(resources, [str(seeds_dir), "--db", db]))
         (story_id,) = [r["id"] for r in store.story_rows()]
         state = store.load_fuse_state(story_id)

@@ -3,6 +3,7 @@ store in between) has the same facts and derivations as the story built in one g
 
 from __future__ import annotations
 
+import gc
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from newsloom import dedupe, fuse, storystate
+from newsloom import dedupe, fuse, pipeline, storystate
 from newsloom.clean import clean_article
 from newsloom.extract import extract_batch
 from newsloom.models import Article, Story
@@ -109,7 +110,7 @@ def _grow(store: Store, articles: list[Article], sizes: list[int], res: Resource
     for size in sizes:
         done += size
         store.save_stories([Story("s1", "Ferry", ids[:done])])
-        storystate.update_story(store, "s1", res)
+        pipeline.update_stories(store, ["s1"], res)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -136,8 +137,10 @@ def _summary(store: Store) -> tuple[list[Any], list[Any]]:
             f.id,
             f.status,
             f.independent_sources,
+            f.text,
             sorted((c.article_id, c.sentence) for c in f.citations),
             [(u["value"], u["time"], u["sources"]) for u in f.updates],
+            f.conflict,
         )
         for f in store.get_facts("s1")
     )
@@ -154,15 +157,15 @@ def test_batches_give_the_facts_of_one_go(
     done = 0
     for size in sizes:  # every batch reloads the state from the store (a new process)
         done += size
-        storystate._cache(batched).clear()
+        storystate._cache(storystate.db_key(batched)).clear()
         batched.save_stories([Story("s1", "Ferry", ids[:done])])
-        storystate.update_story(batched, "s1", resources)
+        pipeline.update_stories(batched, ["s1"], resources)
     expected, got = _summary(one_go), _summary(batched)
     assert got[1] == expected[1]
     assert got[0] == expected[0]
     facts, derivations = expected
     assert derivations and {kind for _, _, kind in derivations} <= {"exact", "near", "same_wire"}
-    statuses = {status for _, status, _, _, _ in facts}
+    statuses = {fact[1] for fact in facts}
     assert {"corroborated", "update", "single"} <= statuses
 
 
@@ -183,8 +186,8 @@ def test_a_state_of_another_version_is_rebuilt(
     before = _summary(store)
     token, header, _, _ = store.load_fuse_state("s1") or ("", {}, [], [])
     store.save_fuse_state("s1", token, {**header, "version": 0}, [], [])
-    storystate._cache(store).clear()
-    storystate.update_story(store, "s1", resources)
+    storystate._cache(storystate.db_key(store)).clear()
+    pipeline.update_stories(store, ["s1"], resources)
     assert _summary(store) == before
 
 
@@ -199,3 +202,25 @@ def test_updates_are_on_the_timeline_and_in_the_markdown(one_go: Store) -> None:
     assert briefing["n_independent"] <= 23  # outlets, after copies fold
     markdown = to_markdown([briefing], [])
     assert "## Figures that changed" in markdown
+
+
+def test_batches_kept_in_memory_give_the_facts_of_one_go(
+    tmp_path: Path, articles: list[Article], resources: Resources, one_go: Store
+) -> None:
+    """The state stays with the process between batches, as in production: what each
+    fact's verdict keeps of its members (`fuse._Memo`) is carried from batch to batch, and
+    the facts are those of one go."""
+    batched = _store(tmp_path, articles, "kept.db")
+    _grow(batched, articles, [32, 32, 32, 32, 32, 40], resources)
+    assert _summary(batched) == _summary(one_go)
+
+
+def test_an_in_memory_stores_states_go_with_it() -> None:
+    store = Store(":memory:")
+    key = storystate.db_key(store)
+    storystate._cache(key)
+    storystate._held(store)
+    assert key in storystate._CACHES and key in storystate._HELD
+    del store
+    gc.collect()
+    assert key not in storystate._CACHES and key not in storystate._HELD
