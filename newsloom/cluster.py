@@ -38,11 +38,13 @@ import base64
 import dataclasses
 import datetime as dt
 import heapq
+import json
 import math
 import re
 import threading
 import zlib
 from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +65,7 @@ NAME_TF = 2
 CHANNELS = ("body", "lead", "names", "numbers", "actions")
 FEATURES = ("embedding", *CHANNELS, "date", "weekday", "year")
 _F = {name: i for i, name in enumerate(FEATURES)}
+_CHANNEL = {name: i for i, name in enumerate(CHANNELS)}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
@@ -313,16 +316,36 @@ class _Profile:
             keys, sums = keys[keep], sums[keep]
         self.idx, self.w = keys, sums.astype(np.float32)
 
-    def compact(self) -> None:
-        """Half the memory for stories that left the window (ids fit 32 bits)."""
-        self.idx, self.w = self.idx.astype(np.int32), self.w.astype(np.float16)
-
     def to_state(self) -> dict[str, list[float]]:
         return {"idx": self.idx.tolist(), "w": [round(float(x), 5) for x in self.w]}
 
     @classmethod
     def from_state(cls, d: dict[str, list[float]]) -> _Profile:
         return cls(np.array(d["idx"], dtype=np.int64), np.array(d["w"], dtype=np.float32))
+
+
+class _Packed(Mapping[str, _Profile]):
+    """The channel sums of a story that left the window, read-only, in two arrays (ids
+    fit 32 bits, weights float16): a fifth of the array headers of five `_Profile`s,
+    which outweigh the terms of a story of a few reports. A channel reads as views."""
+
+    __slots__ = ("ends", "idx", "w")
+
+    def __init__(self, sums: Mapping[str, _Profile]) -> None:
+        self.idx = np.concatenate([sums[ch].idx for ch in CHANNELS]).astype(np.int32)
+        self.w = np.concatenate([sums[ch].w for ch in CHANNELS]).astype(np.float16)
+        self.ends = tuple(int(x) for x in np.cumsum([len(sums[ch].idx) for ch in CHANNELS]))
+
+    def __getitem__(self, ch: str) -> _Profile:
+        k = _CHANNEL[ch]
+        start, end = self.ends[k - 1] if k else 0, self.ends[k]
+        return _Profile(self.idx[start:end], self.w[start:end])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(CHANNELS)
+
+    def __len__(self) -> int:
+        return len(CHANNELS)
 
 
 @dataclass(slots=True)
@@ -332,17 +355,20 @@ class _Agg:
 
     n: int = 0
     vec_sum: np.ndarray = field(default_factory=lambda: np.zeros(384, dtype=np.float32))
-    sums: dict[str, _Profile] = field(default_factory=lambda: {c: _Profile() for c in CHANNELS})
+    sums: dict[str, _Profile] | _Packed = field(
+        default_factory=lambda: {c: _Profile() for c in CHANNELS}
+    )
     days: dict[int, float] = field(default_factory=dict)  # event days (ordinals), weighted
     weekdays: np.ndarray = field(default_factory=lambda: np.zeros(7, dtype=np.float32))
     n_weekdays: int = 0  # members whose lead names a weekday
     years: Counter[str] = field(default_factory=Counter)
     n_days: int = 0  # members with event days
-    nz: Counter[str] = field(default_factory=Counter)  # members with a non-empty channel
 
     def add(self, other: _Agg, max_terms: int, channels: bool = True) -> None:
         self.n += other.n
         self.vec_sum = self.vec_sum + other.vec_sum
+        if isinstance(self.sums, _Packed):  # a retired story gains again: sums to grow
+            self.sums = dict(self.sums)
         if channels:
             for ch in CHANNELS:
                 self.sums[ch].add(other.sums[ch].idx, other.sums[ch].w, max_terms)
@@ -352,7 +378,6 @@ class _Agg:
         self.n_weekdays += other.n_weekdays
         self.years.update(other.years)
         self.n_days += other.n_days
-        self.nz.update(other.nz)
 
     def to_state(self) -> dict[str, Any]:
         return {
@@ -364,7 +389,6 @@ class _Agg:
             "n_weekdays": self.n_weekdays,
             "years": dict(self.years),
             "n_days": self.n_days,
-            "nz": dict(self.nz),
         }
 
     @classmethod
@@ -378,7 +402,6 @@ class _Agg:
             n_weekdays=d["n_weekdays"],
             years=Counter(d["years"]),
             n_days=d["n_days"],
-            nz=Counter(d["nz"]),
         )
 
 
@@ -433,8 +456,36 @@ def link_features(a: _Agg, b: _Agg) -> np.ndarray:
     return link_features_many(a, [b])[0]
 
 
+@dataclass(frozen=True, slots=True)
+class _PackedLinks:
+    """The links of a story that left the window, as compressed JSON: a joined report's
+    evidence is a dozen small Python objects, several times the bytes of its text."""
+
+    data: bytes
+
+    @classmethod
+    def pack(cls, links: list[Link]) -> _PackedLinks:
+        rows = [[lk.article_id, lk.score, lk.evidence] for lk in links]
+        return cls(zlib.compress(json.dumps(rows, separators=(",", ":")).encode(), 1))
+
+    def unpack(self, story_id: str) -> list[Link]:
+        return [Link(a, story_id, p, ev) for a, p, ev in json.loads(zlib.decompress(self.data))]
+
+
+@dataclass(frozen=True, slots=True)
+class _Nothing:
+    """What a story merged into another keeps: empty containers shared by all such
+    stories (a folded story never takes articles again, so they never change)."""
+
+    agg: _Agg = field(default_factory=lambda: _Agg(vec_sum=np.zeros(0, np.float16), sums={}))
+    members: list[_Member] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    days: set[int] = field(default_factory=set)
+
+
 # One member kept for recomputing a story's sums as the IDF settles: channel -> raw terms.
 _Member = dict[str, Terms]
+_GONE = _Nothing()
 
 
 @dataclass(slots=True)
@@ -452,18 +503,30 @@ class _Story:
     places: Counter[str] = field(default_factory=Counter)
     dates: Counter[str] = field(default_factory=Counter)
     pub_days: set[int] = field(default_factory=set)  # publication days of members
-    links: list[Link] = field(default_factory=list)
+    links: list[Link] | _PackedLinks = field(default_factory=list)
     merged_from: list[str] = field(default_factory=list)
     alive: bool = True
     last: int = -1  # newest day an article arrived (publication day, or "now" if undated)
 
     def retire(self) -> None:
         """Leaving the active window: drop what only live scoring needs (the raw members)
-        and halve the precision of the sums; back-filled reports can still join."""
+        and keep the sums at half precision, packed; back-filled reports can still join."""
         self.members = []
         self.agg.vec_sum = self.agg.vec_sum.astype(np.float16)
-        for profile in self.agg.sums.values():
-            profile.compact()
+        self.agg.sums = _Packed(self.agg.sums)
+        if isinstance(self.links, list) and all(lk.story_id == self.id for lk in self.links):
+            self.links = _PackedLinks.pack(self.links)
+
+    def link_list(self) -> list[Link]:
+        """Why each report belongs to the story (unpacked anew if the story retired)."""
+        return self.links.unpack(self.id) if isinstance(self.links, _PackedLinks) else self.links
+
+    def fold(self) -> None:
+        """Merged into another story, which took its members, sums and links: keep only
+        what resolves its id (the story's id, `merged_from`, `seq`)."""
+        self.alive, self.members, self.agg, self.links = False, _GONE.members, _GONE.agg, []
+        self.entities = self.places = self.dates = _GONE.counts
+        self.pub_days = _GONE.days
 
     def to_state(self) -> dict[str, Any]:
         return {
@@ -481,7 +544,7 @@ class _Story:
             "places": dict(self.places),
             "dates": dict(self.dates),
             "pub_days": sorted(self.pub_days),
-            "links": [lk.to_dict() for lk in self.links],
+            "links": [lk.to_dict() for lk in self.link_list()],
             "merged_from": self.merged_from,
             "alive": self.alive,
             "last": self.last,
@@ -494,7 +557,7 @@ class _Story:
             seq=d["seq"],
             title=d["title"],
             central=d["central"],
-            agg=_Agg.from_state(d["agg"]),
+            agg=_Agg.from_state(d["agg"]) if d["alive"] else _GONE.agg,
             members=[
                 {
                     c: (np.array(t[0], dtype=np.int64), np.array(t[1], dtype=np.float32))
@@ -593,11 +656,11 @@ class StoryIndex:
 
     def _article_agg(self, f: Features) -> _Agg:
         """The article as a group of one (its unit vectors under the current IDF)."""
-        agg = _Agg(n=1, vec_sum=f.embedding.astype(np.float32))
+        sums = {}
         for ch in CHANNELS:
             idx, tf = f.terms.get(ch, _NO_TERMS)
-            agg.sums[ch] = _Profile(idx, self._unit(idx, tf))
-            agg.nz[ch] = int(len(idx) > 0)
+            sums[ch] = _Profile(idx, self._unit(idx, tf))
+        agg = _Agg(n=1, vec_sum=f.embedding.astype(np.float32), sums=sums)
         days = [d for d in map(_day, f.event_days) if d is not None]
         agg.days = {day: 1.0 / len(days) for day in days}
         agg.n_days = int(bool(days))
@@ -789,6 +852,8 @@ class StoryIndex:
         seen = day if day is not None else self._now
         if seen is not None:
             s.last = max(s.last, seen)
+        if isinstance(s.links, _PackedLinks):  # a retired story gains a report again
+            s.links = s.links.unpack(s.id)
         s.links.append(link)
         self._changed.add(slot)
         self._unsaved.add(slot)
@@ -809,13 +874,15 @@ class StoryIndex:
         for day in d.pub_days:
             self._by_day[day].add(keep)
         k.last = max(k.last, d.last)
-        k.links += [Link(lk.article_id, k.id, lk.score, lk.evidence) for lk in d.links]
+        k.links = k.link_list() + [
+            Link(lk.article_id, k.id, lk.score, lk.evidence) for lk in d.link_list()
+        ]
         k.merged_from += [d.id, *d.merged_from]
         self._changed.add(keep)
         self._unsaved |= {keep, drop}
         self._touched.add(keep)
         self._touched.discard(drop)
-        d.alive, d.members = False, []
+        d.fold()
         self.storylines.story_merged(k.id, d.id)
         for alias in [d.id, *d.merged_from]:
             self._by_id[alias] = keep
@@ -975,19 +1042,20 @@ class StoryIndex:
         return StoryProfile(
             id=s.id,
             title=s.title,
-            n_articles=len(s.links),
-            centroid=vec / max(float(np.linalg.norm(vec)), 1e-9),
-            name_idx=names.idx.astype(np.int64),
-            name_w=names.w.astype(np.float32),
+            n_articles=len(s.link_list()),
+            centroid=(vec / max(float(np.linalg.norm(vec)), 1e-9)).astype(np.float16),
+            name_idx=names.idx.astype(np.int64, copy=False),
+            name_w=names.w.astype(np.float32, copy=False),
             days=tuple(sorted(s.pub_days | set(s.agg.days))),
         )
 
     def _public(self, s: _Story) -> Story:
+        links = list(s.link_list())
         return Story(
             id=s.id,
             title=s.title,
-            article_ids=[lk.article_id for lk in s.links],
-            links=list(s.links),
+            article_ids=[lk.article_id for lk in links],
+            links=links,
             merged_from=list(s.merged_from),
             storyline=self.storylines.storyline_of(s.id),
         )
@@ -1047,7 +1115,8 @@ class StoryIndex:
                 s.retire()
             for day in s.pub_days:
                 index._by_day.setdefault(day, set()).add(slot)
-            index._index_names(slot, index._names_of(s.agg))
+            if s.alive:
+                index._index_names(slot, index._names_of(s.agg))
         index._touched = {index._by_id[sid] for sid in state["touched"]}
         index.storylines = StorylineIndex.from_state(state["storylines"], state.get("lines", []))
         return index

@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 @dataclass(slots=True)
 class StoryProfile:
     """What a storyline needs of one story: who/where (name-word ids and weights), what
-    (unit embedding centroid) and when (day ordinals; empty if undated)."""
+    (unit embedding centroid, float16: a storyline keeps one per story, for good) and when
+    (day ordinals; empty if undated)."""
 
     id: str
     title: str
@@ -55,6 +56,10 @@ class LineSettings:
     name_keys: int = 8  # heaviest name words of a story that look up storylines
     postings: int = 64  # newest storylines remembered per name word
     max_stories: int = 200  # stories whose profiles a storyline keeps (the newest)
+
+
+_NO_IDX = np.zeros(0, dtype=np.int64)
+_NO_W = np.zeros(0, dtype=np.float16)
 
 
 def _iso(ordinal: int) -> str:
@@ -82,9 +87,9 @@ class _Line:
     merged_from: list[str] = field(default_factory=list)
     alive: bool = True
     # Aggregates over `members`, rebuilt when they change.
-    name_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    name_w: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
-    centroid: np.ndarray = field(default_factory=lambda: np.zeros(384, dtype=np.float32))
+    name_idx: np.ndarray = field(default_factory=lambda: _NO_IDX)
+    name_w: np.ndarray = field(default_factory=lambda: _NO_W)
+    centroid: np.ndarray = field(default_factory=lambda: _NO_W)
     first: int = -1
     last: int = -1
 
@@ -96,7 +101,11 @@ class _Line:
         weights = np.concatenate([_unit(p.name_w) for p in profiles])
         self.name_idx = keys
         self.name_w = _unit(np.bincount(inv, weights=weights, minlength=len(keys)))
-        self.centroid = _unit(np.sum([p.centroid for p in profiles], axis=0))
+        if len(profiles) == 1:  # most storylines have one story: share its centroid
+            self.centroid = profiles[0].centroid
+        else:
+            total = np.sum([p.centroid.astype(np.float32) for p in profiles], axis=0)
+            self.centroid = _unit(total).astype(np.float16)
         days = [d for p in profiles for d in p.days]
         self.first, self.last = (min(days), max(days)) if days else (-1, -1)
 
@@ -133,7 +142,7 @@ class _Line:
                 id=m["id"],
                 title=m["title"],
                 n_articles=m["n_articles"],
-                centroid=np.array(m["centroid"], dtype=np.float32),
+                centroid=np.array(m["centroid"], dtype=np.float16),
                 name_idx=np.array(m["name_idx"], dtype=np.int64),
                 name_w=np.array(m["name_w"], dtype=np.float32),
                 days=tuple(m["days"]),
@@ -224,7 +233,8 @@ class StorylineIndex:
             if gap > st.window_days:
                 return 0.0
         names = _dot(p.name_idx, _unit(p.name_w), line.name_idx, line.name_w)
-        return st.w_names * names + st.w_embed * float(p.centroid @ line.centroid)
+        cos = float(p.centroid.astype(np.float32) @ line.centroid.astype(np.float32))
+        return st.w_names * names + st.w_embed * cos
 
     def _best_match(self, p: StoryProfile, own: int) -> int | None:
         keys = self._keys(p)
@@ -265,6 +275,7 @@ class StorylineIndex:
         for alias in [d.id, *d.merged_from]:
             self._by_id[alias] = keep
         d.alive, d.members = False, {}
+        d.name_idx, d.name_w, d.centroid = _NO_IDX, _NO_W, _NO_W
         self._unsaved |= {keep, drop}
         return keep
 

@@ -17,6 +17,7 @@ from newsloom.cluster import (
     Settings,
     StoryIndex,
     _Agg,
+    _Packed,
     article_features,
     cluster_articles,
     hashed_counts,
@@ -319,6 +320,56 @@ def test_late_merge_keeps_older_id() -> None:
     (story,) = index.stories()
     assert story.merged_from == ["sb"] and sorted(story.article_ids) == ["a", "b"]
     assert index.story_of("sb") == "sa"
+
+
+def test_a_merged_story_keeps_only_what_resolves_its_id() -> None:
+    """The story folded into another gives up its sums, members and links (the kept
+    story has them: memory at 1M articles), and its id still resolves after a reload."""
+    rng = np.random.default_rng(0)
+    base, side = rng.normal(size=(2, 384)).astype(np.float32)
+    index = StoryIndex(Settings(join=100.0))
+    index.add(Article(id="a", text="a"), _feat("a", base + 0.1 * side, [1, 2, 3, 4]))
+    index.add(Article(id="b", text="b"), _feat("b", base - 0.1 * side, [1, 2, 3, 5]))
+    assert index.consolidate() == ["sa"]
+    kept, folded = index._stories
+    assert kept.agg.n == 2 and len(kept.links) == 2
+    assert folded.agg.n == 0 and not folded.agg.sums and not folded.links
+    assert not folded.members and not folded.entities and not folded.pub_days
+    again = StoryIndex.from_state(json.loads(json.dumps(index.to_state())))
+    assert again.story_of("sb") == "sa"
+    assert [(s.id, s.article_ids) for s in again.stories()] == [("sa", ["a", "b"])]
+
+
+def test_a_story_that_left_the_window_is_packed_and_scores_as_before() -> None:
+    """A retired story keeps its sums at half precision in one pair of arrays: scoring
+    against it is what scoring the half-precision profiles gave, a back-filled report
+    still joins it, and its sums grow again from there."""
+    rng = np.random.default_rng(4)
+    event, other = rng.normal(size=(2, 384)).astype(np.float32)
+    index = StoryIndex(Settings(settle_docs=0))  # a settled stream: stories age out
+    f = _feat("old", event, [5, 9, 11], "2020-01-01")
+    f.terms["names"] = hashed_counts(Counter({"w:arequipa": 2, "w:peru": 1}))
+    index.add(Article(id="old", text="t", published=f.published), f)
+    old = index._stories[0]
+    probe = index._article_agg(_feat("probe", event, [5, 9, 12], "2020-01-02"))
+    half = _Agg(n=old.agg.n, vec_sum=old.agg.vec_sum.astype(np.float16), days=old.agg.days)
+    half.sums = {
+        ch: dataclasses.replace(p, idx=p.idx.astype(np.int32), w=p.w.astype(np.float16))
+        for ch, p in old.agg.sums.items()
+    }
+    expected, state = link_features(probe, half), index.to_state()["stories"]
+    new = _feat("new", other, [7], "2020-06-01")
+    index.add(Article(id="new", text="t", published="2020-06-01"), new)
+    assert isinstance(old.agg.sums, _Packed) and not old.members  # "old" left the window
+    assert np.array_equal(link_features(probe, old.agg), expected)
+    assert index.to_state()["stories"][0]["links"] == state[0]["links"]
+    assert dict(old.agg.sums)["names"].idx.tolist() == half.sums["names"].idx.tolist()
+    late = _feat("late", event, [5, 9, 11], "2020-01-02")
+    assert index.add(Article(id="late", text="t", published="2020-01-02"), late).story_id == "sold"
+    body = old.agg.sums["body"]
+    assert isinstance(old.agg.sums, dict) and old.agg.n == 2
+    assert [lk.article_id for lk in index.stories()[0].links] == ["old", "late"]
+    assert body.idx.tolist() == [5, 9, 11] and body.w == pytest.approx(2 / np.sqrt(3), rel=1e-3)
 
 
 def test_issue12_rerun_consolidates_nothing() -> None:
