@@ -112,6 +112,7 @@ REPS = 3  # members of a fact a newcomer is compared with
 KEY_CANDIDATES = 8  # facts looked at per claim key (the oldest and the newest)
 
 COMPATIBLE_BOUND = 0.5  # a bound ("at least 8") is compatible with a count at most 1/this above
+TOLL_BOUND = 0.8  # ... a toll's bound, with a count at most 1/this above (not "at least 60" / 100)
 SHOWN_CHOICES = 4  # statements of a fact tried as the one shown (the most backed one wins)
 SUPPORT_OVERLAP = 0.3  # share of content words (Jaccard) with the shown statement that backs it
 _FUNCTION = frozenset(
@@ -1647,22 +1648,56 @@ def _same_count(index: StoryFacts, a: Member, b: Member, value: Value) -> bool:
 
 def _clash(shown: list[Value], values: list[Value]) -> bool:
     """A statement gives figures of something the shown statement counts, none of them
-    compatible with the shown ones (`_compatible`)."""
+    compatible with the shown ones (`_compatible`). A toll is one count whoever a parse names
+    as its holder ("Russia says 40 dead" against "Moscow attack leaves more than 60 dead")."""
     for w in values:
-        mine = [v for v in shown if v.same_thing(w)]
-        theirs = [x for x in values if x.same_thing(w)]
+        mine = [v for v in shown if _one_count(v, w)]
+        theirs = [x for x in values if _one_count(w, x)]
         if mine and not any(_compatible(v, x) for v in mine for x in theirs):
             return True
     return False
 
 
+def _event(v: Value) -> str:
+    """The toll a figure counts ("kill"), else ""."""
+    return v.verb if v.verb in TOLL_EVENTS else ""
+
+
+def _one_count(a: Value, b: Value) -> bool:
+    """Whether two figures count one thing: `Value.same_thing`, but a toll only with the same
+    toll ("100 people" held hostage is no figure of "at least 15 killed"), whoever a parse
+    names as its holder."""
+    if _event(a) != _event(b):
+        return False
+    return a.same_thing(b) or (bool(_event(a)) and (a.thing, a.unit) == (b.thing, b.unit))
+
+
 def _compatible(a: Value, b: Value) -> bool:
     """The same figure, or a bound that fits the other and is near it ("at least eight" and
-    "nine"; not "more than 100 injured" and "2,800 injured": a bound is given near the count)."""
-    if a.equal(b):
-        return True
+    "nine"; not "more than 100 injured" and "2,800 injured": a bound is given near the count).
+    A toll is stricter, since it rises while a story unfolds: two different figures are two
+    steps of it ("about 2,750" then "2,800" injured; "at least 60" then "at least 100"
+    killed), and only a bound near a count ("at least 8" / "9") is the count's."""
+    if a.verb not in TOLL_EVENTS and b.verb not in TOLL_EVENTS:
+        if a.equal(b):
+            return True
+        low, high = sorted((abs(a.point), abs(b.point)))
+        return (a.qualified or b.qualified) and a.agrees(b) and low >= COMPATIBLE_BOUND * high
+    if a.point == b.point:  # but not "up to 100" (hostages) and "at least 100" (killed)
+        return not (_open(a) and _open(b) and (a.hi == INF) != (b.hi == INF))
+    bound, count = (a, b) if _open(a) else (b, a)
+    if not _open(bound) or _open(count) or not bound.agrees(count):
+        return False
     low, high = sorted((abs(a.point), abs(b.point)))
-    return (a.qualified or b.qualified) and a.agrees(b) and low >= COMPATIBLE_BOUND * high
+    return low >= TOLL_BOUND * high
+
+
+INF = float("inf")
+
+
+def _open(v: Value) -> bool:
+    """A one-sided bound ("at least 8", "more than 60", "up to 40"), not an estimate."""
+    return v.qualified and (v.hi == INF or v.lo <= 0 < v.point)
 
 
 def _evolves(thing: list[ValueClass]) -> bool:

@@ -635,3 +635,56 @@ def test_facts_read_out_as_articles_arrive_equal_those_of_one_go(
     cited = {g: len(grown.fact_of_group(g).citations) for g in shared}
     grown.add(late, embed, matcher)
     assert any(len(grown.fact_of_group(g).citations) > n for g, n in cited.items())
+
+
+def test_an_early_toll_does_not_back_the_later_one() -> None:
+    """Two figures of one toll are compatible only when they can be one report of it: "at
+    least 8" and "9", "more than 60" and "at least 60"; not two different lower bounds ("at
+    least 60" then "at least 100"), an estimate and a later count ("about 2,750" / "2,800"),
+    or a bound far from a count. A bare count ("up to 100 people" held hostage) is no figure
+    of a toll, and a toll's holder as a parse reads it does not part its figures."""
+    from newsloom.compare import Value
+    from newsloom.fuse import _clash, _compatible
+
+    inf = float("inf")
+
+    def toll(point: float, lo: float, hi: float, verb: str = "kill", holder: str = "") -> Value:
+        return Value("people", "", point, lo, hi, holder, verb, "", (lo, hi) != (point, point))
+
+    assert _compatible(toll(8, 8, inf), toll(9, 9, 9))
+    assert _compatible(toll(60, 60, inf), toll(60, 60, inf))
+    assert not _compatible(toll(60, 60, inf), toll(100, 100, inf))
+    assert not _compatible(toll(60, 60, inf), toll(100, 100, 100))
+    assert not _compatible(toll(2750, 2475, 3025, "injure"), toll(2800, 2660, 2940, "injure"))
+    assert not _compatible(toll(100, 0, 100, ""), toll(100, 100, inf))
+    shown = [toll(100, 100, inf)]
+    assert _clash(shown, [toll(60, 60, inf)])
+    assert _clash(shown, [toll(15, 15, inf), toll(100, 0, 100, "")])  # 100 held hostage
+    assert not _clash(shown, [toll(100, 100, inf, holder="paris")])
+    assert _clash([toll(60, 60, inf, holder="moscow")], [toll(40, 40, 40, holder="russia")])
+    assert not _clash([toll(100, 100, 100, "")], [toll(15, 15, inf), toll(100, 0, 100, "")])
+    # Not a toll: a rounding and a near bound still agree ("$110.36 billion" / "$110 billion").
+    assert _compatible(Value("dollar", "$", 110.36e9, 110.36e9, 110.36e9),
+                       Value("dollar", "$", 110e9, 104.5e9, 115.5e9))  # fmt: skip
+
+
+def test_an_early_toll_page_leaves_the_later_toll_fact(
+    resources: Resources, matcher: ParaphraseMatcher
+) -> None:
+    """An early page's "at least 60 killed" is no backing of "at least 100 killed"."""
+    arts = parsed(
+        resources,
+        ("Early", "https://early.example/c", "2015-11-13",
+         "At least 60 people were killed in the attack on the Bataclan concert hall, police say."),
+        ("Later", "https://later.example/c", "2015-11-14",
+         "At least 100 people were killed in the attack on the Bataclan concert hall, police say."),
+        ("Third", "https://third.example/c", "2015-11-14",
+         "Police said at least 100 people were killed in the attack on the Bataclan concert hall"),
+    )  # fmt: skip
+    facts = fuse_story(arts, [], matcher)
+    later = fact_citing(facts, "At least 100 people were", "Police said at least 100")
+    if later.status == "update":  # one figure that rose: each step with its time
+        assert [u["number"] for u in later.updates] == [60.0, 100.0]
+    else:
+        assert later.status == "corroborated" and later.independent_sources == 2
+        assert not any("At least 60" in c.text for c in later.citations)
