@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from test_cluster import EVENTS, make_article, seed_articles
 
-from newsloom.dedupe import find_duplicates, independent_roots, trace_copies
+from newsloom.dedupe import CopyTracer, find_duplicates, independent_roots, trace_copies
 from newsloom.nlp import Embedder, load_embedder
 from newsloom.wires import credited_anywhere
 
@@ -307,67 +307,58 @@ def test_a_retelling_that_changes_the_toll_day_and_polarity_is_no_copy(
     assert trace_copies([wire, daily], embedder) == []
 
 
-def test_a_figure_moved_to_the_next_sentence_is_a_merge_not_another_fact() -> None:
-    """A rewrite that merges two sentences carries the next sentence's figure: the pair still
-    aligns (#11: the numbers stand around the partner). A rewrite that changes the figure does
-    not: 41 is nowhere near."""
-    from newsloom.dedupe import CopyTracer, _align
+def _aligned(tracer: CopyTracer, a: str, b: str) -> set[tuple[int, int]]:
+    """Sentence pairs (a's index, b's index) the tracer aligns between two of its pages."""
+    from newsloom.dedupe import _align
 
-    original = make_article(
-        "The ferry left the port of Goma at dawn on Tuesday with a full load of traders. "
-        "About 120 passengers were on board when it left the harbour. "
-        "It sank 40 minutes later near the island of Idjwi in heavy wind. "
-        "Rescue teams pulled survivors from the lake throughout the afternoon."
+    pa, pb = tracer.pages[tracer.by_id[a]], tracer.pages[tracer.by_id[b]]
+    va = tracer.vecs[pa.first_row : pa.first_row + pa.n]
+    vb = tracer.vecs[pb.first_row : pb.first_row + pb.n]
+    return {(i, j) for i, j, _, _ in _align(pa, va, pb, vb).pairs}
+
+
+@pytest.mark.parametrize(
+    ("original", "rewrite", "figure", "changed"),
+    [
+        pytest.param(  # a merge carries the next sentence's figure: {120, 40} against {120}
+            "The ferry left the port of Goma at dawn on Tuesday with a full load of traders. "
+            "About 120 passengers were on board when it left the harbour. "
+            "It sank 40 minutes later near the island of Idjwi in heavy wind. "
+            "Rescue teams pulled survivors from the lake throughout the afternoon.",
+            "The ferry left the port of Goma at dawn on Tuesday with a full load of traders. "
+            "About 120 passengers were on board when it left the harbour and sank 40 minutes "
+            "later. It went down near the island of Idjwi in heavy wind. "
+            "Rescue teams pulled survivors from the lake throughout the afternoon.",
+            "120 passengers",
+            "41 passengers",
+            id="merged-sentences",
+        ),
+        pytest.param(  # a left-out detail: {5, 2} within {5, 22, 6.7, 2}
+            "The search for the missing submersible ended on Thursday off Newfoundland. "
+            "Five major fragments of the 22-foot (6.7-meter) Titan were located in the debris "
+            "field, including the tail cone and two sections of the pressure hull, officials "
+            "said. The company said there were no survivors among the men on board.",
+            "The search for the missing submersible ended on Thursday off Newfoundland. "
+            "Five major fragments of the Titan were located in the debris field, including the "
+            "tail cone and two sections of the pressure hull, officials said. "
+            "The company said none of the men on board survived.",
+            "Five major",
+            "Four major",
+            id="dropped-detail",
+        ),
+    ],
+)
+def test_a_rewrite_keeps_its_sentence_unless_it_changes_a_figure(
+    original: str, rewrite: str, figure: str, changed: str
+) -> None:
+    """A rewrite that merges two sentences (the next one's figure comes along) or leaves out a
+    detail still aligns sentence by sentence with its original (#11); the same rewrite with a
+    figure changed ("41 passengers", "four fragments") is another fact."""
+    first, kept, other = (
+        make_article(t) for t in (original, rewrite, rewrite.replace(figure, changed))
     )
-    merged = make_article(
-        "The ferry left the port of Goma at dawn on Tuesday with a full load of traders. "
-        "About 120 passengers were on board when it left the harbour and sank 40 minutes later. "
-        "It went down near the island of Idjwi in heavy wind. "
-        "Rescue teams pulled survivors from the lake throughout the afternoon."
-    )
-    changed = make_article(merged.text.replace("120 passengers", "41 passengers"))
     tracer = CopyTracer()
-    for art in (original, merged, changed):
+    for art in (first, kept, other):
         tracer.add(art, _bag_embed)
-
-    def aligned(a: str, b: str) -> set[tuple[int, int]]:
-        pa, pb = tracer.pages[tracer.by_id[a]], tracer.pages[tracer.by_id[b]]
-        va = tracer.vecs[pa.first_row : pa.first_row + pa.n]
-        vb = tracer.vecs[pb.first_row : pb.first_row + pb.n]
-        return {(i, j) for i, j, _, _ in _align(pa, va, pb, vb).pairs}
-
-    assert (1, 1) in aligned(merged.id, original.id)  # {120, 40} against {120}, 40 next to it
-    assert (1, 1) not in aligned(changed.id, original.id)  # {41, 40}: 41 is no merge
-
-
-def test_a_rewrite_that_drops_a_figure_keeps_the_sentence_one_that_changes_it_does_not() -> None:
-    """A reworded sentence that leaves out a detail ("the 22-foot (6.7-meter)") still aligns
-    with its original (#11: its figures are all in the original, it adds none); one that
-    gives four fragments for five is another fact."""
-    from newsloom.dedupe import CopyTracer, _align
-
-    original = make_article(
-        "The search for the missing submersible ended on Thursday off Newfoundland. "
-        "Five major fragments of the 22-foot (6.7-meter) Titan were located in the debris "
-        "field, including the tail cone and two sections of the pressure hull, officials said. "
-        "The company said there were no survivors among the men on board."
-    )
-    dropped = make_article(
-        "The search for the missing submersible ended on Thursday off Newfoundland. "
-        "Five major fragments of the Titan were located in the debris field, including the "
-        "tail cone and two sections of the pressure hull, officials said. "
-        "The company said none of the men on board survived."
-    )
-    changed = make_article(dropped.text.replace("Five major", "Four major"))
-    tracer = CopyTracer()
-    for art in (original, dropped, changed):
-        tracer.add(art, _bag_embed)
-
-    def aligned(a: str, b: str) -> set[tuple[int, int]]:
-        pa, pb = tracer.pages[tracer.by_id[a]], tracer.pages[tracer.by_id[b]]
-        va = tracer.vecs[pa.first_row : pa.first_row + pa.n]
-        vb = tracer.vecs[pb.first_row : pb.first_row + pb.n]
-        return {(i, j) for i, j, _, _ in _align(pa, va, pb, vb).pairs}
-
-    assert (1, 1) in aligned(dropped.id, original.id)  # {5, 2} within {5, 22, 6.7, 2}
-    assert (1, 1) not in aligned(changed.id, original.id)  # {4, 2}: 4 is no omission
+    assert (1, 1) in _aligned(tracer, kept.id, first.id)
+    assert (1, 1) not in _aligned(tracer, other.id, first.id)
