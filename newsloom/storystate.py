@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from newsloom.pipeline import Resources
     from newsloom.store import Store
 
-STATE_VERSION = 2  # 2: stems and number words in copy keys, "org|wire" outlets
+STATE_VERSION = 3  # 3: lower-case wire ids, no stored sentence provenance, new rules
 CACHE_STATEMENTS = 400_000  # statements kept in memory across all cached stories
 HELD_STORIES = 100_000  # stories whose runner the writer remembers, per database
 
