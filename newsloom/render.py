@@ -77,10 +77,12 @@ def balanced(text: str) -> str:
             text += right * (opens - closes)
         elif closes > opens:
             text = left * (closes - opens) + text
-    if text.count('"') % 2 and text[:1] == '"':
-        text += '"'
-    elif text.count('"') % 2 and text[-1:] == '"':
-        text = '"' + text
+    if text.count('"') % 2 and "''" not in text:  # '' closes a "…'' quotation
+        first, last = text.index('"'), text.rindex('"')
+        if last + 1 < len(text) and (last == 0 or text[last - 1] in " (:—–"):
+            text += '"'  # the last mark opens: the quotation goes on past the cut
+        elif first > 0 and text[first - 1] in ".,!?…" and text[first + 1 : first + 2] in " ,.":
+            text = '"' + text  # the first mark closes a quotation begun before the cut
     return text
 
 

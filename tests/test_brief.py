@@ -46,7 +46,7 @@ def _sentences(text: str) -> list[Sentence]:
 def _quotation_article() -> Article:
     text = (
         "Fighting reached the city on Friday. "
-        "“We are surrounded. Food ran out on Monday, according to the aid workers here. "
+        "“We are surrounded. Food ran out on Monday, according to the UN. "
         "Nobody comes,” the mayor said."
     )
     art = Article(id="q1", text=text, source="Herald", sentences=_sentences(text))
@@ -58,10 +58,8 @@ def _quotation_article() -> Article:
 def test_a_sentence_inside_a_quotation_is_its_speakers() -> None:
     art = _quotation_article()
     origins = {st.text: st.origin for st in split_statements(art, 0)}
-    # "according to the aid workers" is the mayor's wording, not the attribution
-    assert origins["Food ran out on Monday, according to the aid workers here."] == (
-        "Mayor Hamid Noori"
-    )
+    # "according to the UN" is the mayor's wording: the quotation is his
+    assert origins["Food ran out on Monday, according to the UN."] == "Mayor Hamid Noori"
     assert origins["Fighting reached the city on Friday."] == ""
 
 
@@ -84,7 +82,7 @@ def test_the_sentences_of_one_quotation_are_one_line_with_closed_marks_and_speak
     lines = _whole_sentences(facts, {art.id: art})
     assert [x["text"] for x in lines] == [
         "Fighting reached the city on Friday.",
-        "“We are surrounded. Food ran out on Monday, according to the aid workers here. "
+        "“We are surrounded. Food ran out on Monday, according to the UN. "
         "Nobody comes,” the mayor said.",
     ]
     assert lines[1]["speaker"] == "Mayor Hamid Noori"
@@ -104,6 +102,9 @@ def test_quotation_marks_are_paired_and_never_doubled() -> None:
     )
     assert balanced("This isn’t a complete withdrawal.”") == "“This isn’t a complete withdrawal.”"
     assert balanced('a 12" gun fired') == 'a 12" gun fired'  # inches, not a quotation
+    assert balanced('posting "We are encouraged.') == 'posting "We are encouraged."'
+    assert balanced('Nothing is left," she said.') == '"Nothing is left," she said.'
+    assert balanced("\"A dangerous person,'' Alben said.") == "\"A dangerous person,'' Alben said."
     assert quoted("“We left,” he said.") == "“We left,” he said."
     assert quoted("Price said so.") == "“Price said so.”"
 
