@@ -342,7 +342,7 @@ def _whole_sentences(facts: list[Fact], by_id: dict[str, Article]) -> list[dict[
             if text[:1].islower() or quote:
                 text = sent.text
         entry: dict[str, Any] = {"text": text, "citations": [_cite(c) for c in f.citations]}
-        entry["speaker"] = (f.origin or quote.speaker) if quote else ""
+        entry["speaker"] = (quote.speaker or f.origin) if quote else ""
         out.append(entry)
         last = key
     shown: set[str] = set()

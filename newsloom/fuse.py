@@ -348,8 +348,7 @@ def _add_tolls(st: Statement, published: str) -> None:
 
 
 def _origin(article: Article, st: Statement, sentence: str) -> tuple[str, str]:
-    """(origin party, conduit) from the sentence's wording and the article's quotes: a
-    statement inside a quotation (one sentence of several) is its speaker's."""
+    """(origin party, conduit) from the sentence's wording and the article's quotes."""
     conduit = ""
     for pattern in (_TOLD, _REPORTED, _ACCORDING):
         for m in pattern.finditer(sentence):
@@ -359,9 +358,6 @@ def _origin(article: Article, st: Statement, sentence: str) -> tuple[str, str]:
                 break
         if conduit:
             return conduit, conduit
-    for q in article.quotes:  # a fragment of a quotation is its speaker's ("…, according to…")
-        if q.direct and q.kind == "speech" and q.speaker and q.start < st.end and st.start < q.end:
-            return q.speaker, ""
     according = _ACCORDING.search(sentence)
     if according:
         return _clean_party(according.group(1)), ""
