@@ -13,7 +13,9 @@ from typing import Any
 
 from newsloom.extract.entities import merge_story_entities
 from newsloom.fuse import independent_reports
-from newsloom.models import Article, Citation, Fact, Story
+from newsloom.ingest import _where_stem as file_stem
+from newsloom.models import Article, Citation, Fact, Quote, Sentence, Story
+from newsloom.render import balanced
 
 SUMMARY_SENTENCES = 5
 FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -27,6 +29,7 @@ def build_briefing(story: Story, articles: list[Article], facts: list[Fact]) -> 
     links = {link.article_id: link for link in story.links}
     dates = sorted(a.day for a in articles if a.day)
     fact_dicts = [_fact(f, by_id) for f in facts]
+    names = {a.source: outlet_name(a.source, a.origin) for a in articles}
     return {
         "id": story.id,
         "title": story_title(story, articles),
@@ -41,6 +44,7 @@ def build_briefing(story: Story, articles: list[Article], facts: list[Fact]) -> 
                 "id": a.id,
                 "url": a.url,
                 "source": a.source,
+                "outlet": names[a.source],
                 "title": a.title,
                 "published": a.published,
                 "origin": a.origin,
@@ -62,9 +66,23 @@ def build_briefing(story: Story, articles: list[Article], facts: list[Fact]) -> 
         "places": _places(articles),
         "quotes": _quotes(articles),
         "entities": _entities(articles),
-        "sources": _sources(articles, facts, derived),
+        "sources": _sources(articles, facts, derived, names),
         "derivations": [d.to_dict() for d in story.derivations],
+        "source_names": names,
     }
+
+
+def outlet_name(source: str, origin: str) -> str:
+    """The outlet as a reader should see it: the source, or, where the input named none and
+    ingest fell back to the file name (`origin` is where the article was read), words that
+    say so: a file id is no outlet."""
+    stem = file_stem(origin) if origin else ""
+    if source and source != stem:
+        return source
+    where = source or stem
+    if where in {"", "-"}:
+        return "outlet unknown"
+    return f"outlet unknown (file {where})"
 
 
 def story_title(story: Story, articles: list[Article]) -> str:
@@ -82,6 +100,7 @@ def _cite(c: Citation) -> dict[str, Any]:
 
 def _fact(fact: Fact, by_id: dict[str, Article]) -> dict[str, Any]:
     data = fact.to_dict()
+    data["text"] = balanced(fact.text)
     data["citations"] = [_cite(c) for c in fact.citations]
     if not data["date"]:
         data["date"] = _date_of(fact, by_id)
@@ -113,7 +132,8 @@ def _summary(facts: list[Fact], articles: list[Article]) -> list[dict[str, Any]]
         if len(words) < 5 or any(len(words & s) / len(words) > 0.6 for s in seen_words):
             continue
         seen_words.append(words)
-        chosen.append({"text": fact.text, "citations": [_cite(c) for c in fact.citations]})
+        cites = [_cite(c) for c in fact.citations]
+        chosen.append({"text": balanced(fact.text), "citations": cites})
         if len(chosen) >= SUMMARY_SENTENCES:
             break
     if not chosen:  # no facts (e.g. fusing failed): fall back to each article's lead
@@ -152,7 +172,7 @@ def _timeline(facts: list[dict[str, Any]], by_id: dict[str, Article]) -> list[di
         {
             "date": f["date"],
             "kind": _date_kind(f, by_id),
-            "text": f["text"],
+            "text": _dated_text(f, by_id),
             "sources": f["sources"],
             "status": f["status"],
             "citations": f["citations"],
@@ -160,7 +180,32 @@ def _timeline(facts: list[dict[str, Any]], by_id: dict[str, Article]) -> list[di
         for f in facts
         if CALENDAR_DATE.match(f["date"]) and f["status"] != "update"
     ]
-    return sorted(entries, key=lambda e: e["date"])
+    out: list[dict[str, Any]] = []
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    for e in sorted(entries, key=lambda e: e["date"]):
+        same = seen.get((e["date"], _norm(e["text"])))
+        if same is None:  # two facts of one wording on one day are one line
+            seen[(e["date"], _norm(e["text"]))] = e
+            out.append(e)
+            continue
+        same["sources"] = sorted({*same["sources"], *e["sources"]})
+        same["citations"] = same["citations"] + [
+            c for c in e["citations"] if c not in same["citations"]
+        ]
+    return out
+
+
+def _dated_text(fact: dict[str, Any], by_id: dict[str, Article]) -> str:
+    """What a timeline shows for a fact: its text, or, when the words that date it are in
+    another of its sentences ("by September 11"), that sentence: a line says its date."""
+    for c in fact["citations"]:
+        art = by_id.get(c["article_id"])
+        for t in art.times if art else []:
+            if t.sentence == c["sentence"] and t.value[: len(fact["date"])] == fact["date"]:
+                if t.text.lower() in fact["text"].lower():
+                    return str(fact["text"])
+                return balanced(c["text"])
+    return str(fact["text"])
 
 
 def _date_kind(fact: dict[str, Any], by_id: dict[str, Article]) -> str:
@@ -252,7 +297,7 @@ def _entities(articles: list[Article]) -> list[dict[str, Any]]:
 
 
 def _sources(
-    articles: list[Article], facts: list[Fact], derived: dict[str, Any]
+    articles: list[Article], facts: list[Fact], derived: dict[str, Any], names: dict[str, str]
 ) -> list[dict[str, Any]]:
     """What each outlet contributes: its articles and the facts only it reports."""
     out = []
@@ -262,6 +307,7 @@ def _sources(
         out.append(
             {
                 "source": source,
+                "outlet": names[source],
                 "articles": ids,
                 "independent": any(i not in derived for i in ids),
                 "facts": sum(1 for f in facts if source in f.sources),
@@ -273,24 +319,56 @@ def _sources(
 
 def _whole_sentences(facts: list[Fact], by_id: dict[str, Article]) -> list[dict[str, Any]]:
     """Single-source facts for a reader: clauses cut from one sentence are shown as that
-    sentence once, and so is a clause that cannot stand alone ("but the Taliban's...")."""
+    sentence once, and so is a clause that cannot stand alone ("but the Taliban's...");
+    the sentences of one quotation are one line with its marks closed and its `speaker`;
+    a line already shown (a page that repeats its headline) is not shown again."""
     out: list[dict[str, Any]] = []
     last: tuple[str, int] | None = None
     for f in facts:
-        text, key = f.text, None
+        text, key, quote = f.text, None, None
         cite = f.citations[0] if len(f.citations) == 1 else None
-        if (
-            cite
-            and cite.article_id in by_id
-            and 0 <= cite.sentence < len(by_id[cite.article_id].sentences)
-        ):
-            key = (cite.article_id, cite.sentence)
-            whole = by_id[cite.article_id].sentences[cite.sentence].text
+        art = by_id.get(cite.article_id) if cite else None
+        if cite and art and 0 <= cite.sentence < len(art.sentences):
+            sent = art.sentences[cite.sentence]
+            quote = _quotation_of(art, sent)
+            key = (cite.article_id, quote.start if quote else -1 - cite.sentence)
             if key == last:
-                out[-1]["text"] = whole
+                if quote and sent.text not in out[-1]["text"]:
+                    out[-1]["text"] += f" {sent.text}"
+                    out[-1]["citations"] += [_cite(c) for c in f.citations]
+                elif not quote:
+                    out[-1]["text"] = sent.text
                 continue
-            if text[:1].islower():
-                text = whole
-        out.append({"text": text, "citations": [_cite(c) for c in f.citations]})
+            if text[:1].islower() or quote:
+                text = sent.text
+        entry: dict[str, Any] = {"text": text, "citations": [_cite(c) for c in f.citations]}
+        entry["speaker"] = (quote.speaker or f.origin) if quote else ""
+        out.append(entry)
         last = key
-    return out
+    shown: set[str] = set()
+    lines = []
+    for entry in out:
+        entry["text"] = balanced(entry["text"])
+        if _norm(entry["text"]) in shown:
+            continue
+        shown.add(_norm(entry["text"]))
+        if entry["speaker"].lower() in entry["text"].lower():
+            entry["speaker"] = ""  # the line names its speaker already
+        lines.append(entry)
+    return lines
+
+
+def _quotation_of(art: Article, sent: Sentence) -> Quote | None:
+    """The direct quotation a sentence is a fragment of: one that runs over several
+    sentences, or whose mark the sentence leaves open (None for a quotation held whole)."""
+    for q in art.quotes:
+        if not (q.direct and q.kind == "speech" and q.start < sent.end and sent.start < q.end):
+            continue
+        several = any(x is not sent and x.start < q.end and q.start < x.end for x in art.sentences)
+        if several or balanced(sent.text) != sent.text:
+            return q
+    return None
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()

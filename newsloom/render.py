@@ -27,6 +27,7 @@ class Citations:
         self.numbers: dict[tuple[str, int], int] = {}
         self.entries: list[dict[str, Any]] = []
         self.articles = {a["id"]: a for a in story["articles"]}
+        self.names: dict[str, str] = story.get("source_names") or {}
 
     def numbers_of(self, citations: list[dict[str, Any]]) -> list[int]:
         return sorted({self.number(c) for c in citations})
@@ -43,6 +44,7 @@ class Citations:
                 {
                     "n": self.numbers[key],
                     "source": c["source"],
+                    "outlet": self.names.get(c["source"], c["source"]),
                     "text": c["text"],
                     "title": art.get("title", ""),
                     "url": art.get("url", ""),
@@ -51,6 +53,44 @@ class Citations:
                 }
             )
         return self.numbers[key]
+
+
+def outlets(sources: list[str], names: dict[str, str]) -> list[str]:
+    """Sources as a reader should see them (`brief.outlet_name`: a file id is no outlet)."""
+    return [names.get(s, s) for s in sources]
+
+
+def unknown_outlets(story: dict[str, Any]) -> int:
+    """How many of the story's sources are named by no outlet (a file name stands in)."""
+    return sum(1 for source, name in (story.get("source_names") or {}).items() if name != source)
+
+
+_OPEN_CLOSE = (("“", "”"), ("«", "»"))
+
+
+def balanced(text: str) -> str:
+    """Text with its quotation marks paired: a sentence cut from a longer quotation
+    ("“Kandahar has been entirely taken over.") gets the mark it lacks."""
+    for left, right in _OPEN_CLOSE:
+        opens, closes = text.count(left), text.count(right)
+        if opens > closes:
+            text += right * (opens - closes)
+        elif closes > opens:
+            text = left * (closes - opens) + text
+    if text.count('"') % 2 and "''" not in text:  # '' closes a "…'' quotation
+        first, last = text.index('"'), text.rindex('"')
+        if last + 1 < len(text) and (last == 0 or text[last - 1] in " (:—–"):
+            text += '"'  # the last mark opens: the quotation goes on past the cut
+        elif first > 0 and text[first - 1] in ".,!?…" and text[first + 1 : first + 2] in " ,.":
+            text = '"' + text  # the first mark closes a quotation begun before the cut
+    return text
+
+
+def quoted(text: str) -> str:
+    """A source sentence in quotation marks, its own marks paired; one that opens with a
+    quotation is shown as it is (no doubled marks: ““We…”)."""
+    text = balanced(text)
+    return text if text[:1] in '“"«' else f"“{text}”"
 
 
 def to_json(briefings: list[dict[str, Any]], errors: list[str] | None = None) -> str:
@@ -81,11 +121,23 @@ def _md(text: str) -> str:
 
 
 def _status(fact: dict[str, Any]) -> str:
+    """The verdict in words: how many independent sources, of how many outlets."""
+    n, outlets_n = fact["independent_sources"], len(fact["sources"])
     if fact["status"] == "corroborated":
-        return f"confirmed by {fact['independent_sources']} independent sources"
+        if outlets_n > n:
+            return f"confirmed by {n} independent sources ({outlets_n} outlets)"
+        return f"confirmed by {n} independent sources"
     if fact["status"] == "conflict":
         return "disputed"
     return "single source"
+
+
+def _names(story: dict[str, Any], sources: list[str]) -> str:
+    return ", ".join(_md(x) for x in outlets(sources, story.get("source_names") or {}))
+
+
+def _name(story: dict[str, Any], source: str) -> str:
+    return _md((story.get("source_names") or {}).get(source, source))
 
 
 def to_markdown(briefings: list[dict[str, Any]], errors: list[str] | None = None) -> str:
@@ -131,11 +183,14 @@ def _md_storyline(story: dict[str, Any], cite: Citations) -> list[str]:
 def _md_header(story: dict[str, Any], cite: Citations) -> list[str]:
     days = dict.fromkeys(filter(None, [story["first_published"], story["last_published"]]))
     span = f", {' to '.join(days)}" if days else ""
+    unknown = unknown_outlets(story)
+    kind, note = ("sources", f"; outlet unknown for {unknown}") if unknown else ("outlets", "")
     return [
         f"# {_md(story['title'])}",
         "",
-        f"_{story['n_articles']} articles from {story['n_sources']} outlets"
-        f" ({story['n_independent']} independent reports){span} · story `{story['id']}`_",
+        f"_{story['n_articles']} articles from {story['n_sources']} {kind}"
+        f" ({story['n_independent']} independent reports{note}){span}"
+        f" · story `{story['id']}`_",
     ]
 
 
@@ -149,8 +204,8 @@ def _md_corroborated(story: dict[str, Any], cite: Citations) -> list[str]:
     facts = [f for f in story["facts"] if f["status"] == "corroborated"]
     lines = []
     for f in facts:
-        origin = f" (origin: {_md(f['origin'])})" if f["origin"] else ""
-        sources = ", ".join(map(_md, f["sources"]))
+        origin = f" (attributed to {_md(f['origin'])})" if f["origin"] else ""
+        sources = _names(story, f["sources"])
         lines.append(
             f"- {_md(f['text'])} {cite.mark(f['citations'])} — {_status(f)}: {sources}{origin}"
         )
@@ -162,7 +217,7 @@ def _md_updates(story: dict[str, Any], cite: Citations) -> list[str]:
     for f in (f for f in story["facts"] if f["status"] == "update"):
         lines.append(f"- {_md(f['text'])}")
         for u in f.get("updates", []):
-            sources = ", ".join(map(_md, u["sources"]))
+            sources = _names(story, u["sources"])
             when = _md(u["time"] or "undated")
             lines.append(f"  - {_md(u['value'])} — {when}: {sources} {cite.mark(u['citations'])}")
     return ["## Figures that changed", "", *lines] if lines else []
@@ -173,7 +228,7 @@ def _md_disputed(story: dict[str, Any], cite: Citations) -> list[str]:
     for f in (f for f in story["facts"] if f["status"] == "conflict"):
         lines.append(f"- **{_md(f['conflict'].get('kind', 'conflict'))}**: {_md(f['text'])}")
         for side in f["conflict"].get("values", []):
-            value, source = _md(str(side.get("value", ""))), _md(side.get("source", ""))
+            value, source = _md(str(side.get("value", ""))), _name(story, side.get("source", ""))
             lines.append(f"  - {value} — {source}: “{_md(side.get('text', ''))}”")
     return ["## Disputed", "", *lines] if lines else []
 
@@ -181,8 +236,10 @@ def _md_disputed(story: dict[str, Any], cite: Citations) -> list[str]:
 def _md_adds(story: dict[str, Any], cite: Citations) -> list[str]:
     lines = []
     for s in (s for s in story["sources"] if s["adds"]):
-        lines.append(f"**{_md(s['source'])}** (only this outlet reports):")
-        lines += [f"- {_md(a['text'])} {cite.mark(a['citations'])}" for a in s["adds"]]
+        lines.append(f"**{_name(story, s['source'])}** (reported only here):")
+        for a in s["adds"]:
+            said = f" — {_md(a['speaker'])}" if a.get("speaker") else ""
+            lines.append(f"- {_md(a['text'])}{said} {cite.mark(a['citations'])}")
         lines.append("")
     return ["## What each source adds", "", *lines[:-1]] if lines else []
 
@@ -221,7 +278,8 @@ def _md_quotes(story: dict[str, Any], cite: Citations) -> list[str]:
     lines = []
     for q in story["quotes"]:
         text = f"“{_md(q['text'])}”" if q["direct"] else _md(q["text"])
-        lines.append(f"- **{_md(q['speaker'] or 'unknown')}**: {text} ({_md(q['source'])})")
+        speaker = _md(q["speaker"] or "unknown")
+        lines.append(f"- **{speaker}**: {text} — {_name(story, q['source'])}")
     return ["## Quotes", "", *lines] if lines else []
 
 
@@ -235,13 +293,13 @@ def _md_sources(story: dict[str, Any], cite: Citations) -> list[str]:
     for s in story["sources"]:
         independent = "yes" if s["independent"] else "no"
         lines.append(
-            f"| {_md(s['source'])} | {len(s['articles'])} | {independent} | {s['facts']}"
+            f"| {_name(story, s['source'])} | {len(s['articles'])} | {independent} | {s['facts']}"
             f" | {len(s['adds'])} |"
         )
-    names = {a["id"]: a["source"] for a in story["articles"]}
+    names = {a["id"]: _name(story, a["source"]) for a in story["articles"]}
     for a in (a for a in story["articles"] if a["derived_from"]):
         kind, original = a["derivation"]["kind"], names.get(a["derived_from"], a["derived_from"])
-        lines.append(f"- {_md(a['source'])} is a {kind} of {_md(original)}")
+        lines.append(f"- {_name(story, a['source'])} is a {kind} of {original}")
     return lines
 
 
@@ -256,7 +314,8 @@ def _md_grouping(story: dict[str, Any], cite: Citations) -> list[str]:
         )
         detail = f"; {_md(shared)}" if shared else ""
         lines.append(
-            f"- {_md(a['source'])} — {_md(a['title'])} (score {link.get('score', 0):.2f}{detail})"
+            f"- {_name(story, a['source'])} — {_md(a['title'])}"
+            f" (score {link.get('score', 0):.2f}{detail})"
         )
     return lines
 
@@ -267,7 +326,7 @@ def _md_references(cite: Citations) -> list[str]:
     lines = ["## References", ""]
     for e in cite.entries:
         where = f" <{e['url']}>" if safe_url(e["url"]) else ""
-        lines.append(f"{e['n']}. {_md(e['source'])}: “{_md(e['text'])}”{where}")
+        lines.append(f"{e['n']}. {_md(e['outlet'])}: {_md(quoted(e['text']))}{where}")
     return [*lines, ""]
 
 
@@ -380,6 +439,9 @@ def to_html(briefings: list[dict[str, Any]], errors: list[str] | None = None) ->
         lstrip_blocks=True,
     )
     env.filters["safe_url"] = safe_url
+    env.filters["outlets"] = outlets
+    env.filters["quoted"] = quoted
+    env.globals["unknown_outlets"] = unknown_outlets
     stories = []
     for story in briefings:
         cite = Citations(story)

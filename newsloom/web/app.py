@@ -37,10 +37,10 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from newsloom import __version__, export, feeds
-from newsloom.brief import build_briefing
+from newsloom.brief import build_briefing, outlet_name
 from newsloom.errors import ConfigError, NewsloomError, NotFound
 from newsloom.models import Article
-from newsloom.render import Citations, safe_url, story_map
+from newsloom.render import Citations, outlets, quoted, safe_url, story_map, unknown_outlets
 from newsloom.store import Store
 from newsloom.storylines import storyline_detail, storyline_rows, with_storyline
 
@@ -207,10 +207,11 @@ def story_list(
 
 
 def _story_extras(store: Store, row: dict[str, Any]) -> dict[str, Any]:
-    """Add the outlets and the most mentioned places to a listing row."""
+    """Add the outlets (`outlets`: as a reader sees them, `brief.outlet_name`) and the most
+    mentioned places to a listing row."""
     sources = store.conn.execute(
-        "SELECT DISTINCT a.source FROM story_articles sa JOIN articles a ON a.id = sa.article_id"
-        " WHERE sa.story_id = ? ORDER BY a.source",
+        "SELECT a.source, min(a.origin) FROM story_articles sa JOIN articles a"
+        " ON a.id = sa.article_id WHERE sa.story_id = ? GROUP BY a.source ORDER BY a.source",
         (row["id"],),
     ).fetchall()
     places = store.conn.execute(
@@ -220,6 +221,7 @@ def _story_extras(store: Store, row: dict[str, Any]) -> dict[str, Any]:
         (row["id"],),
     ).fetchall()
     row["sources"] = [r[0] for r in sources]
+    row["outlets"] = [outlet_name(r[0], r[1] or "") for r in sources]
     row["n_sources"] = len(sources)
     row["places"] = [r[0] for r in places]
     return row
@@ -348,8 +350,10 @@ def create_app(
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["safe_url"] = safe_url
-    env.globals.update(read_only=read_only, auth=bool(token))
+    env.filters.update(safe_url=safe_url, outlets=outlets, quoted=quoted)
+    env.globals.update(
+        read_only=read_only, auth=bool(token), unknown_outlets=unknown_outlets, outlet=outlet_name
+    )
     briefing_css = (HERE.parent / "templates" / "briefing.css").read_text(encoding="utf-8")
 
     @app.get("/briefing.css", include_in_schema=False)

@@ -1,0 +1,199 @@
+"""The briefing as a reader sees it: quotations whole and attributed, outlets named in
+words, timeline lines that say their date, no line twice."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from newsloom.brief import _timeline, _whole_sentences, outlet_name
+from newsloom.fuse import split_statements
+from newsloom.models import Article, Citation, Fact, Quote, Sentence, TimeRef
+from newsloom.render import balanced, quoted, to_html, to_markdown
+from newsloom.web.app import create_app
+
+sys.path.insert(0, str(Path(__file__).parent))
+from conftest import brief_json
+
+if TYPE_CHECKING:
+    from newsloom.pipeline import Resources
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture(scope="module")
+def seeds(resources: Resources, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The bundled seeds (two files, no outlet named) briefed once, and their database."""
+    db = tmp_path_factory.mktemp("seeds") / "b.db"
+    body = brief_json(resources, [str(EXAMPLES / "seeds"), "--db", str(db)])
+    return {"story": body["stories"][0], "db": str(db)}
+
+
+def _sentences(text: str) -> list[Sentence]:
+    out, start = [], 0
+    for m in re.finditer(r"(?<=[.!?])\s+|(?<=[.!?]”)\s+|$", text):
+        if m.start() > start:
+            out.append(Sentence(len(out), text[start : m.start()], start, m.start()))
+        start = m.end()
+    return out
+
+
+def _quotation_article() -> Article:
+    text = (
+        "Fighting reached the city on Friday. "
+        "“We are surrounded. Food ran out on Monday, according to the UN. "
+        "Nobody comes,” the mayor said."
+    )
+    art = Article(id="q1", text=text, source="Herald", sentences=_sentences(text))
+    start, end = text.index("We are"), text.index("Nobody comes") + len("Nobody comes")
+    art.quotes = [Quote(text[start:end], "Mayor Hamid Noori", start, end, 1)]
+    return art
+
+
+def test_a_sentence_inside_a_quotation_is_its_speakers() -> None:
+    """fuse gives a statement the speaker of the quotation it overlaps, unless its own words
+    name another party ("according to the UN"); the line the reader sees is the quotation's,
+    so it is the speaker's."""
+    art = _quotation_article()
+    origins = {st.text: st.origin for st in split_statements(art, 0)}
+    assert origins["Nobody comes,” the mayor said."] == "Mayor Hamid Noori"
+    assert origins["Fighting reached the city on Friday."] == ""
+    facts = [_single(art, i, origins[art.sentences[i].text]) for i in (0, 2, 3)]
+    lines = _whole_sentences(facts, {art.id: art})
+    assert lines[1]["speaker"] == "Mayor Hamid Noori"
+
+
+def _single(art: Article, sentence: int, origin: str = "") -> Fact:
+    s = art.sentences[sentence]
+    return Fact(
+        id=f"f{sentence}",
+        text=s.text,
+        status="single",
+        sources=[art.source],
+        independent_sources=1,
+        citations=[Citation(art.id, sentence, art.source, s.text)],
+        origin=origin,
+    )
+
+
+def test_the_sentences_of_one_quotation_are_one_line_with_closed_marks_and_speaker() -> None:
+    art = _quotation_article()
+    facts = [_single(art, i, "Mayor Hamid Noori" if i else "") for i in range(4)]
+    lines = _whole_sentences(facts, {art.id: art})
+    assert [x["text"] for x in lines] == [
+        "Fighting reached the city on Friday.",
+        "“We are surrounded. Food ran out on Monday, according to the UN. "
+        "Nobody comes,” the mayor said.",
+    ]
+    assert lines[1]["speaker"] == "Mayor Hamid Noori"
+    assert [c["sentence"] for c in lines[1]["citations"]] == [1, 2, 3]
+
+
+def test_a_line_shown_already_is_not_shown_again() -> None:
+    text = "Titan found in pieces. Five aboard are dead. Titan found in pieces."
+    art = Article(id="h1", text=text, source="Wire", sentences=_sentences(text))
+    lines = _whole_sentences([_single(art, i) for i in range(3)], {art.id: art})
+    assert [x["text"] for x in lines] == ["Titan found in pieces.", "Five aboard are dead."]
+
+
+def test_quotation_marks_are_paired_and_never_doubled() -> None:
+    assert balanced("“Kandahar has been entirely taken over.") == (
+        "“Kandahar has been entirely taken over.”"
+    )
+    assert balanced("This isn’t a complete withdrawal.”") == "“This isn’t a complete withdrawal.”"
+    assert balanced('a 12" gun fired') == 'a 12" gun fired'  # inches, not a quotation
+    assert balanced('posting "We are encouraged.') == 'posting "We are encouraged."'
+    assert balanced('Nothing is left," she said.') == '"Nothing is left," she said.'
+    assert balanced("\"A dangerous person,'' Alben said.") == "\"A dangerous person,'' Alben said."
+    assert quoted("“We left,” he said.") == "“We left,” he said."
+    assert quoted("Price said so.") == "“Price said so.”"
+
+
+def test_seeds_quotations_are_whole_and_attributed(seeds: dict[str, Any]) -> None:
+    story = seeds["story"]
+    adds = [a for s in story["sources"] for a in s["adds"]]
+    by_text = {a["text"]: a for a in adds}
+    whole = (
+        "“This isn’t a case of abandonment. This isn’t a mandatory evacuation. "
+        "This isn’t a complete withdrawal.”"
+    )
+    assert by_text[whole]["speaker"] == "Ned Price"
+    assert by_text["“Kandahar has been entirely taken over.”"]["speaker"] == "A Taliban spokesman"
+    for text in [a["text"] for a in adds] + [f["text"] for f in story["facts"]]:
+        assert text.count("“") == text.count("”"), text
+    md = to_markdown([story])
+    assert "- “Kandahar has been entirely taken over.” — A Taliban spokesman [" in md
+    assert "““" not in md and "””" not in md
+
+
+def test_unknown_outlets_are_said_in_words(seeds: dict[str, Any]) -> None:
+    story = seeds["story"]
+    names = story["source_names"]
+    assert names["000_35127a3aa99a108c"] == "outlet unknown (file 000_35127a3aa99a108c)"
+    assert {a["outlet"] for a in story["articles"]} == set(names.values())
+    assert all(s["outlet"].startswith("outlet unknown") for s in story["sources"])
+    assert [a["source"] for a in story["articles"]]  # the existing keys stay as they were
+    md = to_markdown([story])
+    assert "(2 independent reports; outlet unknown for 2)" in md
+    assert "**outlet unknown (file 000\\_35127a3aa99a108c)** (reported only here):" in md
+    # no line names a bare file id as its outlet
+    assert not re.search(r"(?<!file )\b00[01]\\_[0-9a-f]{16}\b", md)
+    html = to_html([story])
+    assert "<h3>outlet unknown (file 000_35127a3aa99a108c)</h3>" in html
+    assert "sources (outlet unknown for 2)" in html
+    assert not re.search(r"(?<!file )\b00[01]_[0-9a-f]{16}\b(?!\.txt)", html)
+    client = TestClient(create_app(seeds["db"]))
+    for page in ("/", f"/stories/{story['id']}", f"/articles/{story['articles'][0]['id']}"):
+        text = client.get(page).text
+        assert "outlet unknown (file 00" in text, page
+        assert ">000_35127a3aa99a108c<" not in text and ">001_da1e128feba3e378<" not in text
+
+
+def test_a_named_outlet_stays_as_it_is() -> None:
+    assert outlet_name("BBC News", "examples/kandahar.jsonl:2") == "BBC News"
+    assert outlet_name("bbc.co.uk", "pages/001.html") == "bbc.co.uk"
+    assert outlet_name("001", "pages/001.html") == "outlet unknown (file 001)"
+    assert outlet_name("-", "-") == "outlet unknown"
+
+
+def test_timeline_lines_say_their_date_and_come_once(seeds: dict[str, Any]) -> None:
+    plans = [e for e in seeds["story"]["timeline"] if e["kind"] == "deadline"]
+    assert plans and all("September 11" in e["text"] for e in plans if e["date"] == "2021-09-11")
+    text = "The Titan had been missing since Sunday."
+    art = Article(id="t1", text=f"{text} {text}", source="Wire", sentences=_sentences(text))
+    art.sentences.append(Sentence(1, text, len(text) + 1, 2 * len(text) + 1))
+    art.times = [
+        TimeRef("Sunday", "2023-06-18", 35, 41, 0),
+        TimeRef("Sunday", "2023-06-18", 0, 0, 1),
+    ]
+    facts = [
+        {
+            "text": text,
+            "date": "2023-06-18",
+            "status": status,
+            "sources": [source],
+            "citations": [
+                {"article_id": "t1", "sentence": i, "source": source, "text": text},
+            ],
+        }
+        for i, (status, source) in enumerate([("corroborated", "Wire"), ("single", "Herald")])
+    ]
+    entries = _timeline(facts, {art.id: art})
+    assert len(entries) == 1
+    assert entries[0]["sources"] == ["Herald", "Wire"] and len(entries[0]["citations"]) == 2
+
+
+def test_a_verdict_says_how_many_outlets_stand_behind_its_independent_sources() -> None:
+    from test_render import briefing
+
+    story = briefing()
+    story["facts"][0]["sources"] = ["Local", "Mirror", "Wire"]
+    md = to_markdown([story])
+    assert "confirmed by 2 independent sources (3 outlets): Local, Mirror, Wire" in md
+    story["facts"][0]["sources"] = ["Local", "Wire"]
+    assert "confirmed by 2 independent sources: Local, Wire" in to_markdown([story])
