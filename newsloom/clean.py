@@ -135,7 +135,10 @@ _FURNITURE = re.compile(
          more\s+(?:from|on)\b.{{0,40}}?|see\s+also|don'?t\s+miss|trending)\s*[:|>»].{{0,160}}
     | (?:read|see)\s+more\b.{{0,120}}
     | (?:additional\s+)?(?:reporting|writing|editing|compiled)\s+by\b.{{0,200}}
-    | (?:this\s+(?:story|article)\s+(?:has\s+been|was)\s+(?:updated|corrected)).{{0,160}}
+    | (?:this\s+(?:story|article|post|page)\s+(?:has\s+been|was|will\s+be|is\s+being)
+         \s+(?:updated|corrected)).{{0,160}}
+    | this\s+is\s+an?\s+(?:developing|breaking)\s+(?:news\s+)?story.{{0,160}}
+    | check\s+back\s+(?:later\s+|soon\s+)?for\s+(?:more\s+)?updates.{{0,80}}
     )[.)\]]*$""",
     re.IGNORECASE | re.VERBOSE,
 )

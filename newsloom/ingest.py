@@ -28,6 +28,7 @@ from urllib.parse import urlparse
 import lxml.html
 from lxml import etree
 
+from newsloom.clean import is_furniture
 from newsloom.errors import InputError
 from newsloom.limits import (
     MAX_ARTICLE_CHARS,
@@ -417,13 +418,17 @@ def _is_feed(head: str) -> bool:
 def split_date_line(text: str) -> tuple[str, str, str]:
     """(date, headline, body) of a text that may start with ` date YYYY-MM-DD <headline>`;
     ("", "", text) when it does not. A page saved on one line has no body after the date
-    line: a "headline" longer than any headline is then the article text, without a title."""
+    line: a "headline" longer than any headline is then the article text, without a title.
+    A crawl sometimes saved a notice as the headline ("This post will be updated as new
+    information is available."): that is no title."""
     match = _DATE_LINE.match(text)
     if not match:
         return "", "", text
     headline, body = (match.group(2) or "").strip(), text[match.end() :]
     if len(headline) > MAX_HEADLINE_CHARS and not body.strip():
         return match.group(1), "", headline
+    if is_furniture(headline):
+        return match.group(1), "", body
     return match.group(1), headline, body
 
 

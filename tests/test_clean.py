@@ -308,6 +308,8 @@ def test_furniture_lines_are_dropped_from_text_pages() -> None:
         "Click to share on Twitter (Opens in new window)",
         "Facebook Twitter WhatsApp Email",
         "Watch: rescuers reach the site",
+        "This post will be updated as new information is available.",
+        "This is a developing story. Check back for updates.",
     ],
 )
 def test_is_furniture(line: str) -> None:
@@ -322,6 +324,7 @@ def test_is_furniture(line: str) -> None:
         "Watch out for falling debris, police warned residents on Tuesday.",
         "Share prices fell sharply in Frankfurt on Tuesday.",
         "Related companies saw their shares fall.",
+        "This story of a developing crisis was told by survivors.",
     ],
 )
 def test_reporting_is_not_furniture(line: str) -> None:

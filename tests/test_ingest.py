@@ -166,6 +166,20 @@ def test_month_only_date_line(tmp_path: Path) -> None:
     assert (art.published, art.title) == ("2022-07", "Heatwave breaks records")
 
 
+def test_a_notice_saved_as_the_headline_is_no_title(tmp_path: Path) -> None:
+    """A real crawl saved "This post will be updated …" as a page's headline; the story was
+    then titled with it."""
+    path = tmp_path / "notice.txt"
+    path.write_text(
+        " date 2023-06-22 This post will be updated as new information is available.\n\n"
+        "The remains of the Titan submersible were found near the wreck of the Titanic.\n"
+    )
+    (art,) = read(path)
+    assert isinstance(art, Article)
+    assert (art.published, art.title) == ("2023-06-22", "")
+    assert art.text.strip().startswith("The remains of the Titan")
+
+
 def test_page_saved_on_one_line_is_text_not_a_headline(tmp_path: Path) -> None:
     """A saved page with no line break: the date line holds the whole article (a real page of
     the real-web corpus); a short headline with nothing after it is still no article."""
