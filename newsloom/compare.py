@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from newsloom.extract.quantities import bounds
 from newsloom.models import Claim, Quantity
@@ -181,11 +182,13 @@ class Value:
 
 
 # What a count of people is a count of, from the words around it ("2 people are dead",
-# "killing three people", "49 hurt"): a toll is never compared with a count of the injured.
+# "killing three people", "49 hurt"): a toll is never compared with a count of the injured,
+# nor the injured with those in hospital ("115 hospitalised" is no step of "145 wounded").
 _EVENTS = (
     ("kill", r"dead|died|die|dies|killed|killing|kills|deaths?|fatalities|lives|perished|slain"
      r"|bodies|death toll|toll"),
-    ("injure", r"injured|injuring|injuries|hurt|wounded|wounding|hospitali[sz]ed|casualties"),
+    ("injure", r"injured|injuring|injuries|hurt|wounded|wounding|casualties"),
+    ("hospital", r"hospitali[sz]ed|hospitali[sz]ing|in hospital"),
     ("missing", r"missing|unaccounted"),
     ("arrest", r"arrested|arresting|arrests|detained|detaining|detentions|custody"),
     ("rescue", r"rescued|rescuing|saved|survivors|survived|pulled alive"),
@@ -323,13 +326,21 @@ def _range_high(q: Quantity) -> float | None:
 # figure is never one side of a conflict or a step of an update ("12 of them in Hatay
 # province" is no rival of the toll; "up from 50" is the figure the sentence replaces).
 _PLACE_UNIT = r"(?:province|region|district|state|county|governorate|prefecture)"
+# The badly hurt among the injured: "seriously injuring 20", "24 with very serious injuries".
+_SEVERELY = r"(?:seriously|critically|severely|badly|gravely)\s+(?:injur|wound|hurt)\w*"
+_SEVERE = (
+    _SEVERELY
+    + r"|(?:serious|critical|severe|grave|life-threatening)\s+(?:injur\w*|wounds?|condition)"
+)
 _PARTIAL_BEFORE = re.compile(
     r"(?:\b(?:including|includes|included|among (?:them|whom|those)|of (?:them|whom|those)"
     r"|in (?:the )?" + _PLACE_UNIT + r" of [A-Z][\w'-]+)|(?:^|[,;:(]\s*)[Ii]n [A-Z][\w'-]+"
-    r"(?:\s+[A-Z][\w'-]+)*\s+" + _PLACE_UNIT + r"s?\s*,?)\W*(?:[\w-]+\W+){0,2}$"
+    r"(?:\s+[A-Z][\w'-]+)*\s+" + _PLACE_UNIT + r"s?\s*,?|\b" + _SEVERELY + r")"
+    r"\W*(?:[\w-]+\W+){0,2}$"
 )
 _PARTIAL_AFTER = re.compile(
-    r"^\W*(?:[\w-]+\W+){0,5}?(?:of (?:them|whom|those)\b|alone\b|in (?:the )?"
+    r"^\W*(?:[\w-]+\W+){0,5}?(?:of (?:them|whom|those)\b|alone\b|(?:" + _SEVERE + r")\b"
+    r"|in (?:the )?"
     + _PLACE_UNIT
     + r" of\b|in (?:[A-Z][\w'-]+\s+)+"
     + _PLACE_UNIT
@@ -343,7 +354,8 @@ _EARLIER = re.compile(
     re.IGNORECASE,
 )
 _CHANGE = re.compile(
-    r"\b(?:rose|risen|rising|climbed|climbing|increased|jumped|revised|updated|up from|down from"
+    r"\b(?:rose|risen|rising|climbed|climbing|increased|jumped|revised|updated|upgraded|raised"
+    r"|raising|up from|down from"
     r"|earlier|initially|previously|had (?:earlier )?(?:said|reported)|now stands|has reached)\b",
     re.IGNORECASE,
 )
@@ -358,8 +370,9 @@ def code_part(text: str, start: int) -> bool:
 def figure_scope(text: str, start: int, end: int) -> str:
     """What a figure in `text[start:end]` is, beside the current whole: "partial" (a count
     of one place, venue or group: "including 12 children", "8 at the bar", "in Hatay
-    province alone"), "earlier" (the figure a change replaces: "up from 50", "initially
-    reported 40"), else ""."""
+    province alone"; the badly hurt among the injured: "two dozen with serious injuries"),
+    "earlier" (the figure a change replaces: "up from 50", "initially reported 40"), else
+    ""."""
     before, after = text[max(0, start - 60) : start], text[end : end + 60]
     stop = _CLAUSE_END.search(after)
     after = after[: stop.start()] if stop and stop.group(0) not in ("and", "as") else after
@@ -370,6 +383,7 @@ def figure_scope(text: str, start: int, end: int) -> str:
     return ""
 
 
+@lru_cache(maxsize=1 << 16)
 def tells_change(text: str) -> bool:
     """Whether a sentence tells that a figure changed ("the toll rose to 73", "earlier
     reports said 50"): two figures of one thing in it may be one figure's two steps."""
@@ -471,7 +485,7 @@ _REFERENTS = frozenset(
 
 # Counts that grow as a story unfolds (a toll, the injured, the missing, arrests, rescues, the
 # displaced): different figures of one are a sequence of updates, not a contradiction.
-TOLL_EVENTS = frozenset({"kill", "injure", "missing", "arrest", "rescue", "displace"})
+TOLL_EVENTS = frozenset({"kill", "injure", "hospital", "missing", "arrest", "rescue", "displace"})
 TRACK = "toll:"  # verb prefix of a statement's toll figure, kept as a claim of its own
 
 

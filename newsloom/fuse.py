@@ -1593,7 +1593,7 @@ def _scoped(index: StoryFacts, m: Member, value: Value) -> bool:
     spans = [
         (i, i + len(v.text))
         for v in st.values
-        if v.same_thing(value) and v.equal(value) and (i := st.text.find(v.text)) >= 0
+        if _same_figure(v, value) and (i := st.text.find(v.text)) >= 0
     ]
     return bool(spans) and all(figure_scope(st.text, a, b) for a, b in spans)
 
@@ -1604,17 +1604,27 @@ def _side_by_side(
     """The pairs of a thing's figures (indices into `thing`) that some page of the fact gives
     both (in any of its sentences) without telling a change between them: they count two
     things, not one that changed or is disputed (the 7.8 and the 7.5 quake; 8 dead at a bar
-    and 18 in all). One pass over the pages' figures."""
+    and 18 in all). A page that tells elsewhere that this count changed ("the casualty figures
+    have been upgraded to 3 killed") gives its old and new values, not two things. One pass
+    over the pages' figures."""
     pairs: set[tuple[int, int]] = set()
     for art in sorted({index.statements[s].article for s, _ in members}):
+        if _tells_change_of(index, art, thing[0][1]):
+            continue
         stated: set[int] = set()
         for v in index.article_values(art):
-            stated.update(
-                k for k, (_, cv, _) in enumerate(thing) if cv.same_thing(v) and cv.equal(v)
-            )
+            stated.update(k for k, (_, cv, _) in enumerate(thing) if _same_figure(cv, v))
         found = sorted(stated)
         pairs.update((x, y) for i, x in enumerate(found) for y in found[i + 1 :])
     return pairs
+
+
+def _tells_change_of(index: StoryFacts, art: int, value: Value) -> bool:
+    """Whether a page has a sentence that tells a change of a figure of this count."""
+    return any(
+        tells_change(st.text) and any(_one_count(v, value) for v in st.values)
+        for st in (index.statements[sid] for sid in index.articles[art].statements)
+    )
 
 
 def _one_source(index: StoryFacts, a: Member, b: Member, wording: bool = False) -> bool:
@@ -1672,19 +1682,34 @@ def _one_count(a: Value, b: Value) -> bool:
     return a.same_thing(b) or (bool(_event(a)) and (a.thing, a.unit) == (b.thing, b.unit))
 
 
+def _same_value(a: Value, b: Value) -> bool:
+    """Whether two figures of one count (`_one_count`) read as one value: a toll only at the
+    same point ("more than 60" / "at least 60"; not "about 2,750" / "2,800": it rises while a
+    story unfolds, so each figure is a step), though not an upper and a lower bound there
+    ("up to 100" / "at least 100"); other figures allowing for rounding (`Value.equal`)."""
+    if not (_event(a) or _event(b)):
+        return a.equal(b)
+    return a.point == b.point and not (_open(a) and _open(b) and (a.hi == INF) != (b.hi == INF))
+
+
+def _same_figure(a: Value, b: Value) -> bool:
+    """The one rule for "the same figure" that fact classes, side-by-side pages, partial
+    counts and agreement all share: one counted thing (`_one_count`) at one value
+    (`_same_value`)."""
+    return _one_count(a, b) and _same_value(a, b)
+
+
 def _compatible(a: Value, b: Value) -> bool:
     """The same figure, or a bound that fits the other and is near it ("at least eight" and
     "nine"; not "more than 100 injured" and "2,800 injured": a bound is given near the count).
     A toll is stricter, since it rises while a story unfolds: two different figures are two
     steps of it ("about 2,750" then "2,800" injured; "at least 60" then "at least 100"
     killed), and only a bound near a count ("at least 8" / "9") is the count's."""
+    if _same_value(a, b):
+        return True
     if a.verb not in TOLL_EVENTS and b.verb not in TOLL_EVENTS:
-        if a.equal(b):
-            return True
         low, high = sorted((abs(a.point), abs(b.point)))
         return (a.qualified or b.qualified) and a.agrees(b) and low >= COMPATIBLE_BOUND * high
-    if a.point == b.point:  # but not "up to 100" (hostages) and "at least 100" (killed)
-        return not (_open(a) and _open(b) and (a.hi == INF) != (b.hi == INF))
     bound, count = (a, b) if _open(a) else (b, a)
     if not _open(bound) or _open(count) or not bound.agrees(count):
         return False
@@ -1720,17 +1745,23 @@ ValueClass = tuple[str, Value, list[Member]]  # (first time, value, members stat
 
 
 def _value_classes(index: StoryFacts, members: list[Member]) -> list[list[ValueClass]]:
-    """Members' figures grouped by counted thing, then by equal value (first time first).
-    A member giving two different figures of one kind ("$110.4 billion in assets and $88.6
-    billion in deposits") cannot say which is which: its figures only join equal ones."""
+    """Members' figures grouped by counted thing, then by value (`_one_count`,
+    `_same_value`; first time first). A member giving two different figures of one kind
+    ("$110.4 billion in assets and $88.6 billion in deposits") cannot say which is which: its
+    figures only join equal ones. A member that dates its figure to an earlier year than the
+    fact's other reports ("the Titanic sank in 1912, killing about 1,500") gives background,
+    no value of the figure now."""
     things: list[list[ValueClass]] = []
     later: list[tuple[Member, str, Value]] = []
+    year = max(_report_year(index, m) for m in members)
     for m in members:
         st = index.statements[m[0]]
         when = index.articles[st.article].published
+        if st.date and st.date[:4] < year:
+            continue
         values = st.values_for(m[1])
         for v in values:
-            if any(v.same_thing(w) and not v.equal(w) for w in values):
+            if any(_one_count(v, w) and not _same_value(v, w) for w in values):
                 later.append((m, when, v))
             else:
                 _file_value(things, m, when, v, open_new=True)
@@ -1739,14 +1770,20 @@ def _value_classes(index: StoryFacts, members: list[Member]) -> list[list[ValueC
     return things
 
 
+def _report_year(index: StoryFacts, m: Member) -> str:
+    """The year a member reports for: its statement's date, else its page's publication."""
+    st = index.statements[m[0]]
+    return (st.date or index.articles[st.article].published)[:4]
+
+
 def _file_value(
     things: list[list[ValueClass]], m: Member, when: str, v: Value, *, open_new: bool
 ) -> None:
     for thing in things:
-        if not thing[0][1].same_thing(v):
+        if not _one_count(thing[0][1], v):
             continue
         for i, (t, cv, ms) in enumerate(thing):
-            if cv.equal(v):
+            if _same_value(cv, v):
                 if m not in ms:
                     ms.append(m)
                 thing[i] = (min(t, when), cv, ms)
