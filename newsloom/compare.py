@@ -180,6 +180,47 @@ class Value:
         big = max(abs(self.point), abs(other.point))
         return self.agrees(other) and big > 0 and abs(self.point - other.point) / big <= 0.05
 
+    # The one rule for "the same figure" that fusion's fact classes, side-by-side pages,
+    # partial counts, agreement and alignment all share: `same_figure`.
+
+    @property
+    def toll(self) -> str:
+        """The toll a figure counts ("kill", "injure", ...: `TOLL_EVENTS`), else ""."""
+        return self.verb if self.verb in TOLL_EVENTS else ""
+
+    @property
+    def one_sided(self) -> bool:
+        """A one-sided bound ("at least 8", "more than 60", "up to 40"), not an estimate."""
+        return self.qualified and (self.hi == INF or self.lo <= 0 < self.point)
+
+    def one_count(self, other: Value) -> bool:
+        """Whether two figures count one thing: `same_thing`, but a toll only with the same
+        toll ("100 people" held hostage is no figure of "at least 15 killed"), whoever a parse
+        names as its holder ("Russia says 40 dead" / "more than 60 dead")."""
+        if self.toll != other.toll:
+            return False
+        return self.same_thing(other) or (
+            bool(self.toll) and (self.thing, self.unit) == (other.thing, other.unit)
+        )
+
+    def same_value(self, other: Value) -> bool:
+        """Whether two figures of one count read as one value: a toll only at the same point
+        ("more than 60" / "at least 60"; not "about 2,750" / "2,800": it rises while a story
+        unfolds, so each figure is a step), though not an upper and a lower bound there ("up
+        to 100" / "at least 100"); other figures allowing for rounding (`equal`)."""
+        if not (self.toll or other.toll):
+            return self.equal(other)
+        if self.point != other.point:
+            return False
+        return not (self.one_sided and other.one_sided and (self.hi == INF) != (other.hi == INF))
+
+    def same_figure(self, other: Value) -> bool:
+        """One counted thing (`one_count`) at one value (`same_value`)."""
+        return self.one_count(other) and self.same_value(other)
+
+
+INF = float("inf")
+
 
 # What a count of people is a count of, from the words around it ("2 people are dead",
 # "killing three people", "49 hurt"): a toll is never compared with a count of the injured,
@@ -407,8 +448,8 @@ def figure_disagreement(a: list[Value], b: list[Value]) -> tuple[Value, Value] |
 
 
 def figures_match(a: list[Value], b: list[Value]) -> bool:
-    """Some figure is stated equal on both sides (the same count of the same thing)."""
-    return any(va.same_thing(vb) and va.equal(vb) for va in a for vb in b)
+    """Some figure is stated equal on both sides (`Value.same_figure`)."""
+    return any(va.same_figure(vb) for va in a for vb in b)
 
 
 # ---------------------------------------------------------------- polarity, names, dates

@@ -10,7 +10,7 @@ from newsloom.clean import clean_article
 from newsloom.compare import Value, event_of, figure_scope, value_of
 from newsloom.extract import extract_batch
 from newsloom.extract.quantities import find_quantities
-from newsloom.fuse import _compatible, _same_figure, _same_value, fuse_story
+from newsloom.fuse import _compatible, fuse_story
 from newsloom.models import Article, Fact, content_id
 from newsloom.paraphrase import ParaphraseMatcher
 from newsloom.pipeline import Resources
@@ -39,7 +39,7 @@ def test_one_rule_for_the_same_figure(a: str, b: str, same: bool, compatible: bo
     """A toll is one value only at one point (it rises, so "about 2,750" then "2,800" are two
     steps); other figures allow rounding; a bound near a count is compatible, not the same."""
     va, vb = figure(a), figure(b)
-    assert _same_value(va, vb) is same and _same_figure(va, vb) is same
+    assert va.same_value(vb) is same and va.same_figure(vb) is same
     assert _compatible(va, vb) is compatible
 
 
@@ -47,11 +47,11 @@ def test_a_toll_is_one_count_whoever_a_parse_names_as_holder() -> None:
     """ "Russia says 40 dead" and "more than 60 dead": one toll, another value; the injured
     and those in hospital are two counts ("115 hospitalised" is no step of "145 wounded")."""
     russia = figure("Russia says 40 dead in the raid.", holder="russia")
-    assert _same_figure(russia, figure("Officials say 40 dead in the raid."))
-    assert not _same_figure(russia, figure("More than 60 dead in the raid."))
+    assert russia.same_figure(figure("Officials say 40 dead in the raid."))
+    assert not russia.same_figure(figure("More than 60 dead in the raid."))
     assert event_of("115 people were hospitalized.", 0, 10) == "hospital"
     hospital = figure("115 people were hospitalized.")
-    assert not _same_figure(hospital, figure("115 people were wounded."))
+    assert not hospital.same_figure(figure("115 people were wounded."))
 
 
 @pytest.mark.parametrize(
