@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from newsloom.extract.quantities import bounds
 from newsloom.models import Claim, Quantity
@@ -179,13 +180,56 @@ class Value:
         big = max(abs(self.point), abs(other.point))
         return self.agrees(other) and big > 0 and abs(self.point - other.point) / big <= 0.05
 
+    # The one rule for "the same figure" that fusion's fact classes, side-by-side pages,
+    # partial counts, agreement and alignment all share: `same_figure`.
+
+    @property
+    def toll(self) -> str:
+        """The toll a figure counts ("kill", "injure", ...: `TOLL_EVENTS`), else ""."""
+        return self.verb if self.verb in TOLL_EVENTS else ""
+
+    @property
+    def one_sided(self) -> bool:
+        """A one-sided bound ("at least 8", "more than 60", "up to 40"), not an estimate."""
+        return self.qualified and (self.hi == INF or self.lo <= 0 < self.point)
+
+    def one_count(self, other: Value) -> bool:
+        """Whether two figures count one thing: `same_thing`, but a toll only with the same
+        toll ("100 people" held hostage is no figure of "at least 15 killed"), whoever a parse
+        names as its holder ("Russia says 40 dead" / "more than 60 dead")."""
+        if self.toll != other.toll:
+            return False
+        return self.same_thing(other) or (
+            bool(self.toll) and (self.thing, self.unit) == (other.thing, other.unit)
+        )
+
+    def same_value(self, other: Value) -> bool:
+        """Whether two figures of one count read as one value: a toll only at the same point
+        ("more than 60" / "at least 60"; not "about 2,750" / "2,800": it rises while a story
+        unfolds, so each figure is a step), though not an upper and a lower bound there ("up
+        to 100" / "at least 100"); other figures allowing for rounding (`equal`)."""
+        if not (self.toll or other.toll):
+            return self.equal(other)
+        if self.point != other.point:
+            return False
+        return not (self.one_sided and other.one_sided and (self.hi == INF) != (other.hi == INF))
+
+    def same_figure(self, other: Value) -> bool:
+        """One counted thing (`one_count`) at one value (`same_value`)."""
+        return self.one_count(other) and self.same_value(other)
+
+
+INF = float("inf")
+
 
 # What a count of people is a count of, from the words around it ("2 people are dead",
-# "killing three people", "49 hurt"): a toll is never compared with a count of the injured.
+# "killing three people", "49 hurt"): a toll is never compared with a count of the injured,
+# nor the injured with those in hospital ("115 hospitalised" is no step of "145 wounded").
 _EVENTS = (
     ("kill", r"dead|died|die|dies|killed|killing|kills|deaths?|fatalities|lives|perished|slain"
      r"|bodies|death toll|toll"),
-    ("injure", r"injured|injuring|injuries|hurt|wounded|wounding|hospitali[sz]ed|casualties"),
+    ("injure", r"injured|injuring|injuries|hurt|wounded|wounding|casualties"),
+    ("hospital", r"hospitali[sz]ed|hospitali[sz]ing|in hospital"),
     ("missing", r"missing|unaccounted"),
     ("arrest", r"arrested|arresting|arrests|detained|detaining|detentions|custody"),
     ("rescue", r"rescued|rescuing|saved|survivors|survived|pulled alive"),
@@ -323,13 +367,21 @@ def _range_high(q: Quantity) -> float | None:
 # figure is never one side of a conflict or a step of an update ("12 of them in Hatay
 # province" is no rival of the toll; "up from 50" is the figure the sentence replaces).
 _PLACE_UNIT = r"(?:province|region|district|state|county|governorate|prefecture)"
+# The badly hurt among the injured: "seriously injuring 20", "24 with very serious injuries".
+_SEVERELY = r"(?:seriously|critically|severely|badly|gravely)\s+(?:injur|wound|hurt)\w*"
+_SEVERE = (
+    _SEVERELY
+    + r"|(?:serious|critical|severe|grave|life-threatening)\s+(?:injur\w*|wounds?|condition)"
+)
 _PARTIAL_BEFORE = re.compile(
     r"(?:\b(?:including|includes|included|among (?:them|whom|those)|of (?:them|whom|those)"
     r"|in (?:the )?" + _PLACE_UNIT + r" of [A-Z][\w'-]+)|(?:^|[,;:(]\s*)[Ii]n [A-Z][\w'-]+"
-    r"(?:\s+[A-Z][\w'-]+)*\s+" + _PLACE_UNIT + r"s?\s*,?)\W*(?:[\w-]+\W+){0,2}$"
+    r"(?:\s+[A-Z][\w'-]+)*\s+" + _PLACE_UNIT + r"s?\s*,?|\b" + _SEVERELY + r")"
+    r"\W*(?:[\w-]+\W+){0,2}$"
 )
 _PARTIAL_AFTER = re.compile(
-    r"^\W*(?:[\w-]+\W+){0,5}?(?:of (?:them|whom|those)\b|alone\b|in (?:the )?"
+    r"^\W*(?:[\w-]+\W+){0,5}?(?:of (?:them|whom|those)\b|alone\b|(?:" + _SEVERE + r")\b"
+    r"|in (?:the )?"
     + _PLACE_UNIT
     + r" of\b|in (?:[A-Z][\w'-]+\s+)+"
     + _PLACE_UNIT
@@ -343,7 +395,8 @@ _EARLIER = re.compile(
     re.IGNORECASE,
 )
 _CHANGE = re.compile(
-    r"\b(?:rose|risen|rising|climbed|climbing|increased|jumped|revised|updated|up from|down from"
+    r"\b(?:rose|risen|rising|climbed|climbing|increased|jumped|revised|updated|upgraded|raised"
+    r"|raising|up from|down from"
     r"|earlier|initially|previously|had (?:earlier )?(?:said|reported)|now stands|has reached)\b",
     re.IGNORECASE,
 )
@@ -358,8 +411,9 @@ def code_part(text: str, start: int) -> bool:
 def figure_scope(text: str, start: int, end: int) -> str:
     """What a figure in `text[start:end]` is, beside the current whole: "partial" (a count
     of one place, venue or group: "including 12 children", "8 at the bar", "in Hatay
-    province alone"), "earlier" (the figure a change replaces: "up from 50", "initially
-    reported 40"), else ""."""
+    province alone"; the badly hurt among the injured: "two dozen with serious injuries"),
+    "earlier" (the figure a change replaces: "up from 50", "initially reported 40"), else
+    ""."""
     before, after = text[max(0, start - 60) : start], text[end : end + 60]
     stop = _CLAUSE_END.search(after)
     after = after[: stop.start()] if stop and stop.group(0) not in ("and", "as") else after
@@ -370,6 +424,7 @@ def figure_scope(text: str, start: int, end: int) -> str:
     return ""
 
 
+@lru_cache(maxsize=1 << 16)
 def tells_change(text: str) -> bool:
     """Whether a sentence tells that a figure changed ("the toll rose to 73", "earlier
     reports said 50"): two figures of one thing in it may be one figure's two steps."""
@@ -393,8 +448,8 @@ def figure_disagreement(a: list[Value], b: list[Value]) -> tuple[Value, Value] |
 
 
 def figures_match(a: list[Value], b: list[Value]) -> bool:
-    """Some figure is stated equal on both sides (the same count of the same thing)."""
-    return any(va.same_thing(vb) and va.equal(vb) for va in a for vb in b)
+    """Some figure is stated equal on both sides (`Value.same_figure`)."""
+    return any(va.same_figure(vb) for va in a for vb in b)
 
 
 # ---------------------------------------------------------------- polarity, names, dates
@@ -471,7 +526,7 @@ _REFERENTS = frozenset(
 
 # Counts that grow as a story unfolds (a toll, the injured, the missing, arrests, rescues, the
 # displaced): different figures of one are a sequence of updates, not a contradiction.
-TOLL_EVENTS = frozenset({"kill", "injure", "missing", "arrest", "rescue", "displace"})
+TOLL_EVENTS = frozenset({"kill", "injure", "hospital", "missing", "arrest", "rescue", "displace"})
 TRACK = "toll:"  # verb prefix of a statement's toll figure, kept as a claim of its own
 
 

@@ -1593,7 +1593,7 @@ def _scoped(index: StoryFacts, m: Member, value: Value) -> bool:
     spans = [
         (i, i + len(v.text))
         for v in st.values
-        if v.same_thing(value) and v.equal(value) and (i := st.text.find(v.text)) >= 0
+        if v.same_figure(value) and (i := st.text.find(v.text)) >= 0
     ]
     return bool(spans) and all(figure_scope(st.text, a, b) for a, b in spans)
 
@@ -1604,17 +1604,27 @@ def _side_by_side(
     """The pairs of a thing's figures (indices into `thing`) that some page of the fact gives
     both (in any of its sentences) without telling a change between them: they count two
     things, not one that changed or is disputed (the 7.8 and the 7.5 quake; 8 dead at a bar
-    and 18 in all). One pass over the pages' figures."""
+    and 18 in all). A page that tells elsewhere that this count changed ("the casualty figures
+    have been upgraded to 3 killed") gives its old and new values, not two things. One pass
+    over the pages' figures."""
     pairs: set[tuple[int, int]] = set()
     for art in sorted({index.statements[s].article for s, _ in members}):
+        if _tells_change_of(index, art, thing[0][1]):
+            continue
         stated: set[int] = set()
         for v in index.article_values(art):
-            stated.update(
-                k for k, (_, cv, _) in enumerate(thing) if cv.same_thing(v) and cv.equal(v)
-            )
+            stated.update(k for k, (_, cv, _) in enumerate(thing) if cv.same_figure(v))
         found = sorted(stated)
         pairs.update((x, y) for i, x in enumerate(found) for y in found[i + 1 :])
     return pairs
+
+
+def _tells_change_of(index: StoryFacts, art: int, value: Value) -> bool:
+    """Whether a page has a sentence that tells a change of a figure of this count."""
+    return any(
+        tells_change(st.text) and any(v.one_count(value) for v in st.values)
+        for st in (index.statements[sid] for sid in index.articles[art].statements)
+    )
 
 
 def _one_source(index: StoryFacts, a: Member, b: Member, wording: bool = False) -> bool:
@@ -1643,33 +1653,20 @@ def _source_sig(index: StoryFacts, m: Member) -> tuple[Any, ...]:
 def _same_count(index: StoryFacts, a: Member, b: Member, value: Value) -> bool:
     """Two members whose figures count for one claim: matching claims, or one toll (the
     same counted people of one event class and holder: `Value.same_thing`)."""
-    return value.verb in TOLL_EVENTS or _claims_agree(index, a, b)
+    return bool(value.toll) or _claims_agree(index, a, b)
 
 
 def _clash(shown: list[Value], values: list[Value]) -> bool:
-    """A statement gives figures of something the shown statement counts, none of them
-    compatible with the shown ones (`_compatible`). A toll is one count whoever a parse names
-    as its holder ("Russia says 40 dead" against "Moscow attack leaves more than 60 dead")."""
+    """A statement gives figures of something the shown statement counts (`Value.one_count`),
+    none of them compatible with the shown ones (`_compatible`). A toll is one count whoever a
+    parse names as its holder ("Russia says 40 dead" / "Moscow attack leaves more than 60
+    dead")."""
     for w in values:
-        mine = [v for v in shown if _one_count(v, w)]
-        theirs = [x for x in values if _one_count(w, x)]
+        mine = [v for v in shown if v.one_count(w)]
+        theirs = [x for x in values if w.one_count(x)]
         if mine and not any(_compatible(v, x) for v in mine for x in theirs):
             return True
     return False
-
-
-def _event(v: Value) -> str:
-    """The toll a figure counts ("kill"), else ""."""
-    return v.verb if v.verb in TOLL_EVENTS else ""
-
-
-def _one_count(a: Value, b: Value) -> bool:
-    """Whether two figures count one thing: `Value.same_thing`, but a toll only with the same
-    toll ("100 people" held hostage is no figure of "at least 15 killed"), whoever a parse
-    names as its holder."""
-    if _event(a) != _event(b):
-        return False
-    return a.same_thing(b) or (bool(_event(a)) and (a.thing, a.unit) == (b.thing, b.unit))
 
 
 def _compatible(a: Value, b: Value) -> bool:
@@ -1678,26 +1675,16 @@ def _compatible(a: Value, b: Value) -> bool:
     A toll is stricter, since it rises while a story unfolds: two different figures are two
     steps of it ("about 2,750" then "2,800" injured; "at least 60" then "at least 100"
     killed), and only a bound near a count ("at least 8" / "9") is the count's."""
-    if a.verb not in TOLL_EVENTS and b.verb not in TOLL_EVENTS:
-        if a.equal(b):
-            return True
+    if a.same_value(b):
+        return True
+    if not (a.toll or b.toll):
         low, high = sorted((abs(a.point), abs(b.point)))
         return (a.qualified or b.qualified) and a.agrees(b) and low >= COMPATIBLE_BOUND * high
-    if a.point == b.point:  # but not "up to 100" (hostages) and "at least 100" (killed)
-        return not (_open(a) and _open(b) and (a.hi == INF) != (b.hi == INF))
-    bound, count = (a, b) if _open(a) else (b, a)
-    if not _open(bound) or _open(count) or not bound.agrees(count):
+    bound, count = (a, b) if a.one_sided else (b, a)
+    if not bound.one_sided or count.one_sided or not bound.agrees(count):
         return False
     low, high = sorted((abs(a.point), abs(b.point)))
     return low >= TOLL_BOUND * high
-
-
-INF = float("inf")
-
-
-def _open(v: Value) -> bool:
-    """A one-sided bound ("at least 8", "more than 60", "up to 40"), not an estimate."""
-    return v.qualified and (v.hi == INF or v.lo <= 0 < v.point)
 
 
 def _evolves(thing: list[ValueClass]) -> bool:
@@ -1713,24 +1700,30 @@ def _evolves(thing: list[ValueClass]) -> bool:
         return True
     if all(times):
         return False
-    return any(c[1].verb in TOLL_EVENTS for c in thing)
+    return any(c[1].toll for c in thing)
 
 
 ValueClass = tuple[str, Value, list[Member]]  # (first time, value, members stating it)
 
 
 def _value_classes(index: StoryFacts, members: list[Member]) -> list[list[ValueClass]]:
-    """Members' figures grouped by counted thing, then by equal value (first time first).
-    A member giving two different figures of one kind ("$110.4 billion in assets and $88.6
-    billion in deposits") cannot say which is which: its figures only join equal ones."""
+    """Members' figures grouped by counted thing, then by value (`Value.one_count`,
+    `Value.same_value`; first time first). A member giving two different figures of one kind
+    ("$110.4 billion in assets and $88.6 billion in deposits") cannot say which is which: its
+    figures only join equal ones. A member that dates its figure to an earlier year than the
+    fact's other reports ("the Titanic sank in 1912, killing about 1,500") gives background,
+    no value of the figure now."""
     things: list[list[ValueClass]] = []
     later: list[tuple[Member, str, Value]] = []
+    year = max(_report_year(index, m) for m in members)
     for m in members:
         st = index.statements[m[0]]
         when = index.articles[st.article].published
+        if st.date and st.date[:4] < year:
+            continue
         values = st.values_for(m[1])
         for v in values:
-            if any(v.same_thing(w) and not v.equal(w) for w in values):
+            if any(v.one_count(w) and not v.same_value(w) for w in values):
                 later.append((m, when, v))
             else:
                 _file_value(things, m, when, v, open_new=True)
@@ -1739,14 +1732,20 @@ def _value_classes(index: StoryFacts, members: list[Member]) -> list[list[ValueC
     return things
 
 
+def _report_year(index: StoryFacts, m: Member) -> str:
+    """The year a member reports for: its statement's date, else its page's publication."""
+    st = index.statements[m[0]]
+    return (st.date or index.articles[st.article].published)[:4]
+
+
 def _file_value(
     things: list[list[ValueClass]], m: Member, when: str, v: Value, *, open_new: bool
 ) -> None:
     for thing in things:
-        if not thing[0][1].same_thing(v):
+        if not thing[0][1].one_count(v):
             continue
         for i, (t, cv, ms) in enumerate(thing):
-            if cv.equal(v):
+            if cv.same_value(v):
                 if m not in ms:
                     ms.append(m)
                 thing[i] = (min(t, when), cv, ms)

@@ -76,7 +76,7 @@ _CODE_BEFORE = re.compile(
     r"Windows|iPhone|Galaxy|Model|Type|Class|Mark|Mk|Route|Highway|Interstate|Terminal|Gate|"
     r"Platform|Article|Section|Chapter|Resolution|Proposition|Prop|Category|Level|Stage|Phase|"
     r"Version|Series|Apollo|Soyuz|Falcon|Unit|Block|Room|Ward|District|Precinct|Division|"
-    r"Brigade|Regiment|Battalion)\s+$|\b[A-Z]{2,}\s+$"
+    r"Brigade|Regiment|Battalion)[ \t]+$|\b[A-Z]{2,}[ \t]+$"  # on its line: not "-AP\n\n60 ..."
 )
 _QUAL = "|".join(sorted((re.escape(q) for q in QUALIFIERS), key=len, reverse=True))
 _PATTERN = re.compile(
@@ -159,9 +159,21 @@ def find_quantities(article: Article) -> list[Quantity]:
         if any(s <= core < e for s, e in dated):
             continue
         quantity = _quantity(article, m)
-        if quantity.counts or quantity.unit:  # a bare number says nothing checkable
-            out.append(quantity)
+        if quantity.counts or quantity.unit or _toll_count(text, m):
+            out.append(quantity)  # a bare number says nothing checkable, but a toll's does
     return out
+
+
+# A toll's verb just before a bare number: "... and killing nine." counts people.
+_TOLL_BEFORE = re.compile(r"\b(?:killing|killed|kills|injuring|wounding|hurting)\s+$")
+
+
+def _toll_count(text: str, m: re.Match[str]) -> bool:
+    """A bare number that a toll's verb counts ("killing nine"), not a number glued to more
+    digits (the typo "more than 2,8000" is no figure of 2,800)."""
+    if not m["num"] or re.match(r"[,.]?\d", text[m.end() : m.end() + 2]):
+        return False
+    return bool(_TOLL_BEFORE.search(text[max(0, m.start() - 12) : m.start()]))
 
 
 def _quantity(article: Article, m: re.Match[str]) -> Quantity:
