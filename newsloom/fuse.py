@@ -1340,21 +1340,24 @@ def _carries(shown: Statement, core: ClaimKey | None, st: Statement) -> bool:
     clock times): compatibly for the same counted thing, or the same number in other words
     ("five pieces" / "five fragments"); "owns 49% ... and Nadella hinted" is not backed by
     Nadella's hint alone. Then it gives the same figure (not a rounding of it: "about 2,750"
-    is not backed by "2,800") of the same counted thing, or a claim of it matches the shown
-    main claim with a participant named on both sides (actor + action: "the Taliban seized
-    control of Kandahar" backs "the Taliban have captured ... Kandahar"), or it shares
+    is not backed by "2,800") of the same counted thing as the shown main claim (a figure of
+    a side clause, "stragglers in the 26.2-mile race", is background), or a claim of it
+    matches the shown main claim with a participant named on both sides (actor + action:
+    "the Taliban seized control of Kandahar" backs "the Taliban have captured ...
+    Kandahar"), or it shares
     SUPPORT_OVERLAP of their content words. A sentence that only shares "Mugabe resigned"
     with "Mnangagwa was nominated after Mugabe resigned" aligns but does not count."""
     if _clash(shown.values, st.values):
         return False  # another figure for something it counts
     j = shown.claims.index(core) if core is not None and core in shown.claims else -1
-    for v in shown.claim_values[j] if j >= 0 else []:
+    figures = shown.claim_values[j] if j >= 0 else shown.values
+    for v in figures if j >= 0 else []:
         if not v.exact and not any(
             _compatible(v, w) if v.same_thing(w) else (v.unit, v.point) == (w.unit, w.point)
             for w in st.values
         ):
             return False  # a figure of the shown claim that it does not give
-    if any(v.same_thing(w) and v.point == w.point for v in st.values for w in shown.values):
+    if any(v.same_thing(w) and v.point == w.point for v in st.values for w in figures):
         return True
     if core is not None and not core.track:
         named = core.agent_names | core.patient_names

@@ -537,6 +537,29 @@ def test_a_member_backs_the_shown_claim_only_with_its_figure() -> None:
     assert _carries(pieces, own, fragments)  # the same number in other words
 
 
+def test_a_figure_of_a_side_clause_backs_nothing() -> None:
+    """The same figure backs the shown claim only when the claim gives it: a sentence that
+    shares the race's length with "carry away the injured while stragglers in the 26.2-mile
+    race were rerouted" does not back the carrying away."""
+    from newsloom.compare import ClaimKey, Value
+    from newsloom.fuse import Statement, _carries
+
+    carry = ClaimKey("carry", "authority", "injured", frozenset(), frozenset(), frozenset(),
+                     False, True)  # fmt: skip
+    reroute = ClaimKey("reroute", "", "straggler", frozenset(), frozenset(), frozenset(),
+                       False, False)  # fmt: skip
+    race = Value("length", "length", 42164.8, 42164.8, 42164.8)
+    shown = Statement(0, 0, "Authorities went onto the course to carry away the injured while "
+                      "stragglers in the 26.2-mile race were rerouted", 0, 100)  # fmt: skip
+    shown.claims, shown.claim_values, shown.values = [carry, reroute], [[], [race]], [race]
+    shown.primary = 0
+    runners = Statement(1, 0, "Some 27,000 runners took part in the 26.2-mile race", 0, 50)
+    runners.values = [Value("runner", "", 27000.0, 27000.0, 27000.0), race]
+    assert not _carries(shown, carry, runners)
+    assert _carries(shown, reroute, runners)  # the rerouting's own race is the same race
+    assert _carries(shown, None, runners)  # no main claim known: any shared figure
+
+
 def test_an_amount_of_something_is_that_something(resources: Resources) -> None:
     """Hundreds of pagers exploding and the pagers exploding have one participant: the
     pagers, not "hundreds" (which would read as another participant and part the claims)."""
