@@ -1174,13 +1174,18 @@ def _verdict(index: StoryFacts, group: _Group, memo: _Memo) -> tuple[Fact, set[M
     backed = [memo.backing[i].count for _, i in memo.shown]
     pick = backed.index(max(backed))
     best, independent = memo.shown[pick][1], backed[pick]
+    carried = memo.backing[best].carried
     conflict, updates = _disagreement(index, members)
+    # Only the members that back the statement shown can dispute it: a date of another
+    # claim filed with it ("deposits of $89.17 billion as of March 8") is no dispute.
+    backers = [m for i, m in enumerate(members) if carried[i]]
     if not conflict and not updates:  # another figure of the thing is another fact's
         kept = [i for i in range(len(stmts)) if not _clash(stmts[best].values, stmts[i].values)]
         stmts, arts = [stmts[i] for i in kept], [arts[i] for i in kept]
         citations, members = [citations[i] for i in kept], [members[i] for i in kept]
         best = kept.index(best)
-    disputed = not conflict and not updates and _disputed(index, members)
+        backers = [members[i] for i, k in enumerate(kept) if carried[k]]
+    disputed = not conflict and not updates and _disputed(index, backers)
     if disputed:
         independent = min(independent, 1)  # they differ on a day, a name or polarity
     status = (
@@ -1379,15 +1384,17 @@ def _content_words(text: str) -> set[str]:
 
 
 def _disputed(index: StoryFacts, members: list[Member]) -> bool:
-    """Members that date their claims to different days, name different holders of one title
-    or affirm and negate one action. Read off parses, these are too often artefacts to show as
-    a conflict ("Mnangagwa said Mugabe should resign" against "Mugabe resigns"; "no
-    electronics were considered safe" in a garbled copy), but they withhold corroboration."""
+    """Members (those backing the shown statement) that date their claims to different days,
+    name different holders of one title in one claim, or affirm and negate one action. Read
+    off parses, these are too often artefacts to show as a conflict ("no electronics were
+    considered safe" in a garbled copy), but they withhold corroboration. A titled speaker is
+    no holder: "vice president Mnangagwa said Mugabe should resign" does not dispute "Zimbabwe
+    president Robert Mugabe resigns"."""
     if all(j >= 0 and index.statements[s].claims[j].track for s, j in members):
         return False
     return bool(
         _date_conflict(index, members)
-        or _name_conflict(index, members)
+        or _name_conflict(index, members, same_claim=True)
         or _negation_conflict(index, members)
     )
 

@@ -711,3 +711,23 @@ def test_an_early_toll_page_leaves_the_later_toll_fact(
     else:
         assert later.status == "corroborated" and later.independent_sources == 2
         assert not any("At least 60" in c.text for c in later.citations)
+
+
+def test_a_titled_speaker_does_not_dispute_the_claim(
+    resources: Resources, matcher: ParaphraseMatcher
+) -> None:
+    """Different holders of one title withhold corroboration only as participants of one
+    claim: the vice president who said Mugabe should resign does not dispute "president
+    Robert Mugabe resigns"."""
+    arts = parsed(
+        resources,
+        ("Citizen", "https://citizen.example/a", "2017-11-21",
+         "Zimbabwe president Robert Mugabe resigns after 37 years in power. Recently fired vice "
+         "president Emmerson Mnangagwa earlier said Mugabe should resign immediately."),
+        ("Beast", "https://beast.example/b", "2017-11-21",
+         "Zimbabwean President Robert Mugabe resigned on Tuesday, the speaker of parliament "
+         "announced, halting the impeachment debate."),
+    )  # fmt: skip
+    facts = fuse_story(arts, [], matcher)
+    fact = fact_citing(facts, "Robert Mugabe resigns", "Robert Mugabe resigned on Tuesday")
+    assert fact.status == "corroborated" and fact.independent_sources == 2
