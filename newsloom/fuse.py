@@ -138,6 +138,7 @@ _SAID = re.compile(
     r"(?:,[^,]{1,80},)?\s+(?:said|says|told|tweeted|announced|confirmed|stated|added)\b"
 )
 _WORD = re.compile(r"[a-z]+")
+_CASED_WORD = re.compile(r"[A-Za-z]+")
 _ISO_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")  # a year, month or day; not a week
 _SHARED_HOSTS = frozenset(
     "go.com blogspot.com wordpress.com substack.com medium.com arc-cdn.net".split()  # noqa: SIM905
@@ -1432,9 +1433,17 @@ class _Words:
 
 def _run_keys(text: str) -> set[int]:
     """The statement's runs of WIRE_RUN words (quoted words included), hashed: computed as a
-    statement joins a fact, never kept per statement."""
-    words = _WORD.findall(normalise_apostrophes(text).lower())
-    return {hash(tuple(words[k : k + WIRE_RUN])) for k in range(len(words) - WIRE_RUN + 1)}
+    statement joins a fact, never kept per statement. A run whose content words are all
+    capitalised is a name ("of the National Council for the Safeguard of the Homeland"),
+    which independent reports share as they share any name: it is no shared wording."""
+    raw = _CASED_WORD.findall(normalise_apostrophes(text))
+    words = [w.lower() for w in raw]
+    plain = [w.islower() and len(w) > 2 and w not in _FUNCTION for w in raw]
+    return {
+        hash(tuple(words[k : k + WIRE_RUN]))
+        for k in range(len(words) - WIRE_RUN + 1)
+        if any(plain[k : k + WIRE_RUN])
+    }
 
 
 class _Wording:

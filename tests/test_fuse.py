@@ -731,3 +731,22 @@ def test_a_titled_speaker_does_not_dispute_the_claim(
     facts = fuse_story(arts, [], matcher)
     fact = fact_citing(facts, "Robert Mugabe resigns", "Robert Mugabe resigned on Tuesday")
     assert fact.status == "corroborated" and fact.independent_sources == 2
+
+
+def test_a_long_name_is_no_shared_wording() -> None:
+    """Two reports that both name "the National Council for the Safeguard of the Homeland"
+    share a name, not a text; a sentence carried word for word still shares its wording."""
+    keys = shared_wording(
+        [
+            "General Tchiani appeared on television and declared himself head of the "
+            "National Council for the Safeguard of the Homeland.",
+            "Tchiani, the chief of the guard, has been appointed president of the National "
+            "Council for the Safeguard of the Homeland.",
+            "Soldiers blockaded the presidential palace early on Wednesday and detained the "
+            "president, officials said.",
+            "Soldiers blockaded the presidential palace early on Wednesday and detained the "
+            "president, a source told Reuters.",
+        ]
+    )
+    assert keys[0] == keys[1] == ""
+    assert keys[2] and keys[2] == keys[3]
