@@ -115,6 +115,8 @@ COMPATIBLE_BOUND = 0.5  # a bound ("at least 8") is compatible with a count at m
 TOLL_BOUND = 0.8  # ... a toll's bound, with a count at most 1/this above (not "at least 60" / 100)
 SHOWN_CHOICES = 4  # statements of a fact tried as the one shown (the most backed one wins)
 SUPPORT_OVERLAP = 0.3  # share of content words (Jaccard) with the shown statement that backs it
+SUPPORT_CONTAINED = 0.7  # ... or share of the shown statement's own content words a member gives
+SUPPORT_MIN_WORDS = 4  # ... when the shown statement has at least this many
 _FUNCTION = frozenset(
     "the and for with from that this was were are been has have had its his her their they "  # noqa: SIM905
     "she said says will would after before over about into than who which not also".split()
@@ -1350,9 +1352,10 @@ def _carries(shown: Statement, core: ClaimKey | None, st: Statement) -> bool:
     a side clause, "stragglers in the 26.2-mile race", is background), or a claim of it
     matches the shown main claim with a participant named on both sides (actor + action:
     "the Taliban seized control of Kandahar" backs "the Taliban have captured ...
-    Kandahar"), or it shares
-    SUPPORT_OVERLAP of their content words. A sentence that only shares "Mugabe resigned"
-    with "Mnangagwa was nominated after Mugabe resigned" aligns but does not count."""
+    Kandahar"), or it shares SUPPORT_OVERLAP of their content words, or gives
+    SUPPORT_CONTAINED of the shown statement's own (a short claim inside a long report). A
+    sentence that only shares "Mugabe resigned" with "Mnangagwa was nominated after Mugabe
+    resigned" aligns but does not count."""
     if _clash(shown.values, st.values):
         return False  # another figure for something it counts
     j = shown.claims.index(core) if core is not None and core in shown.claims else -1
@@ -1375,7 +1378,10 @@ def _carries(shown: Statement, core: ClaimKey | None, st: Statement) -> bool:
             ):
                 return True
     mine, theirs = _content_words(shown.text), _content_words(st.text)
-    return len(mine & theirs) >= SUPPORT_OVERLAP * max(1, len(mine | theirs))
+    shared = len(mine & theirs)
+    return shared >= SUPPORT_OVERLAP * max(1, len(mine | theirs)) or (
+        len(mine) >= SUPPORT_MIN_WORDS and shared >= SUPPORT_CONTAINED * len(mine)
+    )
 
 
 def _content_words(text: str) -> set[str]:

@@ -750,3 +750,24 @@ def test_a_long_name_is_no_shared_wording() -> None:
     )
     assert keys[0] == keys[1] == ""
     assert keys[2] and keys[2] == keys[3]
+
+
+def test_a_short_claim_inside_a_long_report_is_backed() -> None:
+    """A member that gives nearly all of a short shown statement's words backs it, however
+    much else it reports; one that gives only some of them does not."""
+    from newsloom.fuse import Statement, _carries
+
+    shown = Statement(0, 0, "Rebels seized the airport in Goma on Monday.", 0, 45)
+    text = (
+        "Aid groups warned of a humanitarian crisis in the east after rebels seized the airport "
+        "in Goma on Monday, as the army retreated toward Bukavu and thousands of civilians fled "
+        "across the border into Rwanda."
+    )
+    long = Statement(1, 0, text, 0, len(text))
+    assert _carries(shown, None, long)
+    text = (
+        "Aid groups warned of a humanitarian crisis in the east as rebels neared Goma, the army "
+        "retreated toward Bukavu and thousands of civilians fled across the border into Rwanda."
+    )
+    part = Statement(2, 0, text, 0, len(text))
+    assert not _carries(shown, None, part)
