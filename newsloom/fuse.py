@@ -115,6 +115,8 @@ COMPATIBLE_BOUND = 0.5  # a bound ("at least 8") is compatible with a count at m
 TOLL_BOUND = 0.8  # ... a toll's bound, with a count at most 1/this above (not "at least 60" / 100)
 SHOWN_CHOICES = 4  # statements of a fact tried as the one shown (the most backed one wins)
 SUPPORT_OVERLAP = 0.3  # share of content words (Jaccard) with the shown statement that backs it
+SUPPORT_CONTAINED = 0.7  # ... or share of the shown statement's own content words a member gives
+SUPPORT_MIN_WORDS = 4  # ... when the shown statement has at least this many
 _FUNCTION = frozenset(
     "the and for with from that this was were are been has have had its his her their they "  # noqa: SIM905
     "she said says will would after before over about into than who which not also".split()
@@ -138,6 +140,7 @@ _SAID = re.compile(
     r"(?:,[^,]{1,80},)?\s+(?:said|says|told|tweeted|announced|confirmed|stated|added)\b"
 )
 _WORD = re.compile(r"[a-z]+")
+_CASED_WORD = re.compile(r"[A-Za-z]+")
 _ISO_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")  # a year, month or day; not a week
 _SHARED_HOSTS = frozenset(
     "go.com blogspot.com wordpress.com substack.com medium.com arc-cdn.net".split()  # noqa: SIM905
@@ -1174,13 +1177,18 @@ def _verdict(index: StoryFacts, group: _Group, memo: _Memo) -> tuple[Fact, set[M
     backed = [memo.backing[i].count for _, i in memo.shown]
     pick = backed.index(max(backed))
     best, independent = memo.shown[pick][1], backed[pick]
+    carried = memo.backing[best].carried
     conflict, updates = _disagreement(index, members)
+    # Only the members that back the statement shown can dispute it: a date of another
+    # claim filed with it ("deposits of $89.17 billion as of March 8") is no dispute.
+    backers = [m for i, m in enumerate(members) if carried[i]]
     if not conflict and not updates:  # another figure of the thing is another fact's
         kept = [i for i in range(len(stmts)) if not _clash(stmts[best].values, stmts[i].values)]
         stmts, arts = [stmts[i] for i in kept], [arts[i] for i in kept]
         citations, members = [citations[i] for i in kept], [members[i] for i in kept]
         best = kept.index(best)
-    disputed = not conflict and not updates and _disputed(index, members)
+        backers = [members[i] for i, k in enumerate(kept) if carried[k]]
+    disputed = not conflict and not updates and _disputed(index, backers)
     if disputed:
         independent = min(independent, 1)  # they differ on a day, a name or polarity
     status = (
@@ -1340,21 +1348,25 @@ def _carries(shown: Statement, core: ClaimKey | None, st: Statement) -> bool:
     clock times): compatibly for the same counted thing, or the same number in other words
     ("five pieces" / "five fragments"); "owns 49% ... and Nadella hinted" is not backed by
     Nadella's hint alone. Then it gives the same figure (not a rounding of it: "about 2,750"
-    is not backed by "2,800") of the same counted thing, or a claim of it matches the shown
-    main claim with a participant named on both sides (actor + action: "the Taliban seized
-    control of Kandahar" backs "the Taliban have captured ... Kandahar"), or it shares
-    SUPPORT_OVERLAP of their content words. A sentence that only shares "Mugabe resigned"
-    with "Mnangagwa was nominated after Mugabe resigned" aligns but does not count."""
+    is not backed by "2,800") of the same counted thing as the shown main claim (a figure of
+    a side clause, "stragglers in the 26.2-mile race", is background), or a claim of it
+    matches the shown main claim with a participant named on both sides (actor + action:
+    "the Taliban seized control of Kandahar" backs "the Taliban have captured ...
+    Kandahar"), or it shares SUPPORT_OVERLAP of their content words, or gives
+    SUPPORT_CONTAINED of the shown statement's own (a short claim inside a long report). A
+    sentence that only shares "Mugabe resigned" with "Mnangagwa was nominated after Mugabe
+    resigned" aligns but does not count."""
     if _clash(shown.values, st.values):
         return False  # another figure for something it counts
     j = shown.claims.index(core) if core is not None and core in shown.claims else -1
-    for v in shown.claim_values[j] if j >= 0 else []:
+    figures = shown.claim_values[j] if j >= 0 else shown.values
+    for v in figures if j >= 0 else []:
         if not v.exact and not any(
             _compatible(v, w) if v.same_thing(w) else (v.unit, v.point) == (w.unit, w.point)
             for w in st.values
         ):
             return False  # a figure of the shown claim that it does not give
-    if any(v.same_thing(w) and v.point == w.point for v in st.values for w in shown.values):
+    if any(v.same_thing(w) and v.point == w.point for v in st.values for w in figures):
         return True
     if core is not None and not core.track:
         named = core.agent_names | core.patient_names
@@ -1366,7 +1378,10 @@ def _carries(shown: Statement, core: ClaimKey | None, st: Statement) -> bool:
             ):
                 return True
     mine, theirs = _content_words(shown.text), _content_words(st.text)
-    return len(mine & theirs) >= SUPPORT_OVERLAP * max(1, len(mine | theirs))
+    shared = len(mine & theirs)
+    return shared >= SUPPORT_OVERLAP * max(1, len(mine | theirs)) or (
+        len(mine) >= SUPPORT_MIN_WORDS and shared >= SUPPORT_CONTAINED * len(mine)
+    )
 
 
 def _content_words(text: str) -> set[str]:
@@ -1376,15 +1391,17 @@ def _content_words(text: str) -> set[str]:
 
 
 def _disputed(index: StoryFacts, members: list[Member]) -> bool:
-    """Members that date their claims to different days, name different holders of one title
-    or affirm and negate one action. Read off parses, these are too often artefacts to show as
-    a conflict ("Mnangagwa said Mugabe should resign" against "Mugabe resigns"; "no
-    electronics were considered safe" in a garbled copy), but they withhold corroboration."""
+    """Members (those backing the shown statement) that date their claims to different days,
+    name different holders of one title in one claim, or affirm and negate one action. Read
+    off parses, these are too often artefacts to show as a conflict ("no electronics were
+    considered safe" in a garbled copy), but they withhold corroboration. A titled speaker is
+    no holder: "vice president Mnangagwa said Mugabe should resign" does not dispute "Zimbabwe
+    president Robert Mugabe resigns"."""
     if all(j >= 0 and index.statements[s].claims[j].track for s, j in members):
         return False
     return bool(
         _date_conflict(index, members)
-        or _name_conflict(index, members)
+        or _name_conflict(index, members, same_claim=True)
         or _negation_conflict(index, members)
     )
 
@@ -1422,9 +1439,17 @@ class _Words:
 
 def _run_keys(text: str) -> set[int]:
     """The statement's runs of WIRE_RUN words (quoted words included), hashed: computed as a
-    statement joins a fact, never kept per statement."""
-    words = _WORD.findall(normalise_apostrophes(text).lower())
-    return {hash(tuple(words[k : k + WIRE_RUN])) for k in range(len(words) - WIRE_RUN + 1)}
+    statement joins a fact, never kept per statement. A run whose content words are all
+    capitalised is a name ("of the National Council for the Safeguard of the Homeland"),
+    which independent reports share as they share any name: it is no shared wording."""
+    raw = _CASED_WORD.findall(normalise_apostrophes(text))
+    words = [w.lower() for w in raw]
+    plain = [w.islower() and len(w) > 2 and w not in _FUNCTION for w in raw]
+    return {
+        hash(tuple(words[k : k + WIRE_RUN]))
+        for k in range(len(words) - WIRE_RUN + 1)
+        if any(plain[k : k + WIRE_RUN])
+    }
 
 
 class _Wording:

@@ -537,6 +537,29 @@ def test_a_member_backs_the_shown_claim_only_with_its_figure() -> None:
     assert _carries(pieces, own, fragments)  # the same number in other words
 
 
+def test_a_figure_of_a_side_clause_backs_nothing() -> None:
+    """The same figure backs the shown claim only when the claim gives it: a sentence that
+    shares the race's length with "carry away the injured while stragglers in the 26.2-mile
+    race were rerouted" does not back the carrying away."""
+    from newsloom.compare import ClaimKey, Value
+    from newsloom.fuse import Statement, _carries
+
+    carry = ClaimKey("carry", "authority", "injured", frozenset(), frozenset(), frozenset(),
+                     False, True)  # fmt: skip
+    reroute = ClaimKey("reroute", "", "straggler", frozenset(), frozenset(), frozenset(),
+                       False, False)  # fmt: skip
+    race = Value("length", "length", 42164.8, 42164.8, 42164.8)
+    shown = Statement(0, 0, "Authorities went onto the course to carry away the injured while "
+                      "stragglers in the 26.2-mile race were rerouted", 0, 100)  # fmt: skip
+    shown.claims, shown.claim_values, shown.values = [carry, reroute], [[], [race]], [race]
+    shown.primary = 0
+    runners = Statement(1, 0, "Some 27,000 runners took part in the 26.2-mile race", 0, 50)
+    runners.values = [Value("runner", "", 27000.0, 27000.0, 27000.0), race]
+    assert not _carries(shown, carry, runners)
+    assert _carries(shown, reroute, runners)  # the rerouting's own race is the same race
+    assert _carries(shown, None, runners)  # no main claim known: any shared figure
+
+
 def test_an_amount_of_something_is_that_something(resources: Resources) -> None:
     """Hundreds of pagers exploding and the pagers exploding have one participant: the
     pagers, not "hundreds" (which would read as another participant and part the claims)."""
@@ -688,3 +711,63 @@ def test_an_early_toll_page_leaves_the_later_toll_fact(
     else:
         assert later.status == "corroborated" and later.independent_sources == 2
         assert not any("At least 60" in c.text for c in later.citations)
+
+
+def test_a_titled_speaker_does_not_dispute_the_claim(
+    resources: Resources, matcher: ParaphraseMatcher
+) -> None:
+    """Different holders of one title withhold corroboration only as participants of one
+    claim: the vice president who said Mugabe should resign does not dispute "president
+    Robert Mugabe resigns"."""
+    arts = parsed(
+        resources,
+        ("Citizen", "https://citizen.example/a", "2017-11-21",
+         "Zimbabwe president Robert Mugabe resigns after 37 years in power. Recently fired vice "
+         "president Emmerson Mnangagwa earlier said Mugabe should resign immediately."),
+        ("Beast", "https://beast.example/b", "2017-11-21",
+         "Zimbabwean President Robert Mugabe resigned on Tuesday, the speaker of parliament "
+         "announced, halting the impeachment debate."),
+    )  # fmt: skip
+    facts = fuse_story(arts, [], matcher)
+    fact = fact_citing(facts, "Robert Mugabe resigns", "Robert Mugabe resigned on Tuesday")
+    assert fact.status == "corroborated" and fact.independent_sources == 2
+
+
+def test_a_long_name_is_no_shared_wording() -> None:
+    """Two reports that both name "the National Council for the Safeguard of the Homeland"
+    share a name, not a text; a sentence carried word for word still shares its wording."""
+    keys = shared_wording(
+        [
+            "General Tchiani appeared on television and declared himself head of the "
+            "National Council for the Safeguard of the Homeland.",
+            "Tchiani, the chief of the guard, has been appointed president of the National "
+            "Council for the Safeguard of the Homeland.",
+            "Soldiers blockaded the presidential palace early on Wednesday and detained the "
+            "president, officials said.",
+            "Soldiers blockaded the presidential palace early on Wednesday and detained the "
+            "president, a source told Reuters.",
+        ]
+    )
+    assert keys[0] == keys[1] == ""
+    assert keys[2] and keys[2] == keys[3]
+
+
+def test_a_short_claim_inside_a_long_report_is_backed() -> None:
+    """A member that gives nearly all of a short shown statement's words backs it, however
+    much else it reports; one that gives only some of them does not."""
+    from newsloom.fuse import Statement, _carries
+
+    shown = Statement(0, 0, "Rebels seized the airport in Goma on Monday.", 0, 45)
+    text = (
+        "Aid groups warned of a humanitarian crisis in the east after rebels seized the airport "
+        "in Goma on Monday, as the army retreated toward Bukavu and thousands of civilians fled "
+        "across the border into Rwanda."
+    )
+    long = Statement(1, 0, text, 0, len(text))
+    assert _carries(shown, None, long)
+    text = (
+        "Aid groups warned of a humanitarian crisis in the east as rebels neared Goma, the army "
+        "retreated toward Bukavu and thousands of civilians fled across the border into Rwanda."
+    )
+    part = Statement(2, 0, text, 0, len(text))
+    assert not _carries(shown, None, part)
