@@ -243,3 +243,37 @@ def test_issue15_holidays_periods_of_the_named_year_and_vague_spans() -> None:
         ("current", "PRESENT_REF", "date"),
     ]
     assert values("A second group of directors joined.", FRIDAY) == {}
+
+
+def test_tense_reads_the_whole_sentence_and_the_past_perfect() -> None:
+    monday = "1998-10-26"  # a Monday
+    # a closing quote ends the sentence: "from now to Election Day" does not make Sunday future
+    text = "``It is our theme from now to Election Day.''  In Sunday's debate he attacked."
+    assert values(text, monday)["Sunday"] == "1998-10-25"
+    # the future cue lies more than 50 characters before the weekday
+    text = "Protesters were planning to drive around Miami International Airport on Monday."
+    assert values(text, "2000-01-07") == {"Monday": "2000-01-10"}
+    # a plan in the past perfect is past; "will" keeps it future
+    assert values("The offer had been due to expire Friday evening.", monday) == {
+        "Friday evening": "1998-10-23"
+    }
+    assert values("The offer will expire Friday evening.", monday) == {
+        "Friday evening": "1998-10-30"
+    }
+    # "would" after a reporting verb is a future in the past: the coming August 6
+    assert values("It said flights would depart from August 6.", "1998-02-13") == {
+        "August 6": "1998-08-06"
+    }
+
+
+def test_seasons_and_months_of_a_named_year_in_digits_or_words() -> None:
+    got = values(
+        "Oil fell in the winter of nineteen ninety-four and in January nineteen ninety-seven."
+    )
+    assert got == {"the winter of nineteen ninety-four": "1994-WI",
+                   "January nineteen ninety-seven": "1997-01"}  # fmt: skip
+    assert values("Sales peaked in Summer 2001 and late spring 2003.") == {
+        "Summer 2001": "2001-SU",
+        "late spring 2003": "2003-SP",
+    }
+    assert values("Prices fall 1998 style.") == {"1998": "1998"}  # "fall" is a verb here

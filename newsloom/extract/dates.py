@@ -48,6 +48,10 @@ _MONTH_NAMES = (
 )
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[6-9]\d\d|20\d\d)"
+_SPOKEN_DECADE = r"(?:ten|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+_SPOKEN_UNIT = r"(?:one|two|three|four|five|six|seven|eight|nine)"
+# A year in digits or, as broadcast transcripts write it, in words ("nineteen ninety-four").
+_ANY_YEAR = rf"(?:{_YEAR}|[Nn]ineteen\s+{_SPOKEN_DECADE}(?:[- ]{_SPOKEN_UNIT})?)"
 _NUMWORD = (
     r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|"
     r"four|five|six|seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|"
@@ -62,7 +66,8 @@ _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _PART = r"(?:morning|afternoon|evening|night)"
 _MOD = r"(?:(?:early|late|mid|the (?:beginning|start|end|middle) of)[- ]?)"
 _FUTURE = re.compile(
-    r"\b(?:will|won't|'ll|shall|(?:is|are|was|were) (?:due|set|scheduled|expected|going) to|"
+    r"\b(?:will|won't|'ll|shall|would(?! have)|"
+    r"(?:is|are|was|were) (?:due|set|scheduled|expected|going) to|"
     r"(?:plans?|planned|planning|intends?) to|deadline|expires?|until|is to|are to|next|"
     r"set to|as (?:soon|early) as|no (?:sooner|earlier) than)\b",
     re.IGNORECASE,
@@ -73,8 +78,14 @@ _PAST_BEFORE = re.compile(
     r"(?i)\b(?:said|announced|reported|told|added|predicted|disclosed|confirmed|declared|"
     r"since|ended|dating (?:back )?to)\s+(?:on\s+|in\s+)?$"
 )
-# A sentence ends at . ! ? ; and a space, but not after a.m., p.m. or a title.
-_SENTENCE_END = re.compile(r"(?<!\b[ap]\.m)(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)[.!?;]\s")
+# The past perfect puts a plan in the past ("had been scheduled to expire at midnight
+# Friday", "until Thursday, they had not called him a suspect"); "will" overrides it.
+_PAST_PERFECT = re.compile(r"(?i)\bhad\b(?!\s+to\b)")
+_WILL = re.compile(r"(?i)\b(?:will|won't|'ll|shall|next)\b")
+# A sentence ends at . ! ? ; (and closing quotes) and a space, but not after a.m., p.m. or a title.
+_SENTENCE_END = re.compile(
+    r"""(?<!\b[ap]\.m)(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)[.!?;]['"”’`]*\s"""
+)
 
 
 @dataclass(slots=True)
@@ -155,14 +166,17 @@ def _quarter(d: dt.date) -> str:
 def _future(ctx: _Ctx) -> bool:
     """Whether the sentence around a match speaks of the future ("by" right before the date
     is a deadline), unless a past reporting verb or "since" governs the date."""
-    before = ctx.text[max(0, ctx.start - 50) : ctx.start]
+    before = ctx.text[max(0, ctx.start - 200) : ctx.start]
     if _PAST_BEFORE.search(before):
         return False
     if re.search(r"(?i)\bby\s+(?:the\s+)?$", before):
         return True
     left = _SENTENCE_END.split(before)[-1]
     right = _SENTENCE_END.split(ctx.text[ctx.start : ctx.end + 30])[0]
-    return bool(_FUTURE.search(left + " " + right))
+    sentence = left + " " + right
+    if _PAST_PERFECT.search(sentence) and not _WILL.search(sentence):
+        return False  # "had been due to expire Friday": a deadline already past
+    return bool(_FUTURE.search(sentence))
 
 
 def _tense(ctx: _Ctx) -> int:
@@ -245,9 +259,29 @@ def _month_day(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     return (value, "date") if value else None
 
 
-@_rule(rf"\b{_MOD}?({_MONTH_NAMES}),?\s+(?:of\s+)?({_YEAR})\b")
+@_rule(rf"\b{_MOD}?({_MONTH_NAMES}),?\s+(?:of\s+)?({_ANY_YEAR})\b")
 def _month_year(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
-    return f"{m[2]}-{MONTHS[_mkey(m[1])]:02d}", "date"
+    return f"{_year_of(m[2])}-{MONTHS[_mkey(m[1])]:02d}", "date"
+
+
+@_rule(
+    rf"\b(?:[Tt]he\s+)?(?:(?:early|late|mid)[- ]?)?([Ss]pring|[Ss]ummer|[Aa]utumn|[Ff]all|"
+    rf"[Ww]inter)\s+(?:of\s+)?({_ANY_YEAR})\b",
+    needs=("spring", "summer", "autumn", "fall", "winter"),
+)
+def _season_year(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    """ "the winter of 1994", "Summer 1998": that season of that year ("prices fall 1998
+    levels" is none: a lower-case season needs "the" or "of")."""
+    if m[1].islower() and not re.match(r"(?i)the|early|late|mid", m[0]) and " of " not in m[0]:
+        return None
+    return f"{_year_of(m[2])}-{SEASONS[m[1].lower()]}", "date"
+
+
+def _year_of(text: str) -> int:
+    """'1994' -> 1994, 'nineteen ninety-four' -> 1994."""
+    if text.isdigit():
+        return int(text)
+    return 1900 + int(sum(NUMBERS[w] for w in re.split(r"[- ]+", text.lower())[1:]))
 
 
 _MONTH_CUES = {
@@ -570,10 +604,6 @@ def _context_quarter(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     if "year" in m[0].lower():
         return f"{int(quarter[:4]) - 1}{quarter[4:]}", "date"
     return quarter, "date"
-
-
-_SPOKEN_DECADE = r"(?:ten|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
-_SPOKEN_UNIT = r"(?:one|two|three|four|five|six|seven|eight|nine)"
 
 
 @_rule(
