@@ -277,3 +277,24 @@ def test_seasons_and_months_of_a_named_year_in_digits_or_words() -> None:
         "late spring 2003": "2003-SP",
     }
     assert values("Prices fall 1998 style.") == {"1998": "1998"}  # "fall" is a verb here
+
+
+def test_parts_of_day_sets_second_days_and_earnings_periods() -> None:
+    thursday = "1989-11-02"
+    assert values("In London at mid-afternoon yesterday, shares rose.", thursday) == {
+        "mid-afternoon yesterday": "1989-11-01TAF"
+    }
+    got = values("Shares fell Friday. Dealers placed orders in the morning.", "1989-10-30")
+    assert got == {"Friday": "1989-10-27", "the morning": "1989-10-27TMO"}
+    assert values("Flights leave on Tuesday nights.", thursday) == {
+        "Tuesday nights": "XXXX-WXX-2TNI"
+    }
+    got = values("The summit is on April 24 and 25; it rose 5 and 6 percent.", "1999-02-10")
+    assert got == {"April 24": "1999-04-24", "25": "1999-04-25"}
+    got = values("Profit rose in the third quarter. In the 1988 period, it earned less.", thursday)
+    assert got == {"the third quarter": "1989-Q3", "the 1988 period": "1988-Q3"}
+    assert values("Then, a week or so ago, the general picked a date.", "1991-02-25") == {
+        "a week or so ago": "1991-W08"
+    }
+    got = values("Violence rose over the past decade and this past weekend.", "1999-10-04")
+    assert got == {"the past decade": "P10Y", "this past weekend": "1999-W39-WE"}

@@ -40,6 +40,7 @@ UNITS = {
 }  # fmt: skip
 PARTS = {"morning": "TMO", "afternoon": "TAF", "evening": "TEV", "night": "TNI"}
 SEASONS = {"spring": "SP", "summer": "SU", "autumn": "FA", "fall": "FA", "winter": "WI"}
+_SEASON_START = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 
 _MONTH_NAMES = (
@@ -286,7 +287,7 @@ def _year_of(text: str) -> int:
 
 _MONTH_CUES = {
     "in", "of", "by", "since", "until", "from", "to", "through", "during", "before", "after",
-    "for", "last", "next", "this", "early", "late", "mid", "end", "and",
+    "for", "last", "next", "this", "early", "late", "mid", "end", "and", "the",
 }  # fmt: skip
 
 
@@ -372,6 +373,21 @@ def _deictic(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
 
 
 @_rule(
+    r"\b(?:[Tt]he\s+|[Mm]id[- ]?)(morning|afternoon|evening)\b(?!\s+(?:of|after|before)\b)"
+    r"(?:\s+(yesterday|today|tomorrow))?",
+    needs=("morning", "afternoon", "evening"),
+)
+def _part_of_day(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    """ "by mid-afternoon", "in the morning", "mid-afternoon yesterday": that part of the day
+    the text last named (of the publication day, or of the day "yesterday" names)."""
+    shift = {"yesterday": -1, "tomorrow": 1}.get((m[2] or "").lower(), 0)
+    base = ctx.anchor if m[2] else (ctx.ref or ctx.anchor)
+    if base is None:
+        return None
+    return f"{_iso(base + dt.timedelta(days=shift))}{PARTS[m[1]]}", "time"
+
+
+@_rule(
     r"\b(now|right now|currently|at present|at the moment)\b",
     re.IGNORECASE,
     needs=("now", "current", "present", "moment"),
@@ -418,11 +434,20 @@ def _vague_ref(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
 )
 def _relative_period(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     which, unit = m[2].lower(), m[3].lower()
-    if which == "this past":  # the latest one: "this past spring" in October is this year's
-        which = "this" if unit in SEASONS or unit == "weekend" else "last"
+    if which in ("this past", "the past", "past") and (unit in SEASONS or unit == "weekend"):
+        # the latest one before the anchor: "this past spring" in October is this year's
+        if ctx.anchor is None:
+            return None
+        if unit == "weekend":
+            return _shift(ctx.anchor, 0 if ctx.anchor.weekday() >= 5 else -1, unit), "date"
+        started = ctx.anchor.month >= _SEASON_START[unit]
+        return _shift(ctx.anchor, 0 if started else -1, unit), "date"
+    if which == "this past":
+        which = "last"
     shift = {"this": 0, "last": -1, "next": 1, "past": -1, "previous": -1}.get(which.split()[-1], 1)
-    if which.startswith("the ") and which.split()[-1] in ("past", "coming"):
-        return f"P1{UNITS.get(unit, 'Y')}", "duration"  # "the past year" = the last 12 months
+    if which.startswith("the ") and which.split()[-1] in ("past", "coming") and unit in UNITS:
+        # "the past year" = the last 12 months, "the past decade" P10Y; "the past summer" a date
+        return _duration_value(1, unit), "duration"
     if ctx.anchor is None:
         return None
     # "the following year", "the previous month": counted from the last date the text named
@@ -451,7 +476,7 @@ def _shift(base: dt.date, n: int, unit: str) -> str:
 
 @_rule(
     rf"\b(?:(?:about|almost|nearly|some|more than|over|just|only)\s+)?({_QUANT})[- ]({_UNIT})s?"
-    r"\s+(ago|earlier|later|from now|hence|previously)\b",
+    r"(?:\s+or\s+so)?\s+(ago|earlier|later|from now|hence|previously)\b",
     re.IGNORECASE,
     needs=("ago", "earlier", "later", "from now", "hence", "previously"),
 )
@@ -607,6 +632,16 @@ def _context_quarter(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
 
 
 @_rule(
+    rf"\bthe\s+(?:comparable\s+|same\s+)?({_YEAR})\s+(?:quarter|period)\b",
+    re.IGNORECASE,
+    needs=("quarter", "period"),
+)
+def _year_quarter(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    """ "the 1988 period" in earnings copy: the quarter last named, in that year."""
+    return (f"{m[1]}{ctx.quarter[4:]}" if ctx.quarter else m[1]), "date"
+
+
+@_rule(
     rf"\b(?:nineteen\s+({_SPOKEN_DECADE})(?:[- ]({_SPOKEN_UNIT}))?|"
     rf"(?:the\s+year\s+)?two\s+thousand(?:\s+(?:and\s+)?({_SPOKEN_UNIT}|ten))?)\b",
     re.IGNORECASE,
@@ -747,8 +782,9 @@ def _set(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
 
 
 @_rule(
-    rf"\b(?:every|each)\s+(?:({_WEEKDAY})|({_MONTH_NAMES}))\b|\b({_WEEKDAY})s\b(?:\s+({_PART})s)?",
-    needs=("every", "each", "days", "nights"),
+    rf"\b(?:every|each)\s+(?:({_WEEKDAY})|({_MONTH_NAMES}))\b|"
+    rf"\b({_WEEKDAY})(?:s\b|(?=\s+{_PART}s\b))(?:\s+({_PART})s\b)?",
+    needs=("every", "each", "days", "nights", "mornings", "afternoons", "evenings"),
 )
 def _recurring(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     """ "each Thursday", "Tuesday nights", "every July": sets."""
@@ -885,7 +921,7 @@ def _to_day(value: str) -> dt.date | None:
         return None
 
 
-_ANAPHORIC = (_offset, _anaphoric, _clock, _context_quarter)
+_ANAPHORIC = (_offset, _anaphoric, _clock, _context_quarter, _year_quarter)
 
 
 def find_times(text: str, anchor: str) -> list[TimeRef]:
@@ -915,7 +951,7 @@ def find_times(text: str, anchor: str) -> list[TimeRef]:
         if kind in ("date", "time") and value[:1].isdigit() and _RULES[i][1] not in _ANAPHORIC:
             ref = _to_day(value) or _to_day(value[:7] + "-01") or ref
             quarter = value if re.fullmatch(r"\d{4}-Q\d", value) else quarter
-    return _merge_clock_dates(text, out)
+    return _second_days(text, _merge_clock_dates(text, out))
 
 
 _CLOCK_GAP = re.compile(r"\s*(?:[A-Z]{2,4}T\s*|local time\s*)?(?:on\s+)?,?\s*")
@@ -938,6 +974,31 @@ def _merge_clock_dates(text: str, refs: list[TimeRef]) -> list[TimeRef]:
             prev.end, prev.text = ref.end, text[prev.start : ref.end]
             continue
         out.append(ref)
+    return out
+
+
+_SECOND_DAY = re.compile(
+    r"\s*(?:and|or|to|through|-|\u2013)\s*([12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?\b"
+    r"(?![\d,.:]\d|\s*(?:%|percent|per|[ap]\.?m\b))"
+)
+
+
+def _second_days(text: str, refs: list[TimeRef]) -> list[TimeRef]:
+    """The second day of "April 24 and 25", "Nov. 5-6": that day of the month just named."""
+    out: list[TimeRef] = []
+    for i, ref in enumerate(refs):
+        out.append(ref)
+        m = _SECOND_DAY.match(text, ref.end)
+        if not m or not re.search(r"[A-Za-z.]\s+\d{1,2}(?:st|nd|rd|th)?$", ref.text):
+            continue
+        day = _to_day(ref.value)
+        following = refs[i + 1].start if i + 1 < len(refs) else len(text)
+        if day is None or ref.kind != "date" or m.end() > following:
+            continue
+        value = _date(day.year, day.month, int(m[1]))
+        if value:
+            out.append(TimeRef(text=m[1], value=value, start=m.start(1), end=m.end(1),
+                               sentence=-1, kind="date"))  # fmt: skip
     return out
 
 
