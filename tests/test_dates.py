@@ -298,3 +298,18 @@ def test_parts_of_day_sets_second_days_and_earnings_periods() -> None:
     }
     got = values("Violence rose over the past decade and this past weekend.", "1999-10-04")
     assert got == {"the past decade": "P10Y", "this past weekend": "1999-W39-WE"}
+
+
+def test_anaphora_reach_bare_years_and_apposed_dates() -> None:
+    got = values("In 1988 watch imports rose, and Swiss makers took most of them that year.")
+    assert got == {"1988": "1988", "that year": "1988"}
+    got = values("Kopp moved in 1995 and the following year he left.", "1999-05-07")
+    assert got["the following year"] == "1996"
+    # "Nov. 3, the day before the warrant was issued" is Nov. 3 itself
+    got = values("He was last seen Nov. 3, the day before a warrant was issued.", "1999-05-07")
+    assert got == {"Nov. 3": "1998-11-03", "the day before": "1998-11-03"}
+    got = values("He was seen Nov. 3. The day before, he sold his car.", "1999-05-07")
+    assert got["The day before"] == "1998-11-02"
+    # a past perfect near the date puts a "by" deadline in the past
+    got = values("Only two members had filed reports by Wednesday.", "1990-08-16")
+    assert got == {"Wednesday": "1990-08-15"}

@@ -91,12 +91,13 @@ _SENTENCE_END = re.compile(
 
 @dataclass(slots=True)
 class _Ctx:
-    """What a resolver needs: the anchor date, the last day and quarter the text named,
-    the text and the match's span."""
+    """What a resolver needs: the anchor date, the last day, quarter and year the text named
+    (a bare year names no day), the text and the match's span."""
 
     anchor: dt.date | None
     ref: dt.date | None
     quarter: str
+    year: int | None
     text: str
     start: int
     end: int
@@ -170,13 +171,13 @@ def _future(ctx: _Ctx) -> bool:
     before = ctx.text[max(0, ctx.start - 200) : ctx.start]
     if _PAST_BEFORE.search(before):
         return False
-    if re.search(r"(?i)\bby\s+(?:the\s+)?$", before):
-        return True
     left = _SENTENCE_END.split(before)[-1]
     right = _SENTENCE_END.split(ctx.text[ctx.start : ctx.end + 30])[0]
     sentence = left + " " + right
-    if _PAST_PERFECT.search(sentence) and not _WILL.search(sentence):
-        return False  # "had been due to expire Friday": a deadline already past
+    if _PAST_PERFECT.search(left[-60:] + " " + right) and not _WILL.search(sentence):
+        return False  # "had been due to expire Friday", "had filed by Wednesday": past
+    if re.search(r"(?i)\bby\s+(?:the\s+)?$", before):
+        return True
     return bool(_FUTURE.search(sentence))
 
 
@@ -451,6 +452,8 @@ def _relative_period(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     if ctx.anchor is None:
         return None
     # "the following year", "the previous month": counted from the last date the text named
+    if unit == "year" and which in ("the previous", "the following") and ctx.year:
+        return str(ctx.year + shift), "date"
     base = (ctx.ref or ctx.anchor) if which in ("the previous", "the following") else ctx.anchor
     return _shift(base, shift, unit), "date"
 
@@ -515,12 +518,17 @@ def _offset(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     ),
 )
 def _anaphoric(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    """ "the day before", "the following week": counted from the last date named. In
+    apposition to a date ("Nov. 3, the day before the warrant was issued") it is that date."""
     base = ctx.ref or ctx.anchor
     if base is None:
         return None
     if m[2]:
         unit, word = m[2].lower(), m[3].lower()
         n = -1 if word in ("before", "earlier") else 1
+        apposition = re.search(r"\d,\s*$", ctx.text[max(0, ctx.start - 4) : ctx.start])
+        if apposition and ctx.ref and re.match(r"\s+[a-z]", ctx.text[ctx.end :]):
+            n = 0
     else:
         word, unit = m[5].lower(), m[6].lower()
         n = {"next": 1, "following": 1, "previous": -1, "preceding": -1, "same": 0}[word]
@@ -826,9 +834,11 @@ def _the_season(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
 )
 def _that_period(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     """ "later that year", "earlier that day": the period of the last date the text named."""
+    unit = (m[1] or m[2]).lower()
+    if unit == "year" and ctx.year:
+        return str(ctx.year), "date"  # "In 1988, … imports that year"
     if ctx.ref is None:
         return None
-    unit = (m[1] or m[2]).lower()
     if unit in PARTS:
         return f"{_iso(ctx.ref)}{PARTS[unit]}", "time"
     return _shift(ctx.ref, 0, unit), "date"
@@ -932,10 +942,11 @@ def find_times(text: str, anchor: str) -> list[TimeRef]:
     taken_until = -1
     ref: dt.date | None = None
     quarter = ""  # the last quarter named: earnings copy keeps referring to it
+    year: int | None = None
     for start, end, i, m in _candidates(text):
         if start < taken_until:
             continue
-        ctx = _Ctx(base, ref, quarter, text, start, end)
+        ctx = _Ctx(base, ref, quarter, year, text, start, end)
         result = _RULES[i][1](m, ctx)
         if result is None:
             continue
@@ -950,6 +961,7 @@ def find_times(text: str, anchor: str) -> list[TimeRef]:
                            timeml=f"{value}T{part.removeprefix('T')}" if part else ""))  # fmt: skip
         if kind in ("date", "time") and value[:1].isdigit() and _RULES[i][1] not in _ANAPHORIC:
             ref = _to_day(value) or _to_day(value[:7] + "-01") or ref
+            year = int(value[:4]) if re.match(r"\d{4}\b", value) else year
             quarter = value if re.fullmatch(r"\d{4}-Q\d", value) else quarter
     return _second_days(text, _merge_clock_dates(text, out))
 
