@@ -313,3 +313,12 @@ def test_anaphora_reach_bare_years_and_apposed_dates() -> None:
     # a past perfect near the date puts a "by" deadline in the past
     got = values("Only two members had filed reports by Wednesday.", "1990-08-16")
     assert got == {"Wednesday": "1990-08-15"}
+
+
+def test_now_as_a_discourse_marker_or_hedge_is_no_time() -> None:
+    assert values("Now, he says, the West has won.") == {}
+    assert values("For now, though, that is theory.") == {}
+    assert values("Now the court will rule; the fund now holds cash.") == {
+        "Now": "PRESENT_REF",
+        "now": "PRESENT_REF",
+    }

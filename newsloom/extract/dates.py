@@ -394,6 +394,13 @@ def _part_of_day(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     needs=("now", "current", "present", "moment"),
 )
 def _present(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    """The present; not the discourse marker "Now, …" nor "for now" (a hedge)."""
+    if m[0] == "Now" and ctx.text.startswith(",", ctx.end):
+        return None
+    if m[0].lower() == "now" and re.search(
+        r"(?i)\bfor\s+$", ctx.text[max(0, ctx.start - 5) : ctx.start]
+    ):
+        return None
     return "PRESENT_REF", "date"
 
 
