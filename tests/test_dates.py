@@ -243,3 +243,82 @@ def test_issue15_holidays_periods_of_the_named_year_and_vague_spans() -> None:
         ("current", "PRESENT_REF", "date"),
     ]
     assert values("A second group of directors joined.", FRIDAY) == {}
+
+
+def test_tense_reads_the_whole_sentence_and_the_past_perfect() -> None:
+    monday = "1998-10-26"  # a Monday
+    # a closing quote ends the sentence: "from now to Election Day" does not make Sunday future
+    text = "``It is our theme from now to Election Day.''  In Sunday's debate he attacked."
+    assert values(text, monday)["Sunday"] == "1998-10-25"
+    # the future cue lies more than 50 characters before the weekday
+    text = "Protesters were planning to drive around Miami International Airport on Monday."
+    assert values(text, "2000-01-07") == {"Monday": "2000-01-10"}
+    # a plan in the past perfect is past; "will" keeps it future
+    assert values("The offer had been due to expire Friday evening.", monday) == {
+        "Friday evening": "1998-10-23"
+    }
+    assert values("The offer will expire Friday evening.", monday) == {
+        "Friday evening": "1998-10-30"
+    }
+    # "would" after a reporting verb is a future in the past: the coming August 6
+    assert values("It said flights would depart from August 6.", "1998-02-13") == {
+        "August 6": "1998-08-06"
+    }
+
+
+def test_seasons_and_months_of_a_named_year_in_digits_or_words() -> None:
+    got = values(
+        "Oil fell in the winter of nineteen ninety-four and in January nineteen ninety-seven."
+    )
+    assert got == {"the winter of nineteen ninety-four": "1994-WI",
+                   "January nineteen ninety-seven": "1997-01"}  # fmt: skip
+    assert values("Sales peaked in Summer 2001 and late spring 2003.") == {
+        "Summer 2001": "2001-SU",
+        "late spring 2003": "2003-SP",
+    }
+    assert values("Prices fall 1998 style.") == {"1998": "1998"}  # "fall" is a verb here
+
+
+def test_parts_of_day_sets_second_days_and_earnings_periods() -> None:
+    thursday = "1989-11-02"
+    assert values("In London at mid-afternoon yesterday, shares rose.", thursday) == {
+        "mid-afternoon yesterday": "1989-11-01TAF"
+    }
+    got = values("Shares fell Friday. Dealers placed orders in the morning.", "1989-10-30")
+    assert got == {"Friday": "1989-10-27", "the morning": "1989-10-27TMO"}
+    assert values("Flights leave on Tuesday nights.", thursday) == {
+        "Tuesday nights": "XXXX-WXX-2TNI"
+    }
+    got = values("The summit is on April 24 and 25; it rose 5 and 6 percent.", "1999-02-10")
+    assert got == {"April 24": "1999-04-24", "25": "1999-04-25"}
+    got = values("Profit rose in the third quarter. In the 1988 period, it earned less.", thursday)
+    assert got == {"the third quarter": "1989-Q3", "the 1988 period": "1988-Q3"}
+    assert values("Then, a week or so ago, the general picked a date.", "1991-02-25") == {
+        "a week or so ago": "1991-W08"
+    }
+    got = values("Violence rose over the past decade and this past weekend.", "1999-10-04")
+    assert got == {"the past decade": "P10Y", "this past weekend": "1999-W39-WE"}
+
+
+def test_anaphora_reach_bare_years_and_apposed_dates() -> None:
+    got = values("In 1988 watch imports rose, and Swiss makers took most of them that year.")
+    assert got == {"1988": "1988", "that year": "1988"}
+    got = values("Kopp moved in 1995 and the following year he left.", "1999-05-07")
+    assert got["the following year"] == "1996"
+    # "Nov. 3, the day before the warrant was issued" is Nov. 3 itself
+    got = values("He was last seen Nov. 3, the day before a warrant was issued.", "1999-05-07")
+    assert got == {"Nov. 3": "1998-11-03", "the day before": "1998-11-03"}
+    got = values("He was seen Nov. 3. The day before, he sold his car.", "1999-05-07")
+    assert got["The day before"] == "1998-11-02"
+    # a past perfect near the date puts a "by" deadline in the past
+    got = values("Only two members had filed reports by Wednesday.", "1990-08-16")
+    assert got == {"Wednesday": "1990-08-15"}
+
+
+def test_now_as_a_discourse_marker_or_hedge_is_no_time() -> None:
+    assert values("Now, he says, the West has won.") == {}
+    assert values("For now, though, that is theory.") == {}
+    assert values("Now the court will rule; the fund now holds cash.") == {
+        "Now": "PRESENT_REF",
+        "now": "PRESENT_REF",
+    }

@@ -40,6 +40,7 @@ UNITS = {
 }  # fmt: skip
 PARTS = {"morning": "TMO", "afternoon": "TAF", "evening": "TEV", "night": "TNI"}
 SEASONS = {"spring": "SP", "summer": "SU", "autumn": "FA", "fall": "FA", "winter": "WI"}
+_SEASON_START = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 
 _MONTH_NAMES = (
@@ -48,6 +49,10 @@ _MONTH_NAMES = (
 )
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[6-9]\d\d|20\d\d)"
+_SPOKEN_DECADE = r"(?:ten|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+_SPOKEN_UNIT = r"(?:one|two|three|four|five|six|seven|eight|nine)"
+# A year in digits or, as broadcast transcripts write it, in words ("nineteen ninety-four").
+_ANY_YEAR = rf"(?:{_YEAR}|[Nn]ineteen\s+{_SPOKEN_DECADE}(?:[- ]{_SPOKEN_UNIT})?)"
 _NUMWORD = (
     r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|"
     r"four|five|six|seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|"
@@ -62,7 +67,8 @@ _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _PART = r"(?:morning|afternoon|evening|night)"
 _MOD = r"(?:(?:early|late|mid|the (?:beginning|start|end|middle) of)[- ]?)"
 _FUTURE = re.compile(
-    r"\b(?:will|won't|'ll|shall|(?:is|are|was|were) (?:due|set|scheduled|expected|going) to|"
+    r"\b(?:will|won't|'ll|shall|would(?! have)|"
+    r"(?:is|are|was|were) (?:due|set|scheduled|expected|going) to|"
     r"(?:plans?|planned|planning|intends?) to|deadline|expires?|until|is to|are to|next|"
     r"set to|as (?:soon|early) as|no (?:sooner|earlier) than)\b",
     re.IGNORECASE,
@@ -73,18 +79,25 @@ _PAST_BEFORE = re.compile(
     r"(?i)\b(?:said|announced|reported|told|added|predicted|disclosed|confirmed|declared|"
     r"since|ended|dating (?:back )?to)\s+(?:on\s+|in\s+)?$"
 )
-# A sentence ends at . ! ? ; and a space, but not after a.m., p.m. or a title.
-_SENTENCE_END = re.compile(r"(?<!\b[ap]\.m)(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)[.!?;]\s")
+# The past perfect puts a plan in the past ("had been scheduled to expire at midnight
+# Friday", "until Thursday, they had not called him a suspect"); "will" overrides it.
+_PAST_PERFECT = re.compile(r"(?i)\bhad\b(?!\s+to\b)")
+_WILL = re.compile(r"(?i)\b(?:will|won't|'ll|shall|next)\b")
+# A sentence ends at . ! ? ; (and closing quotes) and a space, but not after a.m., p.m. or a title.
+_SENTENCE_END = re.compile(
+    r"""(?<!\b[ap]\.m)(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)[.!?;]['"”’`]*\s"""
+)
 
 
 @dataclass(slots=True)
 class _Ctx:
-    """What a resolver needs: the anchor date, the last day and quarter the text named,
-    the text and the match's span."""
+    """What a resolver needs: the anchor date, the last day, quarter and year the text named
+    (a bare year names no day), the text and the match's span."""
 
     anchor: dt.date | None
     ref: dt.date | None
     quarter: str
+    year: int | None
     text: str
     start: int
     end: int
@@ -155,14 +168,17 @@ def _quarter(d: dt.date) -> str:
 def _future(ctx: _Ctx) -> bool:
     """Whether the sentence around a match speaks of the future ("by" right before the date
     is a deadline), unless a past reporting verb or "since" governs the date."""
-    before = ctx.text[max(0, ctx.start - 50) : ctx.start]
+    before = ctx.text[max(0, ctx.start - 200) : ctx.start]
     if _PAST_BEFORE.search(before):
         return False
-    if re.search(r"(?i)\bby\s+(?:the\s+)?$", before):
-        return True
     left = _SENTENCE_END.split(before)[-1]
     right = _SENTENCE_END.split(ctx.text[ctx.start : ctx.end + 30])[0]
-    return bool(_FUTURE.search(left + " " + right))
+    sentence = left + " " + right
+    if _PAST_PERFECT.search(left[-60:] + " " + right) and not _WILL.search(sentence):
+        return False  # "had been due to expire Friday", "had filed by Wednesday": past
+    if re.search(r"(?i)\bby\s+(?:the\s+)?$", before):
+        return True
+    return bool(_FUTURE.search(sentence))
 
 
 def _tense(ctx: _Ctx) -> int:
@@ -245,14 +261,34 @@ def _month_day(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     return (value, "date") if value else None
 
 
-@_rule(rf"\b{_MOD}?({_MONTH_NAMES}),?\s+(?:of\s+)?({_YEAR})\b")
+@_rule(rf"\b{_MOD}?({_MONTH_NAMES}),?\s+(?:of\s+)?({_ANY_YEAR})\b")
 def _month_year(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
-    return f"{m[2]}-{MONTHS[_mkey(m[1])]:02d}", "date"
+    return f"{_year_of(m[2])}-{MONTHS[_mkey(m[1])]:02d}", "date"
+
+
+@_rule(
+    rf"\b(?:[Tt]he\s+)?(?:(?:early|late|mid)[- ]?)?([Ss]pring|[Ss]ummer|[Aa]utumn|[Ff]all|"
+    rf"[Ww]inter)\s+(?:of\s+)?({_ANY_YEAR})\b",
+    needs=("spring", "summer", "autumn", "fall", "winter"),
+)
+def _season_year(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    """ "the winter of 1994", "Summer 1998": that season of that year ("prices fall 1998
+    levels" is none: a lower-case season needs "the" or "of")."""
+    if m[1].islower() and not re.match(r"(?i)the|early|late|mid", m[0]) and " of " not in m[0]:
+        return None
+    return f"{_year_of(m[2])}-{SEASONS[m[1].lower()]}", "date"
+
+
+def _year_of(text: str) -> int:
+    """'1994' -> 1994, 'nineteen ninety-four' -> 1994."""
+    if text.isdigit():
+        return int(text)
+    return 1900 + int(sum(NUMBERS[w] for w in re.split(r"[- ]+", text.lower())[1:]))
 
 
 _MONTH_CUES = {
     "in", "of", "by", "since", "until", "from", "to", "through", "during", "before", "after",
-    "for", "last", "next", "this", "early", "late", "mid", "end", "and",
+    "for", "last", "next", "this", "early", "late", "mid", "end", "and", "the",
 }  # fmt: skip
 
 
@@ -338,11 +374,33 @@ def _deictic(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
 
 
 @_rule(
+    r"\b(?:[Tt]he\s+|[Mm]id[- ]?)(morning|afternoon|evening)\b(?!\s+(?:of|after|before)\b)"
+    r"(?:\s+(yesterday|today|tomorrow))?",
+    needs=("morning", "afternoon", "evening"),
+)
+def _part_of_day(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    """ "by mid-afternoon", "in the morning", "mid-afternoon yesterday": that part of the day
+    the text last named (of the publication day, or of the day "yesterday" names)."""
+    shift = {"yesterday": -1, "tomorrow": 1}.get((m[2] or "").lower(), 0)
+    base = ctx.anchor if m[2] else (ctx.ref or ctx.anchor)
+    if base is None:
+        return None
+    return f"{_iso(base + dt.timedelta(days=shift))}{PARTS[m[1]]}", "time"
+
+
+@_rule(
     r"\b(now|right now|currently|at present|at the moment)\b",
     re.IGNORECASE,
     needs=("now", "current", "present", "moment"),
 )
 def _present(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    """The present; not the discourse marker "Now, …" nor "for now" (a hedge)."""
+    if m[0] == "Now" and ctx.text.startswith(",", ctx.end):
+        return None
+    if m[0].lower() == "now" and re.search(
+        r"(?i)\bfor\s+$", ctx.text[max(0, ctx.start - 5) : ctx.start]
+    ):
+        return None
     return "PRESENT_REF", "date"
 
 
@@ -384,14 +442,25 @@ def _vague_ref(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
 )
 def _relative_period(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     which, unit = m[2].lower(), m[3].lower()
-    if which == "this past":  # the latest one: "this past spring" in October is this year's
-        which = "this" if unit in SEASONS or unit == "weekend" else "last"
+    if which in ("this past", "the past", "past") and (unit in SEASONS or unit == "weekend"):
+        # the latest one before the anchor: "this past spring" in October is this year's
+        if ctx.anchor is None:
+            return None
+        if unit == "weekend":
+            return _shift(ctx.anchor, 0 if ctx.anchor.weekday() >= 5 else -1, unit), "date"
+        started = ctx.anchor.month >= _SEASON_START[unit]
+        return _shift(ctx.anchor, 0 if started else -1, unit), "date"
+    if which == "this past":
+        which = "last"
     shift = {"this": 0, "last": -1, "next": 1, "past": -1, "previous": -1}.get(which.split()[-1], 1)
-    if which.startswith("the ") and which.split()[-1] in ("past", "coming"):
-        return f"P1{UNITS.get(unit, 'Y')}", "duration"  # "the past year" = the last 12 months
+    if which.startswith("the ") and which.split()[-1] in ("past", "coming") and unit in UNITS:
+        # "the past year" = the last 12 months, "the past decade" P10Y; "the past summer" a date
+        return _duration_value(1, unit), "duration"
     if ctx.anchor is None:
         return None
     # "the following year", "the previous month": counted from the last date the text named
+    if unit == "year" and which in ("the previous", "the following") and ctx.year:
+        return str(ctx.year + shift), "date"
     base = (ctx.ref or ctx.anchor) if which in ("the previous", "the following") else ctx.anchor
     return _shift(base, shift, unit), "date"
 
@@ -417,7 +486,7 @@ def _shift(base: dt.date, n: int, unit: str) -> str:
 
 @_rule(
     rf"\b(?:(?:about|almost|nearly|some|more than|over|just|only)\s+)?({_QUANT})[- ]({_UNIT})s?"
-    r"\s+(ago|earlier|later|from now|hence|previously)\b",
+    r"(?:\s+or\s+so)?\s+(ago|earlier|later|from now|hence|previously)\b",
     re.IGNORECASE,
     needs=("ago", "earlier", "later", "from now", "hence", "previously"),
 )
@@ -456,12 +525,17 @@ def _offset(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     ),
 )
 def _anaphoric(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    """ "the day before", "the following week": counted from the last date named. In
+    apposition to a date ("Nov. 3, the day before the warrant was issued") it is that date."""
     base = ctx.ref or ctx.anchor
     if base is None:
         return None
     if m[2]:
         unit, word = m[2].lower(), m[3].lower()
         n = -1 if word in ("before", "earlier") else 1
+        apposition = re.search(r"\d,\s*$", ctx.text[max(0, ctx.start - 4) : ctx.start])
+        if apposition and ctx.ref and re.match(r"\s+[a-z]", ctx.text[ctx.end :]):
+            n = 0
     else:
         word, unit = m[5].lower(), m[6].lower()
         n = {"next": 1, "following": 1, "previous": -1, "preceding": -1, "same": 0}[word]
@@ -572,8 +646,14 @@ def _context_quarter(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     return quarter, "date"
 
 
-_SPOKEN_DECADE = r"(?:ten|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
-_SPOKEN_UNIT = r"(?:one|two|three|four|five|six|seven|eight|nine)"
+@_rule(
+    rf"\bthe\s+(?:comparable\s+|same\s+)?({_YEAR})\s+(?:quarter|period)\b",
+    re.IGNORECASE,
+    needs=("quarter", "period"),
+)
+def _year_quarter(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
+    """ "the 1988 period" in earnings copy: the quarter last named, in that year."""
+    return (f"{m[1]}{ctx.quarter[4:]}" if ctx.quarter else m[1]), "date"
 
 
 @_rule(
@@ -717,8 +797,9 @@ def _set(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
 
 
 @_rule(
-    rf"\b(?:every|each)\s+(?:({_WEEKDAY})|({_MONTH_NAMES}))\b|\b({_WEEKDAY})s\b(?:\s+({_PART})s)?",
-    needs=("every", "each", "days", "nights"),
+    rf"\b(?:every|each)\s+(?:({_WEEKDAY})|({_MONTH_NAMES}))\b|"
+    rf"\b({_WEEKDAY})(?:s\b|(?=\s+{_PART}s\b))(?:\s+({_PART})s\b)?",
+    needs=("every", "each", "days", "nights", "mornings", "afternoons", "evenings"),
 )
 def _recurring(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     """ "each Thursday", "Tuesday nights", "every July": sets."""
@@ -760,9 +841,11 @@ def _the_season(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
 )
 def _that_period(m: re.Match[str], ctx: _Ctx) -> tuple[str, str] | None:
     """ "later that year", "earlier that day": the period of the last date the text named."""
+    unit = (m[1] or m[2]).lower()
+    if unit == "year" and ctx.year:
+        return str(ctx.year), "date"  # "In 1988, … imports that year"
     if ctx.ref is None:
         return None
-    unit = (m[1] or m[2]).lower()
     if unit in PARTS:
         return f"{_iso(ctx.ref)}{PARTS[unit]}", "time"
     return _shift(ctx.ref, 0, unit), "date"
@@ -855,7 +938,7 @@ def _to_day(value: str) -> dt.date | None:
         return None
 
 
-_ANAPHORIC = (_offset, _anaphoric, _clock, _context_quarter)
+_ANAPHORIC = (_offset, _anaphoric, _clock, _context_quarter, _year_quarter)
 
 
 def find_times(text: str, anchor: str) -> list[TimeRef]:
@@ -866,10 +949,11 @@ def find_times(text: str, anchor: str) -> list[TimeRef]:
     taken_until = -1
     ref: dt.date | None = None
     quarter = ""  # the last quarter named: earnings copy keeps referring to it
+    year: int | None = None
     for start, end, i, m in _candidates(text):
         if start < taken_until:
             continue
-        ctx = _Ctx(base, ref, quarter, text, start, end)
+        ctx = _Ctx(base, ref, quarter, year, text, start, end)
         result = _RULES[i][1](m, ctx)
         if result is None:
             continue
@@ -884,8 +968,9 @@ def find_times(text: str, anchor: str) -> list[TimeRef]:
                            timeml=f"{value}T{part.removeprefix('T')}" if part else ""))  # fmt: skip
         if kind in ("date", "time") and value[:1].isdigit() and _RULES[i][1] not in _ANAPHORIC:
             ref = _to_day(value) or _to_day(value[:7] + "-01") or ref
+            year = int(value[:4]) if re.match(r"\d{4}\b", value) else year
             quarter = value if re.fullmatch(r"\d{4}-Q\d", value) else quarter
-    return _merge_clock_dates(text, out)
+    return _second_days(text, _merge_clock_dates(text, out))
 
 
 _CLOCK_GAP = re.compile(r"\s*(?:[A-Z]{2,4}T\s*|local time\s*)?(?:on\s+)?,?\s*")
@@ -908,6 +993,31 @@ def _merge_clock_dates(text: str, refs: list[TimeRef]) -> list[TimeRef]:
             prev.end, prev.text = ref.end, text[prev.start : ref.end]
             continue
         out.append(ref)
+    return out
+
+
+_SECOND_DAY = re.compile(
+    r"\s*(?:and|or|to|through|-|\u2013)\s*([12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?\b"
+    r"(?![\d,.:]\d|\s*(?:%|percent|per|[ap]\.?m\b))"
+)
+
+
+def _second_days(text: str, refs: list[TimeRef]) -> list[TimeRef]:
+    """The second day of "April 24 and 25", "Nov. 5-6": that day of the month just named."""
+    out: list[TimeRef] = []
+    for i, ref in enumerate(refs):
+        out.append(ref)
+        m = _SECOND_DAY.match(text, ref.end)
+        if not m or not re.search(r"[A-Za-z.]\s+\d{1,2}(?:st|nd|rd|th)?$", ref.text):
+            continue
+        day = _to_day(ref.value)
+        following = refs[i + 1].start if i + 1 < len(refs) else len(text)
+        if day is None or ref.kind != "date" or m.end() > following:
+            continue
+        value = _date(day.year, day.month, int(m[1]))
+        if value:
+            out.append(TimeRef(text=m[1], value=value, start=m.start(1), end=m.end(1),
+                               sentence=-1, kind="date"))  # fmt: skip
     return out
 
 
