@@ -1957,7 +1957,10 @@ def _negation_conflict(
     found = _first_pair(
         [(polarity(m), m) for m in stated],
         lambda ka, kb: ka[0] == kb[0] and ka[1] != kb[1],
-        lambda a, b: not same_claim or _claims_agree(index, a, b),
+        lambda a, b: (
+            _restates(index.statements[a[0]].text, index.statements[b[0]].text)
+            and (not same_claim or _claims_agree(index, a, b))
+        ),
         (lambda m: (polarity(m), *_claim_sig(index, m))) if same_claim else None,
     )
     if not found:
@@ -1965,6 +1968,20 @@ def _negation_conflict(
     a, b = found
     pos, neg = (b, a) if polarity(a)[1] else (a, b)
     return [("affirmed", pos), ("negated", neg)]
+
+
+_NEGATORS = frozenset("not no never nor none nobody nothing don won didn doesn isn wasn".split())  # noqa: SIM905
+RESTATED = 0.6  # a denial repeats most of what it denies
+
+
+def _restates(a: str, b: str) -> bool:
+    """Whether one sentence repeats most of the other's content words, negations aside: a
+    denial says what it denies ("Wali was killed near the airport" / "Wali was not killed
+    near the airport"). Sentences that share a topic but say different things ("we still
+    don't know why" / "we'll find out why") are no contradiction: every negation conflict the
+    editor's audit read on real pages without this was of that kind."""
+    wa, wb = _content_words(a) - _NEGATORS, _content_words(b) - _NEGATORS
+    return bool(wa and wb) and len(wa & wb) >= RESTATED * min(len(wa), len(wb))
 
 
 # ---------------------------------------------------------------- state rows

@@ -354,6 +354,28 @@ def test_negation_conflict_needs_the_same_action(
     assert not [f for f in fuse_story(arts, [], matcher) if f.conflict.get("kind") == "negation"]
 
 
+def test_a_negation_conflict_is_a_denial_of_the_same_words(
+    resources: Resources, matcher: ParaphraseMatcher
+) -> None:
+    """ "We still don't know who did this or why" against "we'll find out why they did this"
+    (two real pages of one story) share a topic, not a statement one of them denies; a denial
+    that repeats the statement it denies is still a conflict."""
+    arts = parsed(
+        resources,
+        ("A", "https://a.example/n", "2013-04-16", "“We still don’t know who did this or why,” "
+         "Obama said."),
+        ("B", "https://b.example/n", "2013-04-16", "We’ll find out why they did this."),
+        ("C", "https://c.example/n", "2013-04-16", "Local commander Ahmad Wali was killed in "
+         "the fighting near the airport."),
+        ("D", "https://d.example/n", "2013-04-16", "Local commander Ahmad Wali was not killed in "
+         "the fighting near the airport, his family said."),
+    )  # fmt: skip
+    denials = [f for f in fuse_story(arts, [], matcher) if f.conflict.get("kind") == "negation"]
+    assert [sorted(v["text"][:10] for v in f.conflict["values"]) for f in denials] == [
+        ["Local comm", "Local comm"]
+    ]
+
+
 def test_look_alike_figures_and_negations_are_not_conflicts(
     resources: Resources, matcher: ParaphraseMatcher
 ) -> None:
