@@ -1970,8 +1970,24 @@ def _negation_conflict(
     return [("affirmed", pos), ("negated", neg)]
 
 
-_NEGATORS = frozenset(
-    ("not", "no", "never", "nor", "none", "nobody", "nothing", "don", "won", "didn", "doesn", "isn")
+_NEGATORS = frozenset(  # "don't" is read as "don"
+    [
+        "not",
+        "no",
+        "never",
+        "nor",
+        "none",
+        "nobody",
+        "nothing",
+        "don",
+        "won",
+        "didn",
+        "doesn",
+        "isn",
+        "wasn",
+        "aren",
+        "weren",
+    ]
 )
 RESTATED = 0.6  # a denial repeats most of what it denies
 
