@@ -10,7 +10,13 @@ from conftest import load_script
 from test_quotes import quotes_of
 
 from newsloom.evaluate.quotes import documents, metrics_of, score
-from newsloom.extract.attribution import AttributionModel, candidates, lemma, load_model
+from newsloom.extract.attribution import (
+    VERB_CLASSES,
+    AttributionModel,
+    candidates,
+    lemma,
+    load_model,
+)
 from newsloom.extract.quotes import find_quotes, rule_quotes
 from newsloom.nlp import load_spacy
 
@@ -63,6 +69,19 @@ def test_the_model_decides_and_attributions_do_not_nest() -> None:
 
     kept = find_quotes(_article(text, doc), doc, [], NOTHING)
     assert [q.text for q in kept] == ["And we will rebuild."]
+
+
+def test_a_verb_takes_the_weight_of_its_class() -> None:
+    # a model that knows only classes: "lambasted" and "castigated" as judgements, "vowed"
+    # as a commitment; "repaired" has no class and "said that" governs nothing of its class
+    model = AttributionModel({"cls=judge": 6.0, "cls=commit": 6.0}, -3.0, 0.5)
+    got = _speakers("Senator Hale lambasted the plan. Governor Ruiz repaired the roof.", model)
+    assert got == [("Senator Hale", "lambasted")]
+    assert _speakers("Mayor Ortiz castigated the council.", model) == [
+        ("Mayor Ortiz", "castigated")
+    ]
+    assert _speakers("The union vowed to strike.", model) == [("The union", "vowed")]
+    assert {"judge"} == set(VERB_CLASSES["castigate"]) and "say" in VERB_CLASSES["testify"]
 
 
 def test_colon_and_dash_bylines_are_kept_whatever_the_model_says() -> None:
