@@ -609,7 +609,8 @@ class Settings:
     join: float = 2.0  # logit an article needs to join its best candidate story
     merge: float = -0.25  # average-link logit at which `consolidate` merges two stories
     lone_size: int = 1  # a story this small folds into another only with time/action evidence
-    lone_actions: float = 0.1
+    lone_actions: float = 0.05  # shared lead verbs (average link) that count as evidence
+    lone_merge: float = -1.0  # with that evidence, a lone report folds from this logit
     lone_margin: float = 2.0  # this far above `merge`, the text alone is evidence enough
     window_days: int = 7
     settle_docs: int = 1000  # nothing leaves the window before the stream has this many
@@ -952,13 +953,14 @@ class StoryIndex:
 
     def _merge_logit(self, x: int, y: int) -> float | None:
         """Average-link logit of two stories, or None when they must stay apart: a lone
-        report folds into a story of its theme only with evidence of time or action
-        (or text far above the threshold)."""
+        report folds into a story of its theme only with evidence of time or action (or
+        text far above the threshold); with that evidence, from `lone_merge`, below
+        `merge` (on dev, a lone report's best story is nearly always its own event's)."""
         st = self.settings
         a, b = self._fresh(self._stories[x]), self._fresh(self._stories[y])
         feats = link_features(a, b)
         logit = self._logit(feats)
-        if logit < st.merge:
+        if logit < min(st.merge, st.lone_merge):
             return None
         lone = min(a.n, b.n) <= st.lone_size < max(a.n, b.n)
         evidence = (
@@ -966,7 +968,9 @@ class StoryIndex:
             or feats[_F["weekday"]] > 0
             or feats[_F["actions"]] >= st.lone_actions
         )
-        if lone and logit < st.merge + st.lone_margin and not evidence:
+        if lone and evidence:
+            return logit if logit >= st.lone_merge else None
+        if logit < st.merge or (lone and logit < st.merge + st.lone_margin):
             return None
         return logit
 

@@ -383,6 +383,29 @@ def test_a_story_that_left_the_window_is_packed_and_scores_as_before() -> None:
     assert body.idx.tolist() == [5, 9, 11] and body.w == pytest.approx(2 / np.sqrt(3), rel=1e-3)
 
 
+@pytest.mark.parametrize(
+    ("day", "lone_merge", "folds"),
+    [("2024-03-04", -1.0, True), ("", -1.0, False), ("2024-03-04", -0.25, False)],
+)
+def test_a_lone_report_folds_below_merge_only_with_time_or_action_evidence(
+    day: str, lone_merge: float, folds: bool
+) -> None:
+    """A lone report whose average link with a story lies between `lone_merge` and `merge`
+    folds into it when their days agree, and stays alone without that evidence (#10: no
+    lone report folded into a same-theme story without time or action evidence)."""
+    vec = np.ones(384, dtype=np.float32)
+    weights = dict.fromkeys(FEATURES, 0.0) | {"embedding": 1.0, "body": 1.0}
+    index = StoryIndex(Settings(weights=weights, bias=-1.5, join=0.0, lone_merge=lone_merge))
+    for aid, terms in (("a1", [1, 2, 3]), ("a2", [1, 2, 3]), ("lone", [7, 8, 9])):
+        f = dataclasses.replace(_feat(aid, vec, terms, day), event_days=(day,) if day else ())
+        index.add(Article(id=aid, text="t", published=day), f)
+    assert sorted(s.article_ids for s in index.stories()) == [["a1", "a2"], ["lone"]]
+    a, lone = (index._fresh(s) for s in index._stories)
+    assert index._logit(link_features(lone, a)) == pytest.approx(-0.5, abs=1e-4)
+    index.consolidate()
+    assert (len(index.stories()) == 1) == folds
+
+
 def test_issue12_rerun_consolidates_nothing() -> None:
     """Re-running on a finished index changes nothing (#12.10): consolidation looks only
     at stories touched since it last ran, even if settings or IDF would now merge others,
