@@ -87,6 +87,8 @@ _NUMBER = re.compile(r"(?<![\w.])\d[\d,.]*\d(?!\w)|(?<![\w.])\d(?![\w.])")
 _EMPTY_IDX = np.zeros(0, dtype=np.int64)
 _EMPTY_W = np.zeros(0, dtype=np.float32)
 _NO_TERMS = (_EMPTY_IDX, _EMPTY_W)
+_NO_WEEKDAYS = np.zeros(7, dtype=np.float32)
+_NO_WEEKDAYS.flags.writeable = False  # shared by every retired story whose lead names none
 
 # The fitted decision (scripts/cluster_fit.py): logit = bias + sum(weight * average link).
 FITTED_WEIGHTS = {
@@ -351,10 +353,14 @@ class _Packed(Mapping[str, _Profile]):
 @dataclass(slots=True)
 class _Agg:
     """What average links need of a group of articles (one article, or a story's members):
-    sums of the members' unit vectors per signal and counts of their days and years."""
+    sums of the members' unit vectors per signal and counts of their days and years.
+
+    A retired story keeps its embedding sum as a float16 unit vector (`vec_sum`, the same
+    array as its storyline profile's centroid) and its length (`norm`): see `vector`."""
 
     n: int = 0
     vec_sum: np.ndarray = field(default_factory=lambda: np.zeros(384, dtype=np.float32))
+    norm: float = 1.0  # of the embedding sum, when `vec_sum` is a float16 unit vector
     sums: dict[str, _Profile] | _Packed = field(
         default_factory=lambda: {c: _Profile() for c in CHANNELS}
     )
@@ -364,9 +370,15 @@ class _Agg:
     years: Counter[str] = field(default_factory=Counter)
     n_days: int = 0  # members with event days
 
+    def vector(self) -> np.ndarray:
+        """The sum of the members' embeddings (float32)."""
+        if self.vec_sum.dtype == np.float16:
+            return self.vec_sum.astype(np.float32) * np.float32(self.norm)
+        return self.vec_sum
+
     def add(self, other: _Agg, max_terms: int, channels: bool = True) -> None:
         self.n += other.n
-        self.vec_sum = self.vec_sum + other.vec_sum
+        self.vec_sum, self.norm = self.vector() + other.vector(), 1.0
         if isinstance(self.sums, _Packed):  # a retired story gains again: sums to grow
             self.sums = dict(self.sums)
         if channels:
@@ -382,7 +394,7 @@ class _Agg:
     def to_state(self) -> dict[str, Any]:
         return {
             "n": self.n,
-            "vec_sum": [round(float(x), 6) for x in self.vec_sum],
+            "vec_sum": [round(float(x), 6) for x in self.vector()],
             "sums": {c: p.to_state() for c, p in self.sums.items()},
             "days": {str(k): v for k, v in self.days.items()},
             "weekdays": [round(float(x), 6) for x in self.weekdays],
@@ -423,8 +435,8 @@ def link_features_many(a: _Agg, bs: list[_Agg]) -> np.ndarray:
     if not bs:
         return x
     nn = np.array([float(a.n * b.n) for b in bs])
-    vec = a.vec_sum.astype(np.float32)
-    x[:, 0] = np.array([float(vec @ b.vec_sum.astype(np.float32)) for b in bs])
+    vec = a.vector()
+    x[:, 0] = np.array([float(vec @ b.vector()) for b in bs])
     buf = _dense()
     for k, ch in enumerate(CHANNELS, start=1):
         p = a.sums[ch]
@@ -454,6 +466,11 @@ def link_features(a: _Agg, b: _Agg) -> np.ndarray:
     """The average over all pairs (one member of `a`, one of `b`) of each pairwise signal
     (order: FEATURES); a signal unknown for a pair counts 0 (no evidence either way)."""
     return link_features_many(a, [b])[0]
+
+
+def _unit16(vec: np.ndarray, norm: float) -> np.ndarray:
+    """A story's centroid as storylines keep it: unit length, half precision."""
+    return (vec / max(norm, 1e-9)).astype(np.float16)
 
 
 @dataclass(frozen=True, slots=True)
@@ -510,10 +527,16 @@ class _Story:
 
     def retire(self) -> None:
         """Leaving the active window: drop what only live scoring needs (the raw members)
-        and keep the sums at half precision, packed; back-filled reports can still join."""
+        and keep the sums at half precision, packed; back-filled reports can still join.
+        The embedding sum becomes a float16 unit vector and its norm: the very array
+        `_profile` gives the storyline (`StorylineIndex.shared_centroid`)."""
         self.members = []
-        self.agg.vec_sum = self.agg.vec_sum.astype(np.float16)
+        vec = self.agg.vector()
+        self.agg.norm = float(np.linalg.norm(vec))
+        self.agg.vec_sum = _unit16(vec, self.agg.norm)
         self.agg.sums = _Packed(self.agg.sums)
+        if not self.agg.n_weekdays:
+            self.agg.weekdays = _NO_WEEKDAYS
         if isinstance(self.links, list) and all(lk.story_id == self.id for lk in self.links):
             self.links = _PackedLinks.pack(self.links)
 
@@ -586,7 +609,8 @@ class Settings:
     join: float = 2.0  # logit an article needs to join its best candidate story
     merge: float = -0.25  # average-link logit at which `consolidate` merges two stories
     lone_size: int = 1  # a story this small folds into another only with time/action evidence
-    lone_actions: float = 0.1
+    lone_actions: float = 0.05  # shared lead verbs (average link) that count as evidence
+    lone_merge: float = -1.0  # with that evidence, a lone report folds from this logit
     lone_margin: float = 2.0  # this far above `merge`, the text alone is evidence enough
     window_days: int = 7
     settle_docs: int = 1000  # nothing leaves the window before the stream has this many
@@ -826,7 +850,9 @@ class StoryIndex:
             return
         self.consolidate()
         for slot in [x for x in self._row_slot if self._stories[x].last < horizon]:
-            self._stories[slot].retire()
+            s = self._stories[slot]
+            s.retire()
+            s.agg.vec_sum = self.storylines.shared_centroid(s.id, s.agg.vec_sum)
             self._unsaved.add(slot)
             self._drop_row(slot)
 
@@ -927,13 +953,14 @@ class StoryIndex:
 
     def _merge_logit(self, x: int, y: int) -> float | None:
         """Average-link logit of two stories, or None when they must stay apart: a lone
-        report folds into a story of its theme only with evidence of time or action
-        (or text far above the threshold)."""
+        report folds into a story of its theme only with evidence of time or action (or
+        text far above the threshold); with that evidence, from `lone_merge`, below
+        `merge` (on dev, a lone report's best story is nearly always its own event's)."""
         st = self.settings
         a, b = self._fresh(self._stories[x]), self._fresh(self._stories[y])
         feats = link_features(a, b)
         logit = self._logit(feats)
-        if logit < st.merge:
+        if logit < min(st.merge, st.lone_merge):
             return None
         lone = min(a.n, b.n) <= st.lone_size < max(a.n, b.n)
         evidence = (
@@ -941,7 +968,9 @@ class StoryIndex:
             or feats[_F["weekday"]] > 0
             or feats[_F["actions"]] >= st.lone_actions
         )
-        if lone and logit < st.merge + st.lone_margin and not evidence:
+        if lone and evidence:
+            return logit if logit >= st.lone_merge else None
+        if logit < st.merge or (lone and logit < st.merge + st.lone_margin):
             return None
         return logit
 
@@ -1037,13 +1066,15 @@ class StoryIndex:
         return [self._public(s) for s in live]
 
     def _profile(self, s: _Story) -> StoryProfile:
-        vec = s.agg.vec_sum.astype(np.float32)
+        vec = s.agg.vec_sum
+        if vec.dtype != np.float16:  # a retired story's unit centroid is shared as it is
+            vec = _unit16(vec, float(np.linalg.norm(vec)))
         names = s.agg.sums["names"]
         return StoryProfile(
             id=s.id,
             title=s.title,
             n_articles=len(s.link_list()),
-            centroid=(vec / max(float(np.linalg.norm(vec)), 1e-9)).astype(np.float16),
+            centroid=vec,
             name_idx=names.idx.astype(np.int64, copy=False),
             name_w=names.w.astype(np.float32, copy=False),
             days=tuple(sorted(s.pub_days | set(s.agg.days))),
@@ -1119,6 +1150,9 @@ class StoryIndex:
                 index._index_names(slot, index._names_of(s.agg))
         index._touched = {index._by_id[sid] for sid in state["touched"]}
         index.storylines = StorylineIndex.from_state(state["storylines"], state.get("lines", []))
+        for s in index._stories:
+            if s.alive and s.agg.vec_sum.dtype == np.float16:  # retired on loading
+                s.agg.vec_sum = index.storylines.shared_centroid(s.id, s.agg.vec_sum, 2e-3)
         return index
 
 

@@ -222,6 +222,18 @@ class StorylineIndex:
         if a is None:
             self._of_story[kept] = slot
 
+    def shared_centroid(self, story_id: str, centroid: np.ndarray, tol: float = 0.0) -> np.ndarray:
+        """The array a story that left the window keeps as its unit float16 centroid: its
+        profile's (and a one-story storyline's) when the values agree, within relative `tol`
+        (a reloaded state rounds both), so the two are kept once (memory at 1M stories)."""
+        slot = self._of_story.get(story_id)
+        profile = None if slot is None else self._lines[slot].members.get(story_id)
+        if profile is None or profile.centroid.shape != centroid.shape:
+            return centroid
+        if not np.allclose(profile.centroid, centroid, rtol=tol, atol=tol / 64):
+            return centroid
+        return profile.centroid
+
     def _trim(self, line: _Line) -> None:
         while len(line.members) > self.settings.max_stories:
             del line.members[next(iter(line.members))]

@@ -56,6 +56,9 @@ PREVIOUS: dict[str, Any] = {
     "settle_docs": 0,
 }
 
+# Before the sixth round (main at d88782a): a lone report folded only at `merge` (-0.25).
+FIFTH: dict[str, Any] = {"lone_merge": -0.25, "lone_actions": 0.1}
+
 
 def score(evalset: EvalSet, settings: dict[str, Any]) -> float:
     runs = [
@@ -134,9 +137,14 @@ def main() -> None:
         ("merge at logit -0.5 (shipped -0.25)", {"merge": -0.5}),
         ("merge at logit 0", {"merge": 0.0}),
         ("no time/action evidence needed to fold a lone report", {"lone_size": 0}),
+        ("a lone report with evidence folds from logit -0.25 (shipped -1)", {"lone_merge": -0.25}),
+        ("a lone report with evidence folds from logit -1.5", {"lone_merge": -1.5}),
+        ("shared lead verbs count as evidence from 0.1 (shipped 0.05)", {"lone_actions": 0.1}),
+        ("shared lead verbs count as evidence from 0.03", {"lone_actions": 0.03}),
         ("no name-word postings (candidates by embedding only)", {"name_keys": 0}),
         ("stories leave the window from the first report (settle_docs 0)", {"settle_docs": 0}),
         ("previous decision (fit on the 129-page dev half, merge 0, settle_docs 0)", PREVIOUS),
+        ("fifth round (lone report with evidence from -0.25, verbs from 0.1)", FIFTH),
     ]
     print("| change | " + " | ".join(sets) + " |\n|---|" + "---:|" * len(sets))
     for label, change in rows:

@@ -12,12 +12,14 @@ import numpy as np
 import pytest
 
 from newsloom.cluster import (
+    _NO_WEEKDAYS,
     FEATURES,
     Features,
     Settings,
     StoryIndex,
     _Agg,
     _Packed,
+    _unit16,
     article_features,
     cluster_articles,
     hashed_counts,
@@ -341,18 +343,21 @@ def test_a_merged_story_keeps_only_what_resolves_its_id() -> None:
 
 
 def test_a_story_that_left_the_window_is_packed_and_scores_as_before() -> None:
-    """A retired story keeps its sums at half precision in one pair of arrays: scoring
-    against it is what scoring the half-precision profiles gave, a back-filled report
-    still joins it, and its sums grow again from there."""
+    """A retired story keeps its sums at half precision in one pair of arrays and its
+    embedding sum as the float16 unit centroid its storyline profile holds (one array for
+    both) and a norm: scoring against it is what scoring those half-precision forms gave,
+    a back-filled report still joins it, and its sums grow again from there."""
     rng = np.random.default_rng(4)
     event, other = rng.normal(size=(2, 384)).astype(np.float32)
     index = StoryIndex(Settings(settle_docs=0))  # a settled stream: stories age out
     f = _feat("old", event, [5, 9, 11], "2020-01-01")
     f.terms["names"] = hashed_counts(Counter({"w:arequipa": 2, "w:peru": 1}))
     index.add(Article(id="old", text="t", published=f.published), f)
+    index.pop_changed()  # its storyline profile exists before it retires
     old = index._stories[0]
     probe = index._article_agg(_feat("probe", event, [5, 9, 12], "2020-01-02"))
-    half = _Agg(n=old.agg.n, vec_sum=old.agg.vec_sum.astype(np.float16), days=old.agg.days)
+    norm = float(np.linalg.norm(old.agg.vec_sum))
+    half = _Agg(old.agg.n, _unit16(old.agg.vec_sum, norm), norm, days=old.agg.days)
     half.sums = {
         ch: dataclasses.replace(p, idx=p.idx.astype(np.int32), w=p.w.astype(np.float16))
         for ch, p in old.agg.sums.items()
@@ -362,6 +367,12 @@ def test_a_story_that_left_the_window_is_packed_and_scores_as_before() -> None:
     index.add(Article(id="new", text="t", published="2020-06-01"), new)
     assert isinstance(old.agg.sums, _Packed) and not old.members  # "old" left the window
     assert np.array_equal(link_features(probe, old.agg), expected)
+    lines = index.storylines
+    profile = lines._lines[lines._of_story["sold"]].members["sold"]
+    assert profile.centroid is old.agg.vec_sum and old.agg.weekdays is _NO_WEEKDAYS
+    again = StoryIndex.from_state(json.loads(json.dumps(index.to_state())))
+    lines, kept = again.storylines, again._stories[0].agg.vec_sum  # a reload shares it too
+    assert lines._lines[lines._of_story["sold"]].members["sold"].centroid is kept
     assert index.to_state()["stories"][0]["links"] == state[0]["links"]
     assert dict(old.agg.sums)["names"].idx.tolist() == half.sums["names"].idx.tolist()
     late = _feat("late", event, [5, 9, 11], "2020-01-02")
@@ -370,6 +381,29 @@ def test_a_story_that_left_the_window_is_packed_and_scores_as_before() -> None:
     assert isinstance(old.agg.sums, dict) and old.agg.n == 2
     assert [lk.article_id for lk in index.stories()[0].links] == ["old", "late"]
     assert body.idx.tolist() == [5, 9, 11] and body.w == pytest.approx(2 / np.sqrt(3), rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("day", "lone_merge", "folds"),
+    [("2024-03-04", -1.0, True), ("", -1.0, False), ("2024-03-04", -0.25, False)],
+)
+def test_a_lone_report_folds_below_merge_only_with_time_or_action_evidence(
+    day: str, lone_merge: float, folds: bool
+) -> None:
+    """A lone report whose average link with a story lies between `lone_merge` and `merge`
+    folds into it when their days agree, and stays alone without that evidence (#10: no
+    lone report folded into a same-theme story without time or action evidence)."""
+    vec = np.ones(384, dtype=np.float32)
+    weights = dict.fromkeys(FEATURES, 0.0) | {"embedding": 1.0, "body": 1.0}
+    index = StoryIndex(Settings(weights=weights, bias=-1.5, join=0.0, lone_merge=lone_merge))
+    for aid, terms in (("a1", [1, 2, 3]), ("a2", [1, 2, 3]), ("lone", [7, 8, 9])):
+        f = dataclasses.replace(_feat(aid, vec, terms, day), event_days=(day,) if day else ())
+        index.add(Article(id=aid, text="t", published=day), f)
+    assert sorted(s.article_ids for s in index.stories()) == [["a1", "a2"], ["lone"]]
+    a, lone = (index._fresh(s) for s in index._stories)
+    assert index._logit(link_features(lone, a)) == pytest.approx(-0.5, abs=1e-4)
+    index.consolidate()
+    assert (len(index.stories()) == 1) == folds
 
 
 def test_issue12_rerun_consolidates_nothing() -> None:
