@@ -6,18 +6,18 @@ often the action itself (a plane *crashed* / regulators *grounded* the fleet; re
 The story index compares these lemmas as a channel of their own (`cluster.Features`).
 Verbs of reporting ("said", "told") and light verbs ("have", "make") say nothing about the
 event and are left out. The body's lead comes from the article's own parse; a headline that
-is not part of the text is tagged by a small tagger-only pipeline (no parser, no NER).
+is not part of the text is tagged by the same model's tagger alone (no parser, no NER).
 """
 
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from newsloom.models import Article, Sentence
+from newsloom.nlp import load_spacy
 
 if TYPE_CHECKING:
-    from spacy.language import Language
     from spacy.pipeline import Lemmatizer
     from spacy.tokens import Doc, Token
 
@@ -31,17 +31,26 @@ NOT_ACTIONS = frozenset(_NOT_ACTIONS.split())
 
 
 @functools.cache
-def _tagger() -> Language:
-    """spaCy's small English model without parser and NER: tags and rule lemmas only."""
-    import spacy
-
-    from newsloom.nlp import SPACY_MODEL
-
-    return spacy.load(SPACY_MODEL, exclude=["parser", "ner", "senter"])
-
-
 def _lemmatizer() -> Lemmatizer:
-    return cast("Lemmatizer", _tagger().get_pipe("lemmatizer"))
+    """spaCy's rule lemmatizer alone, on the main pipeline's vocabulary: the main pipeline
+    leaves it out (it would lemmatise every token of every text, for a few lead verbs),
+    and a second copy of the model (tagger and all) cost ~35 MB and ~2 s in every process."""
+    from spacy.lang.en.lemmatizer import EnglishLemmatizer
+
+    nlp = load_spacy()
+    lemmatizer = EnglishLemmatizer(nlp.vocab, None, mode="rule")
+    lemmatizer.from_disk(nlp.path / "lemmatizer", exclude=["vocab"])  # its lookups only
+    return lemmatizer
+
+
+def _tagged(text: str) -> Doc:
+    """A headline tagged and lemmatised by the main pipeline's own tagger (the shared
+    tok2vec, tagger and attribute rules, no parser, no NER)."""
+    nlp = load_spacy()
+    doc = nlp.make_doc(text)
+    for name in ("tok2vec", "tagger", "attribute_ruler"):
+        doc = nlp.get_pipe(name)(doc)
+    return _lemmatizer()(doc)
 
 
 def is_prose(text: str) -> bool:
@@ -78,7 +87,14 @@ def lead_actions(article: Article, doc: Doc) -> list[str]:
     lead = lead_sentences(article)
     out: list[str] = []
     if article.title and not article.meta.get("title_derived"):
-        out += _verbs(list(_tagger()(article.title[:300])), lemma=True)
+        out += _verbs(list(_tagged(article.title[:300])), lemma=True)
+    # the lead is a few sentences among the first ten: only the tokens up to its end
+    end = max((sent.end for sent in lead), default=0)
+    head: list[Token] = []
+    for tok in doc:
+        if tok.idx >= end:
+            break
+        head.append(tok)
     for sent in lead:
-        out += _verbs([t for t in doc if sent.start <= t.idx < sent.end], lemma=False)
+        out += _verbs([t for t in head if sent.start <= t.idx < sent.end], lemma=False)
     return out
