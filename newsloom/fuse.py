@@ -1945,7 +1945,9 @@ def _negation_conflict(
     """One member affirms what another negates: the main claims of two statements, of one verb
     class ("has not won a title" and "still in search of a trophy" are no contradiction;
     "devices that had not exploded" negates a clause inside), or two whole statements where
-    there is no parse to say which action is negated."""
+    there is no parse to say which action is negated. Shown as a conflict (`same_claim`) only
+    when one sentence denies what the other says (`_restates`); any such pair withholds
+    corroboration, and is found on the first pair, whatever the fact's size."""
 
     def polarity(m: Member) -> tuple[str, bool]:
         st = index.statements[m[0]]
@@ -1958,8 +1960,11 @@ def _negation_conflict(
         [(polarity(m), m) for m in stated],
         lambda ka, kb: ka[0] == kb[0] and ka[1] != kb[1],
         lambda a, b: (
-            _restates(index.statements[a[0]].text, index.statements[b[0]].text)
-            and (not same_claim or _claims_agree(index, a, b))
+            not same_claim
+            or (
+                _claims_agree(index, a, b)
+                and _restates(index.statements[a[0]].text, index.statements[b[0]].text)
+            )
         ),
         (lambda m: (polarity(m), *_claim_sig(index, m))) if same_claim else None,
     )
