@@ -471,6 +471,7 @@ class StoryFacts:
         self._memos: dict[int, _Memo] = {}  # per shared fact: what its verdict keeps
         self._dropped: dict[int, list[Member]] = {}  # members a fact leaves out (stored)
         self._article_values: dict[int, list[Value]] = {}  # see `article_values`
+        self._change_values: dict[int, list[Value]] = {}  # see `change_values`
         self._embed: Embed | None = None  # while an article is added
 
     # -- growing ----------------------------------------------------------
@@ -885,6 +886,19 @@ class StoryFacts:
             self._changed_statements.update(sid for sid, _ in [*before, *now])
             self._dropped[g] = now
             self._dirty_groups.add(g)
+
+    def change_values(self, art: int) -> list[Value]:
+        """The figures an article gives in sentences that tell a change (cached, as
+        `article_values`)."""
+        found = self._change_values.get(art)
+        if found is None:
+            found = self._change_values[art] = [
+                v
+                for sid in self.articles[art].statements
+                if tells_change(self.statements[sid].text)
+                for v in self.statements[sid].values
+            ]
+        return found
 
     def article_values(self, art: int) -> list[Value]:
         """The figures an article gives outside sentences that tell a change (cached: an
@@ -1646,10 +1660,7 @@ def _side_by_side(
 
 def _tells_change_of(index: StoryFacts, art: int, value: Value) -> bool:
     """Whether a page has a sentence that tells a change of a figure of this count."""
-    return any(
-        tells_change(st.text) and any(v.one_count(value) for v in st.values)
-        for st in (index.statements[sid] for sid in index.articles[art].statements)
-    )
+    return any(v.one_count(value) for v in index.change_values(art))
 
 
 def _one_source(index: StoryFacts, a: Member, b: Member, wording: bool = False) -> bool:
