@@ -118,7 +118,6 @@ def test_render_markdown_sections_and_citations() -> None:
     md = to_markdown([briefing()])
     for heading in (
         "## Summary",
-        "## Confirmed by several sources",
         "## Disputed",
         "## Timeline",
         "## Places",
@@ -129,6 +128,9 @@ def test_render_markdown_sections_and_citations() -> None:
         assert heading in md
     assert "[1]" in md and "1. Wire: “Ferries evacuated 349 people from Limni.”" in md
     assert "**2021-08-08**" in md
+    # the corroborated fact is the summary's line and carries its verdict there, once
+    assert "[1] — confirmed by 2 independent sources: Local, Wire\n" in md
+    assert "## Confirmed by several sources" not in md
 
 
 def test_render_markdown_escapes_markup() -> None:
