@@ -407,6 +407,8 @@ def _whole_sentences(facts: list[Fact], by_id: dict[str, Article]) -> list[dict[
                 text = sent.text
         entry: dict[str, Any] = {"text": text, "citations": [_cite(c) for c in f.citations]}
         entry["speaker"] = (quote.speaker or f.origin) if quote else ""
+        if not quote and cite and art and 0 <= cite.sentence < len(art.sentences):
+            entry["speaker"] = _pronoun_speaker(art, art.sentences[cite.sentence])
         out.append(entry)
         last = key
     shown: set[str] = set()
@@ -420,6 +422,16 @@ def _whole_sentences(facts: list[Fact], by_id: dict[str, Article]) -> list[dict[
             entry["speaker"] = ""  # the line names its speaker already
         lines.append(entry)
     return lines
+
+
+def _pronoun_speaker(art: Article, sent: Sentence) -> str:
+    """Who "he" or "she" is in a sentence's "“…,” he said": the quote's resolved speaker."""
+    for q in art.quotes:
+        if q.kind == "speech" and sent.start <= q.speaker_start < sent.end:
+            written = art.text[q.speaker_start : q.speaker_end].lower()
+            if written in {"he", "she"} and q.speaker.lower() not in {"he", "she"}:
+                return q.speaker
+    return ""
 
 
 def _quotation_of(art: Article, sent: Sentence) -> Quote | None:

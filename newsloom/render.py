@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
@@ -171,9 +172,20 @@ def summary_facts(story: dict[str, Any]) -> list[dict[str, Any] | None]:
 
 
 def not_in_summary(story: dict[str, Any], status: str) -> list[dict[str, Any]]:
-    """The story's facts of this status that no summary line states already."""
+    """The story's facts of this status that no summary line states already, each wording
+    once (fuse may keep two facts of one wording apart, by their origins)."""
     shown = {id(f) for f in summary_facts(story) if f is not None}
-    return [f for f in story["facts"] if f["status"] == status and id(f) not in shown]
+    said = {_words(s["text"]) for s in story["summary"]}
+    out = []
+    for f in story["facts"]:
+        if f["status"] == status and id(f) not in shown and _words(f["text"]) not in said:
+            said.add(_words(f["text"]))
+            out.append(f)
+    return out
+
+
+def _words(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
 
 
 def _name(story: dict[str, Any], source: str) -> str:

@@ -320,3 +320,32 @@ def test_a_paragraph_taken_for_a_title_is_cut_to_its_first_sentence() -> None:
     )
     short = "Mr. Altman ousted. OpenAI names Murati interim CEO"
     assert story_title(Story("s1", short, ["t1"]), [art]) == short
+
+
+def test_an_add_that_says_he_said_names_him() -> None:
+    """ "“…,” he said." alone under "What each source adds" leaves the reader asking who:
+    the line carries the quote's resolved speaker (the real-web Titan report's Mauger)."""
+    from test_quotes import quotes_of
+
+    text = (
+        "Rear Adm. John Mauger, commander of the First Coast Guard District, said that parts "
+        "of the submersible were found.\n\n"
+        "“The debris is consistent with the catastrophic loss of the pressure chamber,” he said."
+    )
+    art, quotes = quotes_of(text)
+    art.quotes, art.source = quotes, "news.usni.org"
+    sent = art.sentences[-1]
+    fact = Fact("f1", sent.text, "single", ["news.usni.org"], 1,
+                [Citation(art.id, sent.index, "news.usni.org", sent.text)])  # fmt: skip
+    [line] = _whole_sentences([fact], {art.id: art})
+    assert line["speaker"] == "John Mauger"
+    assert "he said. — John Mauger [" in to_markdown([_one_add_story(art, line)])
+
+
+def _one_add_story(art: Article, line: dict[str, Any]) -> dict[str, Any]:
+    from test_render import briefing
+
+    story = briefing()
+    story["sources"][0]["adds"] = [line]
+    story["articles"][0]["id"] = art.id
+    return story

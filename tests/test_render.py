@@ -157,3 +157,18 @@ def test_render_json_document() -> None:
     story = doc["stories"][0]
     assert story["facts"][0]["independent_sources"] == 2
     assert {"name", "lat", "lon"} <= set(story["places"][0])
+
+
+def test_a_wording_the_summary_states_is_not_listed_again() -> None:
+    """Two facts of one wording (fuse keeps them apart by origin: "U.S. Coast Guard" and
+    "Coast Guard", as in the real-web Titan story) show as one line, the summary's."""
+    story = briefing()
+    twin = dict(story["facts"][0], id="f1b", origin="Coast Guard", sources=["Mirror", "Wire"])
+    story["facts"].append(twin)
+    md = to_markdown([story])
+    assert "## Confirmed by several sources" not in md
+    assert md.split("## Summary")[1].split("## Disputed")[0].count("- Ferries evacuated") == 1
+    story["summary"] = []
+    md = to_markdown([story])
+    confirmed = md.split("## Confirmed by several sources")[1].split("## Disputed")[0]
+    assert confirmed.count("- Ferries evacuated") == 1
