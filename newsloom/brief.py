@@ -118,9 +118,13 @@ def readable(text: str) -> bool:
     """Whether a line stands on its own: a page cut short ("Backed by billions of dollars
     from Microsoft (MSF", "…(but that he was vital to the company and") or a lead-in whose
     sequel is not shown ("…, shared:") does not."""
+    if text.count("(") != text.count(")"):
+        return False
+    if re.search(r"[.!?…][”’\"')]*$", text.strip()):
+        return True  # a whole sentence, if one that ends on "to" ("… they can go to.")
     words = re.findall(r"[\w’']+|[:(]$", text.strip())
     last = words[-1].lower() if words else ""
-    return text.count("(") == text.count(")") and last not in _DANGLING and last not in ":("
+    return last not in _DANGLING and last not in ":("
 
 
 def _cite(c: Citation) -> dict[str, Any]:

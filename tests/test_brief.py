@@ -305,6 +305,7 @@ def test_lines_cut_short_stay_out_of_summary_and_adds() -> None:
     assert [s["text"] for s in summary] == [lines[3]]
     assert [a["text"] for a in _whole_sentences(facts, {"c1": art})] == [lines[3]]
     assert readable("The UK is deploying 600 troops (about 1,000 in all).")
+    assert readable("This is the last place many of them believe they can go to.")
 
 
 def test_a_paragraph_taken_for_a_title_is_cut_to_its_first_sentence() -> None:
