@@ -304,7 +304,7 @@ def _places(articles: list[Article]) -> list[dict[str, Any]]:
 
 
 _UNSAID = frozenset({"think", "want"})  # verb classes of a belief or a wish, not of speech
-_BARE = frozenset({"i", "we", "you", "they", "it", "he", "she", "them", "some", "others"})
+_BARE = frozenset({"i", "we", "you", "they", "it", "he", "she", "them", "one", "some", "others"})
 
 
 def _said(q: Quote) -> bool:
