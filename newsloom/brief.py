@@ -11,7 +11,10 @@ import re
 from collections import Counter, defaultdict
 from typing import Any
 
+from newsloom.extract.attribution import VERB_CLASSES
 from newsloom.extract.entities import merge_story_entities
+from newsloom.extract.places import NOT_PLACES, fold
+from newsloom.extract.quotes import CUE_FORMS, STANCE_FORMS
 from newsloom.fuse import independent_reports
 from newsloom.ingest import _where_stem as file_stem
 from newsloom.models import Article, Citation, Fact, Quote, Sentence, Story
@@ -86,12 +89,42 @@ def outlet_name(source: str, origin: str) -> str:
 
 
 def story_title(story: Story, articles: list[Article]) -> str:
-    """The story's title, unless it was derived from body text and a real headline exists."""
+    """The story's title, unless it was derived from body text and a real headline exists;
+    a "title" that runs on for sentences (a page's first paragraph) is its first sentence."""
     headlines = [a.title for a in articles if a.title and not a.meta.get("title_derived")]
     derived = any(a.title == story.title and a.meta.get("title_derived") for a in articles)
     if headlines and (derived or not story.title):
-        return headlines[0]
-    return story.title or (articles[0].title if articles else "")
+        return _first_sentence(headlines[0])
+    return _first_sentence(story.title or (articles[0].title if articles else ""))
+
+
+LONG_TITLE = 160  # characters: longer than any headline, so a paragraph taken for one
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9”\"')][.!?])\s+(?=[A-Z“\"])")
+
+
+def _first_sentence(title: str) -> str:
+    if len(title) <= LONG_TITLE:
+        return title
+    return _SENTENCE_END.split(title, maxsplit=1)[0]
+
+
+_DANGLING = frozenset({
+    "and", "or", "but", "nor", "the", "a", "an", "of", "to", "that", "with", "for", "in", "on",
+    "at", "by", "from", "as", "than", "who", "which",
+})  # fmt: skip
+
+
+def readable(text: str) -> bool:
+    """Whether a line stands on its own: a page cut short ("Backed by billions of dollars
+    from Microsoft (MSF", "…(but that he was vital to the company and") or a lead-in whose
+    sequel is not shown ("…, shared:") does not."""
+    if text.count("(") != text.count(")"):
+        return False
+    if re.search(r"[.!?…][”’\"')]*$", text.strip()):
+        return True  # a whole sentence, if one that ends on "to" ("… they can go to.")
+    words = re.findall(r"[\w’']+|[:(]$", text.strip())
+    last = words[-1].lower() if words else ""
+    return last not in _DANGLING and last not in ":("
 
 
 def _cite(c: Citation) -> dict[str, Any]:
@@ -129,11 +162,24 @@ def _summary(facts: list[Fact], articles: list[Article]) -> list[dict[str, Any]]
     seen_words: list[set[str]] = []
     for fact in ranked:
         words = set(re.findall(r"\w+", fact.text.lower()))
-        if len(words) < 5 or any(len(words & s) / len(words) > 0.6 for s in seen_words):
+        if (
+            len(words) < 5
+            or not readable(fact.text)
+            or any(len(words & s) / len(words) > 0.6 for s in seen_words)
+        ):
             continue
         seen_words.append(words)
-        cites = [_cite(c) for c in fact.citations]
-        chosen.append({"text": balanced(fact.text), "citations": cites})
+        chosen.append(
+            {
+                "text": balanced(fact.text),
+                "citations": [_cite(c) for c in fact.citations],
+                "fact_id": fact.id,
+                "status": fact.status,
+                "independent_sources": fact.independent_sources,
+                "sources": list(fact.sources),
+                "origin": fact.origin,
+            }
+        )
         if len(chosen) >= SUMMARY_SENTENCES:
             break
     if not chosen:  # no facts (e.g. fusing failed): fall back to each article's lead
@@ -224,10 +270,13 @@ def _date_kind(fact: dict[str, Any], by_id: dict[str, Article]) -> str:
 
 
 def _places(articles: list[Article]) -> list[dict[str, Any]]:
+    """The story's places; a name one of its articles shows to be a thing ("the Titan
+    imploded") is none in the others either ("the Titan submersible")."""
+    things = {name for art in articles for name in art.meta.get(NOT_PLACES, [])}
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for art in articles:
         for p in art.places:
-            if p.lat is None or p.lon is None or p.form == "embedded":
+            if p.lat is None or p.lon is None or p.form == "embedded" or fold(p.text) in things:
                 continue  # "The Washington Post" is no place of the story
             key = (p.name, p.country)
             entry = groups.setdefault(
@@ -254,13 +303,27 @@ def _places(articles: list[Article]) -> list[dict[str, Any]]:
     return places
 
 
+_UNSAID = frozenset({"think", "want"})  # verb classes of a belief or a wish, not of speech
+_BARE = frozenset({"i", "we", "you", "they", "it", "he", "she", "them", "one", "some", "others"})
+
+
+def _said(q: Quote) -> bool:
+    """A quote a reader can take as said, by someone: not a stance ("X attacked Y"), a
+    belief or wish ("many of them believe …"), nor a speaker left as a bare pronoun."""
+    cue = q.cue.lower()
+    lemma = CUE_FORMS.get(cue) or STANCE_FORMS.get(cue) or cue
+    classes = set(VERB_CLASSES.get(lemma, ()))
+    unsaid = bool(classes) and classes <= _UNSAID
+    return q.kind == "speech" and not unsaid and q.speaker.lower() not in _BARE
+
+
 def _quotes(articles: list[Article]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
     for art in articles:
         for q in art.quotes:
-            if q.kind != "speech":
-                continue  # "X attacked Y" is a stance, not something X said
+            if not _said(q):
+                continue
             key = (q.speaker.lower(), re.sub(r"\W+", " ", q.text.lower()).strip())
             if key in seen:
                 continue
@@ -274,6 +337,11 @@ def _quotes(articles: list[Article]) -> list[dict[str, Any]]:
                     "source": art.source,
                     "article_id": art.id,
                     "sentence": q.sentence,
+                    "citations": [
+                        _cite(Citation(art.id, q.sentence, art.source, sent.text))
+                        for sent in art.sentences[q.sentence : q.sentence + 1]
+                        if q.sentence >= 0
+                    ],
                 }
             )
     return out
@@ -343,19 +411,31 @@ def _whole_sentences(facts: list[Fact], by_id: dict[str, Article]) -> list[dict[
                 text = sent.text
         entry: dict[str, Any] = {"text": text, "citations": [_cite(c) for c in f.citations]}
         entry["speaker"] = (quote.speaker or f.origin) if quote else ""
+        if not quote and cite and art and 0 <= cite.sentence < len(art.sentences):
+            entry["speaker"] = _pronoun_speaker(art, art.sentences[cite.sentence])
         out.append(entry)
         last = key
     shown: set[str] = set()
     lines = []
     for entry in out:
         entry["text"] = balanced(entry["text"])
-        if _norm(entry["text"]) in shown:
+        if _norm(entry["text"]) in shown or not readable(entry["text"]):
             continue
         shown.add(_norm(entry["text"]))
         if entry["speaker"].lower() in entry["text"].lower():
             entry["speaker"] = ""  # the line names its speaker already
         lines.append(entry)
     return lines
+
+
+def _pronoun_speaker(art: Article, sent: Sentence) -> str:
+    """Who "he" or "she" is in a sentence's "“…,” he said": the quote's resolved speaker."""
+    for q in art.quotes:
+        if q.kind == "speech" and sent.start <= q.speaker_start < sent.end:
+            written = art.text[q.speaker_start : q.speaker_end].lower()
+            if written in {"he", "she"} and q.speaker.lower() not in {"he", "she"}:
+                return q.speaker
+    return ""
 
 
 def _quotation_of(art: Article, sent: Sentence) -> Quote | None:

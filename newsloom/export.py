@@ -56,6 +56,8 @@ FACT_COLUMNS = (
     "citations",
     "first_seen",
     "last_changed",
+    "outlets",
+    "cited_in",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -129,6 +131,9 @@ def csv_chunks(stories: Iterator[StoryData]) -> Iterator[str]:
 def fact_rows(data: StoryData) -> Iterator[dict[str, Any]]:
     b = data.briefing
     urls = {a["id"]: a["url"] for a in b["articles"]}
+    # where a reader finds a cited article: its http(s) URL, else the file it was read from
+    where = {a["id"]: safe_url(a["url"]) or a["origin"] or a["id"] for a in b["articles"]}
+    names = b.get("source_names") or {}
     for fact in b["facts"]:
         first, last = data.fact_times.get(fact["id"], ("", ""))
         cited = fact["citations"]
@@ -153,6 +158,10 @@ def fact_rows(data: StoryData) -> Iterator[dict[str, Any]]:
             "citations": " ".join(f"{c['article_id']}#s{c['sentence']}" for c in cited),
             "first_seen": first,
             "last_changed": last,
+            "outlets": "; ".join(names.get(s, s) for s in fact["sources"]),
+            "cited_in": "; ".join(
+                f"{where.get(c['article_id'], c['article_id'])}#s{c['sentence']}" for c in cited
+            ),
         }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
@@ -129,11 +130,62 @@ def _status(fact: dict[str, Any]) -> str:
         return f"confirmed by {n} independent sources"
     if fact["status"] == "conflict":
         return "disputed"
+    if fact["status"] == "update":
+        return "a figure that changed"
+    if outlets_n > 1:  # several outlets, one origin: a wire story or a shared source
+        return f"not independently confirmed ({outlets_n} outlets)"
     return "single source"
 
 
-def _names(story: dict[str, Any], sources: list[str]) -> str:
-    return ", ".join(_md(x) for x in outlets(sources, story.get("source_names") or {}))
+NAMED_AT_MOST = 4  # outlets named on one verdict line; the Sources table lists them all
+
+
+def sources_text(sources: list[str], names: dict[str, str]) -> str:
+    """The outlets behind a fact, short enough for one line: up to NAMED_AT_MOST names,
+    and several sources without an outlet counted ("2 files, outlet unknown"), since their
+    file names, listed once under Sources, would only repeat on every line."""
+    named = [s for s in sources if names.get(s, s) == s]
+    unknown = [names[s] for s in sources if names.get(s, s) != s]
+    shown = ", ".join(named[:NAMED_AT_MOST])
+    if len(named) > NAMED_AT_MOST:
+        shown += f" and {len(named) - NAMED_AT_MOST} more"
+    if unknown:
+        files = unknown[0] if len(unknown) == 1 else f"{len(unknown)} files, outlet unknown"
+        shown = f"{shown}; {files}" if shown else files
+    return shown
+
+
+def verdict(fact: dict[str, Any], names: dict[str, str]) -> str:
+    """A fact's verdict as a line ends with it: "confirmed by 2 independent sources: BBC,
+    AFP; attributed to Ben Wallace"."""
+    origin = f"; attributed to {fact['origin']}" if fact.get("origin") else ""
+    return f"{_status(fact)}: {sources_text(fact['sources'], names)}{origin}"
+
+
+def summary_facts(story: dict[str, Any]) -> list[dict[str, Any] | None]:
+    """The fact each summary line states (by `fact_id`, else by its text; None for a lead
+    sentence shown when there are no facts): the line carries that fact's verdict, and the
+    fact is not listed again below the summary."""
+    by_id = {f.get("id"): f for f in story["facts"]}
+    by_text = {f["text"]: f for f in story["facts"]}
+    return [by_id.get(s.get("fact_id")) or by_text.get(s["text"]) for s in story["summary"]]
+
+
+def not_in_summary(story: dict[str, Any], status: str) -> list[dict[str, Any]]:
+    """The story's facts of this status that no summary line states already, each wording
+    once (fuse may keep two facts of one wording apart, by their origins)."""
+    shown = {id(f) for f in summary_facts(story) if f is not None}
+    said = {_words(s["text"]) for s in story["summary"]}
+    out = []
+    for f in story["facts"]:
+        if f["status"] == status and id(f) not in shown and _words(f["text"]) not in said:
+            said.add(_words(f["text"]))
+            out.append(f)
+    return out
+
+
+def _words(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
 
 
 def _name(story: dict[str, Any], source: str) -> str:
@@ -195,20 +247,21 @@ def _md_header(story: dict[str, Any], cite: Citations) -> list[str]:
 
 
 def _md_summary(story: dict[str, Any], cite: Citations) -> list[str]:
-    return ["## Summary", ""] + [
-        f"- {_md(s['text'])} {cite.mark(s['citations'])}" for s in story["summary"]
-    ]
+    """Summary lines, each with its verdict (a corroborated fact is not listed twice)."""
+    names = story.get("source_names") or {}
+    lines = ["## Summary", ""]
+    for s, fact in zip(story["summary"], summary_facts(story), strict=True):
+        said = f" — {_md(verdict(fact, names))}" if fact else ""
+        lines.append(f"- {_md(s['text'])} {cite.mark(s['citations'])}{said}")
+    return lines
 
 
 def _md_corroborated(story: dict[str, Any], cite: Citations) -> list[str]:
-    facts = [f for f in story["facts"] if f["status"] == "corroborated"]
-    lines = []
-    for f in facts:
-        origin = f" (attributed to {_md(f['origin'])})" if f["origin"] else ""
-        sources = _names(story, f["sources"])
-        lines.append(
-            f"- {_md(f['text'])} {cite.mark(f['citations'])} — {_status(f)}: {sources}{origin}"
-        )
+    names = story.get("source_names") or {}
+    lines = [
+        f"- {_md(f['text'])} {cite.mark(f['citations'])} — {_md(verdict(f, names))}"
+        for f in not_in_summary(story, "corroborated")
+    ]
     return ["## Confirmed by several sources", "", *lines] if lines else []
 
 
@@ -217,7 +270,7 @@ def _md_updates(story: dict[str, Any], cite: Citations) -> list[str]:
     for f in (f for f in story["facts"] if f["status"] == "update"):
         lines.append(f"- {_md(f['text'])}")
         for u in f.get("updates", []):
-            sources = _names(story, u["sources"])
+            sources = _md(sources_text(u["sources"], story.get("source_names") or {}))
             when = _md(u["time"] or "undated")
             lines.append(f"  - {_md(u['value'])} — {when}: {sources} {cite.mark(u['citations'])}")
     return ["## Figures that changed", "", *lines] if lines else []
@@ -277,9 +330,11 @@ def _md_places(story: dict[str, Any], cite: Citations) -> list[str]:
 def _md_quotes(story: dict[str, Any], cite: Citations) -> list[str]:
     lines = []
     for q in story["quotes"]:
-        text = f"“{_md(q['text'])}”" if q["direct"] else _md(q["text"])
+        text = f"“{_md(q['text'].rstrip(' ,'))}”" if q["direct"] else _md(q["text"])
         speaker = _md(q["speaker"] or "unknown")
-        lines.append(f"- **{speaker}**: {text} — {_name(story, q['source'])}")
+        named = (story.get("source_names") or {}).get(q["source"], q["source"]) == q["source"]
+        where = f" — {_md(q['source'])}" if named else ""  # an unknown outlet: its reference
+        lines.append(f"- **{speaker}**: {text}{where} {cite.mark(q.get('citations', []))}".rstrip())
     return ["## Quotes", "", *lines] if lines else []
 
 
@@ -441,6 +496,11 @@ def to_html(briefings: list[dict[str, Any]], errors: list[str] | None = None) ->
     env.filters["safe_url"] = safe_url
     env.filters["outlets"] = outlets
     env.filters["quoted"] = quoted
+    env.filters["verdict"] = verdict
+    env.filters["sources_text"] = sources_text
+    env.globals["zip"] = zip
+    env.globals["summary_facts"] = summary_facts
+    env.globals["not_in_summary"] = not_in_summary
     env.globals["unknown_outlets"] = unknown_outlets
     stories = []
     for story in briefings:

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fastapi.testclient import TestClient
 
-from newsloom.brief import _timeline, _whole_sentences, outlet_name
+from newsloom.brief import _summary, _timeline, _whole_sentences, outlet_name, readable, story_title
 from newsloom.fuse import split_statements
-from newsloom.models import Article, Citation, Fact, Quote, Sentence, TimeRef
-from newsloom.render import balanced, quoted, to_html, to_markdown
+from newsloom.models import Article, Citation, Fact, Quote, Sentence, Story, TimeRef
+from newsloom.render import balanced, quoted, sources_text, to_html, to_markdown
 from newsloom.web.app import create_app
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -197,3 +197,156 @@ def test_a_verdict_says_how_many_outlets_stand_behind_its_independent_sources() 
     assert "confirmed by 2 independent sources (3 outlets): Local, Mirror, Wire" in md
     story["facts"][0]["sources"] = ["Local", "Wire"]
     assert "confirmed by 2 independent sources: Local, Wire" in to_markdown([story])
+
+
+def _section(md: str, heading: str) -> str:
+    """The Markdown of one section, up to the next heading."""
+    if f"## {heading}\n" not in md:
+        return ""
+    return md.split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_summary_lines_carry_their_verdict_once(seeds: dict[str, Any]) -> None:
+    """The seeds' three corroborated facts lead the summary, each with its verdict inline,
+    and are not listed again below it; the verdicts are fuse's, as before."""
+    story = seeds["story"]
+
+    def verdict(words: str) -> tuple[str, int]:
+        [f] = [f for f in story["facts"] if f["text"].startswith(words)]
+        return f["status"], f["independent_sources"]
+
+    assert verdict("The Taliban have captured Afghanistan") == ("corroborated", 2)
+    assert verdict("The US is to send nearly 3,000 troops") == ("corroborated", 2)
+    assert verdict("The UK is deploying 600 troops") == ("corroborated", 2)
+    assert verdict("More than 1,000 civilians")[0] == "single"
+    assert verdict("An estimated 72,000 children")[0] == "single"
+    corroborated = [f for f in story["facts"] if f["status"] == "corroborated"]
+    items = {s["fact_id"]: s for s in story["summary"]}
+    for f in corroborated:  # the JSON summary item says which fact and verdict it carries
+        item = items[f["id"]]
+        assert (item["status"], item["independent_sources"]) == ("corroborated", 2)
+        assert item["sources"] == f["sources"] and item["origin"] == f["origin"]
+    md = to_markdown([story])
+    summary = _section(md, "Summary")
+    assert (
+        "Kandahar, in what is a crushing blow for the government and a major win for the"
+        " militants. [1][2][3] — confirmed by 2 independent sources: 2 files, outlet unknown\n"
+    ) in summary
+    assert "— confirmed by 2 independent sources: 2 files, outlet unknown; attributed to Ben" in md
+    assert "## Confirmed by several sources" not in md  # all three are in the summary
+    body = md.split("## References", 1)[0]
+    for f in corroborated:
+        assert body.count(to_markdown_text(f["text"])) == 1, f["text"]
+    html = to_html([story])
+    assert html.split("<h2>References</h2>")[0].count("The UK is deploying 600 troops") == 1
+    assert "<h2>Confirmed by several sources</h2>" not in html
+    assert "confirmed by 2 independent sources: 2 files, outlet unknown" in html
+
+
+def to_markdown_text(text: str) -> str:
+    return text.replace("_", "\\_").replace("*", "\\*")
+
+
+def test_verdicts_cite_unknown_outlets_compactly(seeds: dict[str, Any]) -> None:
+    """No line lists the files of unknown outlets in full more than once: verdicts count
+    them ("2 files, outlet unknown"), quotes point to their reference; the file names stand
+    once in the Sources table and in the references."""
+    md = to_markdown([seeds["story"]])
+    for line in md.split("## Sources", 1)[0].splitlines():
+        if not line.startswith("**"):  # the per-source heading of "What each source adds"
+            assert "outlet unknown (file" not in line, line
+    names = {"a": "a", "b": "b", "c": "c", "d": "d", "e": "e", "f1": "outlet unknown (file f1)"}
+    assert sources_text(["a", "b"], names) == "a, b"
+    assert sources_text(list("abcde"), names) == "a, b, c, d and 1 more"
+    assert sources_text(["a", "f1"], names) == "a; outlet unknown (file f1)"
+    names["f2"] = "outlet unknown (file f2)"
+    assert sources_text(["f1", "a", "f2"], names) == "a; 2 files, outlet unknown"
+
+
+def test_quotes_are_what_someone_said(seeds: dict[str, Any]) -> None:
+    """The Quotes section leaves out beliefs ("many of them believe they can go to") and
+    speakers left as a bare pronoun ("They"), and each quote cites its sentence."""
+    quotes = seeds["story"]["quotes"]
+    speakers = {q["speaker"] for q in quotes}
+    assert "many of them" not in speakers and "They" not in speakers
+    assert {"Ned Price", "A Taliban spokesman", "Ben Wallace"} <= speakers
+    assert all(len(q["citations"]) == 1 for q in quotes)
+    section = _section(to_markdown([seeds["story"]]), "Quotes")
+    assert "- **Ned Price**: “In view of the deteriorating security situation in Kabul, we are" in (
+        section
+    )
+    assert "civilian footprint” [" in section  # the comma that led into "Ned Price said" goes
+    assert "outlet unknown" not in section
+
+
+def test_lines_cut_short_stay_out_of_summary_and_adds() -> None:
+    """Pages cut mid-sentence (the real-web altman-fired story: "…(but that he was vital to
+    the company and", "Backed by billions of dollars from Microsoft (MSF") or a lead-in whose
+    sequel is not shown ("…, shared:") make no summary line and no "adds" line."""
+    cut = "Greg was told that he was going to be removed (but that he was vital to the company and"
+    lines = [
+        cut,
+        "Backed by billions of dollars from Microsoft (MSF",
+        "Giving a blow-by-blow account of the incident, Brockman in a post on X, shared:",
+        "The board said Altman was not consistently candid in his communications.",
+    ]
+    text = " ".join(lines)
+    art = Article(id="c1", text=text, source="Wire", sentences=[])
+    start = 0
+    for i, line in enumerate(lines):
+        art.sentences.append(Sentence(i, line, start, start + len(line)))
+        start += len(line) + 1
+    facts = [
+        Fact(f"f{i}", line, "corroborated" if i == 0 else "single", ["Wire"], 2 if i == 0 else 1,
+             [Citation("c1", i, "Wire", line)])
+        for i, line in enumerate(lines)
+    ]  # fmt: skip
+    summary = _summary(facts, [art])
+    assert [s["text"] for s in summary] == [lines[3]]
+    assert [a["text"] for a in _whole_sentences(facts, {"c1": art})] == [lines[3]]
+    assert readable("The UK is deploying 600 troops (about 1,000 in all).")
+    assert readable("This is the last place many of them believe they can go to.")
+
+
+def test_a_paragraph_taken_for_a_title_is_cut_to_its_first_sentence() -> None:
+    """The real-web altman-fired story's title was a whole first paragraph."""
+    para = (
+        "New York: OpenAI, the parent firm of ChatGPT, has ousted CEO Sam Altman on Friday. "
+        "Within hours, Chairman Greg Brockman also resigned after the tech company’s decision. "
+        "After Altman was fired, OpenAI appointed Mira Murati to replace him for the top post."
+    )
+    art = Article(id="t1", text=para, title=para, source="Wire")
+    assert story_title(Story("s1", para, ["t1"]), [art]) == (
+        "New York: OpenAI, the parent firm of ChatGPT, has ousted CEO Sam Altman on Friday."
+    )
+    short = "Mr. Altman ousted. OpenAI names Murati interim CEO"
+    assert story_title(Story("s1", short, ["t1"]), [art]) == short
+
+
+def test_an_add_that_says_he_said_names_him() -> None:
+    """ "“…,” he said." alone under "What each source adds" leaves the reader asking who:
+    the line carries the quote's resolved speaker (the real-web Titan report's Mauger)."""
+    from test_quotes import quotes_of
+
+    text = (
+        "Rear Adm. John Mauger, commander of the First Coast Guard District, said that parts "
+        "of the submersible were found.\n\n"
+        "“The debris is consistent with the catastrophic loss of the pressure chamber,” he said."
+    )
+    art, quotes = quotes_of(text)
+    art.quotes, art.source = quotes, "news.usni.org"
+    sent = art.sentences[-1]
+    fact = Fact("f1", sent.text, "single", ["news.usni.org"], 1,
+                [Citation(art.id, sent.index, "news.usni.org", sent.text)])  # fmt: skip
+    [line] = _whole_sentences([fact], {art.id: art})
+    assert line["speaker"] == "John Mauger"
+    assert "he said. — John Mauger [" in to_markdown([_one_add_story(art, line)])
+
+
+def _one_add_story(art: Article, line: dict[str, Any]) -> dict[str, Any]:
+    from test_render import briefing
+
+    story = briefing()
+    story["sources"][0]["adds"] = [line]
+    story["articles"][0]["id"] = art.id
+    return story

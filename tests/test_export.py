@@ -9,6 +9,7 @@ import io
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jsonschema
 import pytest
@@ -23,6 +24,11 @@ from newsloom.web.app import create_app
 
 sys.path.insert(0, str(Path(__file__).parent))
 import webdata
+
+if TYPE_CHECKING:
+    from newsloom.pipeline import Resources
+
+SEEDS = Path(__file__).resolve().parent.parent / "examples" / "seeds"
 
 SCHEMA = json.loads(
     (Path(__file__).parent / "data" / "geojson" / "featurecollection.schema.json").read_text()
@@ -195,3 +201,25 @@ def test_api_export_errors(db: Path) -> None:
     assert client.get("/api/stories/nope/export?format=csv").status_code == 404
     assert client.get("/api/stories/st-flood/export?format=xlsx").status_code == 422
     assert client.get("/api/export?q=&format=csv").status_code == 422
+
+
+def test_csv_names_outlets_and_the_files_cited(resources: Resources, tmp_path: Path) -> None:
+    """The seeds name no outlet: the CSV says so in words (`outlets`) and points to the
+    files the cited sentences were read from (`cited_in`), next to the ids it always had."""
+    from conftest import brief_json
+
+    db = tmp_path / "seeds.db"
+    story = brief_json(resources, [str(SEEDS), "--db", str(db)])["stories"][0]
+    rows = list(csv.DictReader(io.StringIO(_text(db, [story["id"]], "csv"), newline="")))
+    assert tuple(rows[0]) == FACT_COLUMNS and FACT_COLUMNS[-2:] == ("outlets", "cited_in")
+    kandahar = next(r for r in rows if r["text"].startswith("The Taliban have captured"))
+    assert kandahar["sources"] == "000_35127a3aa99a108c; 001_da1e128feba3e378"  # as before
+    assert kandahar["outlets"] == (
+        "outlet unknown (file 000_35127a3aa99a108c); outlet unknown (file 001_da1e128feba3e378)"
+    )
+    cited = kandahar["cited_in"].split("; ")
+    assert len(cited) == len(kandahar["citations"].split())
+    assert {c.split("#s")[0] for c in cited} == {
+        str(SEEDS / "000_35127a3aa99a108c.txt"),
+        str(SEEDS / "001_da1e128feba3e378.txt"),
+    }

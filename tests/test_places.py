@@ -146,3 +146,36 @@ def test_seed_reports_resolve_afghan_places(gaz: Gazetteer) -> None:
     assert found["Helmand"].feature == "admin1" and found["Helmand"].country == "AF"
     assert found["Washington"].country == "US" and near(found["Washington"], 38.9, -77.0)
     assert found["London"].country == "GB" and near(found["London"], 51.5, -0.13)
+
+
+TITAN = (
+    "The Titan, operated by OceanGate Expeditions, had been missing since Sunday. "
+    "A robot found the wreckage of the Titan on Thursday near the Titanic. "
+    "Officials said the Titan imploded. Five pieces of the Titan were found."
+)
+
+
+def test_a_vessel_named_like_a_village_is_no_place(gaz: Gazetteer) -> None:
+    """ "the Titan" (a submersible; GeoNames has a village Titan in Afghanistan) written
+    again and again as "the Titan." / "the Titan imploded" is a thing: it resolves nowhere,
+    and the article says so for the story's other articles."""
+    assert [c.entry.country for c in gaz.lookup("Titan")] == ["AF"]
+    art = make_article(TITAN)
+    places = resolve_places(art, find_mentions(art, load_spacy()(TITAN), gaz), gaz)
+    assert "Titan" not in {p.name for p in places}
+    assert art.meta["not_places"] == ["titan"]
+
+
+def test_places_written_with_the_stay_places(gaz: Gazetteer) -> None:
+    """A town after "the" stays a town when it modifies a noun, when its own name has
+    "The", or when the article also says "in X" ("in Titan")."""
+    text = (
+        "Judges met in the Hague on Monday. The Hague court ruled. "
+        "Officers of the Lamesa police said the Lamesa area was calm. "
+        "Crowds gathered in Titan. The Titan council met, and the Titan market was shut."
+    )
+    art = make_article(text)
+    places = resolve_places(art, find_mentions(art, load_spacy()(text), gaz), gaz)
+    names = {p.name for p in places}
+    assert {"The Hague", "Lamesa", "Titan"} <= names
+    assert "not_places" not in art.meta

@@ -291,3 +291,36 @@ def test_issue15_an_infinitive_is_part_of_the_report() -> None:
     _, quotes = quotes_of("Hillary Clinton plans to call on young people to serve.")
     q = quote_with(quotes, "call on young people")
     assert q.cue == "plans" and q.text == "to call on young people to serve"
+
+
+BROCKMAN = (
+    "Greg Brockman, the company's president, quit on Friday. "
+    '"Sam joined Google Meet and the whole board of directors, except Greg, was there," '
+    "Brockman said. Later Greg was told that he was going to be removed from the board. "
+    "Greg said he would leave the company."
+)
+
+
+def test_the_passive_subject_of_told_is_who_heard_it() -> None:
+    """ "Greg was told that …": Greg heard it, he did not say it; a lone first name is the
+    one full name in the article that begins with it ("Greg" -> "Greg Brockman")."""
+    _, quotes = quotes_of(BROCKMAN)
+    told = [q for q in quotes if "removed from the board" in q.text]
+    assert all(q.speaker != "Greg" for q in told), [(q.speaker, q.text) for q in told]
+    said = quote_with(quotes, "would leave the company")
+    assert said.speaker == "Greg Brockman"
+    assert "Greg" not in {q.speaker for q in quotes}
+
+
+def test_he_after_a_speaker_of_unknown_gender_is_that_speaker() -> None:
+    """The real-web Titan report: Mauger (no title or pronoun says his gender) speaks, a
+    sentence names Stockton Rush, then "“…,” he said": Mauger's, not Rush's."""
+    text = (
+        "Speaking at a Thursday afternoon press conference, Rear Adm. John Mauger, commander "
+        "of the First Coast Guard District, said that parts of the submersible were found. "
+        "The debris indicates that the submersible failed, killing the five passengers aboard, "
+        "including OceanGate CEO Stockton Rush.\n\n"
+        "“The debris is consistent with the catastrophic loss of the pressure chamber,” he said."
+    )
+    _, quotes = quotes_of(text)
+    assert quote_with(quotes, "catastrophic loss").speaker == "John Mauger"

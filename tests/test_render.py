@@ -118,7 +118,6 @@ def test_render_markdown_sections_and_citations() -> None:
     md = to_markdown([briefing()])
     for heading in (
         "## Summary",
-        "## Confirmed by several sources",
         "## Disputed",
         "## Timeline",
         "## Places",
@@ -129,6 +128,9 @@ def test_render_markdown_sections_and_citations() -> None:
         assert heading in md
     assert "[1]" in md and "1. Wire: “Ferries evacuated 349 people from Limni.”" in md
     assert "**2021-08-08**" in md
+    # the corroborated fact is the summary's line and carries its verdict there, once
+    assert "[1] — confirmed by 2 independent sources: Local, Wire\n" in md
+    assert "## Confirmed by several sources" not in md
 
 
 def test_render_markdown_escapes_markup() -> None:
@@ -155,3 +157,18 @@ def test_render_json_document() -> None:
     story = doc["stories"][0]
     assert story["facts"][0]["independent_sources"] == 2
     assert {"name", "lat", "lon"} <= set(story["places"][0])
+
+
+def test_a_wording_the_summary_states_is_not_listed_again() -> None:
+    """Two facts of one wording (fuse keeps them apart by origin: "U.S. Coast Guard" and
+    "Coast Guard", as in the real-web Titan story) show as one line, the summary's."""
+    story = briefing()
+    twin = dict(story["facts"][0], id="f1b", origin="Coast Guard", sources=["Mirror", "Wire"])
+    story["facts"].append(twin)
+    md = to_markdown([story])
+    assert "## Confirmed by several sources" not in md
+    assert md.split("## Summary")[1].split("## Disputed")[0].count("- Ferries evacuated") == 1
+    story["summary"] = []
+    md = to_markdown([story])
+    confirmed = md.split("## Confirmed by several sources")[1].split("## Disputed")[0]
+    assert confirmed.count("- Ferries evacuated") == 1

@@ -71,7 +71,8 @@ def test_bad_date_filter_is_a_400_page(site: tuple) -> None:
 def test_story_page_has_facts_map_quotes_sources_and_citation_links(site: tuple) -> None:
     client, ids = site
     html = client.get("/stories/st-flood").text
-    assert "Confirmed by several sources" in html
+    assert "confirmed by 2 independent sources: 2 files" in html  # on its summary line
+    assert 'id="fact-f1"' in html  # the anchor feeds link to, once
     assert "Reported by one source" in html
     assert "Disputed" in html and "about 10,000" in html
     assert f'href="/articles/{ids["a"]}#s0"' in html

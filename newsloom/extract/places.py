@@ -100,6 +100,16 @@ FACILITY = re.compile(
     r"consulate|airport|stadium|church|cathedral|museum|library|hotel|centre|center)\b"
 )
 EMBEDDED_POPULATION = 100_000
+NOT_PLACES = "not_places"  # Article.meta key: names the article shows to be things
+# "the Titan imploded", "wreckage of the Titan.": a name after "the" and before a function
+# word or a stop is a thing (a vessel, a building, a team); towns take no article.
+THE_BEFORE = re.compile(r"(?:^|\W)[Tt]he\s+$")
+THING_AFTER = re.compile(
+    r"(?:['’]s?)?(?:\s*(?:[.,;:!?)]|$)|\s+(?:had|has|have|was|were|is|are|will|would|could|"
+    r"can|did|that|which|who)\b)"
+)
+THING_USES = 2  # one "the X." may be a turn of phrase; a name written so again is a thing
+LOCATIVE_BEFORE = re.compile(r"\b(?:in|at|near|from|to|into|outside|across)\s+$")  # "in Titan"
 # Local bodies named after their town: "Moose Jaw RCMP", "Gadsden Police Department".
 LOCAL_BODIES = frozenset(
     [
@@ -742,10 +752,21 @@ def resolve_places(
     passes with what the article's other places resolved to in the pass before (their
     countries and states, their positions) and its dateline, so "Georgia" among US places
     is the state, "London" among Canadian ones is London, Ontario, and "Boston" beside
-    "Lincolnshire" is the English town.
+    "Lincolnshire" is the English town. A name the article shows to be a thing ("the
+    Titan imploded") resolves nowhere in it, and is listed in `article.meta["not_places"]`
+    so the briefing can leave it out of the story's places.
     """
     spots = _spots(article, mentions, gazetteer)
+    uses = Counter(fold(s.text) for s in spots if _thing(article.text, s))
+    things = {name for name, n in uses.items() if n >= THING_USES} - {
+        fold(s.text) for s in spots if LOCATIVE_BEFORE.search(article.text[: s.start][-14:])
+    }
+    article.meta.pop(NOT_PLACES, None)
+    if things:  # the story's other articles may name it only as "the Titan submersible"
+        article.meta[NOT_PLACES] = sorted(things)
     for spot in spots:
+        if fold(spot.text) in things:
+            spot.cands = []  # one sense per article: "Titan, the submersible" too
         _qualify(spot)
     _one_sense(spots)
     story = Counter(context or {})
@@ -762,6 +783,27 @@ def resolve_places(
     for _ in range(ROUNDS):
         picks = _reresolve(spots, groups, names, picks, story, base)
     return [_to_place(entry, spot) for spot, entry in zip(spots, picks, strict=True) if entry]
+
+
+def _thing(text: str, spot: _Spot) -> bool:
+    """ "the Titan" standing alone names a thing, not a town: every reading is a town
+    smaller than EMBEDDED_POPULATION whose own name has no "The" ("The Hague" stays),
+    and the words around it are "the" and a stop or a verb ("the Buckeye area" and "the
+    Smithtown police" stay places); a name also written "in Titan" stays a place."""
+    if (
+        spot.form
+        or not spot.cands
+        or not THE_BEFORE.search(text[max(0, spot.start - 5) : spot.start])
+    ):
+        return False
+    if not THING_AFTER.match(text, spot.end):
+        return False
+    return all(
+        c.entry.feature == "city"
+        and c.entry.population < EMBEDDED_POPULATION
+        and not c.entry.name.lower().startswith("the ")
+        for c in spot.cands
+    )
 
 
 def _reresolve(

@@ -40,7 +40,18 @@ from newsloom import __version__, export, feeds
 from newsloom.brief import build_briefing, outlet_name
 from newsloom.errors import ConfigError, NewsloomError, NotFound
 from newsloom.models import Article
-from newsloom.render import Citations, outlets, quoted, safe_url, story_map, unknown_outlets
+from newsloom.render import (
+    Citations,
+    not_in_summary,
+    outlets,
+    quoted,
+    safe_url,
+    sources_text,
+    story_map,
+    summary_facts,
+    unknown_outlets,
+    verdict,
+)
 from newsloom.store import Store
 from newsloom.storylines import storyline_detail, storyline_rows, with_storyline
 
@@ -350,10 +361,17 @@ def create_app(
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(safe_url=safe_url, outlets=outlets, quoted=quoted)
+    env.filters.update(
+        safe_url=safe_url,
+        outlets=outlets,
+        quoted=quoted,
+        verdict=verdict,
+        sources_text=sources_text,
+    )
     env.globals.update(
         read_only=read_only, auth=bool(token), unknown_outlets=unknown_outlets, outlet=outlet_name
     )
+    env.globals.update(summary_facts=summary_facts, not_in_summary=not_in_summary, zip=zip)
     briefing_css = (HERE.parent / "templates" / "briefing.css").read_text(encoding="utf-8")
 
     @app.get("/briefing.css", include_in_schema=False)
