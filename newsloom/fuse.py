@@ -1550,10 +1550,11 @@ class _Kin:
     fact is compared once, whatever the order they came in). Pairs, not families: chance
     likeness of formulaic sentences must not chain a story's reports into one."""
 
-    __slots__ = ("links", "partners", "seen")
+    __slots__ = ("links", "own", "partners", "seen")
 
     def __init__(self) -> None:
         self.partners: dict[int, set[int]] = {}  # article -> the articles of its origin
+        self.own: dict[int, tuple[set[int], _Words] | None] = {}  # see `_own_repeats`
         self.seen: dict[int, int] = {}  # fact -> members compared
         # (page, page) -> (fact, statement, statement) where their own wording meets
         self.links: dict[tuple[int, int], set[tuple[int, int, int]]] = {}
@@ -1561,7 +1562,6 @@ class _Kin:
     def update(self, index: StoryFacts, groups: set[int]) -> None:
         """Compare the new members of these facts with their earlier ones; pair the pages
         that reach KIN_FACTS, and have every fact citing them counted again."""
-        own: dict[int, tuple[set[int], _Words] | None] = {}
         joined: set[int] = set()
         for g in sorted(groups):
             group = index.groups[g]
@@ -1578,18 +1578,18 @@ class _Kin:
                     b = index.statements[sk].article
                     if a == b or b in self.partners.get(a, ()):
                         continue
-                    if _own_repeats(index, own, si, sk) and self._link(index, g, a, si, b, sk):
+                    if _own_repeats(index, self.own, si, sk) and self._link(index, g, a, si, b, sk):
                         joined |= {a, b}
-        if joined:
+        if joined:  # only the facts citing a paired page count differently
             index._verdicts = {}
-            for memo in index._memos.values():
-                memo.roots_changed()
             for art in joined:
                 for sid in index.articles[art].statements:
                     for j in index.statements[sid].slots():
                         f = index.group_of.get((sid, j))
                         if f is not None:
                             index._changed_groups.add(f)
+                            if f in index._memos:
+                                index._memos[f].roots_changed()
 
     def _link(self, index: StoryFacts, g: int, a: int, si: int, b: int, sk: int) -> bool:
         """Note one shared wording of pages a and b; whether it makes them one origin."""
@@ -1619,7 +1619,10 @@ def _own_repeats(
     near verbatim. A statement in the first person or inside a quote that spans sentences
     (an odd number of quote marks: an embedded post, a statement read out) is the speaker's
     wording, not the outlet's. Statements naming different people are lines in one mould
-    ("Weather was calm, said X, a boatman"), not one text."""
+    ("Weather was calm, said X, a boatman"), not one text. `own` keeps each statement's
+    own wording once read."""
+    if index.statements[si].names != index.statements[sk].names:
+        return False
     for sid in (si, sk):
         if sid not in own:
             text = index.statements[sid].text
@@ -1629,7 +1632,7 @@ def _own_repeats(
                 cut = _QUOTED.sub(" ", text)
                 own[sid] = (_run_keys(cut), _Words.of(cut))
     x, y = own[si], own[sk]
-    if x is None or y is None or index.statements[si].names != index.statements[sk].names:
+    if x is None or y is None:
         return False
     if x[0] & y[0]:
         return True
