@@ -739,9 +739,10 @@ class StoryFacts:
         return found
 
     def _names_compatible(self, a: Statement, b: Statement) -> bool:
-        """Statements that both name telling participants share at least one."""
+        """Statements that both name telling participants share at least one, spelt alike
+        up to doubled letters ("Auxillia" / "Auxilia")."""
         ta, tb = self._telling(a.names), self._telling(b.names)
-        return not (ta and tb) or _overlap(ta, tb)
+        return not (ta and tb) or _overlap(ta, tb) or _overlap(_undoubled(ta), _undoubled(tb))
 
     def _key_candidates(self, claim: ClaimKey) -> list[int]:
         found: list[int] = []
@@ -1401,6 +1402,14 @@ def _carries(shown: Statement, core: ClaimKey | None, st: Statement) -> bool:
     return shared >= SUPPORT_OVERLAP * max(1, len(mine | theirs)) or (
         len(mine) >= SUPPORT_MIN_WORDS and shared >= SUPPORT_CONTAINED * len(mine)
     )
+
+
+_DOUBLED = re.compile(r"(\w)\1")
+
+
+def _undoubled(names: frozenset[str]) -> frozenset[str]:
+    """Names with doubled letters made single: a transliteration's spelling varies."""
+    return frozenset(_DOUBLED.sub(r"\1", n) for n in names)
 
 
 def _names_meet(a: frozenset[str], b: frozenset[str]) -> bool:

@@ -833,3 +833,21 @@ def test_a_claim_with_both_parties_or_a_surname_backs_the_shown_one() -> None:
     assert _carries(shown, fired, sacked)
     sacked.claims = [claim("dismiss", "", "chiwenga", "constantino chiwenga")]
     assert not _carries(shown, fired, sacked)
+
+
+def test_names_spelt_with_a_doubled_letter_are_compatible() -> None:
+    """His "wife Auxillia" and "wife Auxilia" are one person: two captions of the
+    arrival are not kept apart as naming different telling participants."""
+    from newsloom.fuse import Statement, StoryFacts
+
+    index = StoryFacts()
+    index.articles = [None] * 4  # type: ignore[list-item]
+    a = Statement(0, 0, "Mnangagwa and his wife Auxillia arrive at the inauguration", 0, 60)
+    b = Statement(1, 0, "Mnangagwa arrives with his wife Auxilia at the stadium", 0, 55)
+    c = Statement(2, 0, "Mnangagwa arrives with his wife Grace at the stadium", 0, 55)
+    a.names = frozenset({"auxillia", "emmerson mnangagwa"})
+    b.names = frozenset({"auxilia", "emmerson mnangagwa"})
+    c.names = frozenset({"grace", "emmerson mnangagwa"})
+    index.name_df.update({"emmerson mnangagwa": 3, "auxillia": 1, "auxilia": 1, "grace": 1})
+    assert index._names_compatible(a, b)
+    assert not index._names_compatible(a, c)
