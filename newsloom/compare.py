@@ -66,6 +66,9 @@ _VERB_CLASSES = {
     "enter": "enter reach arrive",
     "announce": "announce declare unveil",
     "confirm": "confirm verify",
+    "dismiss": "fire sack dismiss",
+    "welcome": "welcome applaud hail praise",
+    "reform": "reform overhaul revamp reconstitute restructure",
 }
 VERB_CLASS = {
     verb.replace("_", " "): cls for cls, verbs in _VERB_CLASSES.items() for verb in verbs.split()
@@ -571,8 +574,13 @@ class ClaimKey:
         if self.track:
             return [f"{self.verb}|{self.patient}|{self.holder}"]
         args = self.agent_names | self.patient_names
+        heads = {h for h in (self.agent, self.patient) if h and h not in _GENERIC}
         if not args:
-            args = frozenset(h for h in (self.agent, self.patient) if h and h not in _GENERIC)
+            args = frozenset(heads)
+        # a name's last word as well, and a head that may be a name the parse missed:
+        # "Altman, who was fired" meets "Sam Altman was fired"
+        args |= {a.rsplit(" ", 1)[1] for a in args if " " in a}
+        args |= heads - _REFERENTS
         return [f"{self.verb}|{a}" for a in sorted(args)]
 
 
@@ -602,6 +610,9 @@ def _argument_match(heads: tuple[str, str], names: tuple[frozenset[str], frozens
             return 1
         return -1
     ha, hb = heads
+    named = na or nb
+    if named and (hb if na else ha) in {n.rsplit(" ", 1)[-1] for n in named}:
+        return 1  # "Altman" unrecognised as a name on one side, "Sam Altman" on the other
     if na or nb:  # named on one side: "the city" may be Kandahar, a "number" is no translator
         vague = {ha, hb} & (_GENERIC | _REFERENTS) or not (ha and hb) or ha == hb
         return 0 if vague else -1

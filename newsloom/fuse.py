@@ -117,6 +117,7 @@ SHOWN_CHOICES = 4  # statements of a fact tried as the one shown (the most backe
 SUPPORT_OVERLAP = 0.3  # share of content words (Jaccard) with the shown statement that backs it
 SUPPORT_CONTAINED = 0.7  # ... or share of the shown statement's own content words a member gives
 SUPPORT_MIN_WORDS = 4  # ... when the shown statement has at least this many
+BOTH_PARTIES = 1.0  # `claims_match` of a claim whose agent and patient are both the same
 _FUNCTION = frozenset(
     "the and for with from that this was were are been has have had its his her their they "  # noqa: SIM905
     "she said says will would after before over about into than who which not also".split()
@@ -638,7 +639,7 @@ class StoryFacts:
                 continue
             if j >= 0:
                 for g in self._key_candidates(st.claims[j]):
-                    s = self._claim_score(st, vec, j, g)
+                    s = self._claim_score(sid, vec, j, g)
                     if s > options.get(g, 0.0):
                         options[g] = s
             fitting = []
@@ -745,9 +746,10 @@ class StoryFacts:
         return found
 
     def _names_compatible(self, a: Statement, b: Statement) -> bool:
-        """Statements that both name telling participants share at least one."""
+        """Statements that both name telling participants share at least one, spelt alike
+        up to doubled letters ("Auxillia" / "Auxilia")."""
         ta, tb = self._telling(a.names), self._telling(b.names)
-        return not (ta and tb) or _overlap(ta, tb)
+        return not (ta and tb) or _overlap(ta, tb) or _overlap(_undoubled(ta), _undoubled(tb))
 
     def _key_candidates(self, claim: ClaimKey) -> list[int]:
         found: list[int] = []
@@ -759,11 +761,13 @@ class StoryFacts:
                     found.append(g)
         return found
 
-    def _claim_score(self, st: Statement, vec: np.ndarray, j: int, g: int) -> float:
+    def _claim_score(self, me: int, vec: np.ndarray, j: int, g: int) -> float:
         """How well claim j of a new statement matches a fact: its best match among the
-        fact's first members, whose statements must be close enough; a claim about generic
-        participants needs a shared name or a closer statement as well."""
+        fact's first members, whose statements (or a clause of each: a claim told inside
+        longer sentences) must be close enough; a claim about generic participants needs a
+        shared name or a closer statement as well."""
         best = 0.0
+        st = self.statements[me]
         for sid, cj in self.groups[g].members[:REPS]:
             if cj < 0 or sid >= self._n:  # not a claim, or the new statement's own claim
                 continue
@@ -772,8 +776,10 @@ class StoryFacts:
             if score <= 0:
                 continue
             cos = float(vec @ self.vecs[sid])
+            if cos < CLAIM_COSINE:
+                cos = self._clause_cosine(me, vec, sid, cos)
             a, b = st.claims[j], other.claims[cj]
-            named = (a.agent_names | a.patient_names) & (b.agent_names | b.patient_names)
+            named = _overlap(a.agent_names | a.patient_names, b.agent_names | b.patient_names)
             if cos < CLAIM_COSINE or (
                 not named and not st.names & other.names and cos < NAME_COSINE
             ):
@@ -1397,16 +1403,34 @@ def _carries(shown: Statement, core: ClaimKey | None, st: Statement) -> bool:
     if core is not None and not core.track:
         named = core.agent_names | core.patient_names
         for claim in st.claims:
-            if (
-                not claim.track
-                and claims_match(claim, core) > 0
-                and _overlap(named, claim.agent_names | claim.patient_names)
+            score = claims_match(claim, core)
+            if not claim.track and (
+                score >= BOTH_PARTIES
+                or (score > 0 and _names_meet(named, claim.agent_names | claim.patient_names))
             ):
                 return True
     mine, theirs = _content_words(shown.text), _content_words(st.text)
     shared = len(mine & theirs)
     return shared >= SUPPORT_OVERLAP * max(1, len(mine | theirs)) or (
         len(mine) >= SUPPORT_MIN_WORDS and shared >= SUPPORT_CONTAINED * len(mine)
+    )
+
+
+_DOUBLED = re.compile(r"(\w)\1")
+
+
+def _undoubled(names: frozenset[str]) -> frozenset[str]:
+    """Names with doubled letters made single: a transliteration's spelling varies."""
+    return frozenset(_DOUBLED.sub(r"\1", n) for n in names)
+
+
+def _names_meet(a: frozenset[str], b: frozenset[str]) -> bool:
+    """A participant named on both sides, in full on one and in part on the other
+    ("Mnangagwa" / "Emmerson Mnangagwa", "lamine yamal" / "lamine yamalmarking")."""
+    return _overlap(a, b) or any(
+        set(x.split(" ")) <= set(y.split(" ")) or set(y.split(" ")) <= set(x.split(" "))
+        for x in a
+        for y in b
     )
 
 

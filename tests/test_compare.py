@@ -18,6 +18,7 @@ from newsloom.compare import (
     negated_text,
     special_values,
     value_of,
+    verb_class,
 )
 from newsloom.extract.quantities import find_quantities
 from newsloom.models import Article, Quantity
@@ -194,3 +195,21 @@ def test_figure_scope(text: str, figure: str, scope: str) -> None:
 def test_code_part() -> None:
     text = "Boeing's 787-8/9 fleet flew 9 routes."
     assert code_part(text, text.index("9 fleet")) and not code_part(text, text.index("9 routes"))
+
+
+def test_a_surname_meets_the_full_name() -> None:
+    """Mugabe "had fired Mnangagwa" and "he had sacked Mnangagwa" are one claim: the
+    dismissal verbs are one class, a name cut to its last word is the same participant
+    (index keys meet, and a head the parse left unnamed matches the name on the other side)."""
+    fired = key("dismiss", "mugabe", "mnangagwa", "robert mugabe", "emmerson mnangagwa")
+    sacked = key("dismiss", "", "mnangagwa", "", "mnangagwa")
+    assert verb_class("sack") == verb_class("fire") == "dismiss"
+    assert "dismiss|mnangagwa" in fired.index_keys()
+    assert set(fired.index_keys()) & set(sacked.index_keys())
+    assert claims_match(fired, sacked) > 0
+    unnamed = key("dismiss", "board", "altman", "openai")  # "Altman, who was fired by ..."
+    named = key("dismiss", "", "altman", "", "sam altman")
+    assert "dismiss|altman" in unnamed.index_keys()
+    assert claims_match(unnamed, named) > 0
+    other = key("dismiss", "", "brockman", "", "greg brockman")
+    assert claims_match(unnamed, other) == 0  # a head that is another name's part differs

@@ -835,3 +835,61 @@ def test_a_rewrite_keeping_three_sentences_is_one_source_for_every_fact(
     with pytest.MonkeyPatch.context() as mp:  # without the tally, the rewrite counts apart
         mp.setattr(fuse, "KIN_FACTS", 99)
         assert fact_citing(fuse_story(arts, [], matcher), *cited).independent_sources == 3
+
+
+def test_a_claim_with_both_parties_or_a_surname_backs_the_shown_one() -> None:
+    """A member whose claim has the shown main claim's action and both its participants
+    backs it, though a long shown sentence shares few of its words ("no losses will be
+    borne by the taxpayer" inside the regulators' joint statement); so does one naming a
+    participant by surname only ("he had sacked Mnangagwa" for "Mugabe had fired Emmerson
+    Mnangagwa"). The same action with one participant named differently does not."""
+    from newsloom.compare import ClaimKey
+    from newsloom.fuse import Statement, _carries
+
+    def claim(verb: str, agent: str, patient: str, names: str = "") -> ClaimKey:
+        named = frozenset(x for x in names.split(",") if x)
+        return ClaimKey(verb, agent, patient, frozenset(), named, frozenset(), False, True)
+
+    bear = claim("bear", "taxpayer", "loss")
+    text = (
+        "The U.S. Treasury Department and other bank regulators said in a joint statement on "
+        "Sunday that all depositors of Signature Bank will be made whole, and no losses will "
+        "be borne by the taxpayer"
+    )
+    shown = Statement(0, 0, text, 0, len(text))
+    shown.claims, shown.claim_values, shown.primary = [bear], [[]], 0
+    member = Statement(1, 0, "As with the resolution of Silicon Valley Bank, no losses will be "
+                       "borne by the taxpayer, the regulators said", 0, 100)  # fmt: skip
+    member.claims = [claim("bear", "taxpayer", "loss")]
+    assert _carries(shown, bear, member)
+    member.claims = [claim("bear", "depositor", "loss")]
+    assert not _carries(shown, bear, member)
+
+    fired = claim("dismiss", "mugabe", "mnangagwa", "emmerson mnangagwa")
+    shown = Statement(0, 0, "Earlier this month, Mugabe had fired Mnangagwa as vice president "
+                      "in a power struggle with his wife, Grace Mugabe.", 0, 120)  # fmt: skip
+    shown.claims, shown.claim_values, shown.primary = [fired], [[]], 0
+    sacked = Statement(1, 0, "The 93-year-old was ousted when the military intervened after he "
+                       "had sacked Mnangagwa as vice president on November 6.", 0, 120)  # fmt: skip
+    sacked.claims = [claim("dismiss", "", "mnangagwa", "mnangagwa")]
+    assert _carries(shown, fired, sacked)
+    sacked.claims = [claim("dismiss", "", "chiwenga", "constantino chiwenga")]
+    assert not _carries(shown, fired, sacked)
+
+
+def test_names_spelt_with_a_doubled_letter_are_compatible() -> None:
+    """His "wife Auxillia" and "wife Auxilia" are one person: two captions of the
+    arrival are not kept apart as naming different telling participants."""
+    from newsloom.fuse import Statement, StoryFacts
+
+    index = StoryFacts()
+    index.articles = [None] * 4  # type: ignore[list-item]
+    a = Statement(0, 0, "Mnangagwa and his wife Auxillia arrive at the inauguration", 0, 60)
+    b = Statement(1, 0, "Mnangagwa arrives with his wife Auxilia at the stadium", 0, 55)
+    c = Statement(2, 0, "Mnangagwa arrives with his wife Grace at the stadium", 0, 55)
+    a.names = frozenset({"auxillia", "emmerson mnangagwa"})
+    b.names = frozenset({"auxilia", "emmerson mnangagwa"})
+    c.names = frozenset({"grace", "emmerson mnangagwa"})
+    index.name_df.update({"emmerson mnangagwa": 3, "auxillia": 1, "auxilia": 1, "grace": 1})
+    assert index._names_compatible(a, b)
+    assert not index._names_compatible(a, c)
