@@ -472,7 +472,7 @@ class StoryFacts:
         self.merged: dict[int, int] = {}  # fact folded into another -> that one
         self._removed_groups: set[int] = set()
         self._dirty_groups: set[int] = set()  # state rows to write
-        self._clause_vecs: dict[int, np.ndarray] = {}  # statement -> its clauses' vectors
+        self._clause_vecs: dict[int, np.ndarray] = {}  # statement -> `_clause_rows`
         self._verdicts: dict[int, tuple[Fact, set[Member]]] = {}  # per read-out: fact, kept
         self._memos: dict[int, _Memo] = {}  # per shared fact: what its verdict keeps
         self._dropped: dict[int, list[Member]] = {}  # members a fact leaves out (stored)
@@ -674,16 +674,18 @@ class StoryFacts:
             self._join(g, (sid, slot))
             taken.add(g)
 
-    def _clauses_of(self, sid: int) -> np.ndarray:
-        """Vectors of a statement's clauses (computed once, rounded as stored vectors are)."""
+    def _clause_rows(self, sid: int, vec: np.ndarray) -> np.ndarray:
+        """A statement's vector (`vec`) over its clauses' vectors (computed once, rounded as
+        stored vectors are)."""
         found = self._clause_vecs.get(sid)
         if found is None:
             st = self.statements[sid]
             texts = [st.text[a:b] for a, b in st.spans]
             if not texts or self._embed is None:
-                return np.zeros((0, self.vecs.shape[1]), np.float32)
-            found = self._embed(texts).astype(np.float16).astype(np.float32)
-            self._clause_vecs[sid] = found
+                clauses = np.zeros((0, self.vecs.shape[1]), np.float32)
+            else:
+                clauses = self._embed(texts).astype(np.float16).astype(np.float32)
+            found = self._clause_vecs[sid] = np.vstack([vec[None, :], clauses])
         return found
 
     def _clause_cosine(self, sid: int, vec: np.ndarray, other: int, cos: float) -> float:
@@ -691,11 +693,9 @@ class StoryFacts:
         are neither far apart nor already close as wholes."""
         if not CANDIDATE_COSINE <= cos < ACCEPT_COSINE:
             return 0.0
-        mine, theirs = self._clauses_of(sid), self._clauses_of(other)
-        if not len(mine) and not len(theirs):
+        a, b = self._clause_rows(sid, vec), self._clause_rows(other, self.vecs[other])
+        if len(a) == 1 and len(b) == 1:
             return cos
-        a = np.vstack([vec[None, :], mine])
-        b = np.vstack([self.vecs[other][None, :], theirs])
         return float((a @ b.T).max())
 
     def _paraphrase_score(
@@ -1198,20 +1198,18 @@ def _verdict(index: StoryFacts, group: _Group, memo: _Memo) -> tuple[Fact, set[M
     members = group.members
     stmts = [index.statements[s] for s, _ in members]
     arts = [index.articles[st.article] for st in stmts]
-    citations = [
-        Citation(a.id, st.sentence, a.source, st.text) for st, a in zip(stmts, arts, strict=True)
-    ]
+    citations = list(memo.citations)
     # The statement shown is the one most outlets back, among the few best worded.
     backed = [memo.backing[i].count for _, i in memo.shown]
     pick = backed.index(max(backed))
     best, independent = memo.shown[pick][1], backed[pick]
     carried = memo.backing[best].carried
-    conflict, updates = _disagreement(index, members)
+    conflict, updates = _disagreement(index, members, memo)
     # Only the members that back the statement shown can dispute it: a date of another
     # claim filed with it ("deposits of $89.17 billion as of March 8") is no dispute.
     backers = [m for i, m in enumerate(members) if carried[i]]
     if not conflict and not updates:  # another figure of the thing is another fact's
-        kept = [i for i in range(len(stmts)) if not _clash(stmts[best].values, stmts[i].values)]
+        kept = memo.unclashed(index, members, best)
         stmts, arts = [stmts[i] for i in kept], [arts[i] for i in kept]
         citations, members = [citations[i] for i in kept], [members[i] for i in kept]
         best = kept.index(best)
@@ -1302,10 +1300,27 @@ class _Memo:
     starts a new one from its members; when a member's original changes (a copy found
     late), the candidates and backings are folded again from what the memo knows."""
 
-    __slots__ = ("backing", "ranked", "refold", "shown", "size", "wording")
+    __slots__ = (
+        "art_set",
+        "arts",
+        "backing",
+        "citations",
+        "clashes",
+        "classes",
+        "ranked",
+        "refold",
+        "shown",
+        "size",
+        "wording",
+    )
 
     def __init__(self) -> None:
-        self.size = 0  # members taken into `wording`
+        self.size = 0  # members taken into `wording`, `citations`, `arts` and `classes`
+        self.citations: list[Citation] = []  # per member
+        self.arts: list[int] = []  # the members' articles, each once, as they came
+        self.art_set: set[int] = set()
+        self.classes = _Classes()
+        self.clashes: dict[int, tuple[int, list[int]]] = {}  # per shown candidate: `unclashed`
         self.wording = _Wording()
         self.ranked = 0  # members ranked as shown candidates
         self.shown: list[tuple[tuple[bool, bool, bool, int, int], int]] = []  # (rank, member)
@@ -1320,6 +1335,12 @@ class _Memo:
         for i in range(self.size, len(members)):
             st = index.statements[members[i][0]]
             self.wording.add(st.text, st.words)
+            art = index.articles[st.article]
+            self.citations.append(Citation(art.id, st.sentence, art.source, st.text))
+            if st.article not in self.art_set:
+                self.art_set.add(st.article)
+                self.arts.append(st.article)
+        self.classes.update(index, members)
         self.size = len(members)
         if self.refold:
             self.shown, self.ranked = [], 0
@@ -1339,6 +1360,7 @@ class _Memo:
         self.ranked = len(members)
         chosen = {i for _, i in self.shown}
         self.backing = {i: b for i, b in self.backing.items() if i in chosen}
+        self.clashes = {i: c for i, c in self.clashes.items() if i in chosen}
         for i in chosen:
             st, slot = index.statements[members[i][0]], members[i][1]
             core = _core_claim(st, slot) if slot in (-1, st.primary) else None  # a side claim
@@ -1366,6 +1388,17 @@ class _Memo:
             backing.carried.append(carries)
             if carries:
                 backing.take(index, sid, self.wording.find(i))
+
+    def unclashed(self, index: StoryFacts, members: list[Member], shown: int) -> list[int]:
+        """The members (indices) whose figures do not clash with those of candidate `shown`
+        (`_clash`), each member asked once per candidate."""
+        done, kept = self.clashes.get(shown, (0, []))
+        values = index.statements[members[shown][0]].values
+        for i in range(done, len(members)):
+            if not _clash(values, index.statements[members[i][0]].values):
+                kept.append(i)
+        self.clashes[shown] = (len(members), kept)
+        return kept
 
 
 def _core_claim(shown: Statement, slot: int) -> ClaimKey | None:
@@ -1687,7 +1720,7 @@ def near_verbatim(
 
 
 def _disagreement(
-    index: StoryFacts, members: list[Member]
+    index: StoryFacts, members: list[Member], memo: _Memo
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(conflict, updates) of a fact: figures that changed over time become updates; figures
     of one counted thing that differ at one time, and days, names or polarity that differ
@@ -1699,11 +1732,12 @@ def _disagreement(
     another figure at one time (a delay of 82 or 80 minutes, a magnitude of 6.3 or 6.4, 13
     or 12 dead in two reports of one day) is a conflict. Both need the figures to be of one
     thing (`_conflict_pair`, `_steps`); otherwise the fact shows neither, and its members
-    with another figure are left out of it (`_verdict`)."""
-    classes = [thing for thing in _value_classes(index, members) if len(thing) >= 2]
-    for thing in classes:
+    with another figure are left out of it (`_verdict`). `memo`: the fact's kept answers
+    (value classes, side-by-side pages), brought up to its members by `_Memo.update`."""
+    things = [t for t in memo.classes.things if len(t.classes) >= 2]
+    for thing in things:
         if not _evolves(thing):
-            pair = _conflict_pair(index, members, thing)
+            pair = _conflict_pair(index, memo.arts, thing)
             if pair:
                 return _conflict_dict(index, "number", pair), []
     if not all(j >= 0 and index.statements[s].claims[j].track for s, j in members):
@@ -1714,53 +1748,53 @@ def _disagreement(
         ):
             if found and not _one_source(index, found[0][1], found[1][1], kind == "date"):
                 return _conflict_dict(index, kind, found), []
-    for thing in classes:
-        steps = _steps(index, members, thing) if _evolves(thing) else []
+    for thing in things:
+        steps = _steps(index, memo.arts, thing) if _evolves(thing) else []
         if len(steps) >= 2:
             return {}, [_update(index, c) for c in steps]
     return {}, []
 
 
-def _conflict_pair(
-    index: StoryFacts, members: list[Member], thing: list[ValueClass]
-) -> list[tuple[str, Member]]:
+def _conflict_pair(index: StoryFacts, arts: list[int], thing: _Thing) -> list[tuple[str, Member]]:
     """Two members that give different current figures for one counted thing of one claim,
     from two independent sources: neither a part of the whole ("12 of them in Hatay") nor a
-    figure the sentence replaces ("up from 50"), and no page of the fact giving both figures
-    side by side (then they count two things: the two quakes of one day)."""
-    apart = _side_by_side(index, members, thing)
-    current = [
-        _firsts([m for m in ms if not _scoped(index, m, value)], lambda m: _source_sig(index, m))
-        for _, value, ms in thing
-    ]
-    for x, (_, va, _) in enumerate(thing):
-        for y, (_, vb, _) in enumerate(thing[x + 1 :], x + 1):
+    figure the sentence replaces ("up from 50"), and no page of the fact (`arts`) giving
+    both figures side by side (then they count two things: the two quakes of one day)."""
+    apart = _side_by_side(index, arts, thing, 0)
+    current = [_firsts(c.current(index), lambda m: _source_sig(index, m)) for c in thing.classes]
+    for x, cx in enumerate(thing.classes):
+        va = cx.value
+        for y, cy in enumerate(thing.classes[x + 1 :], x + 1):
             if (x, y) in apart:
                 continue
             for a in current[x]:
                 for b in current[y]:
                     if not _one_source(index, a, b) and _same_count(index, a, b, va):
-                        return [(va.text, a), (vb.text, b)]
+                        return [(va.text, a), (cy.value.text, b)]
     return []
 
 
-def _steps(index: StoryFacts, members: list[Member], thing: list[ValueClass]) -> list[ValueClass]:
+def _steps(index: StoryFacts, arts: list[int], thing: _Thing) -> list[ValueClass]:
     """The steps of one evolving figure, oldest first: partial counts and replaced figures
-    left out; none when a page of the fact gives two of the figures side by side (two things
-    counted, not one figure's steps); a later lower bound that an earlier, higher figure
-    already satisfies ("more than 200" after "265") is no step."""
-    kept = []
-    for when, value, ms in thing:
-        current = [m for m in ms if not _scoped(index, m, value)]
+    left out; none when a page of the fact (`arts`) gives two of the figures side by side
+    (two things counted, not one figure's steps); a later lower bound that an earlier,
+    higher figure already satisfies ("more than 200" after "265") is no step."""
+    kept: list[ValueClass] = []
+    at: list[int] = []  # their indices in the thing
+    for k, c in enumerate(thing.classes):
+        current = c.current(index)
         if current:
-            kept.append((when, value, current))
-    if len(kept) > 1 and _side_by_side(index, members, kept):
-        return []
+            kept.append((c.when, c.value, current))
+            at.append(k)
+    if len(kept) > 1:
+        inside = set(at)
+        if any(x in inside and y in inside for x, y in _side_by_side(index, arts, thing, at[0])):
+            return []
     steps: list[ValueClass] = []
-    for c in sorted(kept, key=lambda c: (c[0], c[1].point)):
-        if any(c[1].qualified and c[1].agrees(p[1]) and c[1].point < p[1].point for p in steps):
+    for vc in sorted(kept, key=lambda vc: (vc[0], vc[1].point)):
+        if any(vc[1].qualified and vc[1].agrees(p[1]) and vc[1].point < p[1].point for p in steps):
             continue
-        steps.append(c)
+        steps.append(vc)
     return steps
 
 
@@ -1776,24 +1810,54 @@ def _scoped(index: StoryFacts, m: Member, value: Value) -> bool:
 
 
 def _side_by_side(
-    index: StoryFacts, members: list[Member], thing: list[ValueClass]
+    index: StoryFacts, arts: list[int], thing: _Thing, first: int
 ) -> set[tuple[int, int]]:
-    """The pairs of a thing's figures (indices into `thing`) that some page of the fact gives
-    both (in any of its sentences) without telling a change between them: they count two
-    things, not one that changed or is disputed (the 7.8 and the 7.5 quake; 8 dead at a bar
-    and 18 in all). A page that tells elsewhere that this count changed ("the casualty figures
-    have been upgraded to 3 killed") gives its old and new values, not two things. One pass
-    over the pages' figures."""
-    pairs: set[tuple[int, int]] = set()
-    for art in sorted({index.statements[s].article for s, _ in members}):
-        if _tells_change_of(index, art, thing[0][1]):
-            continue
-        stated: set[int] = set()
-        for v in index.article_values(art):
-            stated.update(k for k, (_, cv, _) in enumerate(thing) if cv.same_figure(v))
-        found = sorted(stated)
-        pairs.update((x, y) for i, x in enumerate(found) for y in found[i + 1 :])
-    return pairs
+    """The pairs of a thing's figures (indices into `thing.classes`) that some page of the
+    fact (`arts`) gives both (in any of its sentences) without telling a change between them:
+    they count two things, not one that changed or is disputed (the 7.8 and the 7.5 quake; 8
+    dead at a bar and 18 in all). A page that tells elsewhere that this count changed ("the
+    casualty figures have been upgraded to 3 killed", a change of the count of class
+    `first`) gives its old and new values, not two things. Kept per thing and `first`: only
+    new pages and new figures are read."""
+    side = thing.sides.get(first)
+    if side is None:
+        side = thing.sides[first] = _Side()
+    values = [c.value for c in thing.classes]
+    if side.checked < len(values):
+        for art, stated in side.stated.items():
+            side.state(index, art, stated, values, side.checked)
+    for art in arts[side.arts :]:
+        if not _tells_change_of(index, art, values[first]):
+            side.stated[art] = set()
+            side.state(index, art, side.stated[art], values, 0)
+    side.arts, side.checked = len(arts), len(values)
+    return side.pairs
+
+
+class _Side:
+    """`_side_by_side` of one thing, kept: the figures (class indices) each page states."""
+
+    __slots__ = ("arts", "checked", "pairs", "stated")
+
+    def __init__(self) -> None:
+        self.arts = 0  # pages read
+        self.checked = 0  # classes each page was checked against
+        self.stated: dict[int, set[int]] = {}  # per page that tells no change of the count
+        self.pairs: set[tuple[int, int]] = set()
+
+    def state(
+        self, index: StoryFacts, art: int, stated: set[int], values: list[Value], start: int
+    ) -> None:
+        """Check a page against the classes from `start` on."""
+        found = {
+            k
+            for v in index.article_values(art)
+            for k in range(start, len(values))
+            if values[k].same_figure(v)
+        }
+        for x in found:
+            self.pairs.update((min(x, y), max(x, y)) for y in stated | found if y != x)
+        stated |= found
 
 
 def _tells_change_of(index: StoryFacts, art: int, value: Value) -> bool:
@@ -1866,74 +1930,148 @@ def _compatible(a: Value, b: Value) -> bool:
     return low >= TOLL_BOUND * high
 
 
-def _evolves(thing: list[ValueClass]) -> bool:
+def _evolves(thing: _Thing) -> bool:
     """Whether different figures of one thing read as a sequence rather than a contradiction
     (see `_disagreement`): reports dated apart; else, for counts (not readings such as a
     magnitude or a clock time), an "at least", or a toll where a report is undated."""
-    times = [c[0] for c in thing]
+    times = [c.when for c in thing.classes]
     if all(times) and len(set(times)) == len(times):
         return True
-    if thing[0][1].exact:  # a reading (magnitude 6.3 / 6.4, the 82nd / 86th minute)
+    if thing.classes[0].value.exact:  # a reading (magnitude 6.3 / 6.4, the 82nd / 86th minute)
         return False
-    if any(c[1].qualified for c in thing):
+    if any(c.value.qualified for c in thing.classes):
         return True
     if all(times):
         return False
-    return any(c[1].toll for c in thing)
+    return any(c.value.toll for c in thing.classes)
 
 
 ValueClass = tuple[str, Value, list[Member]]  # (first time, value, members stating it)
 
 
-def _value_classes(index: StoryFacts, members: list[Member]) -> list[list[ValueClass]]:
+class _Class:
+    """One value of a counted thing and the members stating it: those filed in the first
+    pass (`main`, in member order) then those filed later (`later`: a member giving two
+    different figures of one kind), as `_Classes` files them."""
+
+    __slots__ = ("checked", "first", "late", "later", "main", "now", "seen", "value")
+
+    def __init__(self, when: str, value: Value, m: Member) -> None:
+        self.value = value
+        self.first = when  # the earliest time of the `main` members
+        self.main, self.seen = [m], {m}
+        self.later: list[Member] = []
+        self.late: str | None = None  # the earliest time of the figures filed later
+        self.checked = 0  # main members read by `current`
+        self.now: list[Member] = []  # those of them not scoped
+
+    @property
+    def when(self) -> str:
+        return self.first if self.late is None else min(self.first, self.late)
+
+    def current(self, index: StoryFacts) -> list[Member]:
+        """The members giving the figure as the count itself (not `_scoped`), in order."""
+        for m in self.main[self.checked :]:
+            if not _scoped(index, m, self.value):
+                self.now.append(m)
+        self.checked = len(self.main)
+        later = [m for m in self.later if not _scoped(index, m, self.value)]
+        return self.now + later if later else list(self.now)
+
+
+class _Thing:
+    """One counted thing of a fact: its value classes (first time first), and its kept
+    `_side_by_side` answers."""
+
+    __slots__ = ("classes", "sides")
+
+    def __init__(self, first: _Class) -> None:
+        self.classes = [first]
+        self.sides: dict[int, _Side] = {}
+
+
+class _Classes:
     """Members' figures grouped by counted thing, then by value (`Value.one_count`,
-    `Value.same_value`; first time first). A member giving two different figures of one kind
-    ("$110.4 billion in assets and $88.6 billion in deposits") cannot say which is which: its
-    figures only join equal ones. A member that dates its figure to an earlier year than the
-    fact's other reports ("the Titanic sank in 1912, killing about 1,500") gives background,
-    no value of the figure now."""
-    things: list[list[ValueClass]] = []
-    later: list[tuple[Member, str, Value]] = []
-    year = max(_report_year(index, m) for m in members)
-    for m in members:
-        st = index.statements[m[0]]
-        when = index.articles[st.article].published
-        if st.date and st.date[:4] < year:
-            continue
-        values = st.values_for(m[1])
-        for v in values:
-            if any(v.one_count(w) and not v.same_value(w) for w in values):
-                later.append((m, when, v))
-            else:
-                _file_value(things, m, when, v, open_new=True)
-    for m, when, v in later:
-        _file_value(things, m, when, v, open_new=False)
-    return things
+    `Value.same_value`; first time first), kept as members arrive. A member giving two
+    different figures of one kind ("$110.4 billion in assets and $88.6 billion in deposits")
+    cannot say which is which: its figures only join equal ones, after every other figure
+    is filed (so they are filed again when a new value opens). A member that dates its
+    figure to an earlier year than the fact's other reports ("the Titanic sank in 1912,
+    killing about 1,500") gives background, no value of the figure now (a later year
+    arriving files every member again)."""
+
+    __slots__ = ("filed", "later", "opened", "size", "things", "year")
+
+    def __init__(self) -> None:
+        self.size = 0  # members filed
+        self.year = ""  # the latest year the members report for
+        self.things: list[_Thing] = []
+        self.later: list[tuple[Member, str, Value]] = []  # figures filed after the others
+        self.filed = 0  # of `later`, filed
+        self.opened = 0  # classes when `later` was filed
+
+    def update(self, index: StoryFacts, members: list[Member]) -> None:
+        new = members[self.size :]
+        year = max([self.year, *(_report_year(index, m) for m in new)])
+        if year != self.year and self.size:  # file every member again
+            self.things, self.later, self.filed, self.opened = [], [], 0, 0
+            new = members
+        self.year, self.size = year, len(members)
+        for m in new:
+            st = index.statements[m[0]]
+            when = index.articles[st.article].published
+            if st.date and st.date[:4] < year:
+                continue
+            values = st.values_for(m[1])
+            for v in values:
+                if any(v.one_count(w) and not v.same_value(w) for w in values):
+                    self.later.append((m, when, v))
+                else:
+                    self._open(m, when, v)
+        opened = sum(len(t.classes) for t in self.things)
+        if opened != self.opened:
+            for thing in self.things:
+                for c in thing.classes:
+                    c.later, c.late = [], None
+            self.filed, self.opened = 0, opened
+        for m, when, v in self.later[self.filed :]:
+            self._join(m, when, v)
+        self.filed = len(self.later)
+
+    def _open(self, m: Member, when: str, v: Value) -> None:
+        """File a figure: into its value, else a new value of its thing, else a new thing."""
+        for thing in self.things:
+            if not thing.classes[0].value.one_count(v):
+                continue
+            for c in thing.classes:
+                if c.value.same_value(v):
+                    if m not in c.seen:
+                        c.seen.add(m)
+                        c.main.append(m)
+                    c.first = min(c.first, when)
+                    return
+            thing.classes.append(_Class(when, v, m))
+            return
+        self.things.append(_Thing(_Class(when, v, m)))
+
+    def _join(self, m: Member, when: str, v: Value) -> None:
+        """File a figure only into an equal value of its thing."""
+        for thing in self.things:
+            if not thing.classes[0].value.one_count(v):
+                continue
+            for c in thing.classes:
+                if c.value.same_value(v):
+                    if m not in c.seen and m not in c.later:
+                        c.later.append(m)
+                    c.late = when if c.late is None else min(c.late, when)
+                    return
+            return
 
 
 def _report_year(index: StoryFacts, m: Member) -> str:
     """The year a member reports for: its statement's date, else its page's publication."""
     st = index.statements[m[0]]
     return (st.date or index.articles[st.article].published)[:4]
-
-
-def _file_value(
-    things: list[list[ValueClass]], m: Member, when: str, v: Value, *, open_new: bool
-) -> None:
-    for thing in things:
-        if not thing[0][1].one_count(v):
-            continue
-        for i, (t, cv, ms) in enumerate(thing):
-            if cv.same_value(v):
-                if m not in ms:
-                    ms.append(m)
-                thing[i] = (min(t, when), cv, ms)
-                return
-        if open_new:
-            thing.append((when, v, [m]))
-        return
-    if open_new:
-        things.append([(when, v, [m])])
 
 
 def _update(index: StoryFacts, cls: ValueClass) -> dict[str, Any]:

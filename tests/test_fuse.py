@@ -12,7 +12,14 @@ import pytest
 from newsloom import fuse
 from newsloom.clean import clean_article
 from newsloom.extract import extract_batch
-from newsloom.fuse import fuse_story, quantities_agree, shared_wording, split_statements
+from newsloom.fuse import (
+    _Classes,
+    _side_by_side,
+    fuse_story,
+    quantities_agree,
+    shared_wording,
+    split_statements,
+)
 from newsloom.models import (
     Article,
     Derivation,
@@ -673,6 +680,14 @@ def test_facts_read_out_as_articles_arrive_equal_those_of_one_go(
         grown.add(art, embed, matcher)
         grown.pop_changes()
         assert not grown._verdicts
+        for g, memo in grown._memos.items():  # kept figure classes = those of all at once
+            members = grown.groups[g].members
+            fresh = _Classes()
+            fresh.update(grown, members)
+            pages = sorted({grown.statements[s].article for s, _ in members})
+            kept = _classes_read(grown, memo.classes, memo.arts)
+            assert kept == _classes_read(grown, fresh, pages)
+    assert any(len(t.classes) >= 2 for m in grown._memos.values() for t in m.classes.things)
     facts = grown.facts()
     assert not grown._verdicts
     assert facts == fuse_story(arts, [], matcher)
@@ -681,6 +696,19 @@ def test_facts_read_out_as_articles_arrive_equal_those_of_one_go(
     cited = {g: len(grown.fact_of_group(g).citations) for g in shared}
     grown.add(late, embed, matcher)
     assert any(len(grown.fact_of_group(g).citations) > n for g, n in cited.items())
+
+
+def _classes_read(index: Any, classes: Any, arts: list[int]) -> list[Any]:
+    """What `fuse._Classes` holds, as plain values: per thing, per class its time, value,
+    members and current members, and the pairs of figures the fact's pages (`arts`) give
+    side by side."""
+    return [
+        (
+            [(c.when, c.value, c.main + c.later, c.current(index)) for c in t.classes],
+            sorted(_side_by_side(index, arts, t, 0)),
+        )
+        for t in classes.things
+    ]
 
 
 def test_an_early_toll_does_not_back_the_later_one() -> None:
