@@ -9,8 +9,8 @@ of the article with the story's members (the mean over members of a pairwise sig
 - what the lead says: the words of the headline and first sentences, and the lemmas of its
   verbs (crashed / grounded, captured / fled): two events of one storyline share the
   background that every report repeats, not the lead;
-- how many: the numbers (names find candidate stories but do not score: two events of one
-  storyline share their actors);
+- how many: the numbers (names find candidate stories and weigh among the text's words, but
+  have no signal of their own: two events of one storyline share their actors);
 - when: the day the lead reports (a lead date resolved against the publication date, else
   the publication date), the weekdays the lead names ("on Friday"), the year the text
   mentions most.
@@ -182,8 +182,8 @@ def _words(text: str, prefix: str = "") -> Counter[str]:
 
 
 def lexical_signature(text: str, names: frozenset[str] = frozenset()) -> Terms:
-    """Content-word counts plus one term per entity name (names tell two events of one
-    kind apart)."""
+    """Content-word counts plus one term per entity name (a name is a telling word of what
+    the text is about)."""
     counts = _words(text)
     for name in names:
         counts["name:" + name] += NAME_TF

@@ -66,7 +66,7 @@ _VERB_CLASSES = {
     "enter": "enter reach arrive",
     "announce": "announce declare unveil",
     "confirm": "confirm verify",
-    "dismiss": "fire sack dismiss",
+    "dismiss": "fire sack",  # "dismissed the claims" denies: the verb stays in "deny"
     "welcome": "welcome applaud hail praise",
     "reform": "reform overhaul revamp reconstitute restructure",
 }

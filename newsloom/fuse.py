@@ -681,10 +681,14 @@ class StoryFacts:
         if found is None:
             st = self.statements[sid]
             texts = [st.text[a:b] for a, b in st.spans]
-            if not texts or self._embed is None:
-                clauses = np.zeros((0, self.vecs.shape[1]), np.float32)
-            else:
-                clauses = self._embed(texts).astype(np.float16).astype(np.float32)
+            embed = self._embed
+            if texts and embed is None:  # no embedder now: the statement alone, unkept
+                return vec[None, :]
+            clauses = (
+                embed(texts).astype(np.float16).astype(np.float32)
+                if texts and embed is not None
+                else np.zeros((0, self.vecs.shape[1]), np.float32)
+            )
             found = self._clause_vecs[sid] = np.vstack([vec[None, :], clauses])
         return found
 
@@ -1031,6 +1035,7 @@ class StoryFacts:
             "n_groups": len(self.groups),
             "name_df": dict(self.name_df),
             "shared": self.shared,
+            "kin": self.kin.to_state(),
         }
         return header, arts, groups
 
@@ -1092,7 +1097,7 @@ class StoryFacts:
                 index.group_of[m] = g
         for m in sorted(index.group_of):  # statement ids grow with arrival
             index._index_keys(index.group_of[m], m)
-        index.kin.update(index, set(range(len(index.groups))))  # its tally is not stored
+        index.kin = _Kin.from_state(header.get("kin", {}))
         return index
 
 
@@ -1603,9 +1608,9 @@ class _Kin:
     different facts are one text, a rewrite keeping some sentences and rewording others, so
     they are one source for every fact of the story, not only where their sentences match.
     Independent reports of one press conference share quoted words, not their own. The tally
-    is rebuilt from the facts' members when a state is loaded (every pair of members of a
-    fact is compared once, whatever the order they came in). Pairs, not families: chance
-    likeness of formulaic sentences must not chain a story's reports into one."""
+    is stored with the story, so a reloaded story counts as the live one did. Pairs, not
+    families: chance likeness of formulaic sentences must not chain a story's reports into
+    one."""
 
     __slots__ = ("links", "own", "partners", "seen")
 
@@ -1615,6 +1620,24 @@ class _Kin:
         self.seen: dict[int, int] = {}  # fact -> members compared
         # (page, page) -> (fact, statement, statement) where their own wording meets
         self.links: dict[tuple[int, int], set[tuple[int, int, int]]] = {}
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "seen": sorted(self.seen.items()),
+            "links": [[a, b, sorted(x)] for (a, b), x in sorted(self.links.items())],
+            "partners": sorted([a, b] for a, bs in self.partners.items() for b in bs if a < b),
+        }
+
+    @classmethod
+    def from_state(cls, data: dict[str, Any]) -> _Kin:
+        kin = cls()
+        kin.seen = {int(g): int(n) for g, n in data.get("seen", [])}
+        for a, b, x in data.get("links", []):
+            kin.links[(int(a), int(b))] = {(int(g), int(i), int(k)) for g, i, k in x}
+        for a, b in data.get("partners", []):
+            kin.partners.setdefault(int(a), set()).add(int(b))
+            kin.partners.setdefault(int(b), set()).add(int(a))
+        return kin
 
     def update(self, index: StoryFacts, groups: set[int]) -> None:
         """Compare the new members of these facts with their earlier ones; pair the pages

@@ -56,11 +56,6 @@ class Citations:
         return self.numbers[key]
 
 
-def outlets(sources: list[str], names: dict[str, str]) -> list[str]:
-    """Sources as a reader should see them (`brief.outlet_name`: a file id is no outlet)."""
-    return [names.get(s, s) for s in sources]
-
-
 def unknown_outlets(story: dict[str, Any]) -> int:
     """How many of the story's sources are named by no outlet (a file name stands in)."""
     return sum(1 for source, name in (story.get("source_names") or {}).items() if name != source)
@@ -494,7 +489,6 @@ def to_html(briefings: list[dict[str, Any]], errors: list[str] | None = None) ->
         lstrip_blocks=True,
     )
     env.filters["safe_url"] = safe_url
-    env.filters["outlets"] = outlets
     env.filters["quoted"] = quoted
     env.filters["verdict"] = verdict
     env.filters["sources_text"] = sources_text

@@ -213,3 +213,11 @@ def test_a_surname_meets_the_full_name() -> None:
     assert claims_match(unnamed, named) > 0
     other = key("dismiss", "", "brockman", "", "greg brockman")
     assert claims_match(unnamed, other) == 0  # a head that is another name's part differs
+
+
+def test_no_verb_sits_in_two_classes() -> None:
+    """A verb in two classes would silently take the later one ("dismiss": deny or fire)."""
+    from newsloom.compare import _VERB_CLASSES
+
+    verbs = [v for listed in _VERB_CLASSES.values() for v in listed.split()]
+    assert len(verbs) == len(set(verbs))

@@ -30,6 +30,7 @@ from newsloom.models import (
     TimeRef,
     content_id,
 )
+from newsloom.nlp import load_static_embedder
 from newsloom.paraphrase import ParaphraseMatcher
 from newsloom.pipeline import Resources
 
@@ -860,6 +861,14 @@ def test_a_rewrite_keeping_three_sentences_is_one_source_for_every_fact(
     cited = ("among the missing", "remains missing", "was still missing")
     facts = fuse_story(arts, [], matcher)
     assert fact_citing(facts, *cited).independent_sources == 2
+    live = fuse.StoryFacts()
+    embed = load_static_embedder().embed
+    for art in arts:
+        live.add(art, embed, matcher, art.id)
+    header, rows, groups = json.loads(json.dumps(live.state_delta()))
+    reloaded = fuse.StoryFacts.from_state(header, [r for _, r in rows], [g for _, g in groups])
+    assert live.kin.partners and reloaded.kin.partners == live.kin.partners  # stored, not redone
+    assert [f.to_dict() for f in reloaded.facts()] == [f.to_dict() for f in live.facts()]
     with pytest.MonkeyPatch.context() as mp:  # without the tally, the rewrite counts apart
         mp.setattr(fuse, "KIN_FACTS", 99)
         assert fact_citing(fuse_story(arts, [], matcher), *cited).independent_sources == 3

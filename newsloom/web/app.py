@@ -43,7 +43,6 @@ from newsloom.models import Article
 from newsloom.render import (
     Citations,
     not_in_summary,
-    outlets,
     quoted,
     safe_url,
     sources_text,
@@ -363,7 +362,6 @@ def create_app(
     )
     env.filters.update(
         safe_url=safe_url,
-        outlets=outlets,
         quoted=quoted,
         verdict=verdict,
         sources_text=sources_text,
