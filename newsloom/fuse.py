@@ -45,6 +45,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
@@ -109,6 +110,7 @@ MAX_CLAIMS = 4  # claims per statement that take part in alignment
 MIN_CLAUSE_WORDS = 4  # shorter clauses are not compared on their own
 EXTRA = 2  # further facts a statement may join besides its claims' (see `Statement.slots`)
 REPS = 3  # members of a fact a newcomer is compared with
+BACKGROUND_DAYS = 30  # a statement dated this long before its report tells background
 KEY_CANDIDATES = 8  # facts looked at per claim key (the oldest and the newest)
 
 COMPATIBLE_BOUND = 0.5  # a bound ("at least 8") is compatible with a count at most 1/this above
@@ -147,6 +149,7 @@ _CASED_WORD = re.compile(r"[A-Za-z]+")
 _QUOTED = re.compile(r'[“"][^”"]*[”"]')
 _QUOTE_MARK = re.compile(r'[“”"]')
 _FIRST_PERSON = re.compile(r"\b(?:I|[Ww]e|[Oo]ur|us|[Mm]y)\b|@\w")
+_SINCE = r"\bsince\s+(?:(?:the|their|its)\s+)?(?:[A-Za-z]+\.?\s+)?(?:\d{{1,2}},?\s+)?{}\b"
 _ISO_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")  # a year, month or day; not a week
 _SHARED_HOSTS = frozenset(
     "go.com blogspot.com wordpress.com substack.com medium.com arc-cdn.net".split()  # noqa: SIM905
@@ -327,6 +330,12 @@ def _add_evidence(article: Article, st: Statement, dateline: int) -> None:
     st.date = dates[0] if dates else ""
     st.claims = [k if k.time in dates else replace(k, time="") for k in st.claims]
     _add_tolls(st, article.published)
+
+
+def _since(st: Statement) -> bool:
+    """Whether the statement's date opens a span up to now ("since 1966", "since their 1966
+    World Cup triumph", "since March 2019"). Read off its text, which a reloaded state keeps."""
+    return bool(re.search(_SINCE.format(re.escape(st.date[:4])), st.text, re.I))
 
 
 def _clause_spans(st: Statement, claims: list[Claim]) -> list[tuple[int, int]]:
@@ -668,6 +677,8 @@ class StoryFacts:
             g = self._live(g)
             if g in taken or self._differs(st, self.groups[g]):
                 continue
+            if not self._may_join(st, -2, self.groups[g]):  # only its time is checked
+                continue
             slot = next(extra, None)
             if slot is None:
                 break
@@ -792,9 +803,16 @@ class StoryFacts:
         return best
 
     def _may_join(self, st: Statement, j: int, group: _Group) -> bool:
-        """The checks that keep a statement out of a fact: the same figure stated with an
-        overlapping but different value at the same time ("at least 50" and "73" in one
-        hour's reports are neither agreement nor contradiction)."""
+        """The checks that keep a statement out of a fact: a statement of another time than
+        the fact's (`_era`: "Gilbert made landfall in 1988" beside this storm's landfall);
+        the same figure stated with an overlapping but different value at the same time
+        ("at least 50" and "73" in one hour's reports are neither agreement nor
+        contradiction)."""
+        era = self._era(st)
+        for sid, _ in group.members[:REPS]:
+            theirs = self._era(self.statements[sid])
+            if era is not None and theirs is not None and theirs != era:
+                return False  # background of another time never joins a fact of this one
         mine = st.values_for(j)
         if not mine:
             return True
@@ -809,6 +827,28 @@ class StoryFacts:
             if a.agrees(b) and same_time:
                 return False
         return True
+
+    def _era(self, st: Statement) -> str | None:
+        """The earlier time a statement dates itself to, "" if its report's own, None if its
+        page is undated: a year before the report's ("the Titanic sank in 1912", "in
+        September 2019") or a day or month ended BACKGROUND_DAYS before it. Such a line is
+        background; it corroborates only lines of that same year. A span up to now ("has not
+        won a title since 1966") is no earlier time."""
+        published = self.articles[st.article].published[:10]
+        if not published:
+            return None
+        if not st.date or _since(st):
+            return ""
+        if st.date[:4] < published[:4]:
+            return st.date[:4]
+        if len(st.date) == 4 or len(published) < 10:
+            return ""
+        try:
+            day = date.fromisoformat(st.date if len(st.date) == 10 else f"{st.date}-28")
+            gap = (date.fromisoformat(published) - day).days
+        except ValueError:
+            return ""
+        return st.date[:4] if gap > BACKGROUND_DAYS else ""
 
     def _differs(self, st: Statement, group: _Group) -> bool:
         """The statement gives another figure for something the fact's first members count:

@@ -930,3 +930,31 @@ def test_names_spelt_with_a_doubled_letter_are_compatible() -> None:
     index.name_df.update({"emmerson mnangagwa": 3, "auxillia": 1, "auxilia": 1, "grace": 1})
     assert index._names_compatible(a, b)
     assert not index._names_compatible(a, c)
+
+
+def test_a_line_dated_to_an_earlier_time_corroborates_no_fact_of_this_one(
+    resources: Resources, matcher: ParaphraseMatcher
+) -> None:
+    """The audit's different_event error: a report's background line on an earlier event
+    ("captured Kandahar in 1994") joins no fact of the current one, while two reports of this
+    capture still corroborate each other. A span up to now ("since 1966") is no earlier time."""
+    arts = parsed(
+        resources,
+        ("Bay Times", "https://baytimes.example/k", "2021-08-13",
+         "The Taliban captured Kandahar in 1994, the first city they took."),
+        ("Hill News", "https://hillnews.example/k", "2021-08-13",
+         "The Taliban have captured Kandahar, the country's second-largest city, officials said."),
+        ("Lake Herald", "https://lakeherald.example/k", "2021-08-13",
+         "The Taliban seized control of Kandahar, the second-largest city, on Friday."),
+    )  # fmt: skip
+    facts = fuse_story(arts, [], matcher)
+    assert _status_of(facts, "in 1994", "have captured Kandahar") == "apart"
+    assert _status_of(facts, "in 1994", "seized control of Kandahar") == "apart"
+    fact = fact_citing(facts, "have captured Kandahar", "seized control of Kandahar")
+    assert fact.status == "corroborated" and fact.independent_sources == 2
+    (old,) = parsed(
+        resources,
+        ("Bay Times", "https://baytimes.example/e", "2024-07-15",
+         "England have not won a major title since their 1966 World Cup triumph."),
+    )  # fmt: skip
+    assert [fuse._since(st) for st in split_statements(old, 0)] == [True]
