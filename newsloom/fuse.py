@@ -128,8 +128,6 @@ WIRE_RUN = 8  # words repeated in order: one agency sentence on several sites
 NEAR_SHARE = 0.8  # share of the shorter statement's content words kept in order: one text
 NEAR_MIN = 6  # ... among at least this many content words
 NEAR_BUCKET = 32  # statements kept per run of three content words as candidates (bounds cost)
-KIN_FACTS = 3  # facts in which two pages share own wording near verbatim: one origin (`_Kin`)
-KIN_MEMBERS = 200  # members of a fact compared pairwise for it (bounds cost)
 STATUS_RANK = {"corroborated": 0, "update": 1, "conflict": 2, "single": 3}
 
 _CLAUSE = re.compile(r";\s+|,\s+(?=(?:while|but|whereas)\b)")
@@ -146,9 +144,6 @@ _SAID = re.compile(
 )
 _WORD = re.compile(r"[a-z]+")
 _CASED_WORD = re.compile(r"[A-Za-z]+")
-_QUOTED = re.compile(r'[“"][^”"]*[”"]')
-_QUOTE_MARK = re.compile(r'[“”"]')
-_FIRST_PERSON = re.compile(r"\b(?:I|[Ww]e|[Oo]ur|us|[Mm]y)\b|@\w")
 _SINCE = r"\bsince\s+(?:(?:the|their|its)\s+)?(?:[A-Za-z]+\.?\s+)?(?:\d{{1,2}},?\s+)?{}\b"
 _ISO_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")  # a year, month or day; not a week
 _SHARED_HOSTS = frozenset(
@@ -488,7 +483,6 @@ class StoryFacts:
         self._article_values: dict[int, list[Value]] = {}  # see `article_values`
         self._change_values: dict[int, list[Value]] = {}  # see `change_values`
         self._embed: Embed | None = None  # while an article is added
-        self.kin = _Kin()  # pages of one origin found by their wording across facts
 
     # -- growing ----------------------------------------------------------
 
@@ -529,7 +523,6 @@ class StoryFacts:
             self._assign(sid, vecs[k], neighbours[k], probs)
             self._append_vectors(vecs[k : k + 1])  # row `sid`
         self._embed = None
-        self.kin.update(self, self._changed_groups | self._new_groups)
         keep = self._n - RECENT  # clause vectors of older statements are recomputed if needed
         for old in [x for x in self._clause_vecs if x < keep and x not in self._shared_set]:
             del self._clause_vecs[old]
@@ -1075,7 +1068,6 @@ class StoryFacts:
             "n_groups": len(self.groups),
             "name_df": dict(self.name_df),
             "shared": self.shared,
-            "kin": self.kin.to_state(),
         }
         return header, arts, groups
 
@@ -1137,7 +1129,6 @@ class StoryFacts:
                 index.group_of[m] = g
         for m in sorted(index.group_of):  # statement ids grow with arrival
             index._index_keys(index.group_of[m], m)
-        index.kin = _Kin.from_state(header.get("kin", {}))
         return index
 
 
@@ -1332,10 +1323,6 @@ class _Backing:
         for key in (("o", org), ("x", wire), ("r", art.root), ("c", st.conduit.lower())):
             if key[1]:
                 self.union(key, group)
-        self.union(("a", st.article), group)
-        for other in index.kin.partners.get(st.article, ()):  # pages of one origin (`_Kin`)
-            if ("a", other) in self.parent:
-                self.union(("a", other), group)
 
 
 class _Memo:
@@ -1642,126 +1629,6 @@ class _Wording:
                 bucket.append(j)
 
 
-class _Kin:
-    """Pages of one origin found by their wording across a story's facts: two pages whose
-    own words (quotes cut) repeat each other near verbatim (`_own_repeats`) in KIN_FACTS
-    different facts are one text, a rewrite keeping some sentences and rewording others, so
-    they are one source for every fact of the story, not only where their sentences match.
-    Independent reports of one press conference share quoted words, not their own. The tally
-    is stored with the story, so a reloaded story counts as the live one did. Pairs, not
-    families: chance likeness of formulaic sentences must not chain a story's reports into
-    one."""
-
-    __slots__ = ("links", "own", "partners", "seen")
-
-    def __init__(self) -> None:
-        self.partners: dict[int, set[int]] = {}  # article -> the articles of its origin
-        self.own: dict[int, tuple[set[int], _Words] | None] = {}  # see `_own_repeats`
-        self.seen: dict[int, int] = {}  # fact -> members compared
-        # (page, page) -> (fact, statement, statement) where their own wording meets
-        self.links: dict[tuple[int, int], set[tuple[int, int, int]]] = {}
-
-    def to_state(self) -> dict[str, Any]:
-        return {
-            "seen": sorted(self.seen.items()),
-            "links": [[a, b, sorted(x)] for (a, b), x in sorted(self.links.items())],
-            "partners": sorted([a, b] for a, bs in self.partners.items() for b in bs if a < b),
-        }
-
-    @classmethod
-    def from_state(cls, data: dict[str, Any]) -> _Kin:
-        kin = cls()
-        kin.seen = {int(g): int(n) for g, n in data.get("seen", [])}
-        for a, b, x in data.get("links", []):
-            kin.links[(int(a), int(b))] = {(int(g), int(i), int(k)) for g, i, k in x}
-        for a, b in data.get("partners", []):
-            kin.partners.setdefault(int(a), set()).add(int(b))
-            kin.partners.setdefault(int(b), set()).add(int(a))
-        return kin
-
-    def update(self, index: StoryFacts, groups: set[int]) -> None:
-        """Compare the new members of these facts with their earlier ones; pair the pages
-        that reach KIN_FACTS, and have every fact citing them counted again."""
-        joined: set[int] = set()
-        for g in sorted(groups):
-            group = index.groups[g]
-            members = group.members[:KIN_MEMBERS]
-            done = self.seen.get(g, 0)
-            if len(group.articles) < 2 or done >= len(members):
-                continue
-            self.seen[g] = len(members)
-            for i in range(max(done, 1), len(members)):
-                si = members[i][0]
-                a = index.statements[si].article
-                for k in range(i):
-                    sk = members[k][0]
-                    b = index.statements[sk].article
-                    if a == b or b in self.partners.get(a, ()):
-                        continue
-                    if _own_repeats(index, self.own, si, sk) and self._link(index, g, a, si, b, sk):
-                        joined |= {a, b}
-        if joined:  # only the facts citing a paired page count differently
-            index._verdicts = {}
-            for art in joined:
-                for sid in index.articles[art].statements:
-                    for j in index.statements[sid].slots():
-                        f = index.group_of.get((sid, j))
-                        if f is not None:
-                            index._changed_groups.add(f)
-                            if f in index._memos:
-                                index._memos[f].roots_changed()
-
-    def _link(self, index: StoryFacts, g: int, a: int, si: int, b: int, sk: int) -> bool:
-        """Note one shared wording of pages a and b; whether it makes them one origin."""
-        if a > b:
-            a, si, b, sk = b, sk, a, si
-        links = self.links.setdefault((a, b), set())
-        links.add((g, si, sk))
-        facts, left, right = set(), set(), set()
-        for f, x, y in sorted(links):
-            f = index._live(f)
-            if f not in facts and x not in left and y not in right:
-                facts.add(f)
-                left.add(x)
-                right.add(y)
-        if len(facts) < KIN_FACTS:
-            return False
-        self.partners.setdefault(a, set()).add(b)
-        self.partners.setdefault(b, set()).add(a)
-        del self.links[(a, b)]
-        return True
-
-
-def _own_repeats(
-    index: StoryFacts, own: dict[int, tuple[set[int], _Words] | None], si: int, sk: int
-) -> bool:
-    """Two statements whose own wording, quotes cut, repeats a run of WIRE_RUN words or is
-    near verbatim. A statement in the first person or inside a quote that spans sentences
-    (an odd number of quote marks: an embedded post, a statement read out) is the speaker's
-    wording, not the outlet's. Statements naming different people are lines in one mould
-    ("Weather was calm, said X, a boatman"), not one text. `own` keeps each statement's
-    own wording once read."""
-    if index.statements[si].names != index.statements[sk].names:
-        return False
-    for sid in (si, sk):
-        if sid not in own:
-            text = index.statements[sid].text
-            if _FIRST_PERSON.search(text) or len(_QUOTE_MARK.findall(text)) % 2:
-                own[sid] = None
-            else:
-                cut = _QUOTED.sub(" ", text)
-                own[sid] = (_run_keys(cut), _Words.of(cut))
-    x, y = own[si], own[sk]
-    if x is None or y is None:
-        return False
-    if x[0] & y[0]:
-        return True
-    a, b = x[1], y[1]
-    return a.negated == b.negated and near_verbatim(
-        a.stems, b.stems, frozenset(a.stems), frozenset(b.stems)
-    )
-
-
 def near_verbatim(
     a: tuple[str, ...], b: tuple[str, ...], sa: frozenset[str], sb: frozenset[str]
 ) -> bool:
@@ -1935,12 +1802,8 @@ def _one_source(index: StoryFacts, a: Member, b: Member, wording: bool = False) 
     figure, the name or the polarity it carries does tell something."""
     sa, sb = index.statements[a[0]], index.statements[b[0]]
     pa, pb = index.articles[sa.article], index.articles[sb.article]
-    if (
-        pa.root == pb.root
-        or sb.article in index.kin.partners.get(sa.article, ())
-        or any(
-            x and x == y for x, y in zip(_org_wire(pa.outlet), _org_wire(pb.outlet), strict=True)
-        )
+    if pa.root == pb.root or any(
+        x and x == y for x, y in zip(_org_wire(pa.outlet), _org_wire(pb.outlet), strict=True)
     ):
         return True
     if sa.conduit and sa.conduit.lower() == sb.conduit.lower():
@@ -1952,8 +1815,7 @@ def _source_sig(index: StoryFacts, m: Member) -> tuple[Any, ...]:
     """What `_one_source` (without wording) and `_claims_agree` read of a member."""
     st = index.statements[m[0]]
     art = index.articles[st.article]
-    kin = frozenset(index.kin.partners.get(st.article, ()))
-    return (art.root, art.outlet, st.conduit.lower(), kin, *_claim_sig(index, m))
+    return (art.root, art.outlet, st.conduit.lower(), *_claim_sig(index, m))
 
 
 def _same_count(index: StoryFacts, a: Member, b: Member, value: Value) -> bool:

@@ -30,7 +30,6 @@ from newsloom.models import (
     TimeRef,
     content_id,
 )
-from newsloom.nlp import load_static_embedder
 from newsloom.paraphrase import ParaphraseMatcher
 from newsloom.pipeline import Resources
 
@@ -823,55 +822,6 @@ def test_a_short_claim_inside_a_long_report_is_backed() -> None:
     )
     part = Statement(2, 0, text, 0, len(text))
     assert not _carries(shown, None, part)
-
-
-def test_a_rewrite_keeping_three_sentences_is_one_source_for_every_fact(
-    resources: Resources, matcher: ParaphraseMatcher
-) -> None:
-    """A page that keeps another's own sentences near verbatim in three facts is a rewrite
-    of it (`fuse._Kin`): one source also for a fact it words anew; an own report of that
-    fact, sharing with it only a quoted statement, stays a second source."""
-    wire = (
-        "Rescuers found the wreck of the fishing trawler Marisol off Cape Verde on Sunday. "
-        "The coast guard said the trawler sank after its engine room flooded overnight. "
-        "Eleven crew members were rescued by a passing cargo ship before dawn. "
-        "Captain Joao Pereira, 54, was among the missing, the coast guard said."
-    )
-    rewrite = (
-        "Rescuers located the wreck of the fishing trawler Marisol off Cape Verde on Sunday. "
-        "The coast guard said the trawler went down after its engine room flooded overnight. "
-        "Eleven crew members were rescued by a passing cargo ship before dawn on Sunday. "
-        "The trawler's skipper, Joao Pereira, 54, remains missing, officials added."
-    )
-    own = (
-        'The navy said "the search for the missing will go on through the night". '
-        "Captain Joao Pereira, 54, was still missing on Sunday evening, officials said."
-    )
-    quoting = (
-        'A navy spokesman said "the search for the missing will go on through the night". '
-        "Relatives gathered at the port of Praia waiting for news."
-    )
-    arts = parsed(
-        resources,
-        ("Wire", "https://wire.example/1", "2024-05-06", wire),
-        ("Rewrites", "https://rewrites.example/2", "2024-05-06", rewrite),
-        ("Island Times", "https://islandtimes.example/3", "2024-05-06", own),
-        ("Port News", "https://portnews.example/4", "2024-05-06", quoting),
-    )  # fmt: skip
-    cited = ("among the missing", "remains missing", "was still missing")
-    facts = fuse_story(arts, [], matcher)
-    assert fact_citing(facts, *cited).independent_sources == 2
-    live = fuse.StoryFacts()
-    embed = load_static_embedder().embed
-    for art in arts:
-        live.add(art, embed, matcher, art.id)
-    header, rows, groups = json.loads(json.dumps(live.state_delta()))
-    reloaded = fuse.StoryFacts.from_state(header, [r for _, r in rows], [g for _, g in groups])
-    assert live.kin.partners and reloaded.kin.partners == live.kin.partners  # stored, not redone
-    assert [f.to_dict() for f in reloaded.facts()] == [f.to_dict() for f in live.facts()]
-    with pytest.MonkeyPatch.context() as mp:  # without the tally, the rewrite counts apart
-        mp.setattr(fuse, "KIN_FACTS", 99)
-        assert fact_citing(fuse_story(arts, [], matcher), *cited).independent_sources == 3
 
 
 def test_a_claim_with_both_parties_or_a_surname_backs_the_shown_one() -> None:
