@@ -1963,34 +1963,33 @@ class _Classes:
             self._join(m, when, v)
         self.filed = len(self.later)
 
+    def _find(self, v: Value) -> tuple[_Thing | None, _Class | None]:
+        """The thing a figure counts (the first that `one_count`s it) and its equal value."""
+        for thing in self.things:
+            if thing.classes[0].value.one_count(v):
+                return thing, next((c for c in thing.classes if c.value.same_value(v)), None)
+        return None, None
+
     def _open(self, m: Member, when: str, v: Value) -> None:
         """File a figure: into its value, else a new value of its thing, else a new thing."""
-        for thing in self.things:
-            if not thing.classes[0].value.one_count(v):
-                continue
-            for c in thing.classes:
-                if c.value.same_value(v):
-                    if m not in c.seen:
-                        c.seen.add(m)
-                        c.main.append(m)
-                    c.first = min(c.first, when)
-                    return
+        thing, c = self._find(v)
+        if c is not None:
+            if m not in c.seen:
+                c.seen.add(m)
+                c.main.append(m)
+            c.first = min(c.first, when)
+        elif thing is not None:
             thing.classes.append(_Class(when, v, m))
-            return
-        self.things.append(_Thing(_Class(when, v, m)))
+        else:
+            self.things.append(_Thing(_Class(when, v, m)))
 
     def _join(self, m: Member, when: str, v: Value) -> None:
         """File a figure only into an equal value of its thing."""
-        for thing in self.things:
-            if not thing.classes[0].value.one_count(v):
-                continue
-            for c in thing.classes:
-                if c.value.same_value(v):
-                    if m not in c.seen and m not in c.later:
-                        c.later.append(m)
-                    c.late = when if c.late is None else min(c.late, when)
-                    return
-            return
+        _, c = self._find(v)
+        if c is not None:
+            if m not in c.seen and m not in c.later:
+                c.later.append(m)
+            c.late = when if c.late is None else min(c.late, when)
 
 
 def _report_year(index: StoryFacts, m: Member) -> str:

@@ -1025,9 +1025,10 @@ def _full_name(name: str, persons: list[Mention]) -> str:
     first name ("Greg") the one full name it begins, if only one person has it."""
     if " " in name:
         return name
-    full = {p.norm or p.text for p in persons if " " in (p.norm or p.text)}
+    # In text order (not a set's, which varies between processes): ties go to the first named.
+    full = list(dict.fromkeys(p.norm or p.text for p in persons if " " in (p.norm or p.text)))
     longer = [f for f in full if f.split()[-1] == name]
     if longer:
         return max(longer, key=len)
-    first = {f for f in full if f.split()[0] == name}
-    return first.pop() if len(first) == 1 else name
+    first = [f for f in full if f.split()[0] == name]
+    return first[0] if len(first) == 1 else name
