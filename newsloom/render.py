@@ -116,19 +116,21 @@ def _md(text: str) -> str:
     )
 
 
-def _status(fact: dict[str, Any]) -> str:
-    """The verdict in words: how many independent sources, of how many outlets."""
+def _status(fact: dict[str, Any], names: dict[str, str]) -> str:
+    """The verdict in words: how many independent sources, of how many outlets (of how many
+    reports, when some have no known outlet: a file is not an outlet)."""
     n, outlets_n = fact["independent_sources"], len(fact["sources"])
+    kind = "outlets" if all(names.get(s, s) == s for s in fact["sources"]) else "reports"
     if fact["status"] == "corroborated":
         if outlets_n > n:
-            return f"confirmed by {n} independent sources ({outlets_n} outlets)"
+            return f"confirmed by {n} independent sources ({outlets_n} {kind})"
         return f"confirmed by {n} independent sources"
     if fact["status"] == "conflict":
         return "disputed"
     if fact["status"] == "update":
         return "a figure that changed"
     if outlets_n > 1:  # several outlets, one origin: a wire story or a shared source
-        return f"not independently confirmed ({outlets_n} outlets)"
+        return f"not independently confirmed ({outlets_n} {kind})"
     return "single source"
 
 
@@ -154,7 +156,7 @@ def verdict(fact: dict[str, Any], names: dict[str, str]) -> str:
     """A fact's verdict as a line ends with it: "confirmed by 2 independent sources: BBC,
     AFP; attributed to Ben Wallace"."""
     origin = f"; attributed to {fact['origin']}" if fact.get("origin") else ""
-    return f"{_status(fact)}: {sources_text(fact['sources'], names)}{origin}"
+    return f"{_status(fact, names)}: {sources_text(fact['sources'], names)}{origin}"
 
 
 def summary_facts(story: dict[str, Any]) -> list[dict[str, Any] | None]:

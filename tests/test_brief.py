@@ -261,6 +261,9 @@ def test_verdicts_cite_unknown_outlets_compactly(seeds: dict[str, Any]) -> None:
     assert sources_text(["a", "f1"], names) == "a; outlet unknown (file f1)"
     names["f2"] = "outlet unknown (file f2)"
     assert sources_text(["f1", "a", "f2"], names) == "a; 2 files, outlet unknown"
+    # files whose outlet is unknown are counted as reports, not as outlets
+    assert "not independently confirmed (2 reports): 2 files, outlet unknown" in md
+    assert "(2 outlets)" not in md
 
 
 def test_quotes_are_what_someone_said(seeds: dict[str, Any]) -> None:
