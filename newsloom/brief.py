@@ -124,7 +124,7 @@ def readable(text: str) -> bool:
         return True  # a whole sentence, if one that ends on "to" ("… they can go to.")
     words = re.findall(r"[\w’']+|[:(]$", text.strip())
     last = words[-1].lower() if words else ""
-    return last not in _DANGLING and last not in ":("
+    return bool(last) and last not in _DANGLING and last not in {":", "("}  # "" has no words
 
 
 def _cite(c: Citation) -> dict[str, Any]:
@@ -393,12 +393,13 @@ def _whole_sentences(facts: list[Fact], by_id: dict[str, Article]) -> list[dict[
     out: list[dict[str, Any]] = []
     last: tuple[str, int] | None = None
     for f in facts:
-        text, key, quote = f.text, None, None
+        text, key, quote, speaker = f.text, None, None, ""
         cite = f.citations[0] if len(f.citations) == 1 else None
         art = by_id.get(cite.article_id) if cite else None
         if cite and art and 0 <= cite.sentence < len(art.sentences):
             sent = art.sentences[cite.sentence]
             quote = _quotation_of(art, sent)
+            speaker = (quote.speaker or f.origin) if quote else _pronoun_speaker(art, sent)
             key = (cite.article_id, quote.start if quote else -1 - cite.sentence)
             if key == last:
                 if quote and sent.text not in out[-1]["text"]:
@@ -409,11 +410,7 @@ def _whole_sentences(facts: list[Fact], by_id: dict[str, Article]) -> list[dict[
                 continue
             if text[:1].islower() or quote:
                 text = sent.text
-        entry: dict[str, Any] = {"text": text, "citations": [_cite(c) for c in f.citations]}
-        entry["speaker"] = (quote.speaker or f.origin) if quote else ""
-        if not quote and cite and art and 0 <= cite.sentence < len(art.sentences):
-            entry["speaker"] = _pronoun_speaker(art, art.sentences[cite.sentence])
-        out.append(entry)
+        out.append({"text": text, "citations": [_cite(c) for c in f.citations], "speaker": speaker})
         last = key
     shown: set[str] = set()
     lines = []

@@ -159,26 +159,37 @@ def verdict(fact: dict[str, Any], names: dict[str, str]) -> str:
     return f"{_status(fact, names)}: {sources_text(fact['sources'], names)}{origin}"
 
 
-def summary_facts(story: dict[str, Any]) -> list[dict[str, Any] | None]:
-    """The fact each summary line states (by `fact_id`, else by its text; None for a lead
-    sentence shown when there are no facts): the line carries that fact's verdict, and the
-    fact is not listed again below the summary."""
-    by_id = {f.get("id"): f for f in story["facts"]}
-    by_text = {f["text"]: f for f in story["facts"]}
-    return [by_id.get(s.get("fact_id")) or by_text.get(s["text"]) for s in story["summary"]]
-
-
-def not_in_summary(story: dict[str, Any], status: str) -> list[dict[str, Any]]:
-    """The story's facts of this status that no summary line states already, each wording
-    once (fuse may keep two facts of one wording apart, by their origins)."""
-    shown = {id(f) for f in summary_facts(story) if f is not None}
-    said = {_words(s["text"]) for s in story["summary"]}
+def summary_facts(story: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """The facts each summary line states: its own (by `fact_id`; none for a lead sentence
+    shown when there are no facts), then the corroborated facts of its wording (fuse may
+    keep two facts of one wording apart, by their origins). The line carries each one's
+    verdict and, on the web, its anchor: none of them is listed again below the summary."""
+    by_id = {f["id"]: f for f in story["facts"]}
+    alike = _alike(story, "corroborated")
     out = []
-    for f in story["facts"]:
-        if f["status"] == status and id(f) not in shown and _words(f["text"]) not in said:
-            said.add(_words(f["text"]))
-            out.append(f)
+    for line in story["summary"]:
+        own = by_id.get(line.get("fact_id"))
+        facts = [own] if own else []
+        out.append(facts + [f for f in alike.pop(_words(line["text"]), []) if f is not own])
     return out
+
+
+def not_in_summary(story: dict[str, Any], status: str) -> list[list[dict[str, Any]]]:
+    """The story's facts of this status that no summary line states, grouped by wording: a
+    reader sees each wording once, with every fact of it (each its sources and verdict)."""
+    stated = {id(f) for facts in summary_facts(story) for f in facts}
+    return list(_alike(story, status, stated).values())
+
+
+def _alike(
+    story: dict[str, Any], status: str, leave: frozenset[int] | set[int] = frozenset()
+) -> dict[str, list[dict[str, Any]]]:
+    """Facts of this status (but those in `leave`, by `id()`) by wording, in story order."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for f in story["facts"]:
+        if f["status"] == status and id(f) not in leave:
+            groups.setdefault(_words(f["text"]), []).append(f)
+    return groups
 
 
 def _words(text: str) -> str:
@@ -245,21 +256,30 @@ def _md_header(story: dict[str, Any], cite: Citations) -> list[str]:
 
 def _md_summary(story: dict[str, Any], cite: Citations) -> list[str]:
     """Summary lines, each with its verdict (a corroborated fact is not listed twice)."""
-    names = story.get("source_names") or {}
     lines = ["## Summary", ""]
-    for s, fact in zip(story["summary"], summary_facts(story), strict=True):
-        said = f" — {_md(verdict(fact, names))}" if fact else ""
-        lines.append(f"- {_md(s['text'])} {cite.mark(s['citations'])}{said}")
+    for s, facts in zip(story["summary"], summary_facts(story), strict=True):
+        lines.append(
+            f"- {_md(s['text'])} {cite.mark(s['citations'])}{_md_verdicts(story, cite, facts)}"
+        )
     return lines
 
 
 def _md_corroborated(story: dict[str, Any], cite: Citations) -> list[str]:
-    names = story.get("source_names") or {}
     lines = [
-        f"- {_md(f['text'])} {cite.mark(f['citations'])} — {_md(verdict(f, names))}"
-        for f in not_in_summary(story, "corroborated")
+        f"- {_md(facts[0]['text'])} {cite.mark(facts[0]['citations'])}"
+        f"{_md_verdicts(story, cite, facts)}"
+        for facts in not_in_summary(story, "corroborated")
     ]
     return ["## Confirmed by several sources", "", *lines] if lines else []
+
+
+def _md_verdicts(story: dict[str, Any], cite: Citations, facts: list[dict[str, Any]]) -> str:
+    """The verdict of a line's fact, then of each other fact of its wording, with that
+    fact's own citations ("… · also confirmed by 2 independent sources: CNN, AP [3][4]")."""
+    names = story.get("source_names") or {}
+    said = [_md(verdict(f, names)) for f in facts[:1]]
+    said += [f"{_md(verdict(f, names))} {cite.mark(f['citations'])}" for f in facts[1:]]
+    return f" — {' · also '.join(said)}" if said else ""
 
 
 def _md_updates(story: dict[str, Any], cite: Citations) -> list[str]:

@@ -309,6 +309,9 @@ def test_lines_cut_short_stay_out_of_summary_and_adds() -> None:
     assert [a["text"] for a in _whole_sentences(facts, {"c1": art})] == [lines[3]]
     assert readable("The UK is deploying 600 troops (about 1,000 in all).")
     assert readable("This is the last place many of them believe they can go to.")
+    assert readable("Troops in Kabul") and readable("Troops at Kabul's airport: 600")
+    assert not readable("") and not readable("—")  # no words: nothing to read
+    assert not readable("The minister said:") and not readable("Troops arrived (in Kabul")
 
 
 def test_a_paragraph_taken_for_a_title_is_cut_to_its_first_sentence() -> None:

@@ -36,7 +36,7 @@ def briefing(text: str = "Ferries evacuated 349 people from Limni.") -> dict[str
                 "link": {"score": 1.0, "evidence": {"places": ["Evia"]}},
             },
         ],
-        "summary": [{"text": text, "citations": [cite]}],
+        "summary": [{"text": text, "citations": [cite], "fact_id": "f1"}],
         "facts": [
             {
                 "id": "f1",
@@ -161,14 +161,58 @@ def test_render_json_document() -> None:
 
 def test_a_wording_the_summary_states_is_not_listed_again() -> None:
     """Two facts of one wording (fuse keeps them apart by origin: "U.S. Coast Guard" and
-    "Coast Guard", as in the real-web Titan story) show as one line, the summary's."""
+    "Coast Guard", as in the real-web Titan story) show as one line, the summary's, with
+    both verdicts: neither fact's sources are lost."""
     story = briefing()
-    twin = dict(story["facts"][0], id="f1b", origin="Coast Guard", sources=["Mirror", "Wire"])
+    other = {"article_id": "a2", "sentence": 4, "source": "Mirror", "text": "Ferries evacuated."}
+    twin = dict(
+        story["facts"][0], id="f1b", origin="Coast Guard", sources=["Mirror", "Wire"],
+        citations=[other],
+    )  # fmt: skip
     story["facts"].append(twin)
     md = to_markdown([story])
     assert "## Confirmed by several sources" not in md
-    assert md.split("## Summary")[1].split("## Disputed")[0].count("- Ferries evacuated") == 1
+    summary = md.split("## Summary")[1].split("## Disputed")[0]
+    assert summary.count("- Ferries evacuated") == 1
+    assert (
+        summary.count("\n- ") == 1
+        and (
+            "[1] — confirmed by 2 independent sources: Local, Wire · also confirmed by 2"
+            " independent sources: Mirror, Wire; attributed to Coast Guard [2]\n"
+        )
+        in summary
+    )
     story["summary"] = []
     md = to_markdown([story])
     confirmed = md.split("## Confirmed by several sources")[1].split("## Disputed")[0]
     assert confirmed.count("- Ferries evacuated") == 1
+    assert "Local, Wire · also" in confirmed and "Mirror, Wire; attributed to Coast Guard" in md
+
+
+def test_facts_of_one_wording_keep_their_sources_in_markdown_and_html() -> None:
+    """A fact that is another fact's wording is one line, never dropped with its sources:
+    in the summary and in the list below it, in Markdown and in the HTML report."""
+    story = briefing()
+
+    def fact(id_: str, text: str, sources: list[str], origin: str = "") -> dict[str, Any]:
+        cite = {"article_id": id_, "sentence": 1, "source": sources[0], "text": text}
+        return dict(story["facts"][0], id=id_, text=text, sources=sources, origin=origin,
+                    citations=[cite])  # fmt: skip
+
+    battled = "Firefighters battled the blaze for a week."
+    story["facts"] += [
+        fact("f3", "Ferries evacuated 349 people from Limni!", ["AP", "BBC"], "the ministry"),
+        fact("f4", battled, ["Reuters", "Kathimerini"]),
+        fact("f5", battled.upper(), ["AFP", "ERT"], "the fire service"),
+    ]
+    md, page = to_markdown([story]), to_html([story])
+    for shown in (md, page):
+        summary, below = shown.split("Confirmed by several sources")
+        assert "AP, BBC; attributed to the ministry" in summary
+        assert (
+            "Reuters, Kathimerini" in below and "AFP, ERT; attributed to the fire service" in below
+        )
+    confirmed = md.split("## Confirmed by several sources")[1].split("## ")[0]
+    assert confirmed.count("\n- ") == 1  # one line for the wording, both verdicts on it
+    listed = page.split("Confirmed by several sources")[1].split("References")[0]
+    assert listed.count("Firefighters battled") == 1 and "FIREFIGHTERS" not in listed
