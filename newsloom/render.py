@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
@@ -159,26 +160,58 @@ def verdict(fact: dict[str, Any], names: dict[str, str]) -> str:
     return f"{_status(fact, names)}: {sources_text(fact['sources'], names)}{origin}"
 
 
-def summary_facts(story: dict[str, Any]) -> list[list[dict[str, Any]]]:
-    """The facts each summary line states: its own (by `fact_id`; none for a lead sentence
-    shown when there are no facts), then the corroborated facts of its wording (fuse may
-    keep two facts of one wording apart, by their origins). The line carries each one's
-    verdict and, on the web, its anchor: none of them is listed again below the summary."""
+@dataclass(frozen=True, slots=True)
+class Line:
+    """The facts one summary or "Confirmed" line states (fuse may keep facts of one wording
+    apart, by their origins). Each of `facts` says something new: its verdict and citations
+    are shown. `twins` add nothing to one shown (same status and origin, their sources and
+    sentences within its): they keep only their web anchor, which feeds and alerts link to."""
+
+    facts: list[dict[str, Any]]
+    twins: list[dict[str, Any]]
+
+
+def _line(facts: list[dict[str, Any]]) -> Line:
+    shown: list[dict[str, Any]] = []
+    twins = []
+    for f in facts:
+        (twins if any(_within(f, g) for g in shown) else shown).append(f)
+    return Line(shown, twins)
+
+
+def _within(f: dict[str, Any], g: dict[str, Any]) -> bool:
+    """Whether fact `f` says nothing that `g`'s line does not: a reader learns no more from it."""
+    return (
+        (f["status"], f.get("origin", "")) == (g["status"], g.get("origin", ""))
+        and set(f["sources"]) <= set(g["sources"])
+        and f["independent_sources"] <= g["independent_sources"]
+        and _sentences(f) <= _sentences(g)
+    )
+
+
+def _sentences(fact: dict[str, Any]) -> set[tuple[str, int]]:
+    return {(c["article_id"], c["sentence"]) for c in fact["citations"]}
+
+
+def summary_facts(story: dict[str, Any]) -> list[Line]:
+    """What each summary line states: its own fact (by `fact_id`; none for a lead sentence
+    shown when there are no facts), then the corroborated facts of its wording. The line
+    carries their verdicts and anchors: none of them is listed again below the summary."""
     by_id = {f["id"]: f for f in story["facts"]}
     alike = _alike(story, "corroborated")
     out = []
     for line in story["summary"]:
         own = by_id.get(line.get("fact_id"))
         facts = [own] if own else []
-        out.append(facts + [f for f in alike.pop(_words(line["text"]), []) if f is not own])
+        out.append(_line(facts + [f for f in alike.pop(_words(line["text"]), []) if f is not own]))
     return out
 
 
-def not_in_summary(story: dict[str, Any], status: str) -> list[list[dict[str, Any]]]:
-    """The story's facts of this status that no summary line states, grouped by wording: a
-    reader sees each wording once, with every fact of it (each its sources and verdict)."""
-    stated = {id(f) for facts in summary_facts(story) for f in facts}
-    return list(_alike(story, status, stated).values())
+def not_in_summary(story: dict[str, Any], status: str) -> list[Line]:
+    """The story's facts of this status that no summary line states, a line per wording: a
+    reader sees each wording once, with every fact of it."""
+    stated = {id(f) for line in summary_facts(story) for f in line.facts + line.twins}
+    return [_line(facts) for facts in _alike(story, status, stated).values()]
 
 
 def _alike(
@@ -257,28 +290,29 @@ def _md_header(story: dict[str, Any], cite: Citations) -> list[str]:
 def _md_summary(story: dict[str, Any], cite: Citations) -> list[str]:
     """Summary lines, each with its verdict (a corroborated fact is not listed twice)."""
     lines = ["## Summary", ""]
-    for s, facts in zip(story["summary"], summary_facts(story), strict=True):
+    for s, line in zip(story["summary"], summary_facts(story), strict=True):
         lines.append(
-            f"- {_md(s['text'])} {cite.mark(s['citations'])}{_md_verdicts(story, cite, facts)}"
+            f"- {_md(s['text'])} {cite.mark(s['citations'])}{_md_verdicts(story, cite, line)}"
         )
     return lines
 
 
 def _md_corroborated(story: dict[str, Any], cite: Citations) -> list[str]:
     lines = [
-        f"- {_md(facts[0]['text'])} {cite.mark(facts[0]['citations'])}"
-        f"{_md_verdicts(story, cite, facts)}"
-        for facts in not_in_summary(story, "corroborated")
+        f"- {_md(line.facts[0]['text'])} {cite.mark(line.facts[0]['citations'])}"
+        f"{_md_verdicts(story, cite, line)}"
+        for line in not_in_summary(story, "corroborated")
     ]
     return ["## Confirmed by several sources", "", *lines] if lines else []
 
 
-def _md_verdicts(story: dict[str, Any], cite: Citations, facts: list[dict[str, Any]]) -> str:
-    """The verdict of a line's fact, then of each other fact of its wording, with that
-    fact's own citations ("… · also confirmed by 2 independent sources: CNN, AP [3][4]")."""
+def _md_verdicts(story: dict[str, Any], cite: Citations, line: Line) -> str:
+    """The verdict of a line's fact, then of each other fact of its wording that says
+    something new, with its own citations ("… · also confirmed by 2 independent sources:
+    CNN, AP [3][4]")."""
     names = story.get("source_names") or {}
-    said = [_md(verdict(f, names)) for f in facts[:1]]
-    said += [f"{_md(verdict(f, names))} {cite.mark(f['citations'])}" for f in facts[1:]]
+    said = [_md(verdict(f, names)) for f in line.facts[:1]]
+    said += [f"{_md(verdict(f, names))} {cite.mark(f['citations'])}" for f in line.facts[1:]]
     return f" — {' · also '.join(said)}" if said else ""
 
 

@@ -205,6 +205,8 @@ def test_facts_of_one_wording_keep_their_sources_in_markdown_and_html() -> None:
         fact("f4", battled, ["Reuters", "Kathimerini"]),
         fact("f5", battled.upper(), ["AFP", "ERT"], "the fire service"),
     ]
+    f4 = story["facts"][-2]
+    story["facts"] += [dict(f4, id="f4b"), dict(f4, id="f4c", sources=["Reuters"])]  # twins
     md, page = to_markdown([story]), to_html([story])
     for shown in (md, page):
         summary, below = shown.split("Confirmed by several sources")
@@ -216,3 +218,5 @@ def test_facts_of_one_wording_keep_their_sources_in_markdown_and_html() -> None:
     assert confirmed.count("\n- ") == 1  # one line for the wording, both verdicts on it
     listed = page.split("Confirmed by several sources")[1].split("References")[0]
     assert listed.count("Firefighters battled") == 1 and "FIREFIGHTERS" not in listed
+    for shown in (confirmed, listed):
+        assert shown.count("Reuters") == 1 and shown.count("also") == 1  # twins add nothing

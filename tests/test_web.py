@@ -100,6 +100,7 @@ def test_every_fact_keeps_its_anchor(tmp_path: Path) -> None:
         Fact("f1b", f1.text, "corroborated", ["Folha", "Agencia"], 2, [cite], origin="police"),
         Fact("f4", "Rescue boats reached the north.", "corroborated", ["A", "B"], 2, [cite]),
         Fact("f5", "Rescue boats reached the north!", "corroborated", ["C", "D"], 2, [cite]),
+        Fact("f5b", "Rescue boats reached the north!", "corroborated", ["C", "D"], 2, [cite]),
         Fact("f6", "The river rose to 5.3 metres.", "update", ["Folha"], 1, [cite],
              updates=[{"value": "5.3", "time": "2024-05-06", "sources": ["Folha"],
                        "citations": [cite.to_dict()]}]),
@@ -110,7 +111,8 @@ def test_every_fact_keeps_its_anchor(tmp_path: Path) -> None:
     for f in facts:
         assert html.count(f'id="fact-{f.id}"') == 1, f.id
     assert "attributed to police" in html and "sources: C, D" in html  # both verdicts shown
-    assert html.count("Rescue boats reached the north") == 1  # one line, both facts' anchors
+    assert html.count("Rescue boats reached the north") == 1  # one line, every fact's anchor
+    assert html.count("sources: C, D") == 1  # f5b is f5's twin: its anchor says nothing new
     assert "Figures that changed" in html
 
 
