@@ -173,7 +173,7 @@ class Line:
 
 def _line(facts: list[dict[str, Any]]) -> Line:
     shown: list[dict[str, Any]] = []
-    twins = []
+    twins: list[dict[str, Any]] = []
     for f in facts:
         (twins if any(_within(f, g) for g in shown) else shown).append(f)
     return Line(shown, twins)
