@@ -165,6 +165,7 @@ def _summary(facts: list[Fact], articles: list[Article]) -> list[dict[str, Any]]
         if (
             len(words) < 5
             or not readable(fact.text)
+            or _says_who(fact.text)
             or any(len(words & s) / len(words) > 0.6 for s in seen_words)
         ):
             continue
@@ -190,6 +191,16 @@ def _summary(facts: list[Fact], articles: list[Article]) -> list[dict[str, Any]]
                     {"text": s.text, "citations": [_cite(Citation(art.id, 0, art.source, s.text))]}
                 )
     return chosen
+
+
+_WHO = frozenset({"he", "she", "they", "his", "her", "their", "him", "them"})
+
+
+def _says_who(text: str) -> bool:
+    """Whether a line opens on a person it does not name ("He was accused of…"): among other
+    summary lines, "he" reads as the person of the line before, often someone else."""
+    first = re.match(r"[“\"‘']?(\w+)", text)
+    return first is not None and first.group(1).lower() in _WHO
 
 
 def _position(fact: Fact) -> int:
@@ -304,7 +315,9 @@ def _places(articles: list[Article]) -> list[dict[str, Any]]:
 
 
 _UNSAID = frozenset({"think", "want"})  # verb classes of a belief or a wish, not of speech
-_BARE = frozenset({"i", "we", "you", "they", "it", "he", "she", "them", "one", "some", "others"})
+_BARE = frozenset(
+    {"i", "we", "you", "they", "it", "he", "she", "them", "one", "some", "others", "many"}
+)
 
 
 def _said(q: Quote) -> bool:

@@ -23,10 +23,12 @@ JSON_SCHEMA_VERSION = "1.0"
 
 
 class Citations:
-    """Numbers source sentences [1], [2], ... in order of first use within a story."""
+    """Numbers source sentences [1], [2], ... in order of first use within a story; a
+    sentence its page repeats (a headline printed three times) keeps its first number."""
 
     def __init__(self, story: dict[str, Any]) -> None:
         self.numbers: dict[tuple[str, int], int] = {}
+        self.said: dict[tuple[str, str], int] = {}  # (article, words) -> number
         self.entries: list[dict[str, Any]] = []
         self.articles = {a["id"]: a for a in story["articles"]}
         self.names: dict[str, str] = story.get("source_names") or {}
@@ -34,13 +36,30 @@ class Citations:
     def numbers_of(self, citations: list[dict[str, Any]]) -> list[int]:
         return sorted({self.number(c) for c in citations})
 
+    def runs(self, citations: list[dict[str, Any]]) -> list[tuple[int, int]]:
+        """The numbers as runs (first, last): [1–24] reads better than 24 marks."""
+        out: list[tuple[int, int]] = []
+        for n in self.numbers_of(citations):
+            if out and n == out[-1][1] + 1:
+                out[-1] = (out[-1][0], n)
+            else:
+                out.append((n, n))
+        return out
+
     def mark(self, citations: list[dict[str, Any]]) -> str:
-        return "".join(f"[{n}]" for n in self.numbers_of(citations))
+        """Markdown marks: [1][2], a run of three or more as [4–9]."""
+        parts = []
+        for a, b in self.runs(citations):
+            parts += [f"[{a}–{b}]"] if b - a >= 2 else [f"[{n}]" for n in range(a, b + 1)]
+        return "".join(parts)
 
     def number(self, c: dict[str, Any]) -> int:
         key = (c["article_id"], c["sentence"])
+        said = (c["article_id"], _words(c["text"]))
+        if key not in self.numbers and said in self.said:
+            self.numbers[key] = self.said[said]
         if key not in self.numbers:
-            self.numbers[key] = len(self.entries) + 1
+            self.numbers[key] = self.said[said] = len(self.entries) + 1
             art = self.articles.get(c["article_id"], {})
             self.entries.append(
                 {
@@ -156,8 +175,13 @@ def sources_text(sources: list[str], names: dict[str, str]) -> str:
 def verdict(fact: dict[str, Any], names: dict[str, str]) -> str:
     """A fact's verdict as a line ends with it: "confirmed by 2 independent sources: BBC,
     AFP; attributed to Ben Wallace"."""
-    origin = f"; attributed to {fact['origin']}" if fact.get("origin") else ""
+    said = fact.get("origin", "")
+    origin = f"; attributed to {said}" if said and said.lower() not in _NO_ORIGIN else ""
     return f"{_status(fact, names)}: {sources_text(fact['sources'], names)}{origin}"
+
+
+# a pronoun or determiner is no origin a reader can use ("attributed to This")
+_NO_ORIGIN = frozenset({"this", "that", "these", "those", "it", "he", "she", "they", "we", "i"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,14 +301,19 @@ def _md_header(story: dict[str, Any], cite: Citations) -> list[str]:
     days = dict.fromkeys(filter(None, [story["first_published"], story["last_published"]]))
     span = f", {' to '.join(days)}" if days else ""
     unknown = unknown_outlets(story)
-    kind, note = ("sources", f"; outlet unknown for {unknown}") if unknown else ("outlets", "")
+    kind, note = ("source", f"; outlet unknown for {unknown}") if unknown else ("outlet", "")
     return [
         f"# {_md(story['title'])}",
         "",
-        f"_{story['n_articles']} articles from {story['n_sources']} {kind}"
-        f" ({story['n_independent']} independent reports{note}){span}"
+        f"_{counted(story['n_articles'], 'article')} from {counted(story['n_sources'], kind)}"
+        f" ({counted(story['n_independent'], 'independent report')}{note}){span}"
         f" · story `{story['id']}`_",
     ]
+
+
+def counted(n: int, noun: str) -> str:
+    """ "1 article", "2 articles"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _md_summary(story: dict[str, Any], cite: Citations) -> list[str]:
@@ -404,9 +433,24 @@ def _md_sources(story: dict[str, Any], cite: Citations) -> list[str]:
         )
     names = {a["id"]: _name(story, a["source"]) for a in story["articles"]}
     for a in (a for a in story["articles"] if a["derived_from"]):
-        kind, original = a["derivation"]["kind"], names.get(a["derived_from"], a["derived_from"])
-        lines.append(f"- {_name(story, a['source'])} is a {kind} of {original}")
+        original = names.get(a["derived_from"], a["derived_from"])
+        lines.append(
+            f"- {_name(story, a['source'])} {copy_words(a['derivation']['kind'])} {original}"
+        )
     return lines
+
+
+COPY_WORDS = {
+    "exact": "is an exact copy of",
+    "near": "is a near copy of",
+    "rewrite": "is a rewrite of",
+    "same_wire": "carries the same wire text as",
+}
+
+
+def copy_words(kind: str) -> str:
+    """A derivation's kind as a reader says it ("same_wire" is a JSON key, not words)."""
+    return COPY_WORDS.get(kind, f"is a {kind.replace('_', ' ')} of")
 
 
 def _md_grouping(story: dict[str, Any], cite: Citations) -> list[str]:
@@ -548,6 +592,7 @@ def to_html(briefings: list[dict[str, Any]], errors: list[str] | None = None) ->
     env.filters["quoted"] = quoted
     env.filters["verdict"] = verdict
     env.filters["sources_text"] = sources_text
+    env.filters["copy_words"] = copy_words
     env.globals["zip"] = zip
     env.globals["summary_facts"] = summary_facts
     env.globals["not_in_summary"] = not_in_summary
@@ -558,7 +603,6 @@ def to_html(briefings: list[dict[str, Any]], errors: list[str] | None = None) ->
         stories.append(
             {
                 "s": story,
-                "marks": cite.numbers_of,
                 "cite": cite,
                 "map": story_map(story["places"]),
             }

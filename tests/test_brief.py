@@ -3,6 +3,7 @@ words, timeline lines that say their date, no line twice."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 from pathlib import Path
@@ -11,7 +12,15 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fastapi.testclient import TestClient
 
-from newsloom.brief import _summary, _timeline, _whole_sentences, outlet_name, readable, story_title
+from newsloom.brief import (
+    _said,
+    _summary,
+    _timeline,
+    _whole_sentences,
+    outlet_name,
+    readable,
+    story_title,
+)
 from newsloom.fuse import split_statements
 from newsloom.models import Article, Citation, Fact, Quote, Sentence, Story, TimeRef
 from newsloom.render import balanced, quoted, sources_text, to_html, to_markdown
@@ -230,7 +239,7 @@ def test_summary_lines_carry_their_verdict_once(seeds: dict[str, Any]) -> None:
     summary = _section(md, "Summary")
     assert (
         "Kandahar, in what is a crushing blow for the government and a major win for the"
-        " militants. [1][2][3] — confirmed by 2 independent sources: 2 files, outlet unknown\n"
+        " militants. [1–3] — confirmed by 2 independent sources: 2 files, outlet unknown\n"
     ) in summary
     assert "— confirmed by 2 independent sources: 2 files, outlet unknown; attributed to Ben" in md
     assert "## Confirmed by several sources" not in md  # all three are in the summary
@@ -356,3 +365,22 @@ def _one_add_story(art: Article, line: dict[str, Any]) -> dict[str, Any]:
     story["sources"][0]["adds"] = [line]
     story["articles"][0]["id"] = art.id
     return story
+
+
+def test_a_summary_line_names_whom_it_is_about() -> None:
+    """Real-web mugabe-resigns: "He was accused of positioning his wife…" came right after a
+    line about Mnangagwa, so a reader took "he" for him. A line that opens on an unnamed
+    person makes no summary line; "many" is no speaker of a quote either."""
+    lines = [
+        "He was accused of positioning his wife as his successor, BBC News reported.",
+        "“They are angry at the government about being left alone,” a resident said.",
+        "Mnangagwa is widely expected to take over from the fallen leader.",
+        "Robert Mugabe resigned as president of Zimbabwe on Tuesday.",
+    ]
+    facts = [
+        Fact(f"f{i}", line, "corroborated", ["A", "B"], 4 - i, [Citation("m1", i, "A", line)])
+        for i, line in enumerate(lines)
+    ]
+    assert [s["text"] for s in _summary(facts, [])] == lines[2:]
+    many = Quote("he has damaged the economy", "many", 0, 10, 0, False, "say")
+    assert not _said(many) and _said(dataclasses.replace(many, speaker="Ned Price"))
