@@ -335,7 +335,7 @@ def _quotes(articles: list[Article]) -> list[dict[str, Any]]:
     seen: set[tuple[str, str]] = set()
     for art in articles:
         for q in art.quotes:
-            if not _said(q):
+            if not _said(q) or cut_at_end(art, q.sentence):
                 continue
             key = (q.speaker.lower(), re.sub(r"\W+", " ", q.text.lower()).strip())
             if key in seen:
@@ -410,6 +410,8 @@ def _whole_sentences(facts: list[Fact], by_id: dict[str, Article]) -> list[dict[
         cite = f.citations[0] if len(f.citations) == 1 else None
         art = by_id.get(cite.article_id) if cite else None
         if cite and art and 0 <= cite.sentence < len(art.sentences):
+            if cut_at_end(art, cite.sentence):
+                continue
             sent = art.sentences[cite.sentence]
             quote = _quotation_of(art, sent)
             speaker = (quote.speaker or f.origin) if quote else _pronoun_speaker(art, sent)
@@ -436,6 +438,16 @@ def _whole_sentences(facts: list[Fact], by_id: dict[str, Article]) -> list[dict[
             entry["speaker"] = ""  # the line names its speaker already
         lines.append(entry)
     return lines
+
+
+def cut_at_end(art: Article, sentence: int) -> bool:
+    """Whether a sentence is a page's last and stops short of its end: the page was cut
+    ("…by staying in pow", "ISRO also said that the communi") or ends on furniture
+    ("Required fields are marked *", "Back to top button"); a reader learns nothing from it."""
+    return sentence == len(art.sentences) - 1 and not _ENDS.search(art.sentences[-1].text)
+
+
+_ENDS = re.compile(r"[.!?…][”’\"')\]]*\s*$")
 
 
 def _pronoun_speaker(art: Article, sent: Sentence) -> str:

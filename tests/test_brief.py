@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from newsloom.brief import (
+    _quotes,
     _said,
     _summary,
     _timeline,
@@ -384,3 +385,26 @@ def test_a_summary_line_names_whom_it_is_about() -> None:
     assert [s["text"] for s in _summary(facts, [])] == lines[2:]
     many = Quote("he has damaged the economy", "many", 0, 10, 0, False, "say")
     assert not _said(many) and _said(dataclasses.replace(many, speaker="Ned Price"))
+
+
+def test_a_page_cut_short_adds_nothing_from_its_last_line() -> None:
+    """Real-web pages end mid-word ("…by staying in pow", "ISRO also said that the communi")
+    or on furniture ("Required fields are marked *"): that last line is no "adds" line and
+    no quote; a last line that ends its sentence, and a headline without a stop, stay."""
+    lines = [
+        "Mugabe resigns",
+        "He resigned on Tuesday, the speaker said.",
+        "But many say he has damaged Zimbabwe’s economy by staying in pow",
+    ]
+    text = " ".join(lines)
+    art = Article(id="c1", text=text, source="Wire", sentences=[])
+    for i, line in enumerate(lines):
+        start = text.index(line)
+        art.sentences.append(Sentence(i, line, start, start + len(line)))
+    art.quotes = [Quote("he has damaged", "many people", 0, 1, 2, False, "say")]
+    facts = [Fact(f"f{i}", line, "single", ["Wire"], 1, [Citation("c1", i, "Wire", line)])
+             for i, line in enumerate(lines)]  # fmt: skip
+    assert [a["text"] for a in _whole_sentences(facts, {"c1": art})] == lines[:2]
+    assert _quotes([art]) == []
+    art.sentences[2].text = lines[2] + "er."
+    assert len(_whole_sentences(facts, {"c1": art})) == 3 and len(_quotes([art])) == 1
