@@ -124,7 +124,7 @@ def readable(text: str) -> bool:
         return True  # a whole sentence, if one that ends on "to" ("… they can go to.")
     words = re.findall(r"[\w’']+|[:(]$", text.strip())
     last = words[-1].lower() if words else ""
-    return last not in _DANGLING and last not in ":("
+    return bool(last) and last not in _DANGLING and last not in {":", "("}  # "" has no words
 
 
 def _cite(c: Citation) -> dict[str, Any]:
@@ -165,6 +165,7 @@ def _summary(facts: list[Fact], articles: list[Article]) -> list[dict[str, Any]]
         if (
             len(words) < 5
             or not readable(fact.text)
+            or _says_who(fact.text)
             or any(len(words & s) / len(words) > 0.6 for s in seen_words)
         ):
             continue
@@ -190,6 +191,16 @@ def _summary(facts: list[Fact], articles: list[Article]) -> list[dict[str, Any]]
                     {"text": s.text, "citations": [_cite(Citation(art.id, 0, art.source, s.text))]}
                 )
     return chosen
+
+
+_WHO = frozenset({"he", "she", "they", "his", "her", "their", "him", "them"})
+
+
+def _says_who(text: str) -> bool:
+    """Whether a line opens on a person it does not name ("He was accused of…"): among other
+    summary lines, "he" reads as the person of the line before, often someone else."""
+    first = re.match(r"[“\"‘']?(\w+)", text)
+    return first is not None and first.group(1).lower() in _WHO
 
 
 def _position(fact: Fact) -> int:
@@ -304,7 +315,9 @@ def _places(articles: list[Article]) -> list[dict[str, Any]]:
 
 
 _UNSAID = frozenset({"think", "want"})  # verb classes of a belief or a wish, not of speech
-_BARE = frozenset({"i", "we", "you", "they", "it", "he", "she", "them", "one", "some", "others"})
+_BARE = frozenset(
+    {"i", "we", "you", "they", "it", "he", "she", "them", "one", "some", "others", "many"}
+)
 
 
 def _said(q: Quote) -> bool:
@@ -322,7 +335,7 @@ def _quotes(articles: list[Article]) -> list[dict[str, Any]]:
     seen: set[tuple[str, str]] = set()
     for art in articles:
         for q in art.quotes:
-            if not _said(q):
+            if not _said(q) or cut_at_end(art, q.sentence):
                 continue
             key = (q.speaker.lower(), re.sub(r"\W+", " ", q.text.lower()).strip())
             if key in seen:
@@ -393,12 +406,15 @@ def _whole_sentences(facts: list[Fact], by_id: dict[str, Article]) -> list[dict[
     out: list[dict[str, Any]] = []
     last: tuple[str, int] | None = None
     for f in facts:
-        text, key, quote = f.text, None, None
+        text, key, quote, speaker = f.text, None, None, ""
         cite = f.citations[0] if len(f.citations) == 1 else None
         art = by_id.get(cite.article_id) if cite else None
         if cite and art and 0 <= cite.sentence < len(art.sentences):
+            if cut_at_end(art, cite.sentence):
+                continue
             sent = art.sentences[cite.sentence]
             quote = _quotation_of(art, sent)
+            speaker = (quote.speaker or f.origin) if quote else _pronoun_speaker(art, sent)
             key = (cite.article_id, quote.start if quote else -1 - cite.sentence)
             if key == last:
                 if quote and sent.text not in out[-1]["text"]:
@@ -409,11 +425,7 @@ def _whole_sentences(facts: list[Fact], by_id: dict[str, Article]) -> list[dict[
                 continue
             if text[:1].islower() or quote:
                 text = sent.text
-        entry: dict[str, Any] = {"text": text, "citations": [_cite(c) for c in f.citations]}
-        entry["speaker"] = (quote.speaker or f.origin) if quote else ""
-        if not quote and cite and art and 0 <= cite.sentence < len(art.sentences):
-            entry["speaker"] = _pronoun_speaker(art, art.sentences[cite.sentence])
-        out.append(entry)
+        out.append({"text": text, "citations": [_cite(c) for c in f.citations], "speaker": speaker})
         last = key
     shown: set[str] = set()
     lines = []
@@ -426,6 +438,16 @@ def _whole_sentences(facts: list[Fact], by_id: dict[str, Article]) -> list[dict[
             entry["speaker"] = ""  # the line names its speaker already
         lines.append(entry)
     return lines
+
+
+def cut_at_end(art: Article, sentence: int) -> bool:
+    """Whether a sentence is a page's last and stops short of its end: the page was cut
+    ("…by staying in pow", "ISRO also said that the communi") or ends on furniture
+    ("Required fields are marked *", "Back to top button"); a reader learns nothing from it."""
+    return sentence == len(art.sentences) - 1 and not _ENDS.search(art.sentences[-1].text)
+
+
+_ENDS = re.compile(r"[.!?…][”’\"')\]]*\s*$")
 
 
 def _pronoun_speaker(art: Article, sent: Sentence) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
@@ -22,10 +23,12 @@ JSON_SCHEMA_VERSION = "1.0"
 
 
 class Citations:
-    """Numbers source sentences [1], [2], ... in order of first use within a story."""
+    """Numbers source sentences [1], [2], ... in order of first use within a story; a
+    sentence its page repeats (a headline printed three times) keeps its first number."""
 
     def __init__(self, story: dict[str, Any]) -> None:
         self.numbers: dict[tuple[str, int], int] = {}
+        self.said: dict[tuple[str, str], int] = {}  # (article, words) -> number
         self.entries: list[dict[str, Any]] = []
         self.articles = {a["id"]: a for a in story["articles"]}
         self.names: dict[str, str] = story.get("source_names") or {}
@@ -33,13 +36,30 @@ class Citations:
     def numbers_of(self, citations: list[dict[str, Any]]) -> list[int]:
         return sorted({self.number(c) for c in citations})
 
+    def runs(self, citations: list[dict[str, Any]]) -> list[tuple[int, int]]:
+        """The numbers as runs (first, last): [1–24] reads better than 24 marks."""
+        out: list[tuple[int, int]] = []
+        for n in self.numbers_of(citations):
+            if out and n == out[-1][1] + 1:
+                out[-1] = (out[-1][0], n)
+            else:
+                out.append((n, n))
+        return out
+
     def mark(self, citations: list[dict[str, Any]]) -> str:
-        return "".join(f"[{n}]" for n in self.numbers_of(citations))
+        """Markdown marks: [1][2], a run of three or more as [4–9]."""
+        parts = []
+        for a, b in self.runs(citations):
+            parts += [f"[{a}–{b}]"] if b - a >= 2 else [f"[{n}]" for n in range(a, b + 1)]
+        return "".join(parts)
 
     def number(self, c: dict[str, Any]) -> int:
         key = (c["article_id"], c["sentence"])
+        said = (c["article_id"], _words(c["text"]))
+        if key not in self.numbers and said in self.said:
+            self.numbers[key] = self.said[said]
         if key not in self.numbers:
-            self.numbers[key] = len(self.entries) + 1
+            self.numbers[key] = self.said[said] = len(self.entries) + 1
             art = self.articles.get(c["article_id"], {})
             self.entries.append(
                 {
@@ -155,30 +175,78 @@ def sources_text(sources: list[str], names: dict[str, str]) -> str:
 def verdict(fact: dict[str, Any], names: dict[str, str]) -> str:
     """A fact's verdict as a line ends with it: "confirmed by 2 independent sources: BBC,
     AFP; attributed to Ben Wallace"."""
-    origin = f"; attributed to {fact['origin']}" if fact.get("origin") else ""
+    said = fact.get("origin", "")
+    origin = f"; attributed to {said}" if said and said.lower() not in _NO_ORIGIN else ""
     return f"{_status(fact, names)}: {sources_text(fact['sources'], names)}{origin}"
 
 
-def summary_facts(story: dict[str, Any]) -> list[dict[str, Any] | None]:
-    """The fact each summary line states (by `fact_id`, else by its text; None for a lead
-    sentence shown when there are no facts): the line carries that fact's verdict, and the
-    fact is not listed again below the summary."""
-    by_id = {f.get("id"): f for f in story["facts"]}
-    by_text = {f["text"]: f for f in story["facts"]}
-    return [by_id.get(s.get("fact_id")) or by_text.get(s["text"]) for s in story["summary"]]
+# a pronoun or determiner is no origin a reader can use ("attributed to This")
+_NO_ORIGIN = frozenset({"this", "that", "these", "those", "it", "he", "she", "they", "we", "i"})
 
 
-def not_in_summary(story: dict[str, Any], status: str) -> list[dict[str, Any]]:
-    """The story's facts of this status that no summary line states already, each wording
-    once (fuse may keep two facts of one wording apart, by their origins)."""
-    shown = {id(f) for f in summary_facts(story) if f is not None}
-    said = {_words(s["text"]) for s in story["summary"]}
+@dataclass(frozen=True, slots=True)
+class Line:
+    """The facts one summary or "Confirmed" line states (fuse may keep facts of one wording
+    apart, by their origins). Each of `facts` says something new: its verdict and citations
+    are shown. `twins` add nothing to one shown (same status and origin, their sources and
+    sentences within its): they keep only their web anchor, which feeds and alerts link to."""
+
+    facts: list[dict[str, Any]]
+    twins: list[dict[str, Any]]
+
+
+def _line(facts: list[dict[str, Any]]) -> Line:
+    shown: list[dict[str, Any]] = []
+    twins: list[dict[str, Any]] = []
+    for f in facts:
+        (twins if any(_within(f, g) for g in shown) else shown).append(f)
+    return Line(shown, twins)
+
+
+def _within(f: dict[str, Any], g: dict[str, Any]) -> bool:
+    """Whether fact `f` says nothing that `g`'s line does not: a reader learns no more from it."""
+    return (
+        (f["status"], f.get("origin", "")) == (g["status"], g.get("origin", ""))
+        and set(f["sources"]) <= set(g["sources"])
+        and f["independent_sources"] <= g["independent_sources"]
+        and _sentences(f) <= _sentences(g)
+    )
+
+
+def _sentences(fact: dict[str, Any]) -> set[tuple[str, int]]:
+    return {(c["article_id"], c["sentence"]) for c in fact["citations"]}
+
+
+def summary_facts(story: dict[str, Any]) -> list[Line]:
+    """What each summary line states: its own fact (by `fact_id`; none for a lead sentence
+    shown when there are no facts), then the corroborated facts of its wording. The line
+    carries their verdicts and anchors: none of them is listed again below the summary."""
+    by_id = {f["id"]: f for f in story["facts"]}
+    alike = _alike(story, "corroborated")
     out = []
-    for f in story["facts"]:
-        if f["status"] == status and id(f) not in shown and _words(f["text"]) not in said:
-            said.add(_words(f["text"]))
-            out.append(f)
+    for line in story["summary"]:
+        own = by_id.get(line.get("fact_id"))
+        facts = [own] if own else []
+        out.append(_line(facts + [f for f in alike.pop(_words(line["text"]), []) if f is not own]))
     return out
+
+
+def not_in_summary(story: dict[str, Any], status: str) -> list[Line]:
+    """The story's facts of this status that no summary line states, a line per wording: a
+    reader sees each wording once, with every fact of it."""
+    stated = {id(f) for line in summary_facts(story) for f in line.facts + line.twins}
+    return [_line(facts) for facts in _alike(story, status, stated).values()]
+
+
+def _alike(
+    story: dict[str, Any], status: str, leave: frozenset[int] | set[int] = frozenset()
+) -> dict[str, list[dict[str, Any]]]:
+    """Facts of this status (but those in `leave`, by `id()`) by wording, in story order."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for f in story["facts"]:
+        if f["status"] == status and id(f) not in leave:
+            groups.setdefault(_words(f["text"]), []).append(f)
+    return groups
 
 
 def _words(text: str) -> str:
@@ -233,33 +301,48 @@ def _md_header(story: dict[str, Any], cite: Citations) -> list[str]:
     days = dict.fromkeys(filter(None, [story["first_published"], story["last_published"]]))
     span = f", {' to '.join(days)}" if days else ""
     unknown = unknown_outlets(story)
-    kind, note = ("sources", f"; outlet unknown for {unknown}") if unknown else ("outlets", "")
+    kind, note = ("source", f"; outlet unknown for {unknown}") if unknown else ("outlet", "")
     return [
         f"# {_md(story['title'])}",
         "",
-        f"_{story['n_articles']} articles from {story['n_sources']} {kind}"
-        f" ({story['n_independent']} independent reports{note}){span}"
+        f"_{counted(story['n_articles'], 'article')} from {counted(story['n_sources'], kind)}"
+        f" ({counted(story['n_independent'], 'independent report')}{note}){span}"
         f" · story `{story['id']}`_",
     ]
 
 
+def counted(n: int, noun: str) -> str:
+    """ "1 article", "2 articles"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _md_summary(story: dict[str, Any], cite: Citations) -> list[str]:
     """Summary lines, each with its verdict (a corroborated fact is not listed twice)."""
-    names = story.get("source_names") or {}
     lines = ["## Summary", ""]
-    for s, fact in zip(story["summary"], summary_facts(story), strict=True):
-        said = f" — {_md(verdict(fact, names))}" if fact else ""
-        lines.append(f"- {_md(s['text'])} {cite.mark(s['citations'])}{said}")
+    for s, line in zip(story["summary"], summary_facts(story), strict=True):
+        lines.append(
+            f"- {_md(s['text'])} {cite.mark(s['citations'])}{_md_verdicts(story, cite, line)}"
+        )
     return lines
 
 
 def _md_corroborated(story: dict[str, Any], cite: Citations) -> list[str]:
-    names = story.get("source_names") or {}
     lines = [
-        f"- {_md(f['text'])} {cite.mark(f['citations'])} — {_md(verdict(f, names))}"
-        for f in not_in_summary(story, "corroborated")
+        f"- {_md(line.facts[0]['text'])} {cite.mark(line.facts[0]['citations'])}"
+        f"{_md_verdicts(story, cite, line)}"
+        for line in not_in_summary(story, "corroborated")
     ]
     return ["## Confirmed by several sources", "", *lines] if lines else []
+
+
+def _md_verdicts(story: dict[str, Any], cite: Citations, line: Line) -> str:
+    """The verdict of a line's fact, then of each other fact of its wording that says
+    something new, with its own citations ("… · also confirmed by 2 independent sources:
+    CNN, AP [3][4]")."""
+    names = story.get("source_names") or {}
+    said = [_md(verdict(f, names)) for f in line.facts[:1]]
+    said += [f"{_md(verdict(f, names))} {cite.mark(f['citations'])}" for f in line.facts[1:]]
+    return f" — {' · also '.join(said)}" if said else ""
 
 
 def _md_updates(story: dict[str, Any], cite: Citations) -> list[str]:
@@ -350,9 +433,24 @@ def _md_sources(story: dict[str, Any], cite: Citations) -> list[str]:
         )
     names = {a["id"]: _name(story, a["source"]) for a in story["articles"]}
     for a in (a for a in story["articles"] if a["derived_from"]):
-        kind, original = a["derivation"]["kind"], names.get(a["derived_from"], a["derived_from"])
-        lines.append(f"- {_name(story, a['source'])} is a {kind} of {original}")
+        original = names.get(a["derived_from"], a["derived_from"])
+        lines.append(
+            f"- {_name(story, a['source'])} {copy_words(a['derivation']['kind'])} {original}"
+        )
     return lines
+
+
+COPY_WORDS = {
+    "exact": "is an exact copy of",
+    "near": "is a near copy of",
+    "rewrite": "is a rewrite of",
+    "same_wire": "carries the same wire text as",
+}
+
+
+def copy_words(kind: str) -> str:
+    """A derivation's kind as a reader says it ("same_wire" is a JSON key, not words)."""
+    return COPY_WORDS.get(kind, f"is a {kind.replace('_', ' ')} of")
 
 
 def _md_grouping(story: dict[str, Any], cite: Citations) -> list[str]:
@@ -494,6 +592,7 @@ def to_html(briefings: list[dict[str, Any]], errors: list[str] | None = None) ->
     env.filters["quoted"] = quoted
     env.filters["verdict"] = verdict
     env.filters["sources_text"] = sources_text
+    env.filters["copy_words"] = copy_words
     env.globals["zip"] = zip
     env.globals["summary_facts"] = summary_facts
     env.globals["not_in_summary"] = not_in_summary
@@ -504,7 +603,6 @@ def to_html(briefings: list[dict[str, Any]], errors: list[str] | None = None) ->
         stories.append(
             {
                 "s": story,
-                "marks": cite.numbers_of,
                 "cite": cite,
                 "map": story_map(story["places"]),
             }

@@ -3,6 +3,7 @@ words, timeline lines that say their date, no line twice."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 from pathlib import Path
@@ -11,7 +12,16 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fastapi.testclient import TestClient
 
-from newsloom.brief import _summary, _timeline, _whole_sentences, outlet_name, readable, story_title
+from newsloom.brief import (
+    _quotes,
+    _said,
+    _summary,
+    _timeline,
+    _whole_sentences,
+    outlet_name,
+    readable,
+    story_title,
+)
 from newsloom.fuse import split_statements
 from newsloom.models import Article, Citation, Fact, Quote, Sentence, Story, TimeRef
 from newsloom.render import balanced, quoted, sources_text, to_html, to_markdown
@@ -230,7 +240,7 @@ def test_summary_lines_carry_their_verdict_once(seeds: dict[str, Any]) -> None:
     summary = _section(md, "Summary")
     assert (
         "Kandahar, in what is a crushing blow for the government and a major win for the"
-        " militants. [1][2][3] — confirmed by 2 independent sources: 2 files, outlet unknown\n"
+        " militants. [1–3] — confirmed by 2 independent sources: 2 files, outlet unknown\n"
     ) in summary
     assert "— confirmed by 2 independent sources: 2 files, outlet unknown; attributed to Ben" in md
     assert "## Confirmed by several sources" not in md  # all three are in the summary
@@ -309,6 +319,9 @@ def test_lines_cut_short_stay_out_of_summary_and_adds() -> None:
     assert [a["text"] for a in _whole_sentences(facts, {"c1": art})] == [lines[3]]
     assert readable("The UK is deploying 600 troops (about 1,000 in all).")
     assert readable("This is the last place many of them believe they can go to.")
+    assert readable("Troops in Kabul") and readable("Troops at Kabul's airport: 600")
+    assert not readable("") and not readable("—")  # no words: nothing to read
+    assert not readable("The minister said:") and not readable("Troops arrived (in Kabul")
 
 
 def test_a_paragraph_taken_for_a_title_is_cut_to_its_first_sentence() -> None:
@@ -353,3 +366,45 @@ def _one_add_story(art: Article, line: dict[str, Any]) -> dict[str, Any]:
     story["sources"][0]["adds"] = [line]
     story["articles"][0]["id"] = art.id
     return story
+
+
+def test_a_summary_line_names_whom_it_is_about() -> None:
+    """Real-web mugabe-resigns: "He was accused of positioning his wife…" came right after a
+    line about Mnangagwa, so a reader took "he" for him. A line that opens on an unnamed
+    person makes no summary line; "many" is no speaker of a quote either."""
+    lines = [
+        "He was accused of positioning his wife as his successor, BBC News reported.",
+        "“They are angry at the government about being left alone,” a resident said.",
+        "Mnangagwa is widely expected to take over from the fallen leader.",
+        "Robert Mugabe resigned as president of Zimbabwe on Tuesday.",
+    ]
+    facts = [
+        Fact(f"f{i}", line, "corroborated", ["A", "B"], 4 - i, [Citation("m1", i, "A", line)])
+        for i, line in enumerate(lines)
+    ]
+    assert [s["text"] for s in _summary(facts, [])] == lines[2:]
+    many = Quote("he has damaged the economy", "many", 0, 10, 0, False, "say")
+    assert not _said(many) and _said(dataclasses.replace(many, speaker="Ned Price"))
+
+
+def test_a_page_cut_short_adds_nothing_from_its_last_line() -> None:
+    """Real-web pages end mid-word ("…by staying in pow", "ISRO also said that the communi")
+    or on furniture ("Required fields are marked *"): that last line is no "adds" line and
+    no quote; a last line that ends its sentence, and a headline without a stop, stay."""
+    lines = [
+        "Mugabe resigns",
+        "He resigned on Tuesday, the speaker said.",
+        "But many say he has damaged Zimbabwe’s economy by staying in pow",
+    ]
+    text = " ".join(lines)
+    art = Article(id="c1", text=text, source="Wire", sentences=[])
+    for i, line in enumerate(lines):
+        start = text.index(line)
+        art.sentences.append(Sentence(i, line, start, start + len(line)))
+    art.quotes = [Quote("he has damaged", "many people", 0, 1, 2, False, "say")]
+    facts = [Fact(f"f{i}", line, "single", ["Wire"], 1, [Citation("c1", i, "Wire", line)])
+             for i, line in enumerate(lines)]  # fmt: skip
+    assert [a["text"] for a in _whole_sentences(facts, {"c1": art})] == lines[:2]
+    assert _quotes([art]) == []
+    art.sentences[2].text = lines[2] + "er."
+    assert len(_whole_sentences(facts, {"c1": art})) == 3 and len(_quotes([art])) == 1

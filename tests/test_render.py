@@ -36,7 +36,7 @@ def briefing(text: str = "Ferries evacuated 349 people from Limni.") -> dict[str
                 "link": {"score": 1.0, "evidence": {"places": ["Evia"]}},
             },
         ],
-        "summary": [{"text": text, "citations": [cite]}],
+        "summary": [{"text": text, "citations": [cite], "fact_id": "f1"}],
         "facts": [
             {
                 "id": "f1",
@@ -161,14 +161,85 @@ def test_render_json_document() -> None:
 
 def test_a_wording_the_summary_states_is_not_listed_again() -> None:
     """Two facts of one wording (fuse keeps them apart by origin: "U.S. Coast Guard" and
-    "Coast Guard", as in the real-web Titan story) show as one line, the summary's."""
+    "Coast Guard", as in the real-web Titan story) show as one line, the summary's, with
+    both verdicts: neither fact's sources are lost."""
     story = briefing()
-    twin = dict(story["facts"][0], id="f1b", origin="Coast Guard", sources=["Mirror", "Wire"])
+    other = {"article_id": "a2", "sentence": 4, "source": "Mirror", "text": "Ferries evacuated."}
+    twin = dict(
+        story["facts"][0], id="f1b", origin="Coast Guard", sources=["Mirror", "Wire"],
+        citations=[other],
+    )  # fmt: skip
     story["facts"].append(twin)
     md = to_markdown([story])
     assert "## Confirmed by several sources" not in md
-    assert md.split("## Summary")[1].split("## Disputed")[0].count("- Ferries evacuated") == 1
+    summary = md.split("## Summary")[1].split("## Disputed")[0]
+    assert summary.count("- Ferries evacuated") == 1
+    assert (
+        summary.count("\n- ") == 1
+        and (
+            "[1] — confirmed by 2 independent sources: Local, Wire · also confirmed by 2"
+            " independent sources: Mirror, Wire; attributed to Coast Guard [2]\n"
+        )
+        in summary
+    )
     story["summary"] = []
     md = to_markdown([story])
     confirmed = md.split("## Confirmed by several sources")[1].split("## Disputed")[0]
     assert confirmed.count("- Ferries evacuated") == 1
+    assert "Local, Wire · also" in confirmed and "Mirror, Wire; attributed to Coast Guard" in md
+
+
+def test_facts_of_one_wording_keep_their_sources_in_markdown_and_html() -> None:
+    """A fact that is another fact's wording is one line, never dropped with its sources:
+    in the summary and in the list below it, in Markdown and in the HTML report."""
+    story = briefing()
+
+    def fact(id_: str, text: str, sources: list[str], origin: str = "") -> dict[str, Any]:
+        cite = {"article_id": id_, "sentence": 1, "source": sources[0], "text": text}
+        return dict(story["facts"][0], id=id_, text=text, sources=sources, origin=origin,
+                    citations=[cite])  # fmt: skip
+
+    battled = "Firefighters battled the blaze for a week."
+    story["facts"] += [
+        fact("f3", "Ferries evacuated 349 people from Limni!", ["AP", "BBC"], "the ministry"),
+        fact("f4", battled, ["Reuters", "Kathimerini"]),
+        fact("f5", battled.upper(), ["AFP", "ERT"], "the fire service"),
+    ]
+    f4 = story["facts"][-2]
+    story["facts"] += [dict(f4, id="f4b"), dict(f4, id="f4c", sources=["Reuters"])]  # twins
+    md, page = to_markdown([story]), to_html([story])
+    for shown in (md, page):
+        summary, below = shown.split("Confirmed by several sources")
+        assert "AP, BBC; attributed to the ministry" in summary
+        assert (
+            "Reuters, Kathimerini" in below and "AFP, ERT; attributed to the fire service" in below
+        )
+    confirmed = md.split("## Confirmed by several sources")[1].split("## ")[0]
+    assert confirmed.count("\n- ") == 1  # one line for the wording, both verdicts on it
+    listed = page.split("Confirmed by several sources")[1].split("References")[0]
+    assert listed.count("Firefighters battled") == 1 and "FIREFIGHTERS" not in listed
+    for shown in (confirmed, listed):
+        assert shown.count("Reuters") == 1 and shown.count("also") == 1  # twins add nothing
+
+
+def test_what_a_reader_reads_is_words_not_keys() -> None:
+    """Read on real-web dev stories: "1 articles from 1 outlets", "is a same_wire of",
+    "attributed to This", 24 marks in a row and one headline cited three times."""
+    story = briefing()
+    story.update(n_articles=1, n_sources=1, n_independent=1)
+    story["facts"][0]["origin"] = "This"
+    copy = dict(story["articles"][0], id="a2", source="Mirror", derived_from="a1")
+    story["articles"].append(dict(copy, derivation={"kind": "same_wire", "score": 0.9}))
+    head = "Evia fires: ferries evacuate Limni"
+    story["summary"][0]["citations"] = [
+        {"article_id": "a1", "sentence": n, "source": "Wire", "text": f"Line {n}."}
+        for n in range(5)
+    ] + [{"article_id": "a1", "sentence": n, "source": "Wire", "text": head} for n in (7, 9)]
+    md, page = to_markdown([story]), to_html([story])
+    assert "_1 article from 1 outlet (1 independent report), 2021-08-08 to" in md
+    assert re.search(r"<b>1</b> article · <b>1</b> outlet ·\s+<b>1</b> independent report\s", page)
+    assert "- Mirror carries the same wire text as Wire" in md and "same_wire" not in page
+    assert "attributed to This" not in md + page
+    assert "[1–6] — confirmed by 2" in md  # five lines and the headline, printed twice
+    assert md.count(head) == 1 and "7. " not in md.split("## References")[1]  # cited once
+    assert '<a href="#ref-s1-1">[1</a>–<a href="#ref-s1-6">6]</a>' in page

@@ -84,6 +84,38 @@ def test_story_page_has_facts_map_quotes_sources_and_citation_links(site: tuple)
     assert "Sources compared" in html
 
 
+def test_every_fact_keeps_its_anchor(tmp_path: Path) -> None:
+    """Feeds, alerts and search link to `#fact-<id>`: a fact of a summary line's wording, two
+    facts of one wording below it and a figure that changed each keep an anchor, once."""
+    from newsloom.models import Citation, Fact
+    from newsloom.store import Store
+
+    db = tmp_path / "web.db"
+    webdata.fill(db)
+    store = Store(db)
+    facts = store.get_facts("st-flood")
+    f1 = facts[0]
+    cite = Citation(f1.citations[0].article_id, 2, "Folha", "The Guaiba river rose.")
+    facts += [
+        Fact("f1b", f1.text, "corroborated", ["Folha", "Agencia"], 2, [cite], origin="police"),
+        Fact("f4", "Rescue boats reached the north.", "corroborated", ["A", "B"], 2, [cite]),
+        Fact("f5", "Rescue boats reached the north!", "corroborated", ["C", "D"], 2, [cite]),
+        Fact("f5b", "Rescue boats reached the north!", "corroborated", ["C", "D"], 2, [cite]),
+        Fact("f6", "The river rose to 5.3 metres.", "update", ["Folha"], 1, [cite],
+             updates=[{"value": "5.3", "time": "2024-05-06", "sources": ["Folha"],
+                       "citations": [cite.to_dict()]}]),
+    ]  # fmt: skip
+    store.save_facts("st-flood", facts, n_independent=1)
+    store.close()
+    html = TestClient(create_app(str(db))).get("/stories/st-flood").text
+    for f in facts:
+        assert html.count(f'id="fact-{f.id}"') == 1, f.id
+    assert "attributed to police" in html and "sources: C, D" in html  # both verdicts shown
+    assert html.count("Rescue boats reached the north") == 1  # one line, every fact's anchor
+    assert html.count("sources: C, D") == 1  # f5b is f5's twin: its anchor says nothing new
+    assert "Figures that changed" in html
+
+
 def test_article_page_anchors_and_highlights(site: tuple) -> None:
     client, ids = site
     html = client.get(f"/articles/{ids['a']}").text

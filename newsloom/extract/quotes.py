@@ -905,14 +905,17 @@ def _resolve(quotes: list[Quote], doc: Doc, mentions: list[Mention], spans: list
         for m in sorted(mentions, key=lambda m: m.start)
         if m.label == "PERSON" and not any(a <= m.start < b for a, b in inside)
     ]
-    genders = _genders(doc, persons)
+    names = [_full_name(p.norm or p.text, persons) for p in persons]  # once an article
+    genders = _genders(doc, persons, names)
     speakers: list[tuple[int, str]] = []  # (offset, name) of speakers named so far
     for q in quotes:
         if q.speaker_start < 0:
             continue
         written = _text(doc)[q.speaker_start : q.speaker_end]
         if written.lower() in _PERSON_PRONOUNS:
-            q.speaker = _pronoun_name(written.lower(), q.speaker_start, persons, genders, speakers)
+            q.speaker = _pronoun_name(
+                written.lower(), q.speaker_start, persons, names, genders, speakers
+            )
             continue
         q.speaker = _name_for(q, doc, mentions, persons)
         q.title = _title(doc, q.speaker_start, q.speaker_end)
@@ -920,13 +923,12 @@ def _resolve(quotes: list[Quote], doc: Doc, mentions: list[Mention], spans: list
             speakers.append((q.speaker_start, q.speaker))
 
 
-def _genders(doc: Doc, persons: list[Mention]) -> dict[str, str]:
-    """ "m" or "f" per full name, by title ("Mrs. Clinton") and by the he/she that
-    follows a mention before another person is named."""
+def _genders(doc: Doc, persons: list[Mention], names: list[str]) -> dict[str, str]:
+    """ "m" or "f" per full name (`names[i]` is `persons[i]`'s), by title ("Mrs. Clinton")
+    and by the he/she that follows a mention before another person is named."""
     votes: dict[str, Counter[str]] = {}
     text = _text(doc)
-    for m in persons:
-        name = _full_name(m.norm or m.text, persons)
+    for m, name in zip(persons, names, strict=True):
         before = text[max(0, m.start - 12) : m.start].lower().replace(".", "").split()
         word = before[-1] if before else ""
         sex = "m" if word in _MALE_TITLES else "f" if word in _FEMALE_TITLES else ""
@@ -938,8 +940,7 @@ def _genders(doc: Doc, persons: list[Mention]) -> dict[str, str]:
         i = bisect.bisect_left(starts, tok.idx) - 1
         if not sex or i < 0 or tok.idx - persons[i].end > _PRONOUN_REACH:
             continue
-        name = _full_name(persons[i].norm or persons[i].text, persons)
-        votes.setdefault(name, Counter())[sex] += 1
+        votes.setdefault(names[i], Counter())[sex] += 1
     return {name: count.most_common(1)[0][0] for name, count in votes.items()}
 
 
@@ -947,18 +948,20 @@ def _pronoun_name(
     pronoun: str,
     offset: int,
     persons: list[Mention],
+    names: list[str],
     genders: dict[str, str],
     speakers: list[tuple[int, str]],
 ) -> str:
     """Who "he"/"she" is: the last speaker named before it of that gender or of none known
     (a person: "Rear Adm. John Mauger said …. “…,” he said" is Mauger's, not that of the
-    man named last), else the last person mentioned of that gender, else the last person."""
+    man named last), else the last person mentioned of that gender, else the last person.
+    `names[i]` is `persons[i]`'s full name, worked out once per article."""
     sex = "f" if pronoun in _FEMALE else "m"
-    people = {_full_name(p.norm or p.text, persons) for p in persons}
+    people = set(names)
     for _, name in reversed([s for s in speakers if s[0] < offset]):
         if genders.get(name) == sex or (name not in genders and name in people):
             return name
-    before = [_full_name(p.norm or p.text, persons) for p in persons if p.end <= offset]
+    before = [name for p, name in zip(persons, names, strict=True) if p.end <= offset]
     same = [name for name in before if genders.get(name) == sex]
     unknown = [name for name in before if name not in genders]
     pick = same or unknown or before
