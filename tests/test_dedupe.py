@@ -410,6 +410,10 @@ def test_two_versions_of_one_agency_text_are_one_origin(monkeypatch: pytest.Monk
         return [(d.article_id, d.original_id, d.kind) for d in tracer.derivations]
 
     assert trace() == [(later.id, first.id, "same_wire")]
+    tracer = CopyTracer()
+    tracer.add(first, _bag_embed)
+    again = CopyTracer.from_state([state for _, state in tracer.state_delta()], [])
+    assert [d.kind for d in again.add(later, _bag_embed)] == ["same_wire"]  # as stored
     monkeypatch.setattr(dedupe, "WIRE_RUNS", 99)  # the runs are what link them
     assert trace() == []
 
