@@ -27,7 +27,11 @@ its speaker, so quoted sentences count only beside copied wording of the pages' 
   the later if both are complete, is derived from the other;
 - `same_wire`: both pages carry the same agency text word for word (three or more
   near-identical sentences, or a near copy of a page that credits a wire: "(AFP)", "Reuters",
-  "AP") beside text of their own: one origin, neither copied the other.
+  "AP") beside text of their own: one origin, neither copied the other; also two versions
+  of one agency text that no alignment links (the lead rewritten, paragraphs edited, cut and
+  reordered, a figure updated) when runs of about eight words of it stand in three own
+  sentences and a quarter of the shorter page, or one own sentence of over thirty words is
+  the same word for word (looked up through a hash table of 4-grams, bounded by the pages).
 
 Two outlets that each quote the same wire but write their own reports align on few
 sentences, and their wording differs, so they stay independent. Each page keeps one parent,
@@ -80,6 +84,10 @@ MIN_ALIGNED = 3  # sentences aligned before a page counts as copied (fewer if it
 KEPT_GRAMS = 3  # a copy aligned on MIN_ALIGNED sentences or fewer keeps a 6-word run somewhere
 SHARED_GRAMS = 8  # word 4-grams a sentence shares before it is one text (about 11 words)
 WIRE_SENTENCES = 3  # verbatim sentences shared before two pages carry one wire text
+RUN_GRAMS = 5  # word 4-grams two own sentences share: a run of wording (about 8 words)
+WIRE_RUNS = 3  # own sentences carrying such runs before two pages carry one text, edited
+RUN_SHARE = 0.25  # ... and this share of the shorter page's own sentences at least
+LONG_RUN = 30  # word 4-grams of one own sentence run word for word (about 33 words)
 CANDIDATES = 5  # earlier articles aligned in full with a new one
 NEIGHBOURS = 4  # nearest story sentences looked at for each new sentence
 RECENT = 4096  # latest sentences searched by vector (older ones through LSH and name keys)
@@ -487,6 +495,37 @@ class CopyTracer:
             )
         if not new.n or not old.n:
             return 0.0, None
+        strength, link = self._aligned(new, vecs, old, credits)
+        if link is None:
+            strength, link = self._runs_relation(new, old, credits)
+        return strength, link
+
+    def _runs_relation(
+        self, new: _Page, old: _Page, credits: list[str]
+    ) -> tuple[float, Derivation | None]:
+        """Two versions of one agency text that no sentence alignment links: the lead
+        rewritten, paragraphs cut, reordered and edited, figures updated ("injuring dozens" /
+        "at least 23 others"), yet runs of its wording kept in several of their own sentences,
+        or one long sentence kept word for word. Independent reports of one event share
+        phrases ("killing all 150 people on board", "life in prison without the possibility
+        of parole"), not runs of eight words in three sentences and a quarter of a page."""
+        runs = _shared_runs(new, old)
+        share = len(runs) / max(1, min(new.own, old.own))
+        edited = len(runs) >= WIRE_RUNS and share >= RUN_SHARE
+        if not edited and max((g for _, _, g in runs), default=0) < LONG_RUN:
+            return 0.0, None
+        evidence = {
+            "run_sentences": len(runs),
+            "run_grams": sum(g for _, _, g in runs),
+            "pairs": [[i, j] for i, j, _ in runs[:10]],
+            "credited_wire": credits,
+        }
+        return share, self._link(new, old, "same_wire", round(share, 4), evidence)
+
+    def _aligned(
+        self, new: _Page, vecs: np.ndarray, old: _Page, credits: list[str]
+    ) -> tuple[float, Derivation | None]:
+        """The relation read from the pages' aligned sentences."""
         rows = self.vecs[old.first_row : old.first_row + old.n]
         aligned = _align(new, vecs, old, rows)
         m = aligned.matched
@@ -683,6 +722,34 @@ def _align(new: _Page, vn: np.ndarray, old: _Page, vo: np.ndarray) -> _Alignment
         (i, j) for i, j, _, _ in own if (i, j) in copied_at and shared_at[i, j] >= SHARED_GRAMS
     )
     return _Alignment(sorted(chosen), run, len(chosen) > len(own), kept_text)
+
+
+def _shared_runs(new: _Page, old: _Page) -> list[tuple[int, int, int]]:
+    """One-to-one pairs of own sentences (i new, j old, shared word 4-grams) that share a
+    run of wording (RUN_GRAMS 4-grams or more), most shared first: looked up through a
+    hash table of the old page's 4-grams, so the cost is the pages' length."""
+    where: dict[int, list[int]] = {}
+    for j, grams in enumerate(old.grams):
+        if not old.quoted[j]:
+            for h in grams.tolist():
+                where.setdefault(h, []).append(j)
+    counts: dict[tuple[int, int], int] = {}
+    for i, grams in enumerate(new.grams):
+        if new.quoted[i]:
+            continue
+        for h in grams.tolist():
+            for j in where.get(h, ()):
+                counts[i, j] = counts.get((i, j), 0) + 1
+    ranked = sorted(((g, i, j) for (i, j), g in counts.items() if g >= RUN_GRAMS), reverse=True)
+    used_i: set[int] = set()
+    used_j: set[int] = set()
+    out = []
+    for g, i, j in ranked:
+        if i not in used_i and j not in used_j:
+            used_i.add(i)
+            used_j.add(j)
+            out.append((i, j, g))
+    return out
 
 
 def _numbers(key: tuple[str, ...]) -> set[str]:

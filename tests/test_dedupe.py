@@ -362,3 +362,119 @@ def test_a_rewrite_keeps_its_sentence_unless_it_changes_a_figure(
         tracer.add(art, _bag_embed)
     assert (1, 1) in _aligned(tracer, kept.id, first.id)
     assert (1, 1) not in _aligned(tracer, other.id, first.id)
+
+
+AGENCY_FIRST = [
+    "Two bombs exploded near the finish of the city marathon on Monday, killing two people "
+    "and injuring dozens, race organizers and police said.",
+    "Police found and defused at least one other explosive device near the course.",
+    "About two hours after the winners crossed the finish line, there was a loud explosion on "
+    "the north side of the main street, just before the photo bridge.",
+    "Bloody spectators were being carried to the medical tent that had been set up to care "
+    "for tired runners.",
+    "A senior intelligence official said the two other explosive devices found nearby were "
+    "being dismantled by the bomb squad.",
+    "Runners who had not finished were sent away from the smoking site by marshals.",
+    "Competitors and race volunteers were crying as they fled from the chaos.",
+    "The police commissioner asked everyone to stay indoors for the night.",
+]
+AGENCY_LATER = [  # the agency's later version: new lead, paragraphs cut, edited, reordered
+    "Investigators searched on Tuesday for whoever planted the bombs that tore through the "
+    "crowd at the city marathon.",
+    "As people wailed in agony, bloody spectators were carried to a medical tent that had "
+    "been set up to care for runners.",
+    "A senior intelligence official said the two other explosive devices found nearby were "
+    "being examined.",
+    "About two hours after the winners crossed the line, there was a loud explosion near "
+    "the photo bridge.",
+    "The federal aviation authority barred low flights over the area until further notice.",
+    "Mobile phone service was shut down to prevent any remote detonation of explosives.",
+    "Hospitals reported that several of the wounded had lost limbs in the blasts.",
+    "The president promised that those responsible would feel the full weight of justice.",
+]
+
+
+def test_two_versions_of_one_agency_text_are_one_origin(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The agency's later version rewrites the lead and edits, cuts and reorders the rest, so
+    no sentence aligns word for word, yet three of its own sentences keep runs of eight words
+    of the first version: one origin (#11: AP versions on two sites were two sources)."""
+    from newsloom import dedupe
+
+    first = make_article(" ".join(AGENCY_FIRST), published="2024-04-15")
+    later = make_article(" ".join(AGENCY_LATER), published="2024-04-16")
+
+    def trace() -> list[tuple[str, str, str]]:
+        tracer = CopyTracer()
+        for art in (first, later):
+            tracer.add(art, _bag_embed)
+        return [(d.article_id, d.original_id, d.kind) for d in tracer.derivations]
+
+    assert trace() == [(later.id, first.id, "same_wire")]
+    tracer = CopyTracer()
+    tracer.add(first, _bag_embed)
+    again = CopyTracer.from_state([state for _, state in tracer.state_delta()], [])
+    assert [d.kind for d in again.add(later, _bag_embed)] == ["same_wire"]  # as stored
+    monkeypatch.setattr(dedupe, "WIRE_RUNS", 99)  # the runs are what link them
+    assert trace() == []
+
+
+WORDS = [f"topic{n}" for n in range(18)]  # a word of its own per filler sentence
+
+
+def test_stock_phrases_in_long_reports_are_no_copy() -> None:
+    """Own reports of one trial share legal phrases of eight words ("life in prison without
+    the possibility of parole") in three sentences of thirteen: not a quarter of either page."""
+    phrases = [
+        "life in prison without the possibility of parole",
+        "the special circumstance of murder of a peace officer",
+        "two counts of possession of a firearm by a felon",
+    ]
+    in_a = [
+        f"The defendant now faces {phrases[0]} after a three-week trial.",
+        f"Jurors took two days to find true {phrases[1]} in the case.",
+        f"He had also admitted {phrases[2]} before the hearing began.",
+    ]
+    in_b = [
+        f"Prosecutors said they would ask for {phrases[0]} at sentencing.",
+        f"Defence lawyers had argued against {phrases[1]} during closing statements.",
+        f"The indictment listed {phrases[2]} among other charges.",
+    ]
+    own_a = [f"The first paper's own line number {w} about the long trial." for w in WORDS[:10]]
+    own_b = [f"Another outlet wrote its sentence {w} on the courtroom scene." for w in WORDS[8:18]]
+    a = make_article(" ".join(own_a[:4] + in_a[:2] + own_a[4:] + in_a[2:]))
+    b = make_article(" ".join(in_b + own_b))
+    tracer = CopyTracer()
+    for art in (a, b):
+        tracer.add(art, _bag_embed)
+    assert tracer.derivations == []
+
+
+def test_one_long_agency_sentence_word_for_word_is_one_origin() -> None:
+    """A sentence of over thirty words kept word for word outside quotation marks is the
+    agency's text, not a phrase two reporters both found (#11: Reuters' account of the
+    prosecutor's statement on two sites); a shorter shared sentence stays sentence-level
+    provenance (`test_one_shared_wire_sentence_is_sentence_provenance_not_a_page_copy`)."""
+    long_sentence = (
+        "The prosecutor said the co-pilot, left in sole control of the aircraft after the "
+        "captain stepped out, refused to open the cockpit door and deliberately set the plane "
+        "into a descent that lasted about eight minutes until it struck the mountainside."
+    )
+    earlier = make_article(
+        "French prosecutors gave their first account of the crash on Thursday. "
+        + long_sentence
+        + " Families of the victims were told of the findings before the news conference.",
+        published="2024-03-26",
+    )
+    later = make_article(
+        "The airline's chief said he was stunned by what investigators had found. "
+        "Search teams resumed work at first light on the scree slopes. "
+        + long_sentence
+        + " The company will hold a memorial service next week in its home city.",
+        published="2024-03-26",
+    )
+    tracer = CopyTracer()
+    for art in (earlier, later):
+        tracer.add(art, _bag_embed)
+    assert [d.kind for d in tracer.derivations] == ["same_wire"]
+    assert tracer.derivations[0].evidence["run_grams"] >= 30
+    assert tracer.root(later.id) == tracer.root(earlier.id)
