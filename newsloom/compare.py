@@ -601,17 +601,27 @@ def claim_key(claim: Claim) -> ClaimKey:
     )
 
 
+def _last_words(names: frozenset[str]) -> set[str]:
+    """The names' last words ("altman" of "sam altman"): how a head word names someone."""
+    return {n.rsplit(" ", 1)[-1] for n in names}
+
+
 def _argument_match(heads: tuple[str, str], names: tuple[frozenset[str], frozenset[str]]) -> int:
     """+1 the same participant, 0 unknown (missing, or named on one side only), -1 different
     participants."""
     na, nb = names
+    ha, hb = heads
     if na and nb:
         if na & nb or any(x in y or y in x for x in na for y in nb):
             return 1
+        # the same head that is a name on one side only: the other side's names came from a
+        # phrase inside it ("Altman, who was fired by OpenAI's board" names OpenAI); not
+        # "Grace Mugabe" / "Robert Mugabe", named on both
+        if ha and ha == hb and (ha in _last_words(na)) != (ha in _last_words(nb)):
+            return 1
         return -1
-    ha, hb = heads
     named = na or nb
-    if named and (hb if na else ha) in {n.rsplit(" ", 1)[-1] for n in named}:
+    if named and (hb if na else ha) in _last_words(named):
         return 1  # "Altman" unrecognised as a name on one side, "Sam Altman" on the other
     if na or nb:  # named on one side: "the city" may be Kandahar, a "number" is no translator
         vague = {ha, hb} & (_GENERIC | _REFERENTS) or not (ha and hb) or ha == hb
@@ -635,21 +645,30 @@ def names_clash(a: ClaimKey, b: ClaimKey) -> bool:
     )
 
 
-def claims_match(a: ClaimKey, b: ClaimKey, loose: bool = False) -> float:
-    """How surely two claims are the same (0 = not): the same verb class, no participant that
-    differs, and at least one that is the same (`loose`: none needs to be the same, the
-    statements' other evidence decides). Polarity is left to the checks."""
+def parties(a: ClaimKey, b: ClaimKey, loose: bool = False) -> tuple[int, int] | None:
+    """(agent, patient) of two claims, each +1 the same participant or 0 unknown
+    (`_argument_match`), when they can be the same claim: the same verb class, no participant
+    that differs, and at least one that is the same (`loose`: none needs to be the same, the
+    statements' other evidence decides); None when they cannot. Polarity is left to the
+    checks."""
     if a.verb != b.verb or a.verb in LIGHT_VERBS:
-        return 0.0
+        return None
     agent = _argument_match((a.agent, b.agent), (a.agent_names, b.agent_names))
     patient = _argument_match((a.patient, b.patient), (a.patient_names, b.patient_names))
     if agent < 0 or patient < 0:
-        return 0.0
+        return None
     if loose:
-        return 0.7 + 0.15 * (agent + patient)
+        return agent, patient
     both_patients = (a.patient or a.patient_names) and (b.patient or b.patient_names)
     if agent + patient == 0 or (both_patients and patient < 1):
-        return 0.0
+        return None
     if a.places and b.places and not a.places & b.places:
-        return 0.0
-    return 0.7 + 0.15 * (agent + patient)
+        return None
+    return agent, patient
+
+
+def claims_match(a: ClaimKey, b: ClaimKey, loose: bool = False) -> float:
+    """How surely two claims are the same (0 = not; see `parties`): more for each
+    participant known to be the same."""
+    found = parties(a, b, loose)
+    return 0.0 if found is None else 0.7 + 0.15 * sum(found)

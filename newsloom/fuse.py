@@ -69,6 +69,7 @@ from newsloom.compare import (
     names_clash,
     negated_text,
     normalise_apostrophes,
+    parties,
     special_values,
     tells_change,
     title_names,
@@ -119,7 +120,7 @@ SHOWN_CHOICES = 4  # statements of a fact tried as the one shown (the most backe
 SUPPORT_OVERLAP = 0.3  # share of content words (Jaccard) with the shown statement that backs it
 SUPPORT_CONTAINED = 0.7  # ... or share of the shown statement's own content words a member gives
 SUPPORT_MIN_WORDS = 4  # ... when the shown statement has at least this many
-BOTH_PARTIES = 1.0  # `claims_match` of a claim whose agent and patient are both the same
+BOTH_PARTIES = (1, 1)  # `parties` of two claims whose agent and patient are both the same
 _FUNCTION = frozenset(
     "the and for with from that this was were are been has have had its his her their they "  # noqa: SIM905
     "she said says will would after before over about into than who which not also".split()
@@ -772,8 +773,9 @@ class StoryFacts:
     def _claim_score(self, me: int, vec: np.ndarray, j: int, g: int) -> float:
         """How well claim j of a new statement matches a fact: its best match among the
         fact's first members, whose statements (or a clause of each: a claim told inside
-        longer sentences) must be close enough; a claim about generic participants needs a
-        shared name or a closer statement as well."""
+        longer sentences) must be CLAIM_COSINE close; a claim about generic participants needs
+        a shared name or NAME_COSINE. Both gates read one closeness: the statements', or their
+        closest clauses' where the statements are below the higher gate."""
         best = 0.0
         st = self.statements[me]
         for sid, cj in self.groups[g].members[:REPS]:
@@ -784,8 +786,8 @@ class StoryFacts:
             if score <= 0:
                 continue
             cos = float(vec @ self.vecs[sid])
-            if cos < CLAIM_COSINE:
-                cos = self._clause_cosine(me, vec, sid, cos)
+            if cos < NAME_COSINE:
+                cos = max(cos, self._clause_cosine(me, vec, sid, cos))
             a, b = st.claims[j], other.claims[cj]
             named = _overlap(a.agent_names | a.patient_names, b.agent_names | b.patient_names)
             if cos < CLAIM_COSINE or (
@@ -1468,10 +1470,9 @@ def _carries(shown: Statement, core: ClaimKey | None, st: Statement) -> bool:
     if core is not None and not core.track:
         named = core.agent_names | core.patient_names
         for claim in st.claims:
-            score = claims_match(claim, core)
-            if not claim.track and (
-                score >= BOTH_PARTIES
-                or (score > 0 and _names_meet(named, claim.agent_names | claim.patient_names))
+            found = None if claim.track else parties(claim, core)
+            if found is not None and (
+                found == BOTH_PARTIES or _names_meet(named, claim.agent_names | claim.patient_names)
             ):
                 return True
     mine, theirs = _content_words(shown.text), _content_words(st.text)
@@ -1879,13 +1880,14 @@ class _Class:
     pass (`main`, in member order) then those filed later (`later`: a member giving two
     different figures of one kind), as `_Classes` files them."""
 
-    __slots__ = ("checked", "first", "late", "later", "main", "now", "seen", "value")
+    __slots__ = ("checked", "first", "late", "later", "later_seen", "main", "now", "seen", "value")
 
     def __init__(self, when: str, value: Value, m: Member) -> None:
         self.value = value
         self.first = when  # the earliest time of the `main` members
         self.main, self.seen = [m], {m}
         self.later: list[Member] = []
+        self.later_seen: set[Member] = set()  # `later` as a set: filing asks it per figure
         self.late: str | None = None  # the earliest time of the figures filed later
         self.checked = 0  # main members read by `current`
         self.now: list[Member] = []  # those of them not scoped
@@ -1957,7 +1959,7 @@ class _Classes:
         if opened != self.opened:
             for thing in self.things:
                 for c in thing.classes:
-                    c.later, c.late = [], None
+                    c.later, c.later_seen, c.late = [], set(), None
             self.filed, self.opened = 0, opened
         for m, when, v in self.later[self.filed :]:
             self._join(m, when, v)
@@ -1987,7 +1989,8 @@ class _Classes:
         """File a figure only into an equal value of its thing."""
         _, c = self._find(v)
         if c is not None:
-            if m not in c.seen and m not in c.later:
+            if m not in c.seen and m not in c.later_seen:
+                c.later_seen.add(m)
                 c.later.append(m)
             c.late = when if c.late is None else min(c.late, when)
 

@@ -16,6 +16,7 @@ from newsloom.compare import (
     figure_scope,
     names_clash,
     negated_text,
+    parties,
     special_values,
     value_of,
     verb_class,
@@ -221,3 +222,33 @@ def test_no_verb_sits_in_two_classes() -> None:
 
     verbs = [v for listed in _VERB_CLASSES.values() for v in listed.split()]
     assert len(verbs) == len(set(verbs))
+
+
+def test_a_head_named_on_one_side_only_is_that_participant() -> None:
+    """A parse may read names off a phrase inside a participant ("Altman, who was fired by
+    OpenAI's board" gives the patient the name OpenAI): the same head, which the other side
+    names, is still the same participant. Two people named in full on both sides are not
+    ("Grace Mugabe" / "Robert Mugabe"), nor is a head no side names ("the city")."""
+    stray = key("dismiss", "board", "altman", "openai", "openai")
+    named = key("dismiss", "", "altman", "", "altman")
+    assert parties(stray, named) == (0, 1)
+    assert claims_match(stray, named) == pytest.approx(0.85)
+    grace = key("welcome", "mugabe", "move", "grace mugabe")
+    robert = key("welcome", "mugabe", "move", "robert mugabe")
+    assert parties(grace, robert) is None
+    ghazni = key("capture", "taliban", "city", "taliban", "ghazni")
+    kandahar = key("capture", "taliban", "city", "taliban", "kandahar")
+    assert parties(ghazni, kandahar) is None
+
+
+def test_parties_say_which_participants_are_known_the_same() -> None:
+    """`parties` tells a caller which participants matched (both, for backing a shown claim),
+    so no caller compares `claims_match`'s float to a constant."""
+    seized = key("capture", "taliban", "kandahar", "taliban", "kandahar")
+    captured = key("capture", "taliban", "city", "taliban", "kandahar")
+    unnamed = key("capture", "", "kandahar", "", "kandahar")
+    assert parties(seized, captured) == (1, 1)
+    assert parties(seized, unnamed) == (0, 1)
+    assert parties(seized, key("kill", "taliban", "kandahar", "taliban", "kandahar")) is None
+    assert parties(seized, unnamed, loose=True) == (0, 1)
+    assert claims_match(seized, captured) > claims_match(seized, unnamed) > 0

@@ -864,6 +864,31 @@ def test_a_claim_with_both_parties_or_a_surname_backs_the_shown_one() -> None:
     assert not _carries(shown, fired, sacked)
 
 
+def test_a_lone_surname_meets_each_full_name_but_relatives_do_not_meet() -> None:
+    """On purpose: inside one fact, "Mugabe" (a surname alone) meets "Robert Mugabe" and
+    "Grace Mugabe" (the text cannot say which; the fact's other checks decide), but two full
+    names that share the surname are two people: Grace Mugabe's claim does not back one that
+    Robert Mugabe made."""
+    from newsloom.compare import ClaimKey
+    from newsloom.fuse import Statement, _carries, _names_meet
+
+    robert, grace, lone = (frozenset({n}) for n in ("robert mugabe", "grace mugabe", "mugabe"))
+    assert _names_meet(lone, robert) and _names_meet(lone, grace)
+    assert not _names_meet(robert, grace)
+
+    def welcomed(name: str) -> ClaimKey:
+        return ClaimKey("welcome", "mugabe", "move", frozenset({name}), frozenset(),
+                        frozenset(), False, True)  # fmt: skip
+
+    shown = Statement(0, 0, "Robert Mugabe welcomed the move on Tuesday, state media said.", 0, 60)
+    shown.claims, shown.claim_values, shown.primary = [welcomed("robert mugabe")], [[]], 0
+    other = Statement(1, 0, "Grace Mugabe welcomed it in a brief speech to supporters.", 0, 58)
+    other.claims = [welcomed("grace mugabe")]
+    assert not _carries(shown, shown.claims[0], other)
+    other.claims = [welcomed("mugabe")]
+    assert _carries(shown, shown.claims[0], other)
+
+
 def test_names_spelt_with_a_doubled_letter_are_compatible() -> None:
     """His "wife Auxillia" and "wife Auxilia" are one person: two captions of the
     arrival are not kept apart as naming different telling participants."""
@@ -908,3 +933,32 @@ def test_a_line_dated_to_an_earlier_time_corroborates_no_fact_of_this_one(
          "England have not won a major title since their 1966 World Cup triumph."),
     )  # fmt: skip
     assert [fuse._since(st) for st in split_statements(old, 0)] == [True]
+
+
+def test_a_claim_meets_through_its_closest_clauses_below_either_gate() -> None:
+    """Review #8: the closest clauses carry a claim that no name backs whenever the whole
+    statements are below the name gate (NAME_COSINE), not only below CLAIM_COSINE: a pair
+    at 0.55 with clauses at 0.9 meets as a pair at 0.45 with those clauses does, and both
+    gates read the one closeness. Far statements (under CANDIDATE_COSINE) never do."""
+    import numpy as np
+
+    from newsloom.compare import ClaimKey
+    from newsloom.fuse import Statement, StoryFacts, _Group
+
+    said = ClaimKey("announce", "police", "arrest", frozenset(), frozenset(), frozenset(),
+                    False, True)  # fmt: skip
+    for whole, meets in ((0.55, True), (0.47, True), (0.3, False)):
+        index = StoryFacts()
+        old = Statement(0, 0, "Police announced the arrest late on Friday", 0, 43)
+        new = Statement(1, 0, "In a statement on Saturday police announced the arrest", 0, 54)
+        for st in (old, new):
+            st.claims, st.claim_values, st.primary = [said], [[]], 0
+        index.statements = [old, new]
+        index.groups = [_Group(0, (0, 0), [(0, 0)], {0})]
+        v_old = np.array([1.0, 0.0, 0.0], np.float32)
+        v_new = np.array([whole, np.sqrt(1 - whole**2), 0.0], np.float32)
+        index.vecs, index._n = v_old[None, :], 1
+        clause_old = np.array([0.0, 0.0, 1.0], np.float32)
+        clause_new = np.array([0.0, np.sqrt(1 - 0.81), 0.9], np.float32)
+        index._clause_vecs = {0: np.vstack([v_old, clause_old]), 1: np.vstack([v_new, clause_new])}
+        assert (index._claim_score(1, v_new, 0, 0) > 0) == meets, whole
