@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import load_script
 
 from newsloom.cluster import (
     _NO_WEEKDAYS,
@@ -26,6 +27,7 @@ from newsloom.cluster import (
     link_features,
 )
 from newsloom.errors import StoreError
+from newsloom.evaluate.cluster import EvalSet
 from newsloom.extract import extract_batch
 from newsloom.models import Article, Sentence, content_id
 from newsloom.nlp import Embedder, load_embedder
@@ -307,6 +309,33 @@ def test_day_agreement_of_two_groups_is_the_mean_over_their_pairs() -> None:
     date = FEATURES.index("date")
     assert link_features(group(*a_days), group(*b_days))[date] == pytest.approx(expected)
     assert link_features(group(*b_days), group(*a_days))[date] == pytest.approx(expected)
+
+
+def test_grouped_cv_scores_folds_that_lack_a_corpus(corpus: tuple) -> None:
+    """`cluster_fit.grouped_cv` with a corpus of one storyline: most folds hold none of
+    it, and the held-out log-loss still comes out a number (it was nan)."""
+    fit = load_script("cluster_fit")
+    arts, feats, gold = corpus
+    events = [gold[a.id] for a in arts]
+
+    def evalset(keep: list[int], lines: list[str]) -> EvalSet:
+        return EvalSet(
+            articles=[arts[i] for i in keep],
+            events=[events[i] for i in keep],
+            splits=["dev"] * len(keep),
+            storylines=lines,
+            features=[feats[i] for i in keep],
+        )
+
+    quakes = [i for i, e in enumerate(events) if e in ("peru", "sulawesi")]
+    rest = [i for i, e in enumerate(events) if e not in ("peru", "sulawesi")]
+    sets = {
+        "one": evalset(quakes, ["quakes"] * len(quakes)),
+        "many": evalset(rest, [events[i] for i in rest]),
+    }
+    cv = fit.grouped_cv(sets, drop=("names",), folds=3, seeds=1)
+    assert np.isfinite(cv["cv_logloss"]) and cv["cv_logloss"] > 0
+    assert 0 < cv["cv_bcubed_f1_one"] <= 1 and 0 < cv["cv_bcubed_f1_many"] <= 1
 
 
 def test_late_merge_keeps_older_id() -> None:
