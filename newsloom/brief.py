@@ -135,9 +135,19 @@ def _fact(fact: Fact, by_id: dict[str, Article]) -> dict[str, Any]:
     data = fact.to_dict()
     data["text"] = balanced(fact.text)
     data["citations"] = [_cite(c) for c in fact.citations]
+    data["origin"] = shown_origin(fact.origin)
     if not data["date"]:
         data["date"] = _date_of(fact, by_id)
     return data
+
+
+# a pronoun or determiner is no origin a reader can use ("attributed to This")
+_NO_ORIGIN = frozenset({"this", "that", "these", "those", "it", "he", "she", "they", "we", "i"})
+
+
+def shown_origin(origin: str) -> str:
+    """A fact's origin as every view shows it: "" for a bare pronoun the parse took for one."""
+    return "" if origin.lower() in _NO_ORIGIN else origin
 
 
 def _date_of(fact: Fact, by_id: dict[str, Article]) -> str:
@@ -178,7 +188,7 @@ def _summary(facts: list[Fact], articles: list[Article]) -> list[dict[str, Any]]
                 "status": fact.status,
                 "independent_sources": fact.independent_sources,
                 "sources": list(fact.sources),
-                "origin": fact.origin,
+                "origin": shown_origin(fact.origin),
             }
         )
         if len(chosen) >= SUMMARY_SENTENCES:

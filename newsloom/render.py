@@ -175,13 +175,8 @@ def sources_text(sources: list[str], names: dict[str, str]) -> str:
 def verdict(fact: dict[str, Any], names: dict[str, str]) -> str:
     """A fact's verdict as a line ends with it: "confirmed by 2 independent sources: BBC,
     AFP; attributed to Ben Wallace"."""
-    said = fact.get("origin", "")
-    origin = f"; attributed to {said}" if said and said.lower() not in _NO_ORIGIN else ""
+    origin = f"; attributed to {fact['origin']}" if fact.get("origin") else ""
     return f"{_status(fact, names)}: {sources_text(fact['sources'], names)}{origin}"
-
-
-# a pronoun or determiner is no origin a reader can use ("attributed to This")
-_NO_ORIGIN = frozenset({"this", "that", "these", "those", "it", "he", "she", "they", "we", "i"})
 
 
 @dataclass(frozen=True, slots=True)

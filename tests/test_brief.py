@@ -18,6 +18,7 @@ from newsloom.brief import (
     _summary,
     _timeline,
     _whole_sentences,
+    build_briefing,
     outlet_name,
     readable,
     story_title,
@@ -408,3 +409,22 @@ def test_a_page_cut_short_adds_nothing_from_its_last_line() -> None:
     assert _quotes([art]) == []
     art.sentences[2].text = lines[2] + "er."
     assert len(_whole_sentences(facts, {"c1": art})) == 3 and len(_quotes([art])) == 1
+
+
+def test_a_pronoun_is_no_origin_in_any_view() -> None:
+    """The parse took "This" for the origin of "This is a crime, he said": JSON, the report
+    and the web page all read the briefing, so it is blanked there, once."""
+    line, other = "This is a crime against the people.", "Ben Wallace said 600 troops will go."
+    art = Article(id="a1", text=f"{line} {other}", source="Wire", sentences=[])
+    art.sentences = [Sentence(0, line, 0, len(line)), Sentence(1, other, len(line) + 1, 0)]
+    facts = [
+        Fact("f0", line, "corroborated", ["Wire", "AFP"], 2, [Citation("a1", 0, "Wire", line)],
+             origin="This"),
+        Fact("f1", other, "single", ["Wire"], 1, [Citation("a1", 1, "Wire", other)],
+             origin="Ben Wallace"),
+    ]  # fmt: skip
+    story = Story(id="s1", title="Troops", article_ids=["a1"])
+    briefing = build_briefing(story, [art], facts)
+    assert [f["origin"] for f in briefing["facts"]] == ["", "Ben Wallace"]
+    assert all(s["origin"] != "This" for s in briefing["summary"])
+    assert "attributed to This" not in to_markdown([briefing]) + to_html([briefing])
