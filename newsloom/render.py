@@ -55,7 +55,7 @@ class Citations:
 
     def number(self, c: dict[str, Any]) -> int:
         key = (c["article_id"], c["sentence"])
-        said = (c["article_id"], _words(c["text"]))
+        said = (c["article_id"], _words(c["text"]) or f"#{c['sentence']}")  # no words: its own
         if key not in self.numbers and said in self.said:
             self.numbers[key] = self.said[said]
         if key not in self.numbers:
@@ -215,7 +215,8 @@ def _sentences(fact: dict[str, Any]) -> set[tuple[str, int]]:
 def summary_facts(story: dict[str, Any]) -> list[Line]:
     """What each summary line states: its own fact (by `fact_id`; none for a lead sentence
     shown when there are no facts), then the corroborated facts of its wording. The line
-    carries their verdicts and anchors: none of them is listed again below the summary."""
+    carries their verdicts and anchors: no corroborated one is listed again below the summary
+    (a single, disputed or changed one still is, in its own list on the web page)."""
     by_id = {f["id"]: f for f in story["facts"]}
     alike = _alike(story, "corroborated")
     out = []
