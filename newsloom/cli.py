@@ -392,7 +392,7 @@ def watch(
                 if alerter is not None:
                     alerter.check(store)
 
-            watch_targets(
+            results = watch_targets(
                 list(targets),
                 store,
                 resources,
@@ -406,6 +406,8 @@ def watch(
     finally:
         if alerter is not None:
             alerter.close(drain=once)
+    if once and any(r.error or (r.report and r.report.errors) for r in results):
+        sys.exit(1)  # a cron job learns that some input failed (each is named above)
 
 
 @cli.command()

@@ -243,6 +243,8 @@ def _log(r: PollResult) -> None:
         print(f"newsloom watch: {r.target}: error: {r.error}", file=sys.stderr)
     elif r.report is not None:
         rep = r.report
+        for err in rep.errors:  # each bad file named once: it is not read again unchanged
+            print(f"newsloom watch: error: {err}", file=sys.stderr)
         print(
             f"newsloom watch: {r.target}: {rep.new} new, {rep.already_stored} already stored,"
             f" {len(rep.story_ids)} stories touched, {len(rep.errors)} errors",

@@ -84,3 +84,22 @@ def test_eval_places_refuses_a_changed_page(tmp_path: Path) -> None:
     (tmp_path / "pages" / "doc.txt").write_text("something else entirely", encoding="utf-8")
     result = CliRunner().invoke(cli, ["eval", "places", "--data", str(gold)])
     assert result.exit_code != 0 and "differs" in result.output
+
+
+def test_eval_copies_names_a_bad_spun_record(tmp_path: Path) -> None:
+    """A spun page without an original (or a line that is not JSON) is one line naming the
+    file, exit 2, not a traceback."""
+    gold = tmp_path / "copies.jsonl"
+    gold.write_text(
+        json.dumps({"a": "spun-1", "b": "spun-2", "label": "independent", "split": "dev"}) + "\n",
+        encoding="utf-8",
+    )
+    spun = tmp_path / "spun.jsonl"
+    for body, problem in (
+        ({"id": "spun-1", "original": None, "text": "A ferry sank."}, "needs an 'original'"),
+        ("{not json", "spun.jsonl:1: invalid JSON"),
+    ):
+        spun.write_text((body if isinstance(body, str) else json.dumps(body)) + "\n", "utf-8")
+        result = CliRunner().invoke(cli, ["eval", "copies", "--data", str(gold)])
+        assert result.exit_code == 2, result.output
+        assert problem in result.stderr and "Traceback" not in result.output

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
+from newsloom.cli import cli
 from newsloom.errors import ConfigError, InputError
 from newsloom.store import Store
 from newsloom.watch import MAX_FEED_BYTES, _fetch, check_targets, poll_feed, watch
@@ -168,3 +170,23 @@ def test_watch_folder_reads_new_and_changed_files_once(tmp_path: Path, res: Reso
     assert r3.report is not None
     assert r3.report.new == 1 and r3.report.already_stored == 1
     assert store.count_articles() == 2
+
+
+def test_watch_once_names_each_bad_file_and_fails(tmp_path: Path, res: Resources) -> None:
+    """`watch --once` is for cron: a bad file is named in one line and the exit is non-zero,
+    while the good file is stored; unchanged, the bad file is not read (or named) again."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.txt").write_text(
+        " date 2023-11-14 Ship aground off Rotterdam\n\nA container ship ran aground near"
+        " the port of Rotterdam on Tuesday, the Dutch coast guard said.\n",
+        encoding="utf-8",
+    )
+    (folder / "empty.txt").write_text("", encoding="utf-8")
+    args = ["watch", str(folder), "--once", "--db", str(tmp_path / "w.db"), "--workers", "1"]
+    first = CliRunner().invoke(cli, args, obj=res)
+    assert first.exit_code == 1
+    assert [line for line in first.stderr.splitlines() if "error" in line and "empty.txt" in line]
+    assert Store(tmp_path / "w.db").count_articles() == 1
+    again = CliRunner().invoke(cli, args, obj=res)
+    assert again.exit_code == 0 and "empty.txt" not in again.stderr

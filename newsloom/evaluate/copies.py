@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newsloom.errors import EvalDataMissing
+from newsloom.errors import EvalDataError, EvalDataMissing
 from newsloom.evaluate import EvalResult, prf, require
 from newsloom.models import Article
 
@@ -64,8 +64,27 @@ def _first(*paths: Path) -> Path | None:
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """One JSON object a line; a line that is not one is named (file and line)."""
+    records = []
     with require(path).open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise EvalDataError(f"{path}:{number}: invalid JSON ({exc.msg})") from exc
+            if not isinstance(record, dict):
+                raise EvalDataError(f"{path}:{number}: not a JSON object")
+            records.append(record)
+    return records
+
+
+def _by_id(path: Path) -> dict[str, dict[str, Any]]:
+    records = read_jsonl(path)
+    if any(not isinstance(r.get("id"), str) for r in records):
+        raise EvalDataError(f"{path}: a record has no 'id'")
+    return {r["id"]: r for r in records}
 
 
 def load_pages(ids: set[str], data: Path) -> dict[str, Page]:
@@ -76,11 +95,15 @@ def load_pages(ids: set[str], data: Path) -> dict[str, Page]:
         base.parent / "realweb" / "recipe.jsonl",
         Path("evalsets/realweb/recipe.jsonl"),
     )
-    recipe = {r["id"]: r for r in read_jsonl(recipe_path)} if recipe_path else {}
+    recipe = _by_id(recipe_path) if recipe_path else {}
     spun_path = base / "spun.jsonl"
-    spun = {r["id"]: r for r in read_jsonl(spun_path)} if spun_path.exists() else {}
+    spun = _by_id(spun_path) if spun_path.exists() else {}
     for rec in spun.values():  # either key names the original
         rec.setdefault("original", rec.get("original_id"))
+        if not isinstance(rec.get("original"), str) or not isinstance(rec.get("text"), str):
+            raise EvalDataError(
+                f"{spun_path}: spun page {rec['id']} needs an 'original' id and a 'text'"
+            )
     wanted = set(ids) | {spun[i]["original"] for i in ids if i in spun}
     ecb: dict[str, dict[str, Any]] = {}
     if any(i.startswith("ecb:") for i in wanted):
@@ -106,6 +129,8 @@ def load_pages(ids: set[str], data: Path) -> dict[str, Page]:
         elif pid not in spun:
             raise EvalDataMissing(f"page {pid} is in no recipe, spun file or ECB+ ({data})")
     for pid in sorted(wanted & set(spun)):
+        if spun[pid]["original"] not in pages:
+            raise EvalDataMissing(f"no text for {spun[pid]['original']}, the original of {pid}")
         orig = pages[spun[pid]["original"]]
         pages[pid] = Page(pid, spun[pid]["text"], orig.group, orig.event)
     return pages
