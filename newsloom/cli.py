@@ -272,7 +272,21 @@ def show(story_ids: tuple[str, ...], db: str, fmt: str, html: str | None) -> Non
 def evaluate(
     stage: str, data: str, limit: int | None, split: str, as_json: bool, shipped: bool
 ) -> None:
-    """Measure one stage against public gold data (precision/recall/F1 beside references)."""
+    """Measure one stage against public gold data (precision/recall/F1 beside references).
+
+    \b
+    DATA per stage (full descriptions and figures: docs/evaluation.md):
+      text        folder of HTML pages with gold main texts (AEB layout)
+      places      GeoWebNews GWN.xml, or a JSONL of texts with gold toponyms
+      dates       TimeML folder (TimeBank, AQUAINT)
+      quotes      PolNeAR folder
+      cluster     JSONL: id, text, gold event; optional url, date, title,
+                  storyline, split (ECB+ JSONL works as it is)
+      paraphrase  MRPC-format TSV (Quality, #1 ID, #2 ID, #1 String, #2 String)
+      copies      JSONL of labelled page pairs; texts from recipe.jsonl and
+                  pages/ (or spun.jsonl) beside it, or the real-web corpus
+      facts       JSONL of labelled statement pairs; page texts as for copies
+    """
     from newsloom.evaluate import run_stage
 
     if shipped and stage != "paraphrase":
