@@ -104,7 +104,11 @@ def cli(ctx: click.Context) -> None:
         ctx.obj = Resources()
 
 
-def _open(db: str) -> Store:
+def _open(db: str, existing: bool = False) -> Store:
+    """The store at `db`; with `existing` (commands that only read), a missing SQLite file is
+    an error: a mistyped --db would otherwise read as an empty archive."""
+    if existing and "://" not in db and not Path(db).exists():
+        raise click.ClickException(f"{db}: no such database (ingest or brief writes one)")
     try:
         return Store(db)
     except NewsloomError as exc:
@@ -201,10 +205,11 @@ def ingest(
 @click.option("--order", type=click.Choice(["recent", "size"]), default="recent", show_default=True)
 def stories(db: str, limit: int, order: str) -> None:
     """List the stories in the database."""
-    store = _open(db)
+    store = _open(db, existing=True)
     for row in store.story_rows(limit=limit, order=order):
         dates = row["last_published"] or "undated"
-        click.echo(f"{row['id']}  {row['n_articles']:>3} articles  {dates:<10}  {row['title']}")
+        n = row["n_articles"]
+        click.echo(f"{row['id']}  {n:>3} {_noun(n, 'article')}  {dates:<10}  {row['title']}")
 
 
 @cli.command()
@@ -215,7 +220,7 @@ def stories(db: str, limit: int, order: str) -> None:
 def storylines(storyline_ids: tuple[str, ...], db: str, limit: int, as_json: bool) -> None:
     """List storylines (events of one developing situation), or show the given ones
     with their events in time order."""
-    store = _open(db)
+    store = _open(db, existing=True)
     if not storyline_ids:
         rows, total = storyline_rows(store, limit=limit)
         if as_json:
@@ -223,7 +228,8 @@ def storylines(storyline_ids: tuple[str, ...], db: str, limit: int, as_json: boo
             return
         for row in rows:
             days = _days(row["first_day"], row["last_day"])
-            click.echo(f"{row['id']}  {row['n_stories']:>3} events  {days:<23}  {row['title']}")
+            n = row["n_stories"]
+            click.echo(f"{row['id']}  {n:>3} {_noun(n, 'event')}  {days:<23}  {row['title']}")
         return
     try:
         details = [storyline_detail(store, line_id) for line_id in storyline_ids]
@@ -236,7 +242,13 @@ def storylines(storyline_ids: tuple[str, ...], db: str, limit: int, as_json: boo
         click.echo(f"{line['id']}  {line['title']}")
         for e in line["events"]:
             days = _days(e["first_published"][:10], e["last_published"][:10])
-            click.echo(f"  {days:<23}  {e['id']}  {e['n_articles']:>3} articles  {e['title']}")
+            n = e["n_articles"]
+            click.echo(f"  {days:<23}  {e['id']}  {n:>3} {_noun(n, 'article')}  {e['title']}")
+
+
+def _noun(n: int, noun: str) -> str:
+    """ "article " for one (padded, so columns stay aligned), "articles" for more."""
+    return f"{noun} " if n == 1 else f"{noun}s"
 
 
 def _days(first: str, last: str) -> str:
@@ -250,7 +262,7 @@ def _days(first: str, last: str) -> str:
 @output_options
 def show(story_ids: tuple[str, ...], db: str, fmt: str, html: str | None) -> None:
     """Brief stories already in the database, by id."""
-    store = _open(db)
+    store = _open(db, existing=True)
     try:
         briefings = _briefings(store, list(story_ids))
     except NewsloomError as exc:
@@ -447,7 +459,7 @@ def export(
 
     if bool(story_ids) == bool(query):
         raise click.UsageError("give STORY_ID... or --query Q (one of them)")
-    store = _open(db)
+    store = _open(db, existing=True)
     ids = list(story_ids) or store.story_ids_matching(query or "", limit=limit)
     if query and not ids:
         click.echo(f"newsloom: no story matches {query!r}", err=True)

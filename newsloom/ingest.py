@@ -10,6 +10,7 @@ main text of HTML is extracted. Nothing found inside an article is ever fetched.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import gzip
 import io
@@ -581,7 +582,7 @@ def _jsonl_item(line: str, where: str) -> Item:
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
-        return InputError(where, f"invalid JSON ({exc.msg})")
+        return InputError(where, f"invalid JSON ({exc.msg}, column {exc.colno})")
     except RecursionError:
         return InputError(where, f"JSON nested more than {MAX_JSON_DEPTH} levels")
     return _record_item(record, where)
@@ -773,9 +774,17 @@ def _read_warc(stream: _CappedReader, where: str) -> Iterator[Item]:
     """HTML response records of a WARC stream (decompressed, capped), each capped too."""
     from warcio.archiveiterator import ArchiveIterator
 
+    class Quiet(ArchiveIterator):
+        """warcio writes a damaged record's warning to stderr itself; the reader reports
+        the file in its own one line instead."""
+
+        def _consume_blanklines(self) -> Any:
+            with contextlib.redirect_stderr(io.StringIO()):
+                return super()._consume_blanklines()
+
     count = 0
     try:
-        for record in ArchiveIterator(stream):
+        for record in Quiet(stream):
             if record.rec_type != "response" or record.http_headers is None:
                 continue
             ctype = record.http_headers.get_header("Content-Type") or ""

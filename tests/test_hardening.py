@@ -660,3 +660,14 @@ def test_probe_lone_surrogate_escape_in_json(tmp_path: Path) -> None:
     assert isinstance(art, Article) and "\ufffd" in art.text
     art.text.encode("utf-8")
     json.dumps(art.meta, ensure_ascii=False).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "args", [["stories"], ["storylines"], ["show", "s1"], ["export", "s1", "--format", "csv"]]
+)
+def test_a_mistyped_db_is_an_error_not_an_empty_archive(tmp_path: Path, args: list[str]) -> None:
+    """Commands that only read refuse a database that does not exist (and do not create it)."""
+    db = tmp_path / "typo.db"
+    result = CliRunner().invoke(cli, [*args, "--db", str(db)])
+    assert result.exit_code == 1 and "no such database" in result.stderr
+    assert not db.exists()

@@ -112,7 +112,7 @@ def test_jsonl_good_and_bad_lines() -> None:
     items = read(DATA / "mixed.jsonl")
     where = DATA / "mixed.jsonl"
     assert errors(items) == [
-        f"{where}:2: invalid JSON (Expecting value)",
+        f"{where}:2: invalid JSON (Expecting value, column 1)",
         f'{where}:3: no "text" or "html" field',
     ]
     first, festival = articles(items)
@@ -147,6 +147,17 @@ def test_warc_response_records(tmp_path: Path) -> None:
     assert art.url == "https://www.harbournews.example/flood"
     assert "River Alder" in art.text
     assert art.origin.startswith(str(path))
+
+
+def test_a_damaged_warc_is_one_line_and_warcio_stays_quiet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """warcio writes its own warnings about a damaged record to stderr; the reader's one
+    error line names the file instead."""
+    path = tmp_path / "fake.warc"
+    path.write_text("this is not a warc file\njust text\n", encoding="utf-8")
+    assert errors(read(path)) == [f"{path}: no HTML response records in WARC"]
+    assert capsys.readouterr().err == ""
 
 
 def test_plain_text_with_date_line() -> None:
