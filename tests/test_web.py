@@ -213,7 +213,12 @@ def test_odd_ids_every_page_feed_and_link_resolves(odd: TestClient) -> None:
 
 
 def test_odd_ids_links_are_encoded_and_escaped(odd: TestClient) -> None:
-    for body in webdata.crawl(odd, ["/"]).values():
+    bodies = webdata.crawl(odd, ["/", "/search?q=Porto"])
+    shown = [page for page, body in bodies.items() if "&#34;&#39;&lt;odd&gt;&amp;amp;" in body]
+    assert "/search?q=Porto" in shown  # the untitled article, named by its id, as text
+    for page, body in bodies.items():
+        if not page.startswith(("/api/", "/feeds/")):
+            assert "<odd>" not in body
         for url in webdata.local_links(body):
             path = urlsplit(url).path
             assert "?" not in path and " " not in path and "#" not in path

@@ -184,9 +184,13 @@ def fill(path: Path) -> dict[str, str]:
     return {"a": a.id, "b": b.id, "evil": evil.id}
 
 
-# Ids as JSONL files give them: paths, full URLs, "?", "#", "%", spaces, any letter. Story
-# and storyline ids are built from article ids; one story id ends like a route suffix.
-ODD_ARTICLE_IDS = ("reuters/2025/03 flood?a=1#top 100%é", "https://wire.example/x?y=1&z=2#frag")
+# Ids as JSONL files give them: paths, full URLs, "?", "#", "%", spaces, any letter, even
+# line breaks and markup. Story and storyline ids are built from article ids; one story id
+# ends like a route suffix.
+ODD_ARTICLE_IDS = (
+    "reuters/2025/03 flood?a=1#top 100%é",
+    "https://wire.example/x?y=1&z=2#frag\n\t\"'<odd>&amp;",
+)
 ODD_STORY_IDS = ("s" + ODD_ARTICLE_IDS[0], "sw/1?q#z/export")
 ODD_STORYLINE_ID = "lreuters/2025/x.atom?#% ü"
 
@@ -195,7 +199,7 @@ def fill_odd(path: Path) -> dict[str, str]:
     """Two stories of one storyline whose ids hold every character a URL treats specially."""
     store = Store(path)
     a = article(FLOOD_A, "Folha", "Floods in Porto Alegre", "2024-05-06")
-    b = article(FLOOD_B, "Wire Daily", "Porto Alegre under water", "2024-05-07")
+    b = article(FLOOD_B, "Wire Daily", "", "2024-05-07")  # untitled: pages show its id
     a.id, b.id = ODD_ARTICLE_IDS
     store.add_articles([a, b])
     stories = [

@@ -36,6 +36,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field, ValidationError, model_validator
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import PathConvertor, register_url_convertor
 from starlette.routing import Match
 from starlette.types import Scope
 
@@ -78,6 +79,16 @@ _DAY = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TEMP_ORIGIN = re.compile(r"^.*?/newsloom-(?:upload|api|feed)-[^/]+/(?:\d{3}/)?")
 _PUBLIC_PATHS = ("/login", "/static/", "/briefing.css")
+
+
+class IdConvertor(PathConvertor):
+    """`{name:id}`: any id, decoded, as `path` but also across line breaks (a JSONL id may
+    hold "\\n"); links encode ids with `feeds.url_id`."""
+
+    regex = "(?s:.*)"
+
+
+register_url_convertor("id", IdConvertor())
 
 
 class IngestArticle(BaseModel):
@@ -582,21 +593,19 @@ def _install_pages(app: FastAPI, state: App, page: Callable[..., HTMLResponse]) 
             result = search(store, query) if query else None
         return page("search.html", q=query, result=result)
 
-    @app.get("/stories/{story_id:path}", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/stories/{story_id:id}", response_class=HTMLResponse, include_in_schema=False)
     def story_page(story_id: str) -> HTMLResponse:
         with state.db() as store:
             s = briefing(store, story_id)
         return page("story.html", s=s, cite=Citations(s), map=story_map(s["places"]), tree=_tree(s))
 
-    @app.get(
-        "/storylines/{storyline_id:path}", response_class=HTMLResponse, include_in_schema=False
-    )
+    @app.get("/storylines/{storyline_id:id}", response_class=HTMLResponse, include_in_schema=False)
     def storyline_page(storyline_id: str) -> HTMLResponse:
         with state.db() as store:
             line = storyline_detail(store, storyline_id)
         return page("storyline.html", line=line)
 
-    @app.get("/articles/{article_id:path}", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/articles/{article_id:id}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(article_id: str) -> HTMLResponse:
         with state.db() as store:
             art = store.get_article(article_id)
@@ -756,7 +765,7 @@ def _install_api(app: FastAPI, state: App) -> None:
             rows, total = story_list(store, limit=limit, offset=offset, order=order, **filters)
         return {"total": total, "limit": limit, "offset": offset, "stories": rows}
 
-    @app.get("/api/stories/{story_id:path}", tags=["stories"])
+    @app.get("/api/stories/{story_id:id}", tags=["stories"])
     def api_story(story_id: str) -> dict[str, Any]:
         """The briefing of one story (as in `newsloom brief --format json`)."""
         with state.db() as store:
@@ -771,13 +780,13 @@ def _install_api(app: FastAPI, state: App) -> None:
             rows, total = storyline_rows(store, limit=limit, offset=offset)
         return {"total": total, "limit": limit, "offset": offset, "storylines": rows}
 
-    @app.get("/api/storylines/{storyline_id:path}", tags=["storylines"])
+    @app.get("/api/storylines/{storyline_id:id}", tags=["storylines"])
     def api_storyline(storyline_id: str) -> dict[str, Any]:
         """One storyline with its events (stories) in time order; merged ids resolve."""
         with state.db() as store:
             return storyline_detail(store, storyline_id)
 
-    @app.get("/api/articles/{article_id:path}", tags=["articles"])
+    @app.get("/api/articles/{article_id:id}", tags=["articles"])
     def api_article(article_id: str) -> dict[str, Any]:
         """One article with everything extracted from it, and its story id."""
         with state.db() as store:
@@ -936,12 +945,12 @@ def _install_feeds(app: FastAPI, state: App) -> None:
             raise NewsloomError("q: empty query")
         return atom(request, lambda store, base: feeds.search_feed(store, base, query))
 
-    @app.get("/feeds/stories/{story_id:path}.atom", tags=["feeds"], responses=ATOM_RESPONSE)
+    @app.get("/feeds/stories/{story_id:id}.atom", tags=["feeds"], responses=ATOM_RESPONSE)
     def feed_story(request: Request, story_id: str) -> Response:
         """One story's updates: facts newly confirmed, new disputes, updated figures."""
         return atom(request, lambda store, base: feeds.story_feed(store, base, story_id))
 
-    @app.get("/feeds/storylines/{storyline_id:path}.atom", tags=["feeds"], responses=ATOM_RESPONSE)
+    @app.get("/feeds/storylines/{storyline_id:id}.atom", tags=["feeds"], responses=ATOM_RESPONSE)
     def feed_storyline(request: Request, storyline_id: str) -> Response:
         """A storyline's stories and their updates."""
         return atom(request, lambda store, base: feeds.storyline_feed(store, base, storyline_id))
@@ -979,7 +988,7 @@ def _install_exports(app: FastAPI, state: App) -> None:
         return _download(body, fmt, export.filename(fmt, story_id=story_id))
 
     app.router.add_api_route(
-        "/api/stories/{story_id:path}/export",
+        "/api/stories/{story_id:id}/export",
         api_story_export,
         methods=["GET"],
         tags=["export"],
