@@ -32,7 +32,7 @@ import httpx
 
 from newsloom import __version__, history
 from newsloom.errors import ConfigError
-from newsloom.feeds import story_feed_url, story_url
+from newsloom.feeds import story_feed_url, story_url, url_id
 from newsloom.store import Store
 
 RETRIES = 5  # after the first try: 1 + 2 + 4 + 8 + 16 s of back-off
@@ -201,7 +201,7 @@ class Alerter:
                 "change": event["change"],
                 "previous_status": event["previous_status"],
                 "values": history.value_items(event["fact"]),
-                "url": f"{url}#fact-{event['fact']['id']}",
+                "url": f"{url}#fact-{url_id(event['fact']['id'])}",
             }
         key = f"fact:{event['seq']}" if event is not None else f"story:{row['id']}"
         return {

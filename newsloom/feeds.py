@@ -80,21 +80,28 @@ def short(text: str, limit: int = TITLE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def url_id(value: str) -> str:
+    """An id as one URL path segment: ids come from JSONL files and may hold "/", "?",
+    "#", "%", spaces or any letter (`reuters/2025/…`, full URLs). The web app's links
+    (the `urlid` template filter), feeds and alerts all encode ids with this."""
+    return quote(value, safe="")
+
+
 def story_url(base: str, story_id: str) -> str:
-    return urljoin(base, "stories/" + quote(story_id, safe=""))
+    return urljoin(base, "stories/" + url_id(story_id))
 
 
 def story_feed_url(base: str, story_id: str) -> str:
-    return urljoin(base, "feeds/stories/" + quote(story_id, safe="") + ".atom")
+    return urljoin(base, "feeds/stories/" + url_id(story_id) + ".atom")
 
 
 def article_url(base: str, citation: Citation) -> str:
     """The cited sentence in the web app."""
-    return urljoin(base, f"articles/{quote(citation.article_id, safe='')}#s{citation.sentence}")
+    return urljoin(base, f"articles/{url_id(citation.article_id)}#s{citation.sentence}")
 
 
 def story_tag(story_id: str) -> str:
-    return f"{TAG}story/{quote(story_id, safe='')}"
+    return f"{TAG}story/{url_id(story_id)}"
 
 
 # -- serialisation -----------------------------------------------------------------
@@ -219,7 +226,10 @@ def story_entry(store: Store, base: str, row: dict[str, Any]) -> Entry:
 
 def _fact_line(fact: Fact, story_link: str) -> tuple[str, str]:
     sources = ", ".join(fact.sources)
-    return f"{fact.text} ({sources})" if sources else fact.text, f"{story_link}#fact-{fact.id}"
+    return (
+        f"{fact.text} ({sources})" if sources else fact.text,
+        f"{story_link}#fact-{url_id(fact.id)}",
+    )
 
 
 def event_entry(base: str, story_id: str, event: dict[str, Any]) -> Entry:
@@ -256,7 +266,7 @@ def event_entry(base: str, story_id: str, event: dict[str, Any]) -> Entry:
         title=short(f"{label}: {fact.text}"),
         updated=rfc3339(event["at"]),
         published=rfc3339(event["at"]),
-        link=f"{story_url(base, story_id)}#fact-{quote(event['current_fact_id'] or fact.id)}",
+        link=f"{story_url(base, story_id)}#fact-{url_id(event['current_fact_id'] or fact.id)}",
         summary=short(fact.text, 400),
         content=body.serialise(),
         categories=[kind, event["change"]],
@@ -308,7 +318,7 @@ def story_feed(store: Store, base: str, story_id: str, limit: int = 100) -> Feed
     first.title = "New story: " + first.title
     entries.append(first)
     return Feed(
-        id=f"{TAG}feeds/story/{quote(story_id, safe='')}",
+        id=f"{TAG}feeds/story/{url_id(story_id)}",
         title=f"newsloom: {row['title'] or '(untitled story)'}",
         subtitle="Updates of one story: facts newly confirmed, new disputes, updated figures.",
         link=story_url(base, story_id),
@@ -328,7 +338,7 @@ def storyline_feed(store: Store, base: str, storyline_id: str, limit: int = 100)
     for event in store.fact_events(ids, limit=limit):
         entries.append(event_entry(base, event["story_id"], event))
     entries.sort(key=lambda e: e.updated, reverse=True)
-    quoted = quote(storyline_id, safe="")
+    quoted = url_id(storyline_id)
     newest = max(rows, key=lambda r: r["last_published"])
     return Feed(
         id=f"{TAG}feeds/storyline/{quoted}",

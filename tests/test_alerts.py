@@ -4,6 +4,7 @@ for the next start, and exactly once per event across restarts of `watch`."""
 
 from __future__ import annotations
 
+import html
 import json
 import sys
 import threading
@@ -11,15 +12,18 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
+from fastapi.testclient import TestClient
 
 from newsloom.alerts import Alerter, Target, make_targets
 from newsloom.cli import cli
 from newsloom.errors import ConfigError
 from newsloom.models import Citation, Fact
 from newsloom.store import Store
+from newsloom.web.app import create_app
 
 sys.path.insert(0, str(Path(__file__).parent))
 import webdata
@@ -264,3 +268,42 @@ def test_watch_alerts_exactly_once_across_restarts(
     assert len({p["id"] for p in receiver.posts}) == len(receiver.posts) == 1 + len(disputes)
     pending = Store(db).conn.execute("SELECT count(*) FROM alert_outbox WHERE delivered_at IS NULL")
     assert pending.fetchone()[0] == 0
+
+
+def test_alert_urls_encode_odd_ids_and_resolve(tmp_path: Path, receiver: Receiver) -> None:
+    """Story and fact ids with "/", "?", "#", "%", spaces, accents: the alert's links are
+    encoded, and the web app answers each of them at its anchor."""
+    db = tmp_path / "a.db"
+    store = Store(db)
+    alerts = alerter(db, make_targets([receiver.url], []))
+    alerts.start(store)
+    webdata.fill_odd(db)
+    sid = webdata.ODD_STORY_IDS[0]
+    facts = store.get_facts(sid)
+    values = [{"value": "12,000"}, {"value": "10,000"}]
+    toll = Fact(
+        "toll/1?#ü",
+        "Residents left",
+        "conflict",
+        ["Folha", "Wire Daily"],
+        2,
+        facts[0].citations,
+        conflict={"kind": "number", "values": values},
+    )
+    store.save_facts(sid, [*facts, toll], 2)
+    alerts.check(store)
+    alerts.close()
+    posted = {(p["event"], p["story"]["id"]) for p in receiver.posts}
+    assert posted >= {("story", sid), ("conflict", sid)}
+    client = TestClient(create_app(str(db)))
+    for post in receiver.posts:
+        urls = [post["story"]["url"], post["story"]["feed"]]
+        urls += [post["fact"]["url"]] if post["fact"] else []
+        for url in urls:
+            assert url.startswith("http://news.example/") and url.isascii()
+            target, _, fragment = url.removeprefix("http://news.example").partition("#")
+            page = client.get(target)
+            assert page.status_code == 200, url
+            if fragment:
+                assert fragment == "fact-" + quote("toll/1?#ü", safe="")
+                assert f'id="fact-{html.escape("toll/1?#ü")}"' in page.text

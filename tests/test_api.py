@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -85,6 +87,46 @@ def test_unknown_ids_are_404_json(handmade: tuple) -> None:
         r = client.get(url)
         assert r.status_code == 404
         assert "nope" in r.json()["detail"]
+
+
+@pytest.fixture(scope="module")
+def odd(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    db = tmp_path_factory.mktemp("api-odd") / "odd.db"
+    webdata.fill_odd(db)
+    return TestClient(create_app(str(db)))
+
+
+def test_every_route_takes_ids_with_slashes_queries_hashes_and_accents(odd: TestClient) -> None:
+    """Ids as JSONL gives them ("reuters/2025/…", full URLs): each one encoded as one path
+    segment reaches its own story, article or storyline on every API route."""
+    (sa, sb), (aa, ab) = webdata.ODD_STORY_IDS, webdata.ODD_ARTICLE_IDS
+    line = webdata.ODD_STORYLINE_ID
+
+    def get(path: str, value: str) -> Any:
+        r = odd.get(path.format(quote(value, safe="")))
+        assert r.status_code == 200, (path, value, r.text)
+        return r
+
+    listed = odd.get("/api/stories").json()["stories"]
+    assert {s["id"] for s in listed} == {sa, sb}
+    for sid, aid in ((sa, aa), (sb, ab)):
+        story = get("/api/stories/{}", sid).json()
+        assert story["id"] == sid and [a["id"] for a in story["articles"]] == [aid]
+        assert story["storyline"] == line
+        article = get("/api/articles/{}", aid).json()
+        assert article["id"] == aid and article["story_id"] == sid
+        rows = get("/api/stories/{}/export?format=jsonl", sid).text.splitlines()
+        assert {json.loads(r).get("story_id") for r in rows} == {sid}
+        assert get("/api/stories/{}/export?format=csv", sid).text.count("\n") >= 2
+        assert get("/api/stories/{}/export?format=geojson", sid).json()["features"]
+    storyline = get("/api/storylines/{}", line).json()
+    assert storyline["id"] == line and [e["id"] for e in storyline["events"]] == [sa, sb]
+    assert [s["id"] for s in odd.get("/api/storylines").json()["storylines"]] == [line]
+    hits = odd.get("/api/search", params={"q": "Guaiba"}).json()["stories"]
+    assert [g["story_id"] for g in hits] == [sa]
+    for path in ("/api/stories/{}", "/api/articles/{}", "/api/storylines/{}"):
+        r = odd.get(path.format(quote("sw/1?q#z", safe="")))  # a prefix of an id: no match
+        assert r.status_code == 404 and "sw/1?q#z" in r.json()["detail"]
 
 
 def test_article_json(handmade: tuple) -> None:
@@ -233,3 +275,20 @@ def test_ingest_again_is_idempotent_and_raw_text_works(ingested: tuple) -> None:
     assert r.status_code == 200 and r.json()["new"] == 1, r.text
     art = client.get(f"/api/articles/{r.json()['article_ids'][0]}").json()
     assert art["published"].startswith("2023-03-10")
+
+
+@pytest.mark.slow
+def test_ingested_ids_with_url_characters_are_reachable(ingested: tuple) -> None:
+    """The JSONL id of a report (a path, a query, a fragment, a percent sign, an accent)
+    names its article and story; every page and feed links them so that they resolve."""
+    client, _ = ingested
+    aid = "coast/2023/03?id=7#izmir 100%ü"
+    article = {"id": aid, "text": QUAKE_2.replace("Thursday", "Friday"), "source": "Gulf Post"}
+    report = client.post("/api/ingest", json={"articles": [article]}).json()
+    assert report["article_ids"] == [aid], report
+    assert client.get(f"/api/articles/{quote(aid, safe='')}").json()["id"] == aid
+    (sid,) = report["story_ids"]
+    assert client.get(f"/api/stories/{quote(sid, safe='')}").json()["id"] == sid
+    reached = webdata.crawl(client, ["/", "/search?q=Izmir"])
+    assert f"/articles/{quote(aid, safe='')}" in reached
+    assert f"/stories/{quote(sid, safe='')}" in reached

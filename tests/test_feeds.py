@@ -5,10 +5,12 @@ and the web pages link the feeds."""
 
 from __future__ import annotations
 
+import html
 import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import defusedxml.ElementTree as SafeET
 import feedparser
@@ -347,3 +349,33 @@ def test_pages_link_their_feeds(site: tuple, page: str, feed: str) -> None:
     for href in hrefs:
         r = client.get(href.replace("&amp;", "&"))
         assert r.status_code == 200 and r.headers["content-type"].startswith("application/atom")
+
+
+def test_feeds_of_odd_ids_are_valid_and_their_links_resolve(tmp_path: Path, clock: Clock) -> None:
+    """Ids with "/", "?", "#", "%", spaces and accents: every feed of them parses, and every
+    link in it (entries, cited sentences) reaches its page and anchor."""
+    db = tmp_path / "odd.db"
+    webdata.fill_odd(db)
+    client = TestClient(create_app(str(db)))
+    line = quote(webdata.ODD_STORYLINE_ID, safe="")
+    paths = [f"/feeds/stories/{quote(sid, safe='')}.atom" for sid in webdata.ODD_STORY_IDS]
+    paths += ["/feeds/stories.atom", f"/feeds/storylines/{line}.atom"]
+    for path in paths:
+        r = client.get(path)
+        assert r.status_code == 200, path
+        entries = check_rfc4287(r.content)
+        links = parsed(r.content).feed.links
+        assert {x.href for x in links if x.rel == "self"} == {f"http://testserver{path}"}
+        hrefs = [e["link"] for e in entries]
+        hrefs += re.findall(
+            r'href="([^"]+)"', html.unescape("".join(e["content"] for e in entries))
+        )
+        for href in hrefs:
+            target, _, fragment = href.removeprefix("http://testserver").partition("#")
+            page = client.get(target)
+            assert page.status_code == 200, href
+            if fragment:
+                assert re.fullmatch(r"[\w.~%-]+", fragment, re.ASCII), href  # encoded
+                assert f'id="{html.escape(unquote(fragment))}"' in page.text, href
+        linked = {unquote(h.split("#")[0].rsplit("/", 1)[1]) for h in hrefs if "/stories/" in h}
+        assert linked <= set(webdata.ODD_STORY_IDS) and linked

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import re
 import sys
 from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -176,6 +178,80 @@ def test_ingest_form_and_refusals(site: tuple) -> None:
     assert r.status_code == 403
     big = {"content-length": str(30_000_000)}
     assert client.post("/ingest", content=b"", headers=big).status_code == 413
+
+
+# -- ids that hold "/", "?", "#", "%", spaces and other letters ------------------------
+
+
+@pytest.fixture(scope="module")
+def odd(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    db = tmp_path_factory.mktemp("odd") / "odd.db"
+    webdata.fill_odd(db)
+    return TestClient(create_app(str(db)))
+
+
+def test_odd_ids_every_page_feed_and_link_resolves(odd: TestClient) -> None:
+    bodies = webdata.crawl(odd, ["/", "/search?q=Porto+Alegre"])
+    q = {x: quote(x, safe="") for x in webdata.ODD_STORY_IDS + webdata.ODD_ARTICLE_IDS}
+    line = quote(webdata.ODD_STORYLINE_ID, safe="")
+    reached = set(bodies)
+    for sid in webdata.ODD_STORY_IDS:
+        assert f"/stories/{q[sid]}" in reached  # linked from the index and the search page
+        assert f"/api/stories/{q[sid]}" in reached and f"/feeds/stories/{q[sid]}.atom" in reached
+        for fmt in ("csv", "geojson", "jsonl"):
+            assert f"/api/stories/{q[sid]}/export?format={fmt}" in reached
+    for aid in webdata.ODD_ARTICLE_IDS:
+        assert f"/articles/{q[aid]}" in reached and f"/api/articles/{q[aid]}" in reached
+    for path in ("/storylines/{}", "/api/storylines/{}", "/feeds/storylines/{}.atom"):
+        assert path.format(line) in reached
+    # each page is its own object's, not another's that shares a prefix
+    export_id = webdata.ODD_STORY_IDS[1]  # "…/export": the story, not an export
+    assert odd.get(f"/api/stories/{q[export_id]}").json()["id"] == export_id
+    assert odd.get(f"/api/articles/{q[webdata.ODD_ARTICLE_IDS[1]]}").json()["story_id"] == export_id
+    page = bodies[f"/articles/{q[webdata.ODD_ARTICLE_IDS[0]]}"]
+    assert f'href="/stories/{html.escape(q[webdata.ODD_STORY_IDS[0]])}"' in page
+
+
+def test_odd_ids_links_are_encoded_and_escaped(odd: TestClient) -> None:
+    bodies = webdata.crawl(odd, ["/", "/search?q=Porto"])
+    shown = [page for page, body in bodies.items() if "&#34;&#39;&lt;odd&gt;&amp;amp;" in body]
+    assert "/search?q=Porto" in shown  # the untitled article, named by its id, as text
+    for page, body in bodies.items():
+        if not page.startswith(("/api/", "/feeds/")):
+            assert "<odd>" not in body
+        for url in webdata.local_links(body):
+            path = urlsplit(url).path
+            assert "?" not in path and " " not in path and "#" not in path
+            assert all(part.isascii() for part in url)
+    sid = webdata.ODD_STORY_IDS[0]
+    assert f'href="/stories/{sid}"' not in odd.get("/").text  # the raw id never is a link
+
+
+def test_odd_ids_also_reached_with_plain_slashes(odd: TestClient) -> None:
+    """A hand-typed path need not encode "/" (only an id ending in "/export" must, for
+    the API: a literal /export asks for the export)."""
+    sid = webdata.ODD_STORY_IDS[0]
+    path = quote(sid, safe="/")
+    assert "/" in path
+    assert odd.get(f"/stories/{path}").status_code == 200
+    assert odd.get(f"/api/stories/{path}").json()["id"] == sid
+    assert odd.get(f"/api/stories/{path}/export?format=csv").status_code == 200
+    assert odd.get("/api/stories/sw%2F1%3Fq%23z/export?format=csv").status_code == 404
+
+
+def test_login_returns_to_the_odd_id_page(tmp_path: Path) -> None:
+    webdata.fill_odd(tmp_path / "t.db")
+    token = "a-long-enough-test-token"
+    client = TestClient(create_app(str(tmp_path / "t.db"), token=token))
+    path = "/stories/" + quote(webdata.ODD_STORY_IDS[0], safe="")
+    r = client.get(path, follow_redirects=False)
+    assert r.status_code == 303
+    target = dict(p.split("=", 1) for p in urlsplit(r.headers["location"]).query.split("&"))["next"]
+    assert unquote(target) == path
+    form = {"token": token, "next": unquote(target)}
+    r = client.post("/login", data=form, follow_redirects=False)
+    assert r.headers["location"] == path
+    assert client.get(path).status_code == 200
 
 
 def test_allowed_files_checks_containment_and_symlinks(tmp_path: Path) -> None:

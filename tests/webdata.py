@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
+from urllib.parse import unquote
+
+from fastapi.testclient import TestClient
 
 from newsloom.models import (
     Article,
@@ -178,3 +182,81 @@ def fill(path: Path) -> dict[str, str]:
     )
     store.close()
     return {"a": a.id, "b": b.id, "evil": evil.id}
+
+
+# Ids as JSONL files give them: paths, full URLs, "?", "#", "%", spaces, any letter, even
+# line breaks and markup. Story and storyline ids are built from article ids; one story id
+# ends like a route suffix.
+ODD_ARTICLE_IDS = (
+    "reuters/2025/03 flood?a=1#top 100%é",
+    "https://wire.example/x?y=1&z=2#frag\n\t\"'<odd>&amp;",
+)
+ODD_STORY_IDS = ("s" + ODD_ARTICLE_IDS[0], "sw/1?q#z/export")
+ODD_STORYLINE_ID = "lreuters/2025/x.atom?#% ü"
+
+
+def fill_odd(path: Path) -> dict[str, str]:
+    """Two stories of one storyline whose ids hold every character a URL treats specially."""
+    store = Store(path)
+    a = article(FLOOD_A, "Folha", "Floods in Porto Alegre", "2024-05-06")
+    b = article(FLOOD_B, "Wire Daily", "", "2024-05-07")  # untitled: pages show its id
+    a.id, b.id = ODD_ARTICLE_IDS
+    store.add_articles([a, b])
+    stories = [
+        Story(id=sid, title=art.title, article_ids=[art.id], storyline=ODD_STORYLINE_ID)
+        for sid, art in zip(ODD_STORY_IDS, (a, b), strict=True)
+    ]
+    for story, art in zip(stories, (a, b), strict=True):
+        story.links = [Link(art.id, story.id, 1.0)]
+    store.save_stories(stories)
+    ca, cb = (Citation(x.id, 0, x.source, x.sentences[0].text) for x in (a, b))
+    both = Fact("f/1?#", ca.text, "corroborated", [a.source, b.source], 2, [ca, cb])
+    store.save_facts(stories[0].id, [both], n_independent=2)
+    store.save_facts(stories[1].id, [Fact("f 2%é", cb.text, "single", [b.source], 1, [cb])], 1)
+    store.conn.execute(
+        "INSERT INTO storylines(position, id, title, first_day, last_day, n_stories, alive,"
+        " state) VALUES (0, ?, 'Floods', '2024-05-06', '2024-05-07', 2, 1, ?)",
+        (ODD_STORYLINE_ID, '{"merged_from": []}'),
+    )
+    store.conn.executemany(
+        "INSERT INTO story_storylines(story_id, storyline_id) VALUES (?, ?)",
+        [(sid, ODD_STORYLINE_ID) for sid in ODD_STORY_IDS],
+    )
+    store.conn.commit()
+    store.close()
+    return {"a": a.id, "b": b.id}
+
+
+def local_links(body: str) -> list[str]:
+    """Every link of a page or Atom feed to this server, as sent (path?query#fragment)."""
+    out = []
+    for href in re.findall(r'href="([^"]*)"', body):
+        url = html.unescape(href).removeprefix("http://testserver")
+        if url.startswith("/") and not url.startswith("//"):
+            out.append(url)
+    return out
+
+
+def crawl(client: TestClient, start: list[str]) -> dict[str, str]:
+    """Follow every local link from `start` (GET only), asserting each answers 200 and
+    each #fragment names an element of its page; the bodies by path and query."""
+    bodies: dict[str, str] = {}
+    anchors: list[tuple[str, str, str]] = []
+    todo = list(start)
+    while todo:
+        url = todo.pop()
+        target, _, fragment = url.partition("#")
+        if fragment:
+            anchors.append((url, target, fragment))
+        if target in bodies:
+            continue
+        r = client.get(target)
+        assert r.status_code == 200, f"{target}: {r.status_code}"
+        bodies[target] = r.text
+        if r.headers["content-type"].startswith(("text/html", "application/atom+xml")):
+            todo += local_links(r.text)
+        assert len(bodies) < 300
+    for url, target, fragment in anchors:
+        assert re.fullmatch(r"[\w.~%-]+", fragment, re.ASCII), url  # encoded
+        assert f'id="{html.escape(unquote(fragment))}"' in bodies[target], url
+    return bodies

@@ -32,9 +32,13 @@ from fastapi import FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field, ValidationError, model_validator
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import PathConvertor, register_url_convertor
+from starlette.routing import Match
+from starlette.types import Scope
 
 from newsloom import __version__, export, feeds
 from newsloom.brief import build_briefing, outlet_name
@@ -75,6 +79,16 @@ _DAY = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TEMP_ORIGIN = re.compile(r"^.*?/newsloom-(?:upload|api|feed)-[^/]+/(?:\d{3}/)?")
 _PUBLIC_PATHS = ("/login", "/static/", "/briefing.css")
+
+
+class IdConvertor(PathConvertor):
+    """`{name:id}`: any id, decoded, as `path` but also across line breaks (a JSONL id may
+    hold "\\n"); links encode ids with `feeds.url_id`."""
+
+    regex = "(?s:.*)"
+
+
+register_url_convertor("id", IdConvertor())
 
 
 class IngestArticle(BaseModel):
@@ -365,6 +379,7 @@ def create_app(
         quoted=quoted,
         verdict=verdict,
         sources_text=sources_text,
+        urlid=feeds.url_id,  # every id in a link: ids may hold "/", "?", "#", "%", spaces
     )
     env.globals.update(
         read_only=read_only, auth=bool(token), unknown_outlets=unknown_outlets, outlet=outlet_name
@@ -387,9 +402,9 @@ def create_app(
     _install_errors(app, page)
     _install_login(app, state, page)
     _install_pages(app, state, page)
+    _install_exports(app, state)  # before /api/stories/{id}, which would take ".../export"
     _install_api(app, state)
     _install_feeds(app, state)
-    _install_exports(app, state)
     _install_openapi(app)
     return app
 
@@ -427,7 +442,8 @@ def _login_required(request: Request) -> Response:
             status_code=401,
             headers={"WWW-Authenticate": "Bearer"},
         )
-    target = path + (f"?{request.url.query}" if request.url.query else "")
+    raw = request.scope.get("raw_path") or path.encode()  # as sent: ids keep their %2F
+    target = raw.decode("latin-1") + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
 
 
@@ -577,19 +593,19 @@ def _install_pages(app: FastAPI, state: App, page: Callable[..., HTMLResponse]) 
             result = search(store, query) if query else None
         return page("search.html", q=query, result=result)
 
-    @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/stories/{story_id:id}", response_class=HTMLResponse, include_in_schema=False)
     def story_page(story_id: str) -> HTMLResponse:
         with state.db() as store:
             s = briefing(store, story_id)
         return page("story.html", s=s, cite=Citations(s), map=story_map(s["places"]), tree=_tree(s))
 
-    @app.get("/storylines/{storyline_id}", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/storylines/{storyline_id:id}", response_class=HTMLResponse, include_in_schema=False)
     def storyline_page(storyline_id: str) -> HTMLResponse:
         with state.db() as store:
             line = storyline_detail(store, storyline_id)
         return page("storyline.html", line=line)
 
-    @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/articles/{article_id:id}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(article_id: str) -> HTMLResponse:
         with state.db() as store:
             art = store.get_article(article_id)
@@ -749,7 +765,7 @@ def _install_api(app: FastAPI, state: App) -> None:
             rows, total = story_list(store, limit=limit, offset=offset, order=order, **filters)
         return {"total": total, "limit": limit, "offset": offset, "stories": rows}
 
-    @app.get("/api/stories/{story_id}", tags=["stories"])
+    @app.get("/api/stories/{story_id:id}", tags=["stories"])
     def api_story(story_id: str) -> dict[str, Any]:
         """The briefing of one story (as in `newsloom brief --format json`)."""
         with state.db() as store:
@@ -764,13 +780,13 @@ def _install_api(app: FastAPI, state: App) -> None:
             rows, total = storyline_rows(store, limit=limit, offset=offset)
         return {"total": total, "limit": limit, "offset": offset, "storylines": rows}
 
-    @app.get("/api/storylines/{storyline_id}", tags=["storylines"])
+    @app.get("/api/storylines/{storyline_id:id}", tags=["storylines"])
     def api_storyline(storyline_id: str) -> dict[str, Any]:
         """One storyline with its events (stories) in time order; merged ids resolve."""
         with state.db() as store:
             return storyline_detail(store, storyline_id)
 
-    @app.get("/api/articles/{article_id}", tags=["articles"])
+    @app.get("/api/articles/{article_id:id}", tags=["articles"])
     def api_article(article_id: str) -> dict[str, Any]:
         """One article with everything extracted from it, and its story id."""
         with state.db() as store:
@@ -929,12 +945,12 @@ def _install_feeds(app: FastAPI, state: App) -> None:
             raise NewsloomError("q: empty query")
         return atom(request, lambda store, base: feeds.search_feed(store, base, query))
 
-    @app.get("/feeds/stories/{story_id}.atom", tags=["feeds"], responses=ATOM_RESPONSE)
+    @app.get("/feeds/stories/{story_id:id}.atom", tags=["feeds"], responses=ATOM_RESPONSE)
     def feed_story(request: Request, story_id: str) -> Response:
         """One story's updates: facts newly confirmed, new disputes, updated figures."""
         return atom(request, lambda store, base: feeds.story_feed(store, base, story_id))
 
-    @app.get("/feeds/storylines/{storyline_id}.atom", tags=["feeds"], responses=ATOM_RESPONSE)
+    @app.get("/feeds/storylines/{storyline_id:id}.atom", tags=["feeds"], responses=ATOM_RESPONSE)
     def feed_storyline(request: Request, storyline_id: str) -> Response:
         """A storyline's stories and their updates."""
         return atom(request, lambda store, base: feeds.storyline_feed(store, base, storyline_id))
@@ -948,15 +964,37 @@ def _download(body: str, fmt: str, name: str) -> Response:
     )
 
 
+class SuffixRoute(APIRoute):
+    """A route `/…/{id:path}/suffix` that matches only when the suffix was sent as such,
+    not as the end of an encoded id: `/api/stories/a%2Fexport` is story "a/export"
+    (the server decodes %2F to "/" before routing, so the raw path must decide)."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        raw = scope.get("raw_path")
+        suffix = "/" + self.path.rsplit("/", 1)[1]
+        if match is not Match.NONE and raw and not raw.endswith(suffix.encode()):
+            return Match.NONE, {}
+        return match, child
+
+
 def _install_exports(app: FastAPI, state: App) -> None:
     fmt_query = Query(..., alias="format", pattern="^(csv|geojson|jsonl)$")
 
-    @app.get("/api/stories/{story_id}/export", tags=["export"], responses=EXPORT_RESPONSE)
     def api_story_export(story_id: str, fmt: str = fmt_query) -> Response:
         """One story's facts (csv), places (geojson) or articles and facts (jsonl)."""
         with state.db() as store:
             body = "".join(export.export(store, [story_id], fmt))
         return _download(body, fmt, export.filename(fmt, story_id=story_id))
+
+    app.router.add_api_route(
+        "/api/stories/{story_id:id}/export",
+        api_story_export,
+        methods=["GET"],
+        tags=["export"],
+        responses=EXPORT_RESPONSE,
+        route_class_override=SuffixRoute,
+    )
 
     @app.get("/api/export", tags=["export"], responses=EXPORT_RESPONSE)
     def api_export(
