@@ -483,6 +483,10 @@ class StoryFacts:
         self._dropped: dict[int, list[Member]] = {}  # members a fact leaves out (stored)
         self._article_values: dict[int, list[Value]] = {}  # see `article_values`
         self._change_values: dict[int, list[Value]] = {}  # see `change_values`
+        self._twins: dict[frozenset[int], set[int]] = {}  # shared facts by their statements
+        self._twin_key: dict[int, frozenset[int]] = {}
+        self._unfiled: set[int] = set()  # facts whose statements changed since `_file_twins`
+        self._twin_changed: set[int] = set()  # facts whose twins changed (for `pop_changes`)
         self._embed: Embed | None = None  # while an article is added
 
     # -- growing ----------------------------------------------------------
@@ -885,6 +889,7 @@ class StoryFacts:
         gone.members, gone.articles = [], set()
         self._changed_groups.add(g)
         self._dirty_groups |= {g, other}
+        self._unfiled |= {g, other}
         for sid, _ in keep.members:
             self._changed_statements.add(sid)
 
@@ -903,6 +908,7 @@ class StoryFacts:
         self.group_of[member] = g
         self._changed_groups.add(g)
         self._dirty_groups.add(g)
+        self._unfiled.add(g)
         if len(group.articles) == 2:  # the founder's statement is now covered by a fact
             for sid, _ in group.members:
                 self._changed_statements.add(sid)
@@ -995,11 +1001,52 @@ class StoryFacts:
             date=st.date,
         )
 
+    def _file_twins(self) -> None:
+        """File the shared facts whose members changed by the statements they take in. A
+        sentence stating two claims ("a coach crashed ..., killing 12": the crash and the toll)
+        founds a fact for each, and a sentence stating both again joins both: two facts of the
+        same statements, which read out as one line twice (`_stands` keeps one). The facts
+        that were or now are twins of a refiled one may read out otherwise (`pop_changes`)."""
+        for g in sorted(self._unfiled):
+            old = self._twin_key.pop(g, None)
+            if old is not None:
+                twins = self._twins[old]
+                twins.discard(g)
+                self._twin_changed |= twins
+                if not twins:
+                    del self._twins[old]
+            group = self.groups[g]
+            if g in self.merged or len(group.articles) < 2:
+                continue
+            key = self._twin_key[g] = frozenset(s for s, _ in group.members)
+            twins = self._twins.setdefault(key, set())
+            self._twin_changed |= twins
+            twins.add(g)
+        self._unfiled = set()
+
+    def _twins_of(self, g: int) -> set[int]:
+        return self._twins.get(self._twin_key.get(g, frozenset()), set())
+
+    def _stands(self, g: int) -> bool:
+        """Whether a shared fact is read out: of facts that take in and cite the same
+        statements, one claim each, only the first in briefing order (one claim, one line)."""
+        twins = self._twins_of(g)
+        if len(twins) < 2:
+            return True
+        cited = {s for s, _ in self._kept(g)}
+        alike = [h for h in twins if {s for s, _ in self._kept(h)} == cited]
+        return min(alike, key=lambda h: sort_key(self.fact_of_group(h), h)) == g
+
     def facts(self) -> list[Fact]:
         """Every fact of the story, in briefing order."""
         self._verdicts = {}
+        self._file_twins()
         try:
-            out = [(self.fact_of_group(g.seq), g.seq) for g in self.groups if len(g.articles) > 1]
+            out = [
+                (self.fact_of_group(g.seq), g.seq)
+                for g in self.groups
+                if len(g.articles) > 1 and self._stands(g.seq)
+            ]
             out += [
                 (self.fact_of_statement(sid), self.group_of[_first(self, sid)])
                 for sid in range(len(self.statements))
@@ -1015,6 +1062,8 @@ class StoryFacts:
         upserts: list[tuple[Fact, int]] = []
         removed: list[str] = []
         changed = sorted((self._changed_groups | self._new_groups) - set(self.merged))
+        self._file_twins()
+        twins = self._twin_changed.union(*(self._twins_of(g) for g in changed))
         self._verdicts = {}
         try:
             for g in changed:
@@ -1023,10 +1072,13 @@ class StoryFacts:
                 founder = self.groups[g].founder
                 st = self.statements[founder[0]]
                 removed.append(_fact_id("g", self.articles[st.article].id, st, founder[1]))
-            for g in changed:
+            for g in sorted((twins | set(changed)) - set(self.merged)):
                 if len(self.groups[g].articles) > 1:
                     fact = self.fact_of_group(g)
-                    upserts.append((fact, sort_key(fact, g)))
+                    if self._stands(g):
+                        upserts.append((fact, sort_key(fact, g)))
+                    else:
+                        removed.append(fact.id)
             for sid in sorted(self._changed_statements):
                 st = self.statements[sid]
                 fact_id = _fact_id("s", self.articles[st.article].id, st)
@@ -1039,7 +1091,7 @@ class StoryFacts:
         finally:
             self._verdicts = {}  # a verdict holds only while the members stay as they are
         self._changed_groups, self._changed_statements, self._new_groups = set(), set(), set()
-        self._removed_groups = set()
+        self._removed_groups, self._twin_changed = set(), set()
         return upserts, removed
 
     def independent_reports(self) -> int:
@@ -1131,6 +1183,9 @@ class StoryFacts:
                 index.group_of[m] = g
         for m in sorted(index.group_of):  # statement ids grow with arrival
             index._index_keys(index.group_of[m], m)
+        index._unfiled = set(range(len(index.groups)))
+        index._file_twins()
+        index._twin_changed = set()  # what the store holds already reads them out
         return index
 
 

@@ -962,3 +962,46 @@ def test_a_claim_meets_through_its_closest_clauses_below_either_gate() -> None:
         clause_new = np.array([0.0, np.sqrt(1 - 0.81), 0.9], np.float32)
         index._clause_vecs = {0: np.vstack([v_old, clause_old]), 1: np.vstack([v_new, clause_new])}
         assert (index._claim_score(1, v_new, 0, 0) > 0) == meets, whole
+
+
+def test_two_claims_of_a_sentence_stated_again_make_one_line(
+    resources: Resources, matcher: ParaphraseMatcher
+) -> None:
+    """A sentence giving two claims (the crash and its toll; leaving the road and overturning)
+    founds a fact for each, and a sentence giving both again joins both: one line, not the
+    same sentences twice. A report of one claim alone splits them again; grown one article
+    at a time, the facts written and removed are those of one go."""
+    from newsloom.fuse import StoryFacts
+    from newsloom.nlp import load_static_embedder
+
+    arts = parsed(
+        resources,
+        ("Le Monde", "https://lemonde.example/1", "2025-03-10",
+         "A coach carrying tourists crashed on the A7 motorway near Lyon on Monday, killing 12 "
+         "people, police said. The bus left the road at 3 a.m. and overturned."),
+        ("Reuters", "https://reuters.example/2", "2025-03-10",
+         "Twelve people were killed when a bus carrying tourists overturned on the A7 motorway "
+         "near Lyon early on Monday, French police said. The bus left the road at 3 a.m. and "
+         "overturned."),
+        ("BBC", "https://bbc.example/3", "2025-03-10",
+         "The crash of the coach near Lyon killed 12 people, officials said."),
+    )  # fmt: skip
+
+    def cited(facts: list[Fact]) -> list[tuple[tuple[str, int], ...]]:
+        return [tuple(sorted((c.article_id, c.sentence) for c in f.citations)) for f in facts]
+
+    two = fuse_story(arts[:2], [], matcher)
+    assert len(set(cited(two))) == len(two) == 2
+    embed = load_static_embedder().embed
+    grown, stored = StoryFacts(), {}
+    for n, art in enumerate(arts, 1):
+        grown.add(art, embed, matcher)
+        upserts, removed = grown.pop_changes()
+        for fact_id in removed:
+            stored.pop(fact_id, None)
+        stored.update({fact.id: fact for fact, _ in upserts})
+        facts = grown.facts()
+        assert facts == fuse_story(arts[:n], [], matcher)
+        assert stored == {fact.id: fact for fact in facts}
+    crash = [f for f in facts if any("A7" in c.text for c in f.citations)]
+    assert len(crash) == 2 and len(set(cited(crash))) == 2  # told by three reports, by two

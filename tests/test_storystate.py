@@ -167,6 +167,8 @@ def test_batches_give_the_facts_of_one_go(
     assert derivations and {kind for _, _, kind in derivations} <= {"exact", "near", "same_wire"}
     statuses = {fact[1] for fact in facts}
     assert {"corroborated", "update", "single"} <= statuses
+    cited = [str(fact[4]) for fact in facts]  # one line per claim: no statements cited twice
+    assert len(set(cited)) == len(cited)
 
 
 def test_rising_toll_is_one_update_with_its_sequence(one_go: Store) -> None:
