@@ -63,6 +63,16 @@ def test_stylesheets_share_the_report_components(site: tuple) -> None:
     assert "svg.map polygon" in client.get("/briefing.css").text  # the same rules as the report
 
 
+def test_head_is_answered_like_get_without_a_body(site: tuple) -> None:
+    """Uptime and link checkers send HEAD: the GET's status and headers, no body."""
+    client, _ = site
+    for path in ("/", "/stories/st-flood", "/api/stories", "/nope"):
+        got, head = client.get(path), client.head(path)
+        assert head.status_code == got.status_code and head.content == b""
+        assert head.headers["content-type"] == got.headers["content-type"]
+    assert client.head("/").headers["content-security-policy"]
+
+
 def test_bad_date_filter_is_a_400_page(site: tuple) -> None:
     client, _ = site
     r = client.get("/?from=yesterday")

@@ -432,6 +432,28 @@ def _install_middleware(app: FastAPI, state: App) -> None:
         response.headers["X-Frame-Options"] = "DENY"
         return response
 
+    app.add_middleware(HeadAsGet)  # added last: the outermost, so `guard` sees a GET
+
+
+class HeadAsGet:
+    """HEAD is answered as GET without the body (uptime and link checkers send HEAD; the
+    routes declare GET only). The headers, Content-Length included, are the GET's."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
 
 def _login_required(request: Request) -> Response:
     """401 with a bearer challenge for the API; the login form for pages."""
