@@ -89,8 +89,9 @@ def read_inputs(
         else:
             item.origin = printable(item.origin)
             art = _bounded(item)
-            # (a text of spaces and punctuation, like the rest of a NUL-led fragment, is none)
-            has_text = any(c.isalnum() for c in art.text)
+            # (a text of spaces, digits and punctuation, like the rest of a NUL-led fragment
+            # "\x00\t  0", is none: an article has words)
+            has_text = any(c.isalpha() for c in art.text)
             yield art if has_text else InputError(art.origin, "no text")
 
 

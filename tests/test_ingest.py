@@ -295,3 +295,10 @@ def test_eval_text_on_a_few_pages() -> None:
     assert result.metrics["pages"] == 8
     assert result.headline == "f1" and 0.8 < float(result.metrics["f1"]) <= 1.0
     assert "trafilatura_default_f1" in result.metrics
+
+
+def test_a_fragment_without_a_letter_is_no_article(tmp_path: Path) -> None:
+    """Found by the fuzz test: a NUL-led fragment whose rest is spaces and a digit."""
+    path = tmp_path / "bad.bin"
+    path.write_bytes(b"\x00\t\t                0")
+    assert errors(read(path)) == [f"{path}: no text"]
