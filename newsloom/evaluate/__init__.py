@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Collection, Sized
+from collections.abc import Collection, Iterator, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 from xml.etree.ElementTree import ParseError
 
 from newsloom.errors import EvalDataError, EvalDataMissing, NewsloomError
@@ -53,6 +53,27 @@ def require(path: Path) -> Path:
     if not path.exists():
         raise EvalDataMissing(f"{path}: evaluation data not found (see ../shared/README.md)")
     return path
+
+
+def jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, record) of a gold JSONL file: one JSON object a line in UTF-8, blank
+    lines skipped; anything else is one EvalDataError naming the file (and line)."""
+    if require(path).is_dir():
+        raise EvalDataError(f"{path}: a folder where a file was expected (one JSONL file)")
+    try:
+        lines = path.read_bytes().decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise EvalDataError(f"{path}: not UTF-8 text (byte offset {exc.start})") from exc
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvalDataError(f"{path}:{number}: invalid JSON ({exc.msg})") from exc
+        if not isinstance(record, dict):
+            raise EvalDataError(f"{path}:{number}: not a JSON object")
+        yield number, record
 
 
 def require_items(items: S, data: Path, what: str) -> S:

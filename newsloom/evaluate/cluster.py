@@ -12,7 +12,6 @@ shows how the shipped settings were chosen.
 
 from __future__ import annotations
 
-import json
 import zlib
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -26,7 +25,7 @@ import numpy as np
 from newsloom import clean, ingest
 from newsloom.cluster import Features, Settings, StoryIndex, article_features
 from newsloom.errors import EvalDataError, InputError
-from newsloom.evaluate import EvalResult, prf, require
+from newsloom.evaluate import EvalResult, jsonl_records, prf, require
 from newsloom.extract import extract_batch
 from newsloom.models import Article
 
@@ -103,20 +102,8 @@ def read_eval_set(data: Path, limit: int | None = None) -> EvalSet:
 
 def _check_gold_file(data: Path) -> None:
     """One JSON object with a `text` per line, in UTF-8: anything else is named exactly."""
-    if data.is_dir():
-        raise EvalDataError(f"{data}: a folder where a file was expected (one JSONL file)")
-    try:
-        lines = data.read_bytes().decode("utf-8").splitlines()
-    except UnicodeDecodeError as exc:
-        raise EvalDataError(f"{data}: not UTF-8 text (byte offset {exc.start})") from exc
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EvalDataError(f"{data}:{number}: invalid JSON ({exc.msg})") from exc
-        if not isinstance(record, dict) or "text" not in record:
+    for number, record in jsonl_records(data):
+        if "text" not in record:
             raise EvalDataError(f"{data}:{number}: a record has no 'text'")
 
 

@@ -27,14 +27,13 @@ with its own `text_cross_event_links`.
 from __future__ import annotations
 
 import io
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from newsloom.errors import EvalDataError, EvalDataMissing
-from newsloom.evaluate import EvalResult, prf, require
+from newsloom.evaluate import EvalResult, jsonl_records, prf
 from newsloom.models import Article
 
 if TYPE_CHECKING:
@@ -64,20 +63,7 @@ def _first(*paths: Path) -> Path | None:
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """One JSON object a line; a line that is not one is named (file and line)."""
-    records = []
-    with require(path).open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise EvalDataError(f"{path}:{number}: invalid JSON ({exc.msg})") from exc
-            if not isinstance(record, dict):
-                raise EvalDataError(f"{path}:{number}: not a JSON object")
-            records.append(record)
-    return records
+    return [record for _, record in jsonl_records(path)]
 
 
 def _by_id(path: Path) -> dict[str, dict[str, Any]]:

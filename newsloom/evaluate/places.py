@@ -25,14 +25,13 @@ demonyms only (predictions inside embedded names and facilities then count neith
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
 from newsloom.errors import EvalDataMissing
-from newsloom.evaluate import EvalResult, prf, require, require_items
+from newsloom.evaluate import EvalResult, jsonl_records, prf, require, require_items
 from newsloom.extract.entities import find_mentions
 from newsloom.extract.places import load_gazetteer, resolve_places
 from newsloom.models import Article, Place
@@ -103,8 +102,7 @@ def read_local(path: Path) -> list[tuple[str, list[Gold]]]:
     """(text, gold toponyms) per document of a local-news gold file; the page texts lie
     beside it and must be the ones the spans were made on."""
     out = []
-    for line in require(path).read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
+    for _, record in jsonl_records(path):
         page = path.parent / record["file"]
         if not page.exists():
             raise EvalDataMissing(f"page text not found: {page} (see {path.parent}/README.md)")
