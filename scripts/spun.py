@@ -23,6 +23,10 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from newsloom.errors import NewsloomError
+from newsloom.evaluate import jsonl_records
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "evalsets" / "spun"
@@ -61,21 +65,10 @@ def split_of_story(story: str) -> str:
     return "dev" if int(story.split("-")[0]) <= LAST_DEV_TOPIC else "test"
 
 
-def _rows(path: Path) -> list[tuple[int, dict[str, object]]]:
-    """(line number, object) for each non-empty line; a line that is not a JSON object raises
-    ValueError naming the file and line."""
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{path}:{number}: not JSON ({error})") from error
-        if not isinstance(row, dict):
-            raise ValueError(f"{path}:{number}: not a JSON object")
-        rows.append((number, row))
-    return rows
+def _rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-empty line (`evaluate.jsonl_records`: a line that
+    is not a JSON object is an error naming the file and line)."""
+    return list(jsonl_records(path))
 
 
 def load_rewrites(path: Path = SPUN) -> tuple[list[Rewrite], list[str]]:
@@ -217,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"spun: {args.ecbplus} not found: ecb ids checked by form only", file=sys.stderr)
         found += copy_problems(rewrites, ecb)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, NewsloomError) as error:
         print(f"spun: {error}", file=sys.stderr)
         return 1
     found += [

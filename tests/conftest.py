@@ -125,3 +125,17 @@ def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "n.db")
     return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture(scope="module")
+def odd(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The web app over a store whose ids hold "/", "?", "#", "%", spaces, accents and line
+    breaks (`webdata.fill_odd`), for the page and API tests."""
+    import webdata  # tests/ is on the path (pytest puts a conftest's folder there)
+    from fastapi.testclient import TestClient
+
+    from newsloom.web.app import create_app
+
+    db = tmp_path_factory.mktemp("odd") / "odd.db"
+    webdata.fill_odd(db)
+    return TestClient(create_app(str(db)))

@@ -89,13 +89,6 @@ def test_unknown_ids_are_404_json(handmade: tuple) -> None:
         assert "nope" in r.json()["detail"]
 
 
-@pytest.fixture(scope="module")
-def odd(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
-    db = tmp_path_factory.mktemp("api-odd") / "odd.db"
-    webdata.fill_odd(db)
-    return TestClient(create_app(str(db)))
-
-
 def test_every_route_takes_ids_with_slashes_queries_hashes_and_accents(odd: TestClient) -> None:
     """Ids as JSONL gives them ("reuters/2025/…", full URLs): each one encoded as one path
     segment reaches its own story, article or storyline on every API route."""

@@ -193,13 +193,6 @@ def test_ingest_form_and_refusals(site: tuple) -> None:
 # -- ids that hold "/", "?", "#", "%", spaces and other letters ------------------------
 
 
-@pytest.fixture(scope="module")
-def odd(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
-    db = tmp_path_factory.mktemp("odd") / "odd.db"
-    webdata.fill_odd(db)
-    return TestClient(create_app(str(db)))
-
-
 def test_odd_ids_every_page_feed_and_link_resolves(odd: TestClient) -> None:
     bodies = webdata.crawl(odd, ["/", "/search?q=Porto+Alegre"])
     q = {x: quote(x, safe="") for x in webdata.ODD_STORY_IDS + webdata.ODD_ARTICLE_IDS}
