@@ -326,7 +326,27 @@ def _is_boundary(text: str, match: re.Match[str], end: int) -> bool:
         return True
     before = _WORD_BEFORE.search(text, max(0, match.start() - 40), match.start())
     word = before.group(1).lstrip("\"'“‘([") if before else ""
+    if word.lower() in ("a.m", "p.m"):
+        return not _names_the_time(nxt, text[after.end() : after.end() + 12] if after else "")
     return not _is_abbreviation(word, nxt, quoted=len(punct) > 1)
+
+
+_TIME_FOLLOWERS = {
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
+    "sep", "sept", "oct", "nov", "dec", "today", "yesterday", "tomorrow", "tonight",
+}  # fmt: skip
+
+
+def _names_the_time(nxt: str, rest: str) -> bool:
+    """Whether the capitalised word after "a.m."/"p.m." still belongs to the time ("9 p.m.
+    Tuesday", "5 p.m. EST", "7 p.m. Paris time"); otherwise the period ends the sentence
+    ("at around 9 p.m. More than 20 fire engines ...")."""
+    word = nxt.strip("\"'“‘(,.;:")
+    if word.lower() in _TIME_FOLLOWERS or (word.isupper() and len(word) <= 4):
+        return True
+    return rest.lstrip().lower().startswith("time")
 
 
 def _is_abbreviation(word: str, nxt: str, quoted: bool) -> bool:

@@ -126,6 +126,21 @@ def test_whitespace_and_hard_wrapped_lines() -> None:
             "J. R. R. Tolkien wrote it. Was it good? Yes!",
             ["J. R. R. Tolkien wrote it.", "Was it good?", "Yes!"],
         ),
+        (
+            "The fire began at 9 p.m. More than 20 engines came. It ended at 2 a.m. Tuesday.",
+            [
+                "The fire began at 9 p.m.",
+                "More than 20 engines came.",
+                "It ended at 2 a.m. Tuesday.",
+            ],
+        ),
+        (
+            "Shots at 7 p.m. Paris time (6 p.m. GMT) and at 8 p.m. EST. At 9 a.m. the police came.",
+            [
+                "Shots at 7 p.m. Paris time (6 p.m. GMT) and at 8 p.m. EST.",
+                "At 9 a.m. the police came.",
+            ],
+        ),
     ],
 )
 def test_split_sentences(text: str, expected: list[str]) -> None:
