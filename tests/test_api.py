@@ -78,7 +78,7 @@ def test_story_briefing_matches_brief_structure(handmade: tuple) -> None:
     cite = s["facts"][0]["citations"][0]
     assert set(cite) == {"article_id", "sentence", "source", "text"}
     assert {a["id"] for a in s["articles"]} == {ids["a"], ids["b"]}
-    assert [f["status"] for f in s["facts"]] == ["corroborated", "single", "conflict"]
+    assert [f["status"] for f in s["facts"]] == ["corroborated", "single", "conflict", "single"]
 
 
 def test_unknown_ids_are_404_json(handmade: tuple) -> None:

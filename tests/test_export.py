@@ -135,7 +135,7 @@ def test_jsonl_has_stories_articles_and_facts(db: Path) -> None:
     lines = _text(db, ["st-flood"], "jsonl").splitlines()
     records = [json.loads(line) for line in lines]
     kinds = [r["type"] for r in records]
-    assert kinds == ["story", "article", "article", "fact", "fact", "fact"]
+    assert kinds == ["story", "article", "article", "fact", "fact", "fact", "fact"]
     assert all(r["story_id"] == "st-flood" for r in records)
     story, article = records[0], records[1]
     assert story["title"] == "Floods in Porto Alegre" and story["n_articles"] == 2
@@ -157,7 +157,7 @@ def test_cli_export_story_and_query(db: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     out = runner.invoke(cli, ["export", "st-flood", "--format", "csv", "--db", str(db)])
     assert out.exit_code == 0, out.output
-    assert len(list(csv.DictReader(io.StringIO(out.stdout, newline="")))) == 3
+    assert len(list(csv.DictReader(io.StringIO(out.stdout, newline="")))) == 4
     target = tmp_path / "places.geojson"
     args = ["export", "--query", "Porto Alegre", "--format", "geojson", "--out", str(target)]
     done = runner.invoke(cli, [*args, "--db", str(db)])

@@ -86,6 +86,9 @@ def test_story_page_has_facts_map_quotes_sources_and_citation_links(site: tuple)
     assert "confirmed by 2 independent sources: 2 files" in html  # on its summary line
     assert 'id="fact-f1"' in html  # the anchor feeds link to, once
     assert "Reported by one source" in html
+    # one origin in two outlets: its badge does not say "one source" beside two names
+    badge = re.search(r'id="fact-f4">\s*<span class="badge b-single"[^>]*>([^<]+)<', html)
+    assert badge and badge.group(1) == "not independent"
     assert "Disputed" in html and "about 10,000" in html
     assert f'href="/articles/{ids["a"]}#s0"' in html
     assert f'href="/articles/{ids["b"]}#s0"' in html

@@ -164,6 +164,14 @@ def fill(path: Path) -> dict[str, str]:
                 ],
             },
         ),
+        Fact(  # one origin carried by two outlets (a wire text)
+            "f4",
+            "The airport stays closed until further notice.",
+            "single",
+            ["Folha", "Wire Daily"],
+            1,
+            [Citation(a.id, 1, "Folha", a.sentences[1].text), cb],
+        ),
     ]
     store.save_facts("st-flood", facts, n_independent=1)
     store.save_facts(
