@@ -39,6 +39,7 @@ only what changed, so a story of 2,000 articles costs per batch what a story of 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 import sys
@@ -1211,13 +1212,30 @@ def _fact_id(kind: str, article_id: str, st: Statement, claim: int = -1) -> str:
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> bool:
     """A name in common, allowing for one cut short or glued to the next word ("lamine
-    yamal" / "lamine yamalmarking": the same first word, one the start of the other)."""
+    yamal" / "lamine yamalmarking": the same first word, one the start of the other) and for
+    one spelt as the other's initials ("usgs" / "us geological survey")."""
     return bool(a & b) or any(
-        x.split(" ")[0] == y.split(" ")[0] and (x.startswith(y) or y.startswith(x))
+        (x.split(" ")[0] == y.split(" ")[0] and (x.startswith(y) or y.startswith(x)))
+        or _initials(x) == y
+        or _initials(y) == x
         for x in a
         for y in b
         if " " in x or " " in y
     )
+
+
+_LINKING = frozenset({"of", "the", "and", "for", "on", "in", "de", "&"})
+
+
+@functools.lru_cache(maxsize=4096)
+def _initials(name: str) -> str:
+    """What a name of several words is abbreviated to: first letters, short words whole
+    ("us geological survey" -> "usgs", "world health organization" -> "who"); "" for a
+    name of one word."""
+    words = [w.replace(".", "") for w in name.split(" ") if w not in _LINKING]
+    if len(words) < 2:
+        return ""
+    return "".join(w if len(w) <= 2 else w[:1] for w in words)
 
 
 def _paraphrase(

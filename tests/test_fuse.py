@@ -281,6 +281,22 @@ def test_a_shared_claim_inside_other_clauses_is_corroborated(
     assert fact.status == "corroborated" and fact.independent_sources == 2
 
 
+def test_a_name_and_its_initials_are_one_participant(
+    resources: Resources, matcher: ParaphraseMatcher
+) -> None:
+    arts = parsed(
+        resources,
+        ("Coast Post", "https://coastpost.example/a", "2024-05-06",
+         "A magnitude 5.9 earthquake shook southern Peru near Arequipa on Monday, the US "
+         "Geological Survey said. Schools were closed in Arequipa."),
+        ("Andes Wire", "https://andeswire.example/b", "2024-05-06",
+         "An earthquake of magnitude 5.9 struck near Arequipa in southern Peru on Monday, "
+         "according to the USGS. Roads were blocked by rocks."),
+    )  # fmt: skip
+    fact = fact_citing(fuse_story(arts, [], matcher), "US Geological Survey", "USGS")
+    assert fact.status == "corroborated" and fact.independent_sources == 2
+
+
 def test_a_rising_toll_is_an_update_and_a_same_time_one_a_conflict(
     resources: Resources, matcher: ParaphraseMatcher
 ) -> None:
