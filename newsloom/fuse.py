@@ -270,12 +270,17 @@ def _inside(item: Quantity | TimeRef, st: Statement, sentence: int) -> bool:
 
 
 def _add_evidence(article: Article, st: Statement, dateline: int) -> None:
-    """Claims, figures (with their holders), names, polarity and event date of a statement."""
+    """Claims, figures (with their holders), names, polarity and event date of a statement.
+
+    A statement carries the claims whose verb it holds: a claim's clause can run over into
+    the next clause ("deployed to Kabul ..., but"), and would lend that clause its claim.
+    A claim stored without its verb's offset is placed by where its clause begins."""
     holders: dict[int, str] = {}
     claims = [
         c
         for c in article.claims
-        if c.sentence == st.sentence and c.start < st.end and st.start < c.end
+        if c.sentence == st.sentence
+        and st.start <= (c.verb_start if c.verb_start >= 0 else c.start) < st.end
     ]
     keys = [claim_key(c) for c in claims]
     chosen = [i for i, k in enumerate(keys) if k.informative][:MAX_CLAIMS]

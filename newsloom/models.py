@@ -225,7 +225,8 @@ class Claim:
     `agent` is the doer and `patient` the one done to, whatever the voice ("Kandahar fell
     to the Taliban" and "the Taliban captured Kandahar" both give agent Taliban, patient
     Kandahar). `*_names` are the normalised names inside each argument; `start`/`end`
-    span the clause in `Article.text`."""
+    span the clause in `Article.text`, and `verb_start` is where its verb is: a clause can
+    reach into the next one ("..., but"), but the claim is the verb's."""
 
     sentence: int
     start: int
@@ -242,6 +243,7 @@ class Claim:
     figures: list[Figure] = field(default_factory=list)
     reported: bool = False  # the clause is what someone said (inside a quote or a "said" clause)
     main: bool = False  # the sentence's main clause
+    verb_start: int = -1  # -1 in claims stored before it was read
 
     def to_dict(self) -> dict[str, Any]:
         return plain(self)

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from newsloom.pipeline import Resources
     from newsloom.store import Store
 
-STATE_VERSION = 5  # 5: claims filed under surnames and head words, verb classes of dismissal
+STATE_VERSION = 6  # 6: a clause carries the claims whose verb it holds
 CACHE_STATEMENTS = 400_000  # statements kept in memory across all cached stories
 HELD_STORIES = 100_000  # stories whose runner the writer remembers, per database
 

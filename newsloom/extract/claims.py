@@ -345,6 +345,7 @@ def find_claims(article: Article, doc: Doc) -> list[Claim]:
                 figures=figures,
                 reported=reported,
                 main=tok.dep_ == "ROOT",
+                verb_start=tok.idx,
             )
         )
     return out
