@@ -47,7 +47,8 @@ if TYPE_CHECKING:
     from newsloom.pipeline import Resources
     from newsloom.store import Store
 
-STATE_VERSION = 5  # 5: claims filed under surnames and head words, verb classes of dismissal
+STATE_VERSION = 6  # 6: tolls whose change ends at a number, toll facts across parsed holders
+# 5: claims filed under surnames and head words, verb classes of dismissal
 CACHE_STATEMENTS = 400_000  # statements kept in memory across all cached stories
 HELD_STORIES = 100_000  # stories whose runner the writer remembers, per database
 
