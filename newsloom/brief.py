@@ -220,12 +220,13 @@ def _position(fact: Fact) -> int:
 def _timeline(facts: list[dict[str, Any]], by_id: dict[str, Article]) -> list[dict[str, Any]]:
     """Dated facts in date order, each with the `kind` of its date: `event` (what happened),
     `deadline` (a deadline or plan that had not come when reported) or `background`; and each
-    value of a figure that changed (an `update` fact), dated when it was reported."""
+    value of a figure that changed (an `update` fact), dated when it was first reported, in
+    the words of that first report (the fact's own text may give another value)."""
     changes = [
         {
             "date": u["time"][:10],
             "kind": "event",
-            "text": f"{f['text']} [{u['value']}]",
+            "text": balanced(u["citations"][0]["text"]) if u["citations"] else u["value"],
             "sources": u["sources"],
             "status": "update",
             "citations": u["citations"],

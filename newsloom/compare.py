@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from newsloom.extract.quantities import bounds
+from newsloom.extract.quantities import TOLL_CHANGED, TOLL_REACH, bounds
 from newsloom.models import Claim, Quantity
 
 # ---------------------------------------------------------------- verbs
@@ -254,14 +254,19 @@ _EVENT_NOUNS = {"killed": "kill", "dead": "kill", "death": "kill", "fatality": "
 
 def event_of(text: str, start: int, end: int) -> str:
     """The event class a count in `text[start:end]` counts (kill, injure, missing, arrest,
-    rescue, displace): the verb just before it ("killing three people"), else the first
-    event word after it in its clause ("2 people are dead")."""
+    rescue, displace): the verb just before it ("killing three people"), else the toll whose
+    change ends at it ("the number of people killed ... rose to six"), else the first event
+    word after it in its clause ("2 people are dead")."""
     before = text[max(0, start - 30) : start]
     for m in reversed(list(_EVENT_WORD.finditer(before))):
         between = before[m.end() :].lower().split()
         if len(between) <= 4 and all(w in _QUALIFYING for w in between):
             return str(m.lastgroup)
         break
+    changed = TOLL_CHANGED.search(text[max(0, start - TOLL_REACH) : start])
+    toll = _EVENT_WORD.search(changed["subject"]) if changed else None
+    if toll:
+        return str(toll.lastgroup)
     after = text[end : end + 60]
     stop = _CLAUSE_END.search(after)
     found = _EVENT_WORD.search(after, 0, stop.start() if stop else len(after))
@@ -535,11 +540,12 @@ TRACK = "toll:"  # verb prefix of a statement's toll figure, kept as a claim of 
 
 def toll_claim(v: Value) -> ClaimKey:
     """A statement's toll figure as a claim of its own ("toll:kill" of people), so every
-    report of one story's toll meets in one fact whatever else its sentence says."""
+    report of one story's toll meets in one fact whatever else its sentence says, and
+    whatever holder a parse names ("a fire in Dhaka killed eight": Dhaka), as its figures
+    are one count (`Value.one_count`)."""
     return ClaimKey(
-        f"{TRACK}{v.verb}", "", v.thing, frozenset(), frozenset(), frozenset(), False, False,
-        holder=v.holder,
-    )  # fmt: skip
+        f"{TRACK}{v.verb}", "", v.thing, frozenset(), frozenset(), frozenset(), False, False
+    )
 
 
 @dataclass(slots=True, frozen=True)
@@ -555,7 +561,6 @@ class ClaimKey:
     negated: bool
     main: bool
     time: str = ""  # ISO date the clause itself gives (not a dateline's), "" if none
-    holder: str = ""  # a toll claim's holder ("Gaza's health ministry" toll), else ""
 
     @property
     def track(self) -> bool:
@@ -572,7 +577,7 @@ class ClaimKey:
         """Index keys: the verb class with each name (or specific head) of its arguments; a
         toll claim's one key is what it counts and for whom."""
         if self.track:
-            return [f"{self.verb}|{self.patient}|{self.holder}"]
+            return [f"{self.verb}|{self.patient}"]
         args = self.agent_names | self.patient_names
         heads = {h for h in (self.agent, self.patient) if h and h not in _GENERIC}
         if not args:

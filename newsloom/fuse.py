@@ -16,7 +16,8 @@ Then the checks (`newsloom.compare`) decide what the alignment means: the same f
 and polarity corroborate; a different figure for the same counted thing is a `conflict` when
 both were reported at the same time and an `update` (a toll 50 -> 73 -> 100+) when they were
 reported at different times; another date, the opposite polarity or another holder of a
-title is a `conflict`. A different figure never corroborates.
+title is a `conflict`. A different figure never corroborates, nor does a page that gave
+another figure of the thing, whichever of its sentences joined the fact.
 
 Independence folds four ways, then counts what is left: organisations (two pages of one
 site, or of one organisation's sites, are one source; a page that credits a news agency counts
@@ -489,6 +490,7 @@ class StoryFacts:
         self._dropped: dict[int, list[Member]] = {}  # members a fact leaves out (stored)
         self._article_values: dict[int, list[Value]] = {}  # see `article_values`
         self._change_values: dict[int, list[Value]] = {}  # see `change_values`
+        self._told_values: dict[int, list[Value]] = {}  # see `told_values`
         self._twins: dict[frozenset[int], set[int]] = {}  # shared facts by their statements
         self._twin_key: dict[int, frozenset[int]] = {}
         self._unfiled: set[int] = set()  # facts whose statements changed since `_file_twins`
@@ -977,6 +979,20 @@ class StoryFacts:
             ]
         return found
 
+    def told_values(self, art: int) -> list[Value]:
+        """The figures an article gives as its current counts: outside sentences that tell a
+        change, and neither a part of the whole nor a replaced figure (cached)."""
+        found = self._told_values.get(art)
+        if found is None:
+            found = self._told_values[art] = [
+                v
+                for sid in self.articles[art].statements
+                if not tells_change(self.statements[sid].text)
+                for v in self.statements[sid].values
+                if not _scoped(self, (sid, -1), v)
+            ]
+        return found
+
     def _verdict_of(self, g: int) -> tuple[Fact, set[Member]]:
         found = self._verdicts.get(g)
         if found is None:
@@ -1034,14 +1050,60 @@ class StoryFacts:
         return self._twins.get(self._twin_key.get(g, frozenset()), set())
 
     def _stands(self, g: int) -> bool:
-        """Whether a shared fact is read out: of facts that take in and cite the same
-        statements, one claim each, only the first in briefing order (one claim, one line)."""
+        """Whether a shared fact is read out: not when it restates a step of a toll that
+        changed (`_restates_step`); of facts that take in and cite the same statements, one
+        claim each, only the first in briefing order (one claim, one line)."""
+        if self._restates_step(g):
+            return False
         twins = self._twins_of(g)
         if len(twins) < 2:
             return True
         cited = {s for s, _ in self._kept(g)}
         alike = [h for h in twins if {s for s, _ in self._kept(h)} == cited]
         return min(alike, key=lambda h: sort_key(self.fact_of_group(h), h)) == g
+
+    def _restates_step(self, g: int) -> bool:
+        """Whether a shared fact only tells again one value of a toll that changed ("rose to
+        six", backed by the two pages that gave six, beside the toll's fact "four, then
+        six"): every figure of its shown statement is of a toll whose fact is an `update`
+        citing every statement this fact cites. That fact shows the value, with its sources,
+        in its sequence; one toll, one line."""
+        fact = self.fact_of_group(g)
+        if fact.status in ("update", "conflict"):
+            return False
+        cited = {s for s, _ in self._kept(g)}
+        sid = next((s for s in sorted(cited) if self.statements[s].text == fact.text), -1)
+        shown = self.statements[sid]
+        if sid < 0 or not shown.values:
+            return False
+        covered: list[Value] = []  # figures of the shown statement that such a fact gives
+        for j, claim in enumerate(shown.claims):
+            h = self.group_of.get((sid, j)) if claim.track else None
+            h = self._live(h) if h is not None else g
+            if h == g or len(self.groups[h].articles) < 2:
+                continue
+            if self.fact_of_group(h).status == "update" and cited <= {s for s, _ in self._kept(h)}:
+                covered += shown.claim_values[j]
+        return all(any(v.one_count(w) for w in covered) for v in shown.values)
+
+    def _toll_neighbours(self, changed: list[int]) -> set[int]:
+        """The facts sharing a statement with a changed toll fact: whether they restate one
+        of its steps (`_restates_step`) may have changed."""
+        out: set[int] = set()
+        for g in changed:
+            members = self.groups[g].members
+            if not members or not self._is_toll(members[0]):
+                continue
+            for sid, _ in members:
+                for j in self.statements[sid].slots():
+                    h = self.group_of.get((sid, j))
+                    if h is not None and h not in self.merged and h != g:
+                        out.add(h)
+        return out
+
+    def _is_toll(self, m: Member) -> bool:
+        claims = self.statements[m[0]].claims
+        return 0 <= m[1] < len(claims) and claims[m[1]].track
 
     def facts(self) -> list[Fact]:
         """Every fact of the story, in briefing order."""
@@ -1070,6 +1132,7 @@ class StoryFacts:
         changed = sorted((self._changed_groups | self._new_groups) - set(self.merged))
         self._file_twins()
         twins = self._twin_changed.union(*(self._twins_of(g) for g in changed))
+        twins |= self._toll_neighbours(changed)
         self._verdicts = {}
         try:
             for g in changed:
@@ -1496,21 +1559,44 @@ class _Memo:
         shown = index.statements[members[backing.shown][0]]
         for i in range(len(backing.carried), self.size):
             sid = members[i][0]
-            carries = i == backing.shown or _carries(shown, backing.core, index.statements[sid])
+            st = index.statements[sid]
+            carries = i == backing.shown or (
+                _carries(shown, backing.core, st) and not _contradicts(index, shown, st.article)
+            )
             backing.carried.append(carries)
             if carries:
                 backing.take(index, sid, self.wording.find(i))
 
     def unclashed(self, index: StoryFacts, members: list[Member], shown: int) -> list[int]:
         """The members (indices) whose figures do not clash with those of candidate `shown`
-        (`_clash`), each member asked once per candidate."""
+        (`_clash`), nor their pages' (`_contradicts`), each member asked once per
+        candidate."""
         done, kept = self.clashes.get(shown, (0, []))
-        values = index.statements[members[shown][0]].values
+        st = index.statements[members[shown][0]]
         for i in range(done, len(members)):
-            if not _clash(values, index.statements[members[i][0]].values):
+            other = index.statements[members[i][0]]
+            if i == shown or not (
+                _clash(st.values, other.values)
+                or (other.article != st.article and _contradicts(index, st, other.article))
+            ):
                 kept.append(i)
         self.clashes[shown] = (len(members), kept)
         return kept
+
+
+def _contradicts(index: StoryFacts, shown: Statement, art: int) -> bool:
+    """Whether a page gives, as its current count (`StoryFacts.told_values`), another figure
+    of something the shown statement counts, and the shown figure nowhere: a report of four
+    dead never backs "six dead", whichever of its sentences joined the fact."""
+    if not shown.values or art == shown.article:
+        return False
+    told = index.told_values(art)
+    said = told + index.change_values(art)
+    for w in told:
+        mine = [v for v in shown.values if v.one_count(w)]
+        if mine and not any(_compatible(v, x) for v in mine for x in said if x.one_count(w)):
+            return True
+    return False
 
 
 def _core_claim(shown: Statement, slot: int) -> ClaimKey | None:
@@ -1999,8 +2085,9 @@ class _Classes:
     """Members' figures grouped by counted thing, then by value (`Value.one_count`,
     `Value.same_value`; first time first), kept as members arrive. A member giving two
     different figures of one kind ("$110.4 billion in assets and $88.6 billion in deposits")
-    cannot say which is which: its figures only join equal ones, after every other figure
-    is filed (so they are filed again when a new value opens). A member that dates its
+    cannot say which is which, nor can its sentence's figures of a thing its claim gives none
+    of: these only join equal ones, after every other figure is filed (so they are filed
+    again when a new value opens). A member that dates its
     figure to an earlier year than the fact's other reports ("the Titanic sank in 1912,
     killing about 1,500") gives background, no value of the figure now (a later year
     arriving files every member again)."""
@@ -2033,6 +2120,11 @@ class _Classes:
                     self.later.append((m, when, v))
                 else:
                     self._open(m, when, v)
+            # A figure its sentence gives under another claim ("the number killed in the
+            # fire rose to 11": the rise's figure, cited for the killing) states that value.
+            self.later += [
+                (m, when, v) for v in st.values if not any(v.one_count(w) for w in values)
+            ]
         opened = sum(len(t.classes) for t in self.things)
         if opened != self.opened:
             for thing in self.things:
@@ -2080,8 +2172,10 @@ def _report_year(index: StoryFacts, m: Member) -> str:
 
 
 def _update(index: StoryFacts, cls: ValueClass) -> dict[str, Any]:
+    """One step of a changed figure, its first report cited first (a timeline line reads it)."""
     when, value, ms = cls
     stmts = [index.statements[s] for s, _ in ms]
+    stmts.sort(key=lambda st: index.articles[st.article].published)
     arts = [index.articles[st.article] for st in stmts]
     return {
         "value": value.text,
@@ -2347,7 +2441,6 @@ def _statement_state(st: Statement) -> dict[str, Any]:
                 k.negated,
                 k.main,
                 k.time,
-                k.holder,
             ]
             for k in st.claims
         ],
@@ -2373,7 +2466,7 @@ def _statement_from_state(d: dict[str, Any], article: int) -> Statement:
             frozenset(k[5]),
             k[6],
             k[7],
-            *k[8:10],
+            k[8],
         )
         for k in d["k"]
     ]

@@ -47,7 +47,9 @@ if TYPE_CHECKING:
     from newsloom.pipeline import Resources
     from newsloom.store import Store
 
-STATE_VERSION = 6  # 6: a clause carries the claims whose verb it holds
+STATE_VERSION = 7  # 7: tolls whose change ends at a number, toll facts across parsed holders
+# 6: a clause carries the claims whose verb it holds
+# 5: claims filed under surnames and head words, verb classes of dismissal
 CACHE_STATEMENTS = 400_000  # statements kept in memory across all cached stories
 HELD_STORIES = 100_000  # stories whose runner the writer remembers, per database
 

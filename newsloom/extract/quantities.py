@@ -166,14 +166,28 @@ def find_quantities(article: Article) -> list[Quantity]:
 
 # A toll's verb just before a bare number: "... and killing nine." counts people.
 _TOLL_BEFORE = re.compile(r"\b(?:killing|killed|kills|injuring|wounding|hurting)\s+$")
+# A toll whose change ends just before a number: "the number of people killed in the sinking
+# ... rose to six", "the death toll from the crash has risen to 13 people". The number is the
+# toll (`compare.event_of` reads its kind off `subject`).
+TOLL_CHANGED = re.compile(
+    r"(?P<subject>\b(?:(?:death\s+)?toll|number\s+of\s+(?:[a-z]+\s+){0,2}?(?:dead|killed|deaths"
+    r"|fatalities|casualties|injured|wounded|hurt|missing))\b[^.;!?]{0,100}?)"
+    r"\b(?:(?:has|have|had)\s+)?(?:rose|risen|climbed|increased|jumped|grew|grown|reached"
+    r"|(?:now\s+)?stands\s+at|stood\s+at)\s+(?:to\s+)?$",
+    re.IGNORECASE,
+)
+TOLL_REACH = 160  # characters before a number searched for `TOLL_CHANGED`
 
 
 def _toll_count(text: str, m: re.Match[str]) -> bool:
-    """A bare number that a toll's verb counts ("killing nine"), not a number glued to more
-    digits (the typo "more than 2,8000" is no figure of 2,800)."""
+    """A bare number that a toll's verb counts ("killing nine") or a toll's change ends at
+    ("the death toll rose to nine"), not a number glued to more digits (the typo "more than
+    2,8000" is no figure of 2,800)."""
     if not m["num"] or re.match(r"[,.]?\d", text[m.end() : m.end() + 2]):
         return False
-    return bool(_TOLL_BEFORE.search(text[max(0, m.start() - 12) : m.start()]))
+    if _TOLL_BEFORE.search(text[max(0, m.start() - 12) : m.start()]):
+        return True
+    return bool(TOLL_CHANGED.search(text[max(0, m.start() - TOLL_REACH) : m.start()]))
 
 
 def _quantity(article: Article, m: re.Match[str]) -> Quantity:
