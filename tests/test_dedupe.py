@@ -478,3 +478,68 @@ def test_one_long_agency_sentence_word_for_word_is_one_origin() -> None:
     assert [d.kind for d in tracer.derivations] == ["same_wire"]
     assert tracer.derivations[0].evidence["run_grams"] >= 30
     assert tracer.root(later.id) == tracer.root(earlier.id)
+
+
+PROBE_REPORT = [
+    "The Norwegian space agency said its Fjellstad-2 probe has crashed into Mars.",
+    "The unmanned lander crashed after it had spun into an uncontrolled orbit, the agency "
+    "Romsenter said.",
+    "The launch in March was Norway's first mission to another planet.",
+    "The crash comes after Romsenter reported a fault in the main thruster that its engineers "
+    "were analysing on Friday.",
+    "The lander was meant to spend two years drilling for ice near the northern cap.",
+    "Its builders had promised a cheaper way to reach the planet than the big agencies.",
+]
+PROBE_SPUN = [  # reworded sentence by sentence, in the report's order, then two of its own
+    "Norway's space agency announced that its Fjellstad-2 probe suffered a crash into Mars.",
+    "According to Norway's space body Romsenter, the unmanned robot lander hit the planet "
+    "after entering an uncontrolled orbit.",
+    "The mishap follows an earlier report of a fault in the main thruster that Norwegian "
+    "engineers were studying on Friday.",
+    "Norway had wished for the lander to spend a span of two years drilling for frozen ice by "
+    "the northern cap.",
+    "Contact with the craft was lost after unspecified problems during the approach.",
+    "Officials have not said when a new attempt could be made.",
+]
+PROBE_OWN = [  # another outlet's report: the same facts in the same order, its own words
+    "Norway's first Mars lander, Fjellstad-2, is lost, officials in Oslo confirmed.",
+    "Romsenter said controllers saw the probe veer off course before signals stopped.",
+    "Engineers had been worried since Friday about a faulty main thruster, staff told reporters.",
+    "Scientists had hoped to study buried ice near the northern cap for two years.",
+    "The mission cost less than a third of comparable probes.",
+    "A review board will report next month.",
+]
+
+
+def test_a_page_spun_sentence_by_sentence_in_order_is_a_rewrite(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Four of six sentences reworded one by one in the report's order, each keeping its names
+    and a third of its words, the fourth too loosely for the alignment (#11: a spun Luna-25
+    page was an independent source); the same sentences out of order, or another outlet's
+    report of the same facts in the same order, stay independent."""
+    from newsloom import dedupe
+    from newsloom.nlp import load_static_embedder
+
+    embed = load_static_embedder().embed
+    report = make_article(" ".join(PROBE_REPORT), published="2024-05-01")
+
+    def trace(sentences: list[str]) -> list[tuple[str, str, str]]:
+        tracer = CopyTracer()
+        page = make_article(" ".join(sentences), published="2024-05-02")
+        for art in (report, page):
+            tracer.add(art, embed)
+        names = {report.id: "report", page.id: "page"}
+        return [(names[d.article_id], names[d.original_id], d.kind) for d in tracer.derivations]
+
+    assert trace(PROBE_SPUN) == [("page", "report", "rewrite")]
+    assert trace(PROBE_SPUN[::-1]) == []  # the same sentences, no order: no chain
+    assert trace(PROBE_OWN) == []
+    tracer = CopyTracer()
+    tracer.add(report, embed)
+    again = CopyTracer.from_state([state for _, state in tracer.state_delta()], [])
+    spun = make_article(" ".join(PROBE_SPUN), published="2024-05-02")
+    found = again.add(spun, embed)
+    assert [(d.kind, d.evidence["ordered_sentences"]) for d in found] == [("rewrite", 4)]
+    monkeypatch.setattr(dedupe, "ORDERED", 99)  # the ordered chain is what links it
+    assert trace(PROBE_SPUN) == []
