@@ -1073,9 +1073,9 @@ class StoryFacts:
             return False
         cited = {s for s, _ in self._kept(g)}
         sid = next((s for s in sorted(cited) if self.statements[s].text == fact.text), -1)
-        shown = self.statements[sid]
-        if sid < 0 or not shown.values:
+        if sid < 0 or not self.statements[sid].values:
             return False
+        shown = self.statements[sid]
         covered: list[Value] = []  # figures of the shown statement that such a fact gives
         for j, claim in enumerate(shown.claims):
             h = self.group_of.get((sid, j)) if claim.track else None
