@@ -11,6 +11,7 @@ main text of HTML is extracted. Nothing found inside an article is ever fetched.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import glob
 import gzip
 import io
@@ -196,7 +197,10 @@ def _expand(spec: str) -> Iterator[Path | InputError]:
         return
     path = Path(spec)
     if path.is_dir():
-        yield from _walk(path)
+        found = _walk(path)
+        if not found:
+            yield InputError(spec, "folder holds no files")
+        yield from found
         return
     if path.is_file():
         yield path
@@ -434,11 +438,39 @@ def split_date_line(text: str) -> tuple[str, str, str]:
     return match.group(1), headline, body
 
 
+_ISO_DATE = re.compile(
+    r"\d{4}(?:-(?P<month>\d{2})(?:-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+    r"(?:Z|[+-]\d{2}:?\d{2})?)?)?)?"
+)
+
+
+def valid_date(value: str) -> bool:
+    """Whether a publication date is a real day (or month, or year) in ISO 8601 form:
+    "2026-13-45", "2026-02-30" and "yesterday" are not, and would date a story wrongly."""
+    match = _ISO_DATE.fullmatch(value)
+    if not match:
+        return False
+    try:
+        if len(value) == 7:
+            return 1 <= int(value[5:7]) <= 12
+        if len(value) > 4:
+            dt.datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _date_error(where: str, value: str) -> InputError:
+    return InputError(where, f"invalid date {value[:40]!r} (expected YYYY-MM-DD or ISO 8601)")
+
+
 def _plain_item(text: str, where: str, stem: str) -> Item:
     """Plain text with an optional ` date YYYY-MM-DD <headline>` first line."""
     published, title, text = split_date_line(text)
     if not text.strip():
         return InputError(where, "empty file" if not title else "no article text after headline")
+    if published and not valid_date(published):
+        return _date_error(where, published)
     return Article(id="", text=text, title=title, published=published, origin=where, source=stem)
 
 
@@ -490,7 +522,7 @@ def extract_html(html: str, url: str = "") -> Article:
         text=_drop_heading(text, title),
         url=page_url,
         title=title,
-        published=_field(doc, "date"),
+        published=_html_date(_field(doc, "date")),
         author=_field(doc, "author"),
         source=_field(doc, "sitename") or domain(page_url),
     )
@@ -500,6 +532,11 @@ def extract_html(html: str, url: str = "") -> Article:
     if _field(doc, "description"):
         art.meta["description"] = _field(doc, "description")
     return art
+
+
+def _html_date(value: str) -> str:
+    """A page's date as trafilatura read it, dropped when it is no real day."""
+    return value if valid_date(value) else ""
 
 
 def _field(doc: Any, name: str) -> str:
@@ -619,7 +656,9 @@ def _record_item(record: Any, where: str) -> Item:
         return InputError(where, 'no "text" or "html" field')
     art.id = str(record.get("id") or "")
     art.title = str(record.get("title") or art.title)
-    art.published = str(record.get("date") or record.get("published") or art.published)
+    art.published = str(record.get("date") or record.get("published") or art.published).strip()
+    if art.published and not valid_date(art.published):
+        return _date_error(where, art.published)
     art.author = str(record.get("author") or art.author)
     art.source = str(record.get("source") or art.source or domain(url) or _where_stem(where))
     art.meta.update({k: v for k, v in record.items() if k not in _KNOWN_JSONL})
@@ -720,13 +759,14 @@ def _feed_item(node: Any, where: str, feed_title: str) -> Item:
 
 
 def _feed_date(value: str) -> str:
-    """RFC 822 dates (RSS) to ISO; ISO dates (Atom) kept."""
+    """RFC 822 dates (RSS) to ISO; ISO dates (Atom) kept; a date neither reads as is
+    dropped (the item is still news, only undated)."""
     if not value or value[:4].isdigit():
-        return value
+        return value if valid_date(value) else ""
     try:
         return parsedate_to_datetime(value).isoformat()
     except (TypeError, ValueError):
-        return value
+        return ""
 
 
 def html_to_text(fragment: str) -> str:

@@ -247,7 +247,10 @@ def run(
     )
     # Reading and cleaning happen inside the waits for results: take them out.
     for key in ("", " cpu"):
-        watch.seconds["waiting for workers" + key] -= report.seconds.get("read + clean" + key, 0)
+        waited = watch.seconds.get("waiting for workers" + key, 0.0)  # none without a batch
+        watch.seconds["waiting for workers" + key] = waited - report.seconds.get(
+            "read + clean" + key, 0
+        )
     report.add_seconds(watch.seconds)
     return report
 

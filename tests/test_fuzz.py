@@ -164,7 +164,7 @@ good_record = st.fixed_dictionaries(
     {"text": article_text},
     optional={
         "title": st.text(max_size=40),
-        "date": st.sampled_from(["2024-01-02", "", "not a date", "2024-13-45"]),
+        "date": st.sampled_from(["2024-01-02", "", "2024-06", "2024-01-02T10:00:00Z"]),
         "source": st.text(max_size=20),
         "extra": st.recursive(st.integers() | st.text(max_size=5), st.lists, max_leaves=5),
     },
@@ -173,6 +173,9 @@ bad_line = st.one_of(
     st.text(st.characters(blacklist_characters="\n"), max_size=60).filter(str.strip),
     st.sampled_from(["[]", "123", "null", '"text"', "{}", '{"text": ""}', '{"text": 5}']),
     st.sampled_from(['{"html": "<p>x</p>"}', '{"text": "\\ud800"', '{"id": 1}']),
+    st.sampled_from(["not a date", "2024-13-45", "2024-02-30"]).map(
+        lambda d: json.dumps({"text": "A storm cut power to many homes.", "date": d})
+    ),
     st.integers(65, 3_000).map(lambda n: '{"text": ' + "[" * n + "]" * n + "}"),
 )
 

@@ -177,6 +177,26 @@ def test_month_only_date_line(tmp_path: Path) -> None:
     assert (art.published, art.title) == ("2022-07", "Heatwave breaks records")
 
 
+def test_a_date_that_is_no_day_is_an_input_error_and_the_rest_is_read(tmp_path: Path) -> None:
+    (tmp_path / "month13.txt").write_text(" date 2026-13-45 Storm\nA storm hit Bergen.\n")
+    (tmp_path / "records.jsonl").write_text(
+        '{"text": "A storm hit Bergen.", "date": "2026-02-30"}\n'
+        '{"text": "A storm hit Oslo.", "date": "yesterday"}\n'
+        '{"text": "A storm hit Tromso.", "date": "2026-02-27T08:00:00+01:00"}\n'
+    )
+    items = read(tmp_path)
+    assert [a.text for a in articles(items)] == ["A storm hit Tromso."]
+    assert [e.split(": ", 1)[1] for e in errors(items)] == [
+        "invalid date '2026-13-45' (expected YYYY-MM-DD or ISO 8601)",
+        "invalid date '2026-02-30' (expected YYYY-MM-DD or ISO 8601)",
+        "invalid date 'yesterday' (expected YYYY-MM-DD or ISO 8601)",
+    ]
+
+
+def test_an_empty_folder_is_an_input_error(tmp_path: Path) -> None:
+    assert errors(read(tmp_path)) == [f"{tmp_path}: folder holds no files"]
+
+
 def test_a_notice_saved_as_the_headline_is_no_title(tmp_path: Path) -> None:
     """A real crawl saved "This post will be updated …" as a page's headline; the story was
     then titled with it."""

@@ -36,6 +36,12 @@ def test_counts_with_modifiers_and_qualifiers() -> None:
     }
 
 
+def test_a_negated_bound_is_the_opposite_bound() -> None:
+    got = found("No fewer than 14 people died and no more than 30 people were hurt.")
+    assert got["No fewer than 14 people"][2] == "at least"
+    assert got["no more than 30 people"][2] == "up to"
+
+
 def test_money_in_two_currencies() -> None:
     got = found("Britain pledged $500m (£360m) in aid.")
     assert got["$500m"][0] == pytest.approx(500e6)

@@ -35,6 +35,8 @@ QUALIFIERS = {
     "more than": "more than", "over": "over", "upwards of": "more than",
     "less than": "less than", "fewer than": "less than", "under": "less than",
     "at least": "at least", "up to": "up to", "as many as": "up to", "at most": "up to",
+    "no fewer than": "at least", "no less than": "at least", "not less than": "at least",
+    "no more than": "up to", "not more than": "up to",
 }  # fmt: skip
 PLURALS = {"people", "children", "men", "women", "police", "staff", "personnel", "cattle",
            "killed", "dead", "injured", "wounded", "missing"}  # fmt: skip
