@@ -324,3 +324,15 @@ def test_he_after_a_speaker_of_unknown_gender_is_that_speaker() -> None:
     )
     _, quotes = quotes_of(text)
     assert quote_with(quotes, "catastrophic loss").speaker == "John Mauger"
+
+
+def test_the_paragraph_before_a_quote_is_no_ones_words() -> None:
+    """The parser glues "... after 6 p.m." to the next paragraph's quotation; the cue's
+    content stays in its own paragraph."""
+    _, quotes = quotes_of(
+        "About 60 firefighters fought the blaze for four hours before bringing it under "
+        "control shortly after 6 p.m.\n\n"
+        '"The roof collapsed, but everyone got out in time," fire commander Rui Carvalho told '
+        "reporters."
+    )
+    assert [q.text for q in quotes] == ["The roof collapsed, but everyone got out in time,"]

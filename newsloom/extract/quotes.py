@@ -407,7 +407,22 @@ def _cue_of(tok: Token) -> _Cue | None:
         speaker, head = _np_span(subj, tok), subj.i
     if content is not None and speaker[0] >= content[1]:
         content = (_clause_start(tok, content[0]), content[1])
+    if content is not None:
+        content = _in_paragraph(_text(tok.doc), tok.idx, content)
     return _Cue(tok, speaker, content or (-1, -1), head, kind)
+
+
+def _in_paragraph(text: str, at: int, span: tuple[int, int]) -> tuple[int, int] | None:
+    """The part of a cue's content in the cue's own paragraph: the parser sometimes glues a
+    paragraph to the next ("... after 6 p.m.\n\n"The roof collapsed," he told ..."), and the
+    sentence before is no one's words. None when nothing of it is left."""
+    before = text.rfind("\n\n", 0, at)
+    start = max(span[0], before + 2 if before >= 0 else 0)
+    stop = text.find("\n\n", at)
+    end = min(span[1], stop) if stop >= 0 else span[1]
+    while start < end and text[start].isspace():
+        start += 1
+    return (start, end) if end - start > 1 else None
 
 
 def _name_after_quote(tok: Token) -> Span | None:
