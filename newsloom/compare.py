@@ -402,6 +402,12 @@ _EARLIER = re.compile(
     r"|first reported|had (?:earlier |initially )?(?:said|reported|put))\s+(?:\w+\s+){0,3}$",
     re.IGNORECASE,
 )
+_CAPACITY = re.compile(
+    r"\b(?:capacity\s+(?:of|for)|(?:licensed|designed|built|certified|allowed|permitted|able)"
+    r"\s+to\s+(?:carry|hold|seat|take)|(?:can|could)\s+(?:carry|hold|seat|take)|room\s+for)"
+    r"\s+(?:only\s+|just\s+|up\s+to\s+|a\s+maximum\s+of\s+|about\s+|around\s+)?$",
+    re.IGNORECASE,
+)
 _CHANGE = re.compile(
     r"\b(?:rose|risen|rising|climbed|climbing|increased|jumped|revised|updated|upgraded|raised"
     r"|raising|up from|down from"
@@ -420,13 +426,16 @@ def figure_scope(text: str, start: int, end: int) -> str:
     """What a figure in `text[start:end]` is, beside the current whole: "partial" (a count
     of one place, venue or group: "including 12 children", "8 at the bar", "in Hatay
     province alone"; the badly hurt among the injured: "two dozen with serious injuries"),
-    "earlier" (the figure a change replaces: "up from 50", "initially reported 40"), else
-    ""."""
+    "earlier" (the figure a change replaces: "up from 50", "initially reported 40"),
+    "capacity" (what it can hold, not what it held: "licensed to carry only 100
+    passengers"), else ""."""
     before, after = text[max(0, start - 60) : start], text[end : end + 60]
     stop = _CLAUSE_END.search(after)
     after = after[: stop.start()] if stop and stop.group(0) not in ("and", "as") else after
     if _EARLIER.search(before):
         return "earlier"
+    if _CAPACITY.search(before):
+        return "capacity"
     if _PARTIAL_BEFORE.search(before) or _PARTIAL_AFTER.search(after):
         return "partial"
     return ""

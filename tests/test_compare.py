@@ -186,6 +186,9 @@ def test_names_clash_needs_named_participants() -> None:
         ("More than 2,000 people were killed in Morocco.", "2,000 people", ""),
         ("At least 50 people were killed in the village of Kamanyola.", "50 people", ""),
         ("The quake killed 45,000 people in Turkey and Syria.", "45,000 people", ""),
+        ("The ferry was licensed to carry only 100 passengers.", "100 passengers", "capacity"),
+        ("The hall has a capacity of 2,000 people.", "2,000 people", "capacity"),
+        ("The ferry was carrying 250 passengers.", "250 passengers", ""),
     ],
 )
 def test_figure_scope(text: str, figure: str, scope: str) -> None:
