@@ -179,6 +179,10 @@ def test_unknown_ids_are_404_pages(site: tuple) -> None:
     assert client.get("/stories/nope").status_code == 404
     r = client.get("/articles/nope")
     assert r.status_code == 404 and "no article" in r.text
+    r = client.get("/no/such/page")  # no route at all: a page too, not raw JSON
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    r = client.get("/api/no/such/route")
+    assert r.status_code == 404 and r.json() == {"detail": "Not Found"}
 
 
 def test_ingest_form_and_refusals(site: tuple) -> None:

@@ -29,6 +29,7 @@ from urllib.parse import urlencode, urlsplit
 
 import jinja2
 from fastapi import FastAPI, File, Form, Query, Request, UploadFile
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -37,6 +38,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field, ValidationError, model_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import PathConvertor, register_url_convertor
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import Scope
 
@@ -510,6 +512,14 @@ def _install_errors(app: FastAPI, page: Callable[..., HTMLResponse]) -> None:
             f"{p['loc'][-1] if p['loc'] else 'request'}: {p['msg']}" for p in problems
         )
         return page("error.html", status=422, title="Bad request", message=message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """A route that does not exist (or a method it does not take): an error page for
+        pages, JSON for the API."""
+        if request.url.path.startswith("/api/") or exc.status_code != 404:
+            return await http_exception_handler(request, exc)
+        return page("error.html", status=404, title="Not found", message="No such page.")
 
 
 def _install_login(app: FastAPI, state: App, page: Callable[..., HTMLResponse]) -> None:
