@@ -207,7 +207,7 @@ def stories(db: str, limit: int, order: str) -> None:
     """List the stories in the database."""
     store = _open(db, existing=True)
     for row in store.story_rows(limit=limit, order=order):
-        dates = row["last_published"] or "undated"
+        dates = row["last_published"][:10] or "undated"  # one column of days
         n = row["n_articles"]
         click.echo(f"{row['id']}  {n:>3} {_noun(n, 'article')}  {dates:<10}  {row['title']}")
 
