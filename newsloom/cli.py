@@ -290,7 +290,7 @@ def evaluate(
     DATA per stage (full descriptions and figures: docs/evaluation.md):
       text        folder of HTML pages with gold main texts (AEB layout)
       places      GeoWebNews GWN.xml, or a JSONL of texts with gold toponyms
-      dates       TimeML folder (TimeBank, AQUAINT)
+      dates       folder holding TimeBank/ and AQUAINT/ (TimeML .tml files)
       quotes      PolNeAR folder
       cluster     JSONL: id, text, gold event; optional url, date, title,
                   storyline, split (ECB+ JSONL works as it is)
