@@ -55,6 +55,7 @@ PREVIOUS: dict[str, Any] = {
     "bias": -8.07,
     "merge": 0.0,
     "settle_docs": 0,
+    "merge_stories": 0.0,
 }
 
 # Before the sixth round (main at d88782a): a lone report folded only at `merge` (-0.25).
@@ -74,6 +75,25 @@ SIXTH: dict[str, Any] = {
         "year": 1.18,
     },
     "bias": -8.32,
+    "merge_stories": -0.25,
+}
+
+# Before the tenth round (main at fdd030f): fit on 215 dev pages; two stories of several
+# reports merged from `merge` like any.
+SEVENTH: dict[str, Any] = {
+    "weights": {
+        "embedding": 4.9,
+        "body": 11.84,
+        "lead": 6.22,
+        "names": 0.0,
+        "numbers": 3.59,
+        "actions": 0.08,
+        "date": 2.42,
+        "weekday": 1.45,
+        "year": 1.28,
+    },
+    "bias": -8.28,
+    "merge_stories": -0.25,
 }
 
 
@@ -155,6 +175,13 @@ def main() -> None:
             label = f"without {name} (refit)"
         rows.append((label, {"weights": refit.weights, "bias": refit.bias}))
     rows += [
+        (
+            "two stories of 4+ reports merge from `merge` like any (shipped 0.5)",
+            {"merge_stories": -0.25},
+        ),
+        ("two stories of 4+ reports merge from logit 1", {"merge_stories": 1.0}),
+        ("two stories of 3+ reports merge from logit 0.5 (shipped 4+)", {"story_size": 3}),
+        ("two stories of 5+ reports merge from logit 0.5", {"story_size": 5}),
         ("join at logit 1 (shipped 2)", {"join": 1.0}),
         ("join at logit 3", {"join": 3.0}),
         ("merge at logit -0.5 (shipped -0.25)", {"merge": -0.5}),
@@ -169,6 +196,7 @@ def main() -> None:
         ("previous decision (fit on the 129-page dev half, merge 0, settle_docs 0)", PREVIOUS),
         ("fifth round (lone report with evidence from -0.25, verbs from 0.1)", {**SIXTH, **FIFTH}),
         ("sixth round (names in the decision, fit on 187 dev pages)", SIXTH),
+        ("seventh round (fit on 215 dev pages, no `merge_stories`; main at fdd030f)", SEVENTH),
     ]
     print("| change | " + " | ".join(sets) + " |\n|---|" + "---:|" * len(sets))
     for label, change in rows:

@@ -10,7 +10,7 @@ all of them: stories of different sizes); negatives are the article against the 
 of its storyline (ECB+: its topic) and against the 5 events nearest its embedding, at the same
 sizes. Each example's signals are the average links `cluster.link_features` computes, with
 IDF from the whole dev set. A logistic regression (corpus-balanced sample weights, so ECB+'s
-772 dev documents do not drown the 215 real-web ones) gives the weights; the thresholds
+772 dev documents do not drown the 346 real-web ones) gives the weights; the thresholds
 (`Settings.join`, `Settings.merge`) are then chosen on the dev streams with
 `scripts/cluster_ablation.py`. Only dev halves are read: ECB+ topics 1-35, realweb dev.jsonl.
 
@@ -131,7 +131,7 @@ def fit(parts: list[tuple[np.ndarray, ...]], drop: tuple[str, ...] = ()) -> Sett
 
 def stream_f1(evalset: EvalSet, settings: Settings, orders: tuple[int, ...] = (0, 1, 2)) -> float:
     """B-cubed F1 of the stream (`newsloom ingest`'s path), mean of a few arrival orders."""
-    opts = {**dataclasses.asdict(Settings()), "weights": settings.weights, "bias": settings.bias}
+    opts = dataclasses.asdict(settings)
     return float(
         np.mean(
             [
@@ -174,7 +174,11 @@ def check(sets: dict[str, EvalSet], drop: tuple[str, ...] = ()) -> dict[str, flo
 
 
 def grouped_cv(
-    sets: dict[str, EvalSet], drop: tuple[str, ...] = (), folds: int = 5, seeds: int = 3
+    sets: dict[str, EvalSet],
+    drop: tuple[str, ...] = (),
+    folds: int = 5,
+    seeds: int = 3,
+    options: dict[str, object] | None = None,
 ) -> dict[str, float]:
     """Cross-validation by storyline (ECB+: topic) on both dev corpora at once: each fold's
     storylines are left out of the fit, and the stream runs on them alone. Gives the
@@ -182,7 +186,7 @@ def grouped_cv(
     orders lie (best minus worst) and the log-loss of the held-out examples, each the mean
     over `seeds` ways of drawing the folds. Fold
     streams are small (a fifth of a corpus), so compare decisions, not these figures with
-    a whole stream's."""
+    a whole stream's. `options`: other settings of the fold streams (thresholds)."""
     ex = {name: examples(s) for name, s in sets.items()}
     f1s: dict[str, list[float]] = defaultdict(list)
     spreads: dict[str, list[float]] = defaultdict(list)  # best minus worst arrival order
@@ -210,7 +214,12 @@ def grouped_cv(
                 if not keep:  # no storyline of this corpus fell in this fold
                     continue
                 part = s.take(keep)
-                opts = {**dataclasses.asdict(Settings()), "weights": fitted.weights, "bias": b}
+                opts = {
+                    **dataclasses.asdict(Settings()),
+                    **(options or {}),
+                    "weights": fitted.weights,
+                    "bias": b,
+                }
                 for order in range(3):
                     labels = stream_labels(part.articles, part.features, opts, order).stories
                     for i, label in zip(keep, labels, strict=True):

@@ -435,6 +435,46 @@ def test_a_lone_report_folds_below_merge_only_with_time_or_action_evidence(
     assert (len(index.stories()) == 1) == folds
 
 
+@pytest.mark.parametrize(
+    ("merge_stories", "story_size", "merged"),
+    [(0.5, 3, False), (-0.25, 3, True), (0.5, 4, True)],
+)
+def test_two_stories_of_several_reports_merge_only_from_merge_stories(
+    merge_stories: float, story_size: int, merged: bool
+) -> None:
+    """Two stories the stream grew apart, three reports each, whose average link lies
+    between `merge` and `merge_stories`, stay apart (#10: the hard pairs merged there);
+    smaller stories still merge from `merge`."""
+    vec = np.ones(384, dtype=np.float32)
+    weights = dict.fromkeys(FEATURES, 0.0) | {"embedding": 1.0, "body": 1.0}
+    settings = Settings(
+        weights=weights, bias=-1.5, join=0.3, merge_stories=merge_stories, story_size=story_size
+    )
+    index = StoryIndex(settings)
+    for aid, terms in (("a1", [1, 2, 3]), ("a2", [1, 2, 3]), ("a3", [1, 2, 3])):
+        index.add(Article(id=aid, text="t"), _feat(aid, vec, terms))
+    for aid, terms in (("b1", [1, 2, 4]), ("b2", [1, 2, 4]), ("b3", [1, 2, 4])):
+        index.add(Article(id=aid, text="t"), _feat(aid, vec, terms))
+    assert sorted(s.article_ids for s in index.stories()) == [
+        ["a1", "a2", "a3"],
+        ["b1", "b2", "b3"],
+    ]
+    a, b = (index._fresh(s) for s in index._stories if s.alive)
+    assert -0.25 < index._logit(link_features(a, b)) < 0.5
+    index.consolidate()
+    assert (len(index.stories()) == 1) == merged
+
+
+def test_a_state_saved_before_merge_stories_still_loads() -> None:
+    """The header's settings gained `story_size` and `merge_stories` (the story state's
+    shape is unchanged, so no version bump): an older header loads with the defaults."""
+    state = json.loads(json.dumps(StoryIndex().to_state()))
+    for key in ("story_size", "merge_stories"):
+        del state["settings"][key]
+    settings = StoryIndex.from_state(state).settings
+    assert (settings.story_size, settings.merge_stories) == (4, 0.5)
+
+
 def test_issue12_rerun_consolidates_nothing() -> None:
     """Re-running on a finished index changes nothing (#12.10): consolidation looks only
     at stories touched since it last ran, even if settings or IDF would now merge others,

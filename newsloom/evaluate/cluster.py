@@ -360,7 +360,8 @@ def evaluate(
             f"split={split}; {full.kind}; {dated} of {len(target.articles)} articles dated;"
             " read, cleaned and extracted as `newsloom ingest` does",
             f"StoryIndex with the shipped decision (join at logit {Settings().join},"
-            f" merge at {Settings().merge}); arrival order: by a hash of the id",
+            f" merge at {Settings().merge}, two stories of {Settings().story_size}+ reports"
+            f" at {Settings().merge_stories}); arrival order: by a hash of the id",
             "baseline_tfidf_*: average link, threshold chosen on the dev part;"
             " baseline_tfidf_oracle_*: the best threshold on the evaluated part itself",
             "bcubed_f1_minus_baseline_low/high: 95% interval of newsloom's B-cubed F1 minus"
