@@ -1618,11 +1618,24 @@ def _carries(shown: Statement, core: ClaimKey | None, st: Statement) -> bool:
     Kandahar"), or it shares SUPPORT_OVERLAP of their content words, or gives
     SUPPORT_CONTAINED of the shown statement's own (a short claim inside a long report). A
     sentence that only shares "Mugabe resigned" with "Mnangagwa was nominated after Mugabe
-    resigned" aligns but does not count."""
+    resigned" aligns but does not count. A denial ("Israel has not claimed responsibility for
+    the attack on the consulate") is backed only by a member that negates too, not by one that
+    shares its words ("in response to an Israeli strike on the consulate"). A shown statement
+    that joined for another of its claims is backed by a figure of its main clause only (what
+    the reader takes it to say): "Abouyaaqoub, a 22-year-old Moroccan, reportedly shouted" is
+    not backed by another sentence's "Abouyaaqoub, a 22-year-old Moroccan"."""
     if _clash(shown.values, st.values):
         return False  # another figure for something it counts
+    denies = st.negated or any(c.negated for c in st.claims)
+    if core is not None and core.main and core.negated and not denies:
+        return False
     j = shown.claims.index(core) if core is not None and core in shown.claims else -1
     figures = shown.claim_values[j] if j >= 0 else shown.values
+    if core is None and shown.primary >= 0 and shown.claims[shown.primary].main:
+        main = shown.claims[shown.primary]
+        figures = [
+            v for v in figures if v.verb == main.verb or v in shown.claim_values[shown.primary]
+        ]
     for v in figures if j >= 0 else []:
         if not v.exact and not any(
             _compatible(v, w) if v.same_thing(w) else (v.unit, v.point) == (w.unit, w.point)

@@ -603,6 +603,9 @@ def test_a_figure_of_a_side_clause_backs_nothing() -> None:
     runners.values = [Value("runner", "", 27000.0, 27000.0, 27000.0), race]
     assert not _carries(shown, carry, runners)
     assert _carries(shown, reroute, runners)  # the rerouting's own race is the same race
+    # shown for another of its claims: a reader takes it for its main clause, which has no race
+    assert not _carries(shown, None, runners)
+    shown.primary = -1
     assert _carries(shown, None, runners)  # no main claim known: any shared figure
 
 
