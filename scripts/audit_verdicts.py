@@ -50,7 +50,9 @@ WHY = (
 
 @dataclass(frozen=True, slots=True)
 class Label:
-    """The editor's verdict on one fact, found again across runs by its key and status."""
+    """The editor's verdict on one fact, found again across runs by its key and status.
+    `shown` is the sentence the fact showed when it was read: a fact that keeps its cited
+    sentences but shows another one asks for a new reading (a stale label)."""
 
     event: str
     key: str
@@ -58,6 +60,7 @@ class Label:
     right: bool
     why: str
     claim: str
+    shown: str = ""
 
 
 def fact_key(citations: list[dict[str, Any]]) -> str:
@@ -213,7 +216,7 @@ class Score:
     total: Counter[str]
     right: Counter[str]
     errors: dict[str, Counter[str]]
-    unlabelled: list[dict[str, Any]]
+    unlabelled: list[dict[str, Any]]  # new facts, and labelled ones that show another sentence
 
     def precision(self, status: str) -> float:
         return self.right[status] / self.total[status] if self.total[status] else 0.0
@@ -226,12 +229,15 @@ def score(labels: list[Label], sheet: list[dict[str, Any]] | None = None) -> Sco
     if sheet is not None:
         by_key = {(label.key, label.status): label for label in labels}
         audited = [r for r in sheet if r["status"] in AUDITED]
+
+        def read(row: dict[str, Any]) -> bool:
+            label = by_key.get((row["key"], row["status"]))
+            return label is not None and label.shown in ("", row["claim"])
+
         chosen = [
-            by_key[k]
-            for k in dict.fromkeys((r["key"], r["status"]) for r in audited)
-            if k in by_key
+            by_key[k] for k in dict.fromkeys((r["key"], r["status"]) for r in audited if read(r))
         ]
-        unlabelled = [r for r in audited if (r["key"], r["status"]) not in by_key]
+        unlabelled = [r for r in audited if not read(r)]
     result = Score(Counter(), Counter(), defaultdict(Counter), unlabelled)
     for label in chosen:
         result.total[label.status] += 1

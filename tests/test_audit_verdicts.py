@@ -66,6 +66,17 @@ def test_score_with_a_sheet_counts_only_its_facts_and_lists_unlabelled(tmp_path:
     assert [(r["key"], r["status"]) for r in result.unlabelled] == [("k1", "conflict")]
 
 
+def test_a_label_read_for_another_shown_sentence_is_stale(tmp_path: Path) -> None:
+    """The key is the cited sentences; a fact that now shows another of them is read again."""
+    rows = [{**_label("k1", "corroborated", "ok"), "shown": "The ferry sank."}]
+    labels = audit.load_labels(_write(tmp_path / "labels.jsonl", rows))
+    same = [{"event": "e", "key": "k1", "status": "corroborated", "claim": "The ferry sank."}]
+    other = [{**same[0], "claim": "Four people died."}]
+    assert audit.score(labels, same).total == {"corroborated": 1}
+    assert audit.score(labels, other).total == {}
+    assert [r["claim"] for r in audit.score(labels, other).unlabelled] == ["Four people died."]
+
+
 @pytest.mark.parametrize(
     "row",
     [
