@@ -327,7 +327,8 @@ def _is_boundary(text: str, match: re.Match[str], end: int) -> bool:
     before = _WORD_BEFORE.search(text, max(0, match.start() - 40), match.start())
     word = before.group(1).lstrip("\"'“‘([") if before else ""
     if word.lower() in ("a.m", "p.m"):
-        return not _names_the_time(nxt, text[after.end() : after.end() + 12] if after else "")
+        rest = text[match.end() : match.end() + 40].lstrip()
+        return not _names_the_time(nxt, rest)
     return not _is_abbreviation(word, nxt, quoted=len(punct) > 1)
 
 
@@ -336,17 +337,23 @@ _TIME_FOLLOWERS = {
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
     "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
     "sep", "sept", "oct", "nov", "dec", "today", "yesterday", "tomorrow", "tonight",
+    "eastern", "central", "mountain", "pacific", "local", "et", "est", "edt", "ct", "cst",
+    "cdt", "mt", "mst", "mdt", "pt", "pst", "pdt", "gmt", "utc", "bst", "cet", "cest", "eet",
+    "eest", "wet", "msk", "ist", "pkt", "ict", "wib", "sgt", "hkt", "jst", "kst", "aest",
+    "aedt", "acst", "awst", "nzst", "nzdt", "sast", "wat", "cat", "eat", "ast", "adt",
 }  # fmt: skip
 
 
 def _names_the_time(nxt: str, rest: str) -> bool:
-    """Whether the capitalised word after "a.m."/"p.m." still belongs to the time ("9 p.m.
-    Tuesday", "5 p.m. EST", "7 p.m. Paris time"); otherwise the period ends the sentence
-    ("at around 9 p.m. More than 20 fire engines ...")."""
-    word = nxt.strip("\"'“‘(,.;:")
-    if word.lower() in _TIME_FOLLOWERS or (word.isupper() and len(word) <= 4):
+    """Whether what follows "a.m."/"p.m." still belongs to the time ("9 p.m. Tuesday", "5
+    p.m. EST", "3:05 a.m. Eastern", "9 p.m. (1800 GMT)", "7 p.m. Paris time"); otherwise the
+    period ends the sentence ("at around 9 p.m. More than 20 fire engines ...", "9 p.m. US
+    troops ...")."""
+    if rest.startswith("("):
         return True
-    return rest.lstrip().lower().startswith("time")
+    if nxt.strip("\"'“‘(),.;:").lower() in _TIME_FOLLOWERS:
+        return True
+    return re.match(r"\S+\s+time\b", rest, re.IGNORECASE) is not None
 
 
 def _is_abbreviation(word: str, nxt: str, quoted: bool) -> bool:

@@ -96,6 +96,7 @@ ORDER_LEXICAL = 0.3  # ... this share (Jaccard) of the content words, ORDER_WORD
 ORDER_WORDS = 3
 ORDERED = 4  # such sentences in the same order before a page is a spun rewrite
 ORDER_SHARE = 0.6  # ... and this share of the shorter page's own sentences
+ORDER_PARTNERS = 3  # closest sentences of the other page a sentence may pair with
 CANDIDATES = 5  # earlier articles aligned in full with a new one
 NEIGHBOURS = 4  # nearest story sentences looked at for each new sentence
 RECENT = 4096  # latest sentences searched by vector (older ones through LSH and name keys)
@@ -793,11 +794,17 @@ def _ordered(new: _Page, vn: np.ndarray, old: _Page, vo: np.ndarray) -> list[tup
     """The longest chain of own sentence pairs (i new, j old), both in page order, that
     say the same thing in other words: close vectors (ORDER_COSINE), ORDER_WORDS content
     words and ORDER_LEXICAL of them kept, no other names or numbers. A longest increasing
-    subsequence over the close pairs, so the cost is the close pairs, not the pages."""
+    subsequence over each new sentence's ORDER_PARTNERS closest old ones, so the cost grows
+    with the new page, not with the product of the pages."""
+    if min(len(vn), len(vo)) < ORDERED:
+        return []
     sims = vn @ vo.T
+    k = min(ORDER_PARTNERS, sims.shape[1])
+    tops = np.argpartition(-sims, k - 1, axis=1)[:, :k]
     close = []
-    for i, j in zip(*np.nonzero(sims >= ORDER_COSINE), strict=True):
-        i, j = int(i), int(j)
+    for i, j in sorted((i, int(j)) for i, row in enumerate(tops) for j in row):
+        if sims[i, j] < ORDER_COSINE:
+            continue
         if new.quoted[i] or old.quoted[j]:
             continue
         a, b = new.contents[i], old.contents[j]

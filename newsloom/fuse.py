@@ -57,6 +57,7 @@ from newsloom.clean import is_furniture, is_no_comment
 from newsloom.compare import (
     LIGHT_VERBS,
     TOLL_EVENTS,
+    TRACK,
     ClaimKey,
     Value,
     claim_key,
@@ -1065,9 +1066,10 @@ class StoryFacts:
     def _restates_step(self, g: int) -> bool:
         """Whether a shared fact only tells again one value of a toll that changed ("rose to
         six", backed by the two pages that gave six, beside the toll's fact "four, then
-        six"): every figure of its shown statement is of a toll whose fact is an `update`
-        citing every statement this fact cites. That fact shows the value, with its sources,
-        in its sequence; one toll, one line."""
+        six"): its own claim counts what the toll counts, and every figure of its shown
+        statement is of a toll whose fact is an `update` citing every statement this fact
+        cites. That fact shows the value, with its sources, in its sequence; one toll, one
+        line."""
         fact = self.fact_of_group(g)
         if fact.status in ("update", "conflict"):
             return False
@@ -1077,6 +1079,7 @@ class StoryFacts:
             return False
         shown = self.statements[sid]
         covered: list[Value] = []  # figures of the shown statement that such a fact gives
+        tolls: set[str] = set()  # what those facts count ("kill")
         for j, claim in enumerate(shown.claims):
             h = self.group_of.get((sid, j)) if claim.track else None
             h = self._live(h) if h is not None else g
@@ -1084,6 +1087,13 @@ class StoryFacts:
                 continue
             if self.fact_of_group(h).status == "update" and cited <= {s for s, _ in self._kept(h)}:
                 covered += shown.claim_values[j]
+                tolls.add(claim.verb.removeprefix(TRACK))
+        # The fact's own claim is that toll's ("people killed ... rose to six"), not another
+        # told beside it ("police arrested the driver as the toll rose to 11").
+        fsid, fj = self.groups[g].founder
+        founder = self.statements[fsid].claims
+        if not (0 <= fj < len(founder) and founder[fj].verb in tolls):
+            return False
         return all(any(v.one_count(w) for w in covered) for v in shown.values)
 
     def _toll_neighbours(self, changed: list[int]) -> set[int]:
@@ -1299,11 +1309,11 @@ _LINKING = frozenset({"of", "the", "and", "for", "on", "in", "de", "&"})
 def _initials(name: str) -> str:
     """What a name of several words is abbreviated to: first letters, short words whole
     ("us geological survey" -> "usgs", "world health organization" -> "who"); "" for a
-    name of one word."""
+    name of one word, and for initials of two letters ("ap" is no more "andhra pradesh"
+    than the agency; "un", "pm" likewise)."""
     words = [w.replace(".", "") for w in name.split(" ") if w not in _LINKING]
-    if len(words) < 2:
-        return ""
-    return "".join(w if len(w) <= 2 else w[:1] for w in words)
+    initials = "".join(w if len(w) <= 2 else w[:1] for w in words)
+    return initials if len(words) >= 2 and len(initials) >= 3 else ""
 
 
 def _paraphrase(

@@ -248,9 +248,8 @@ def run(
     # Reading and cleaning happen inside the waits for results: take them out.
     for key in ("", " cpu"):
         waited = watch.seconds.get("waiting for workers" + key, 0.0)  # none without a batch
-        watch.seconds["waiting for workers" + key] = waited - report.seconds.get(
-            "read + clean" + key, 0
-        )
+        read = report.seconds.get("read + clean" + key, 0.0)
+        watch.seconds["waiting for workers" + key] = max(0.0, waited - read)
     report.add_seconds(watch.seconds)
     return report
 

@@ -135,6 +135,16 @@ def test_whitespace_and_hard_wrapped_lines() -> None:
             ],
         ),
         (
+            "It hit at 3:05 a.m. Eastern, in the north. At 9 p.m. (1800 GMT) on Tuesday it "
+            "ended. At 10 p.m. US troops left.",
+            [
+                "It hit at 3:05 a.m. Eastern, in the north.",
+                "At 9 p.m. (1800 GMT) on Tuesday it ended.",
+                "At 10 p.m.",
+                "US troops left.",
+            ],
+        ),
+        (
             "Shots at 7 p.m. Paris time (6 p.m. GMT) and at 8 p.m. EST. At 9 a.m. the police came.",
             [
                 "Shots at 7 p.m. Paris time (6 p.m. GMT) and at 8 p.m. EST.",

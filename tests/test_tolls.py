@@ -87,6 +87,22 @@ def test_toll_figures_are_read(text: str, found: list[tuple[str, float]]) -> Non
     assert got == found
 
 
+@pytest.mark.parametrize(
+    ("text", "number", "event"),
+    [
+        ("The death toll from the crash near Lyon has risen to 13.", "13", "kill"),
+        ("The death toll rose to 13, and the number of injured has risen to 40.", "40", "injure"),
+        ("The death toll was not yet known as the river rose to 6.", "6", ""),
+        ("The toll for the bridge rose to 5.", "5", ""),
+    ],
+)  # fmt: skip
+def test_a_toll_change_counts_its_own_subject(text: str, number: str, event: str) -> None:
+    """The number a toll's change ends at counts that toll; a change of something else in
+    another clause, or a toll paid, counts no dead."""
+    start = text.rindex(number)
+    assert event_of(text, start, start + len(number)) == event
+
+
 # ---------------------------------------------------------------- on parsed articles
 
 

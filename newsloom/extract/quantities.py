@@ -171,9 +171,14 @@ _TOLL_BEFORE = re.compile(r"\b(?:killing|killed|kills|injuring|wounding|hurting)
 # A toll whose change ends just before a number: "the number of people killed in the sinking
 # ... rose to six", "the death toll from the crash has risen to 13 people". The number is the
 # toll (`compare.event_of` reads its kind off `subject`).
+# Between the subject and its verb no other subject or clause begins ("the death toll rose
+# to 13, and the number of injured has risen to 40": the 40 is no toll), and a toll paid
+# ("the toll for the bridge") is none.
 TOLL_CHANGED = re.compile(
-    r"(?P<subject>\b(?:(?:death\s+)?toll|number\s+of\s+(?:[a-z]+\s+){0,2}?(?:dead|killed|deaths"
-    r"|fatalities|casualties|injured|wounded|hurt|missing))\b[^.;!?]{0,100}?)"
+    r"(?P<subject>\b(?:(?:death\s+)?toll(?!\s+(?:for|on|road|booth|fee|plaza|charge)s?\b)"
+    r"|number\s+of\s+(?:[a-z]+\s+){0,2}?(?:dead|killed|deaths"
+    r"|fatalities|casualties|injured|wounded|hurt|missing))\b"
+    r"(?:(?!\b(?:toll|number\s+of|as|but|while|whereas|and)\b)[^.;!?]){0,100}?)"
     r"\b(?:(?:has|have|had)\s+)?(?:rose|risen|climbed|increased|jumped|grew|grown|reached"
     r"|(?:now\s+)?stands\s+at|stood\s+at)\s+(?:to\s+)?$",
     re.IGNORECASE,
