@@ -460,6 +460,31 @@ def valid_date(value: str) -> bool:
     return True
 
 
+# Written-out days a JSONL producer may give ("30 November 2026", "Nov. 30, 2026",
+# "2026/11/30"); a day-month order that is ambiguous ("11/12/2026") is not guessed.
+_DAY_FORMATS = ("%Y/%m/%d", "%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%B %d %Y")
+
+
+def iso_date(value: str) -> str:
+    """A record's date in ISO 8601: as given when it is ISO already, else read from an RFC
+    2822 stamp ("Mon, 30 Nov 2026 10:00:00 +0000") or a written-out day; "" when it names
+    no real day ("2026-02-30", "yesterday")."""
+    value = value.strip()
+    if valid_date(value):
+        return value
+    try:
+        return parsedate_to_datetime(value).isoformat()
+    except (TypeError, ValueError, IndexError):
+        pass
+    plain = value.replace(".", "")
+    for fmt in _DAY_FORMATS:
+        try:
+            return dt.datetime.strptime(plain, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return ""
+
+
 def _date_error(where: str, value: str) -> InputError:
     return InputError(where, f"invalid date {value[:40]!r} (expected YYYY-MM-DD or ISO 8601)")
 
@@ -656,9 +681,10 @@ def _record_item(record: Any, where: str) -> Item:
         return InputError(where, 'no "text" or "html" field')
     art.id = str(record.get("id") or "")
     art.title = str(record.get("title") or art.title)
-    art.published = str(record.get("date") or record.get("published") or art.published).strip()
-    if art.published and not valid_date(art.published):
-        return _date_error(where, art.published)
+    given = str(record.get("date") or record.get("published") or art.published).strip()
+    art.published = iso_date(given) if given else ""
+    if given and not art.published:
+        return _date_error(where, given)
     art.author = str(record.get("author") or art.author)
     art.source = str(record.get("source") or art.source or domain(url) or _where_stem(where))
     art.meta.update({k: v for k, v in record.items() if k not in _KNOWN_JSONL})
@@ -759,14 +785,9 @@ def _feed_item(node: Any, where: str, feed_title: str) -> Item:
 
 
 def _feed_date(value: str) -> str:
-    """RFC 822 dates (RSS) to ISO; ISO dates (Atom) kept; a date neither reads as is
+    """RFC 822 dates (RSS) to ISO; ISO dates (Atom) kept; a date that does not read is
     dropped (the item is still news, only undated)."""
-    if not value or value[:4].isdigit():
-        return value if valid_date(value) else ""
-    try:
-        return parsedate_to_datetime(value).isoformat()
-    except (TypeError, ValueError):
-        return ""
+    return iso_date(value) if value else ""
 
 
 def html_to_text(fragment: str) -> str:

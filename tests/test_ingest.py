@@ -183,9 +183,15 @@ def test_a_date_that_is_no_day_is_an_input_error_and_the_rest_is_read(tmp_path: 
         '{"text": "A storm hit Bergen.", "date": "2026-02-30"}\n'
         '{"text": "A storm hit Oslo.", "date": "yesterday"}\n'
         '{"text": "A storm hit Tromso.", "date": "2026-02-27T08:00:00+01:00"}\n'
+        '{"text": "A storm hit Bodo.", "date": "Feb. 27, 2026"}\n'
+        '{"text": "A storm hit Alta.", "date": "Fri, 27 Feb 2026 08:00:00 +0100"}\n'
     )
     items = read(tmp_path)
-    assert [a.text for a in articles(items)] == ["A storm hit Tromso."]
+    assert [(a.text, a.published) for a in articles(items)] == [
+        ("A storm hit Tromso.", "2026-02-27T08:00:00+01:00"),
+        ("A storm hit Bodo.", "2026-02-27"),  # a written-out day, in ISO form
+        ("A storm hit Alta.", "2026-02-27T08:00:00+01:00"),
+    ]
     assert [e.split(": ", 1)[1] for e in errors(items)] == [
         "invalid date '2026-13-45' (expected YYYY-MM-DD or ISO 8601)",
         "invalid date '2026-02-30' (expected YYYY-MM-DD or ISO 8601)",
