@@ -1425,7 +1425,11 @@ def _verdict(index: StoryFacts, group: _Group, memo: _Memo) -> tuple[Fact, set[M
         sources=sorted({a.source for a in arts if a.source}),
         independent_sources=independent,
         citations=citations,
-        origin=origins.most_common(1)[0][0] if origins else "",
+        # the shown sentence's own source, as a reader sees it named there ("Seventeen died,
+        # the health office said" is not attributed to the police who said 14)
+        origin=stmts[best].conduit
+        or stmts[best].origin
+        or (origins.most_common(1)[0][0] if origins else ""),
         date=dates[0] if dates and not disputed else "",
         conflict=conflict,
         updates=updates,

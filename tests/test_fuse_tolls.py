@@ -6,9 +6,11 @@ at a time, with the state stored and reloaded, as in one go."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import brief_json
 from test_fuse import fact_citing, parsed
 
 from newsloom.brief import _timeline
@@ -82,6 +84,17 @@ def test_a_claim_told_beside_a_toll_step_keeps_its_line(
     arrest = fact_citing(facts, "Officers detained the driver", "Police arrested the bus driver")
     assert arrest.status == "corroborated" and not arrest.updates
     assert any(f.status == "update" for f in facts)
+
+
+def test_a_fact_is_attributed_as_its_shown_sentence_names_its_source(
+    resources: Resources, tmp_path: Path
+) -> None:
+    """Police gave 14 dead, the health office 17 (qa10's bus reports): the fact showing the
+    health office's sentence is not attributed to the police."""
+    data = Path(__file__).parent / "data" / "fuse" / "bus_two_counts.jsonl"
+    body = brief_json(resources, [str(data), "--db", str(tmp_path / "bus.db")])
+    facts = [f for s in body["stories"] for f in s["facts"] if f["text"].startswith("Seventeen")]
+    assert facts and all(f["origin"] == "the regional health office" for f in facts)
 
 
 def test_a_toll_that_has_risen_is_a_step_of_the_toll(
