@@ -439,7 +439,7 @@ def split_date_line(text: str) -> tuple[str, str, str]:
 
 
 _ISO_DATE = re.compile(
-    r"\d{4}(?:-(?P<month>\d{2})(?:-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+    r"\d{4}(?:-\d{2}(?:-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
     r"(?:Z|[+-]\d{2}:?\d{2})?)?)?)?"
 )
 
@@ -447,8 +447,7 @@ _ISO_DATE = re.compile(
 def valid_date(value: str) -> bool:
     """Whether a publication date is a real day (or month, or year) in ISO 8601 form:
     "2026-13-45", "2026-02-30" and "yesterday" are not, and would date a story wrongly."""
-    match = _ISO_DATE.fullmatch(value)
-    if not match:
+    if not _ISO_DATE.fullmatch(value):
         return False
     try:
         if len(value) == 7:
@@ -547,7 +546,7 @@ def extract_html(html: str, url: str = "") -> Article:
         text=_drop_heading(text, title),
         url=page_url,
         title=title,
-        published=_html_date(_field(doc, "date")),
+        published=iso_date(_field(doc, "date")),  # "" when it names no real day
         author=_field(doc, "author"),
         source=_field(doc, "sitename") or domain(page_url),
     )
@@ -557,11 +556,6 @@ def extract_html(html: str, url: str = "") -> Article:
     if _field(doc, "description"):
         art.meta["description"] = _field(doc, "description")
     return art
-
-
-def _html_date(value: str) -> str:
-    """A page's date as trafilatura read it, dropped when it is no real day."""
-    return value if valid_date(value) else ""
 
 
 def _field(doc: Any, name: str) -> str:
@@ -787,7 +781,7 @@ def _feed_item(node: Any, where: str, feed_title: str) -> Item:
 def _feed_date(value: str) -> str:
     """RFC 822 dates (RSS) to ISO; ISO dates (Atom) kept; a date that does not read is
     dropped (the item is still news, only undated)."""
-    return iso_date(value) if value else ""
+    return iso_date(value)
 
 
 def html_to_text(fragment: str) -> str:
