@@ -437,12 +437,21 @@ def _credited_outlets(text: str) -> list[str]:
     credit them for single lines, and folding on that linked independent reports."""
     names = set()
     for part in _SENTENCE_BREAK.split(text):
-        for pattern in (_TOLD, _REPORTED, _ACCORDING):
-            for m in pattern.finditer(part):
-                name = _clean_party(m.group(1))
-                if not _is_agency(name):
-                    names.add(_compact(name))
+        # a name before "reported" is sought just before it: cost linear in the part
+        before = [
+            part[max(0, r.start() - CREDIT_REACH) : r.end()] for r in _REPORTED_AT.finditer(part)
+        ]
+        found = [m for p in before for m in _REPORTED.finditer(p)]
+        found += [*_TOLD.finditer(part), *_ACCORDING.finditer(part)]
+        for m in found:
+            name = _clean_party(m.group(1))
+            if not _is_agency(name):
+                names.add(_compact(name))
     return sorted(n for n in names if n)
+
+
+CREDIT_REACH = 120  # characters before "reported" in which the outlet's name stands
+_REPORTED_AT = re.compile(r"\breported\b")
 
 
 def _compact(name: str) -> str:
