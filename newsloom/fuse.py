@@ -406,8 +406,10 @@ def outlet_key(article: Article) -> str:
     domain ("edition.cnn.com" -> "cnn", "news.bbc.co.uk" and "www.bbc.com" -> "bbc"; a site
     hosted under a shared domain keeps its own label: "abcnews.go.com" -> "abcnews"), else its
     normalised source name; then the news agency whose text it carries, if it says so
-    (`wires.credited_as_source`). Two pages of one organisation, or an outlet and the agency it
-    runs, are one source (`_components` folds on either part)."""
+    (`wires.credited_as_source`); then, if any, the other outlets it credits by name
+    (`_credited_outlets`). Two pages of one organisation, or an outlet and the agency it
+    runs, are one source (`_components` folds on either part), and so is a page and the
+    outlet's page it credits, where a fact has both (`_Backing`, `_one_source`)."""
     host = ""
     if article.url:
         host = urlparse(article.url if "//" in article.url else f"//{article.url}").hostname or ""
@@ -421,13 +423,54 @@ def outlet_key(article: Article) -> str:
         name = re.sub(r"^(?:the|www)\s*\.?\s*", "", article.source.lower().strip())
         name = re.sub(r"\.(?:com|org|net|co\.uk)$", "", name)
         org = re.sub(r"[^a-z0-9]+", " ", name).strip() or article.id
-    return f"{org}|{credited_as_source(article, org)}"
+    key = f"{org}|{credited_as_source(article, org)}"
+    credits = " ".join(c for c in _credited_outlets(article.text) if c != _compact(org))
+    return f"{key}|{credits}" if credits else key
+
+
+def _credited_outlets(text: str) -> list[str]:
+    """The outlets a page credits by name for what it tells ("the Telegraph reported",
+    "according to the Telegraph", "told CBS News"), as outlet-key organisations
+    ("telegraph", "cbsnews"). A rewrite credits the report it retells; the name counts
+    only where a fact also cites that outlet's own page, so officials and ministries named
+    so fold nothing. Agencies are read as wires instead (`credited_as_source`): pages
+    credit them for single lines, and folding on that linked independent reports."""
+    names = set()
+    for part in _SENTENCE_BREAK.split(text):
+        # a name before "reported" is sought just before it: cost linear in the part
+        before = [
+            part[max(0, r.start() - CREDIT_REACH) : r.end()] for r in _REPORTED_AT.finditer(part)
+        ]
+        found = [m for p in before for m in _REPORTED.finditer(p)]
+        found += [*_TOLD.finditer(part), *_ACCORDING.finditer(part)]
+        for m in found:
+            name = _clean_party(m.group(1))
+            if not _is_agency(name):
+                names.add(_compact(name))
+    return sorted(n for n in names if n)
+
+
+CREDIT_REACH = 120  # characters before "reported" in which the outlet's name stands
+_REPORTED_AT = re.compile(r"\breported\b")
+
+
+def _compact(name: str) -> str:
+    """A name as credits compare it: "The Japan Times" and "japantimes" are one."""
+    return re.sub(r"[^a-z0-9]+", "", name.lower())
+
+
+_SENTENCE_BREAK = re.compile(r"\n+|(?<=[.!?])\s+")
 
 
 def _org_wire(outlet: str) -> tuple[str, str]:
-    """The two parts of an outlet key (a key stored before wires were read has one)."""
-    org, _, wire = outlet.partition("|")
-    return org, wire
+    """The first two parts of an outlet key (a key stored before wires were read has one)."""
+    org, _, rest = outlet.partition("|")
+    return org, rest.partition("|")[0]
+
+
+def _credits(outlet: str) -> list[str]:
+    """The outlets an outlet key's page credits (`_credited_outlets`)."""
+    return outlet.split("|", 2)[2].split() if outlet.count("|") == 2 else []
 
 
 # ---------------------------------------------------------------- the index
@@ -1443,10 +1486,10 @@ Node = tuple[str, Any]  # a source key of `_Backing`: ("o", org), ("r", root), (
 class _Backing:
     """The independent sources backing one candidate shown statement of a fact: the members
     that carry it (`_carries`, asked once per member), folded by organisation, wire,
-    original, conduit and wording group (`_components` of those keys), kept as members
-    arrive."""
+    original, conduit and wording group (`_components` of those keys), and with the page
+    of an outlet another member's page credits (`_credits`), kept as members arrive."""
 
-    __slots__ = ("carried", "core", "count", "merged", "parent", "shown")
+    __slots__ = ("carried", "core", "count", "credited", "merged", "outlets", "parent", "shown")
 
     def __init__(self, shown: int, core: ClaimKey | None) -> None:
         self.shown, self.core = shown, core
@@ -1454,6 +1497,8 @@ class _Backing:
         self.merged = 0  # wording merges applied
         self.parent: dict[Node, Node] = {}
         self.count = 0  # groups of source keys: the independent sources
+        self.credited: dict[str, list[Node]] = {}  # outlet -> groups of pages crediting it
+        self.outlets: dict[str, Node] = {}  # outlet -> a group of its pages
 
     def find(self, x: Node) -> Node:
         parent = self.parent
@@ -1480,6 +1525,14 @@ class _Backing:
         for key in (("o", org), ("x", wire), ("r", art.root), ("c", st.conduit.lower())):
             if key[1]:
                 self.union(key, group)
+        outlet = _compact(org)  # a page and the outlet it credits, whichever comes first
+        self.outlets.setdefault(outlet, group)
+        for name in _credits(art.outlet):
+            self.credited.setdefault(name, []).append(group)
+            if name in self.outlets:
+                self.union(self.outlets[name], group)
+        for other in self.credited.get(outlet, ()):
+            self.union(other, group)
 
 
 class _Memo:
@@ -1988,15 +2041,17 @@ def _tells_change_of(index: StoryFacts, art: int, value: Value) -> bool:
 
 
 def _one_source(index: StoryFacts, a: Member, b: Member, wording: bool = False) -> bool:
-    """Two members from one origin: one organisation or agency, a copy and its original, one
-    conduit, or (`wording`) one text's wording. A disagreement between them is a misreading
-    ("yesterday" in a copy resolved against its own date), not news; a copy that changes the
-    figure, the name or the polarity it carries does tell something."""
+    """Two members from one origin: one organisation or agency, a page and the outlet it
+    credits, a copy and its original, one conduit, or (`wording`) one text's wording. A
+    disagreement between them is a misreading ("yesterday" in a copy resolved against its
+    own date), not news; a copy that changes the figure, the name or the polarity it carries
+    does tell something."""
     sa, sb = index.statements[a[0]], index.statements[b[0]]
     pa, pb = index.articles[sa.article], index.articles[sb.article]
-    if pa.root == pb.root or any(
-        x and x == y for x, y in zip(_org_wire(pa.outlet), _org_wire(pb.outlet), strict=True)
-    ):
+    (oa, wa), (ob, wb) = _org_wire(pa.outlet), _org_wire(pb.outlet)
+    if pa.root == pb.root or (oa and oa == ob) or (wa and wa == wb):
+        return True
+    if _compact(oa) in _credits(pb.outlet) or _compact(ob) in _credits(pa.outlet):
         return True
     if sa.conduit and sa.conduit.lower() == sb.conduit.lower():
         return True
