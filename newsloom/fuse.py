@@ -45,7 +45,7 @@ import hashlib
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -1010,17 +1010,19 @@ class StoryFacts:
             ]
         return found
 
+    def _unchanged_values(self, art: int) -> Iterator[tuple[int, Value]]:
+        """(statement, figure) of an article outside sentences that tell a change."""
+        for sid in self.articles[art].statements:
+            if not tells_change(self.statements[sid].text):
+                for v in self.statements[sid].values:
+                    yield sid, v
+
     def article_values(self, art: int) -> list[Value]:
         """The figures an article gives outside sentences that tell a change (cached: an
         article's statements never change)."""
         found = self._article_values.get(art)
         if found is None:
-            found = self._article_values[art] = [
-                v
-                for sid in self.articles[art].statements
-                if not tells_change(self.statements[sid].text)
-                for v in self.statements[sid].values
-            ]
+            found = self._article_values[art] = [v for _, v in self._unchanged_values(art)]
         return found
 
     def told_values(self, art: int) -> list[Value]:
@@ -1029,11 +1031,7 @@ class StoryFacts:
         found = self._told_values.get(art)
         if found is None:
             found = self._told_values[art] = [
-                v
-                for sid in self.articles[art].statements
-                if not tells_change(self.statements[sid].text)
-                for v in self.statements[sid].values
-                if not _scoped(self, (sid, -1), v)
+                v for sid, v in self._unchanged_values(art) if not _scoped(self, (sid, -1), v)
             ]
         return found
 
